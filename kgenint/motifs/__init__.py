@@ -1,0 +1,33 @@
+"""Motifs: the :class:`Motif` record, MEME/JASPAR files, the embedded JASPAR database, FIMO-like
+scanning, TOMTOM-like comparison and CNN filters to motifs. Nothing here imports TensorFlow.
+"""
+from .._lazy import lazy_exports
+from .motif import ALPHABET, Motif, MotifError
+
+_EXPORTS = {
+    # io.py
+    "read_meme": "io",
+    "write_meme": "io",
+    "read_jaspar": "io",
+    "write_jaspar": "io",
+    "read_motifs": "io",
+    "write_motifs": "io",
+    # database.py
+    "load_default": "database",
+    "load_curated": "database",
+    "DEFAULT_DATABASE": "database",
+    # scan.py
+    "scan": "scan",
+    "MotifScanner": "scan",
+    "write_fimo_tsv": "scan",
+    "read_fimo_tsv": "scan",
+    # compare.py
+    "compare": "compare",
+    "annotate": "compare",
+    "write_tomtom_tsv": "compare",
+    # from_filters.py
+    "filters_to_motifs": "from_filters",
+    "weights_to_motifs": "from_filters",
+}
+__all__ = sorted(["Motif", "MotifError", "ALPHABET", *_EXPORTS])
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
