@@ -1,0 +1,51 @@
+/* kgenint._ccore: shared declarations of the compiled core.
+ *
+ * One-hot DNA is float32 (N, L, 4) in ACGT order.  Every translation unit includes this header;
+ * only module.c imports the NumPy C API (the others see it through PY_ARRAY_UNIQUE_SYMBOL).
+ */
+#ifndef KGENINT_CCORE_H
+#define KGENINT_CCORE_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#define PY_ARRAY_UNIQUE_SYMBOL kgenint_ccore_ARRAY_API
+#ifndef KG_IMPORT_ARRAY_HERE
+#define NO_IMPORT_ARRAY
+#endif
+#include <numpy/arrayobject.h>
+
+#include <stdint.h>
+
+/* Byte -> code: 0..3 = A, C, G, T (either case), 4 = N/n, KG_BAD = anything else. */
+#define KG_N 4
+#define KG_BAD 255
+extern uint8_t kg_code[256];
+
+/* Exceptions (both subclasses of ValueError), created in module.c. */
+extern PyObject *kg_SequenceError; /* bad sequence content; attrs index, position, char */
+extern PyObject *kg_ParseError;    /* bad FASTA; attrs filename, line, reason */
+
+void kg_init_tables(void);
+
+/* Fill L rows of 4 floats at `out` from the first n (<= L) bytes of `p`, padding the rest with
+ * the N row.  rows[0..3] are the one-hot rows of A, C, G, T and rows[4] the N row.
+ * Returns -1 on success, or the 0-based position of the first byte that is not A/C/G/T/N.
+ * Safe to call without the GIL. */
+Py_ssize_t kg_fill_onehot(const unsigned char *p, Py_ssize_t n, Py_ssize_t L,
+                          const float rows[5][4], float *out);
+
+/* rows[5][4] for a given N value. */
+void kg_make_rows(float rows[5][4], float n_value);
+
+/* A new str describing a bad character for messages: 'X', "a space", byte 0x80, U+00E9 ...,
+ * followed by a hint for IUPAC codes and RNA 'U'. */
+PyObject *kg_describe_char(Py_UCS4 ch, int from_bytes);
+
+/* Module functions. */
+PyObject *kg_one_hot_encode(PyObject *self, PyObject *args, PyObject *kwargs);
+PyObject *kg_one_hot_decode(PyObject *self, PyObject *args, PyObject *kwargs);
+PyObject *kg_reverse_complement(PyObject *self, PyObject *args, PyObject *kwargs);
+PyObject *kg_parse_fasta(PyObject *self, PyObject *args, PyObject *kwargs);
+
+#endif /* KGENINT_CCORE_H */

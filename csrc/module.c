@@ -1,0 +1,155 @@
+/* kgenint._ccore module definition: lookup tables, exceptions, method table. */
+#define KG_IMPORT_ARRAY_HERE
+#include "ccore.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+uint8_t kg_code[256];
+PyObject *kg_SequenceError = NULL;
+PyObject *kg_ParseError = NULL;
+
+void kg_init_tables(void)
+{
+    int i;
+    for (i = 0; i < 256; i++) {
+        kg_code[i] = KG_BAD;
+    }
+    kg_code['A'] = 0; kg_code['a'] = 0;
+    kg_code['C'] = 1; kg_code['c'] = 1;
+    kg_code['G'] = 2; kg_code['g'] = 2;
+    kg_code['T'] = 3; kg_code['t'] = 3;
+    kg_code['N'] = KG_N; kg_code['n'] = KG_N;
+}
+
+void kg_make_rows(float rows[5][4], float n_value)
+{
+    int i, k;
+    for (i = 0; i < 4; i++) {
+        for (k = 0; k < 4; k++) {
+            rows[i][k] = (i == k) ? 1.0f : 0.0f;
+        }
+    }
+    for (k = 0; k < 4; k++) {
+        rows[KG_N][k] = n_value;
+    }
+}
+
+Py_ssize_t kg_fill_onehot(const unsigned char *p, Py_ssize_t n, Py_ssize_t L,
+                          const float rows[5][4], float *out)
+{
+    Py_ssize_t j;
+    for (j = 0; j < n; j++) {
+        uint8_t c = kg_code[p[j]];
+        if (c > KG_N) {
+            return j;
+        }
+        memcpy(out + 4 * j, rows[c], 4 * sizeof(float));
+    }
+    for (; j < L; j++) {
+        memcpy(out + 4 * j, rows[KG_N], 4 * sizeof(float));
+    }
+    return -1;
+}
+
+PyObject *kg_describe_char(Py_UCS4 ch, int from_bytes)
+{
+    char buf[64];
+    const char *hint = "";
+    if (ch < 128) {
+        int up = toupper((int)ch);
+        if (up != 'N' && strchr("RYSWKMBDHV", up) != NULL && up != 0) {
+            hint = " (an IUPAC ambiguity code: only N is supported, replace it with N)";
+        }
+        else if (up == 'U') {
+            hint = " (RNA? replace U with T)";
+        }
+    }
+    if (ch == ' ') {
+        snprintf(buf, sizeof(buf), "a space");
+    }
+    else if (ch == '\t') {
+        snprintf(buf, sizeof(buf), "a tab");
+    }
+    else if (ch > 32 && ch < 127) {
+        snprintf(buf, sizeof(buf), "'%c'", (int)ch);
+    }
+    else if (from_bytes) {
+        snprintf(buf, sizeof(buf), "byte 0x%02X", (unsigned int)ch);
+    }
+    else {
+        snprintf(buf, sizeof(buf), "U+%04X", (unsigned int)ch);
+    }
+    return PyUnicode_FromFormat("%s%s", buf, hint);
+}
+
+static PyMethodDef kg_methods[] = {
+    {"one_hot_encode", (PyCFunction)(void (*)(void))kg_one_hot_encode, METH_VARARGS | METH_KEYWORDS,
+     "one_hot_encode(seqs, length=-1, n_value=0.0, ids=None) -> float32 (N, L, 4)\n\n"
+     "seqs: sequence of str/bytes/bytearray. length=-1: all must have the same length; otherwise\n"
+     "right-pad with N rows to `length` (longer sequences are an error). A/C/G/T in any case give\n"
+     "one-hot rows in ACGT order, N/n gives a row of n_value; anything else raises SequenceError\n"
+     "naming the sequence (ids[i] when ids is given, else its index), 0-based position and character."},
+    {"one_hot_decode", (PyCFunction)(void (*)(void))kg_one_hot_decode, METH_VARARGS | METH_KEYWORDS,
+     "one_hot_decode(x) -> list[str]\n\nx: float32 (N, L, 4) ACGT. All-zero and all-0.25 rows decode "
+     "to 'N'; other rows that are not one-hot raise SequenceError."},
+    {"reverse_complement", (PyCFunction)(void (*)(void))kg_reverse_complement,
+     METH_VARARGS | METH_KEYWORDS,
+     "reverse_complement(x) -> float32 (N, L, 4)\n\nNew array equal to x[:, ::-1, ::-1] (ACGT order)."},
+    {"parse_fasta", (PyCFunction)(void (*)(void))kg_parse_fasta, METH_VARARGS | METH_KEYWORDS,
+     "parse_fasta(data, filename='<buffer>', one_hot=False, n_value=0.0)\n"
+     "    -> (ids, descriptions, sequences, header_lines)\n\n"
+     "data: a bytes-like FASTA text. sequences is a list of bytes, or with one_hot=True a float32\n"
+     "(N, L, 4) array (all records must have the same length). Raises ParseError (attributes\n"
+     "filename, line, reason) for data before the first header, a header without id, an empty\n"
+     "record, duplicate ids, and (one_hot=True) unequal lengths or invalid characters."},
+    {NULL, NULL, 0, NULL}};
+
+static struct PyModuleDef kg_module = {
+    PyModuleDef_HEAD_INIT,
+    "_ccore",
+    "kgenint's compiled core: one-hot encoding/decoding, reverse complement, FASTA parsing.",
+    -1,
+    kg_methods,
+    NULL,
+    NULL,
+    NULL,
+    NULL};
+
+PyMODINIT_FUNC PyInit__ccore(void)
+{
+    PyObject *m;
+    import_array();
+    kg_init_tables();
+    m = PyModule_Create(&kg_module);
+    if (m == NULL) {
+        return NULL;
+    }
+    kg_SequenceError = PyErr_NewExceptionWithDoc(
+        "kgenint._ccore.SequenceError",
+        "Invalid sequence content (attributes: index, position, char).", PyExc_ValueError, NULL);
+    if (kg_SequenceError == NULL) {
+        goto fail;
+    }
+    Py_INCREF(kg_SequenceError);
+    if (PyModule_AddObject(m, "SequenceError", kg_SequenceError) < 0) {
+        Py_DECREF(kg_SequenceError);
+        goto fail;
+    }
+    kg_ParseError = PyErr_NewExceptionWithDoc(
+        "kgenint._ccore.ParseError",
+        "Malformed FASTA (attributes: filename, line, reason).", PyExc_ValueError, NULL);
+    if (kg_ParseError == NULL) {
+        goto fail;
+    }
+    Py_INCREF(kg_ParseError);
+    if (PyModule_AddObject(m, "ParseError", kg_ParseError) < 0) {
+        Py_DECREF(kg_ParseError);
+        goto fail;
+    }
+    return m;
+fail:
+    Py_DECREF(m);
+    return NULL;
+}
