@@ -1,0 +1,65 @@
+"""The Keras 3 front of kgenint: genomic layers, reference architectures, training, callbacks.
+
+Keras 3 on the TensorFlow backend (``import keras``).  Submodules are imported on first use;
+importing this package costs only ``import keras``.
+
+* :mod:`kgenint.keras.layers` -- :class:`RevCompConv1D`, :class:`ExpActivation`,
+  :class:`MotifScan`
+* :mod:`kgenint.keras.initializers` -- :class:`PWMInitializer`
+* :mod:`kgenint.keras.models` -- ``deepbind``, ``local_cnn``, ``distributed_cnn``, ``basset``,
+  ``bpnet`` and :func:`build_model`
+* :mod:`kgenint.keras.adapter` -- :func:`as_predict_fn` (a Keras model as ``predict(onehot)``)
+* :mod:`kgenint.keras.training` -- :func:`train_model`, :func:`read_training_data`
+* :mod:`kgenint.keras.callbacks` -- :class:`FilterMotifTracker`, :class:`AttributionMonitor`,
+  :class:`InteractionMonitor`
+"""
+from __future__ import annotations
+
+import os
+
+import keras  # noqa: F401  (the one heavy import this package is allowed)
+
+from .._lazy import lazy_exports
+
+_EXPORTS = {
+    "RevCompConv1D": "layers",
+    "ExpActivation": "layers",
+    "MotifScan": "layers",
+    "PWMInitializer": "initializers",
+    "deepbind": "models",
+    "local_cnn": "models",
+    "distributed_cnn": "models",
+    "basset": "models",
+    "bpnet": "models",
+    "build_model": "models",
+    "ARCHITECTURES": "models",
+    "as_predict_fn": "adapter",
+    "train_model": "training",
+    "read_training_data": "training",
+    "FilterMotifTracker": "callbacks",
+    "AttributionMonitor": "callbacks",
+    "InteractionMonitor": "callbacks",
+}
+__all__ = sorted([*_EXPORTS, "load_model"])
+_getattr, __dir__ = lazy_exports(__name__, _EXPORTS)
+
+
+def __getattr__(name: str):
+    return _getattr(name)
+
+
+def load_model(path: str | os.PathLike, **kwargs):
+    """``keras.models.load_model`` with kgenint's layers registered first.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A ``.keras`` file.
+    **kwargs
+        Passed to ``keras.models.load_model`` (``compile=False`` is a common choice).
+    """
+    from . import initializers, layers  # noqa: F401  (registers the custom objects)
+
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"No model file at {os.fspath(path)!r}.")
+    return keras.models.load_model(path, **kwargs)
