@@ -1,0 +1,420 @@
+"""Reference genomic CNN architectures for ``(L, 4)`` one-hot input and ``T`` outputs.
+
+Every function returns a *Functional* ``keras.Model`` (not Sequential: tf-keras-vis'
+``ReplaceToLinear`` fails on Keras 3 Sequential models) with the same named landmarks:
+
+* ``"conv1"`` -- the first convolution (``Conv1D`` or :class:`RevCompConv1D`), the layer whose
+  filters :class:`~kgenint.keras.callbacks.FilterMotifTracker` turns into motifs;
+* ``"conv1_act"`` -- its activation (``relu`` or :class:`ExpActivation`);
+* ``"logits"`` -- the last ``Dense`` (linear: it produces logits);
+* ``"output"`` -- the output activation layer (``sigmoid``, ``softmax`` or ``linear``).
+
+The defaults are small (tens of thousands of weights) so a model trains on a laptop CPU in
+minutes on ~10,000 sequences of length 200.
+
+The ``local_cnn`` / ``distributed_cnn`` pair follows Koo & Eddy (2019, PLoS Comput. Biol.): a
+wide max-pool after the first layer forces first-layer filters to learn whole motifs, a small
+pool lets them learn motif parts that deeper layers assemble.  An exponential first-layer
+activation (``first_activation="exponential"``) further favours whole, readable motifs (Koo &
+Ploenzke 2021).
+"""
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable
+from typing import Any
+
+import keras
+from keras import layers as kl
+
+from ..errors import InputError
+from .layers import ExpActivation, RevCompConv1D
+
+__all__ = ["deepbind", "local_cnn", "distributed_cnn", "basset", "bpnet", "build_model", "ARCHITECTURES"]
+
+_FIRST_ACTIVATIONS = ("relu", "exponential")
+_OUTPUT_ACTIVATIONS = ("sigmoid", "linear", "softmax")
+
+
+def _check_common(
+    input_length: int, n_outputs: int, first_activation: str, output_activation: str, n_filters: int,
+    kernel_size: int, min_length: int,
+) -> str:
+    if not isinstance(input_length, numbers.Integral) or isinstance(input_length, bool) or input_length <= 0:
+        raise InputError(f"input_length must be a positive integer. Received: input_length={input_length!r}")
+    if not isinstance(n_outputs, numbers.Integral) or isinstance(n_outputs, bool) or n_outputs <= 0:
+        raise InputError(f"n_outputs must be a positive integer. Received: n_outputs={n_outputs!r}")
+    if not isinstance(n_filters, numbers.Integral) or isinstance(n_filters, bool) or n_filters <= 0:
+        raise InputError(f"n_filters must be a positive integer. Received: n_filters={n_filters!r}")
+    if not isinstance(kernel_size, numbers.Integral) or isinstance(kernel_size, bool) or kernel_size <= 0:
+        raise InputError(f"kernel_size must be a positive integer. Received: kernel_size={kernel_size!r}")
+    act = "exponential" if first_activation == "exp" else first_activation
+    if act not in _FIRST_ACTIVATIONS:
+        raise InputError(
+            f"first_activation must be one of {_FIRST_ACTIVATIONS}. Received: "
+            f"first_activation={first_activation!r}"
+        )
+    if output_activation not in _OUTPUT_ACTIVATIONS:
+        raise InputError(
+            f"output_activation must be one of {_OUTPUT_ACTIVATIONS} ('sigmoid' for binary labels, "
+            f"'linear' for continuous targets). Received: output_activation={output_activation!r}"
+        )
+    if input_length < min_length:
+        raise InputError(
+            f"input_length={input_length} is too short for this architecture (at least {min_length} "
+            f"positions needed with these pool and kernel sizes). Use smaller pools/kernels or "
+            f"longer sequences."
+        )
+    return act
+
+
+def _first_layer(
+    x, n_filters: int, kernel_size: int, activation: str, rc_equivariant: bool, padding: str,
+    batchnorm: bool = False,
+):
+    """conv1 (+ BatchNorm) + conv1_act. With ``rc_equivariant`` each filter scans both strands
+    and keeps the larger score per position (``RevCompConv1D(merge="max")``)."""
+    if rc_equivariant:
+        if padding == "same" and kernel_size % 2 == 0:
+            kernel_size += 1
+        h = RevCompConv1D(n_filters, kernel_size, padding=padding, merge="max", name="conv1")(x)
+    else:
+        h = kl.Conv1D(n_filters, kernel_size, padding=padding, name="conv1")(x)
+    if batchnorm:
+        h = kl.BatchNormalization(name="conv1_bn")(h)
+    if activation == "exponential":
+        return ExpActivation(max_value=20.0, name="conv1_act")(h)
+    return kl.Activation("relu", name="conv1_act")(h)
+
+
+def _head(h, n_outputs: int, output_activation: str, hidden: int, dropout: float, name: str, inp):
+    if hidden:
+        h = kl.Dense(hidden, activation="relu", name="dense1")(h)
+        if dropout:
+            h = kl.Dropout(dropout, name="dense1_dropout")(h)
+    logits = kl.Dense(n_outputs, name="logits")(h)
+    out = kl.Activation(output_activation, name="output")(logits)
+    return keras.Model(inp, out, name=name)
+
+
+def deepbind(
+    input_length: int,
+    n_outputs: int = 1,
+    *,
+    n_filters: int = 16,
+    kernel_size: int = 15,
+    first_activation: str = "relu",
+    rc_equivariant: bool = False,
+    hidden: int = 32,
+    dropout: float = 0.1,
+    output_activation: str = "sigmoid",
+) -> keras.Model:
+    """A shallow DeepBind-like net: one convolution, global max-pool, a small dense layer.
+
+    Parameters
+    ----------
+    input_length : int
+        Sequence length ``L`` (positions).
+    n_outputs : int
+        Number of targets ``T``.
+    n_filters : int
+        First-layer filters.
+    kernel_size : int
+        First-layer filter width (positions).
+    first_activation : {"relu", "exponential"}
+        Activation of the first layer.
+    rc_equivariant : bool
+        Share each filter with its reverse complement (the model is then strand-invariant:
+        ``f(rc(x)) == f(x)``).
+    hidden : int
+        Units of the dense layer (0: none).
+    dropout : float
+        Dropout after the dense layer.
+    output_activation : {"sigmoid", "linear", "softmax"}
+        Applied after the ``"logits"`` layer.
+
+    Returns
+    -------
+    keras.Model
+        Functional model ``(N, L, 4) -> (N, T)``.
+    """
+    act = _check_common(input_length, n_outputs, first_activation, output_activation, n_filters, kernel_size, kernel_size)
+    inp = keras.Input((int(input_length), 4), name="sequence")
+    h = _first_layer(inp, n_filters, kernel_size, act, rc_equivariant, "valid")
+    h = kl.GlobalMaxPooling1D(name="global_max_pool")(h)
+    return _head(h, n_outputs, output_activation, hidden, dropout, "deepbind", inp)
+
+
+def local_cnn(
+    input_length: int,
+    n_outputs: int = 1,
+    *,
+    n_filters: int = 64,
+    kernel_size: int = 19,
+    pool_size: int = 25,
+    first_activation: str = "exponential",
+    rc_equivariant: bool = False,
+    n_filters2: int = 32,
+    hidden: int = 64,
+    dropout: float = 0.2,
+    output_activation: str = "sigmoid",
+) -> keras.Model:
+    """A CNN whose first-layer filters learn whole motifs ("local" representation).
+
+    ``conv1 (n_filters, kernel_size) -> activation -> max-pool(pool_size) -> conv2 (n_filters2, 5)
+    -> flatten -> dense(hidden) -> logits``.  The wide first max-pool (Koo & Eddy 2019, "CNN-25")
+    keeps deeper layers from assembling motifs out of parts, so each first-layer filter has to
+    learn a full motif.
+
+    Parameters
+    ----------
+    input_length : int
+        Sequence length ``L`` (positions); at least ``2 * pool_size``.
+    n_outputs : int
+        Number of targets ``T``.
+    n_filters : int
+        First-layer filters (64+ recommended so each planted motif gets a filter).
+    kernel_size : int
+        First-layer filter width (positions), ~ the longest motif plus flanks.
+    pool_size : int
+        Width of the first max-pool (positions); 20-25 gives local representations.
+    first_activation : {"relu", "exponential"}
+        Activation of the first layer (exponential gives cleaner motifs).
+    rc_equivariant : bool
+        Each first-layer filter scans both strands (strand max per position).
+    n_filters2 : int
+        Filters of the second convolution.
+    hidden : int
+        Units of the dense layer.
+    dropout : float
+        Dropout after the first pool and the dense layer.
+    output_activation : {"sigmoid", "linear", "softmax"}
+        Applied after the ``"logits"`` layer.
+
+    Returns
+    -------
+    keras.Model
+        Functional model ``(N, L, 4) -> (N, T)``.
+    """
+    act = _check_common(
+        input_length, n_outputs, first_activation, output_activation, n_filters, kernel_size, 2 * pool_size
+    )
+    inp = keras.Input((int(input_length), 4), name="sequence")
+    h = _first_layer(inp, n_filters, kernel_size, act, rc_equivariant, "same")
+    h = kl.MaxPooling1D(pool_size, name="pool1")(h)
+    if dropout:
+        h = kl.Dropout(dropout, name="pool1_dropout")(h)
+    h = kl.Conv1D(n_filters2, 5, padding="same", activation="relu", name="conv2")(h)
+    h = kl.Flatten(name="flatten")(h)
+    return _head(h, n_outputs, output_activation, hidden, dropout, "local_cnn", inp)
+
+
+def distributed_cnn(
+    input_length: int,
+    n_outputs: int = 1,
+    *,
+    n_filters: int = 32,
+    kernel_size: int = 19,
+    pool_size: int = 2,
+    first_activation: str = "relu",
+    rc_equivariant: bool = False,
+    n_filters2: int = 32,
+    hidden: int = 64,
+    dropout: float = 0.2,
+    output_activation: str = "sigmoid",
+) -> keras.Model:
+    """A CNN that spreads motif representations over layers ("distributed").
+
+    ``conv1 -> activation -> max-pool(pool_size, small) -> conv2 (5) -> pool 4 -> conv3 (5) ->
+    pool 4 -> flatten -> dense -> logits``.  With a small first pool (2-4) deeper layers can
+    build motifs from partial first-layer features (Koo & Eddy 2019, "CNN-2"), so first-layer
+    filters tend to match only parts of the true motifs.
+
+    Parameters
+    ----------
+    input_length : int
+        Sequence length ``L`` (positions); at least ``16 * pool_size``.
+    n_outputs : int
+        Number of targets ``T``.
+    n_filters : int
+        First-layer filters.
+    kernel_size : int
+        First-layer filter width (positions).
+    pool_size : int
+        First max-pool width (2-4).
+    first_activation : {"relu", "exponential"}
+        Activation of the first layer.
+    rc_equivariant : bool
+        Each first-layer filter scans both strands (strand max per position).
+    n_filters2 : int
+        Filters of the second and third convolutions.
+    hidden : int
+        Units of the dense layer.
+    dropout : float
+        Dropout after the pools and the dense layer.
+    output_activation : {"sigmoid", "linear", "softmax"}
+        Applied after the ``"logits"`` layer.
+
+    Returns
+    -------
+    keras.Model
+        Functional model ``(N, L, 4) -> (N, T)``.
+    """
+    act = _check_common(
+        input_length, n_outputs, first_activation, output_activation, n_filters, kernel_size, 16 * pool_size
+    )
+    inp = keras.Input((int(input_length), 4), name="sequence")
+    h = _first_layer(inp, n_filters, kernel_size, act, rc_equivariant, "same")
+    h = kl.MaxPooling1D(pool_size, name="pool1")(h)
+    for i, pool in ((2, 4), (3, 4)):
+        h = kl.Conv1D(n_filters2, 5, padding="same", activation="relu", name=f"conv{i}")(h)
+        h = kl.MaxPooling1D(pool, name=f"pool{i}")(h)
+        if dropout:
+            h = kl.Dropout(dropout, name=f"pool{i}_dropout")(h)
+    h = kl.Flatten(name="flatten")(h)
+    return _head(h, n_outputs, output_activation, hidden, dropout, "distributed_cnn", inp)
+
+
+def basset(
+    input_length: int,
+    n_outputs: int = 1,
+    *,
+    n_filters: int = 32,
+    kernel_size: int = 19,
+    first_activation: str = "relu",
+    rc_equivariant: bool = False,
+    hidden: int = 64,
+    dropout: float = 0.3,
+    output_activation: str = "sigmoid",
+) -> keras.Model:
+    """A Basset-like net: three convolution blocks (conv, BatchNorm, activation, max-pool).
+
+    Widths ``kernel_size``/11/7, pools 3/4/4, then two dense layers (Kelley et al. 2016, scaled
+    down: ``n_filters`` per block instead of 300/200/200).
+
+    Parameters
+    ----------
+    input_length : int
+        Sequence length ``L`` (positions); at least 48.
+    n_outputs : int
+        Number of targets ``T``.
+    n_filters : int
+        Filters per convolution block.
+    kernel_size : int
+        First-layer filter width (positions).
+    first_activation : {"relu", "exponential"}
+        Activation of the first block.
+    rc_equivariant : bool
+        Each first-layer filter scans both strands (strand max per position).
+    hidden : int
+        Units of each of the two dense layers.
+    dropout : float
+        Dropout after each dense layer.
+    output_activation : {"sigmoid", "linear", "softmax"}
+        Applied after the ``"logits"`` layer.
+
+    Returns
+    -------
+    keras.Model
+        Functional model ``(N, L, 4) -> (N, T)``.
+    """
+    act = _check_common(input_length, n_outputs, first_activation, output_activation, n_filters, kernel_size, 48)
+    inp = keras.Input((int(input_length), 4), name="sequence")
+    h = _first_layer(inp, n_filters, kernel_size, act, rc_equivariant, "same", batchnorm=True)
+    h = kl.MaxPooling1D(3, name="pool1")(h)
+    for i, (width, pool) in ((2, (11, 4)), (3, (7, 4))):
+        h = kl.Conv1D(n_filters, width, padding="same", name=f"conv{i}")(h)
+        h = kl.BatchNormalization(name=f"conv{i}_bn")(h)
+        h = kl.Activation("relu", name=f"conv{i}_act")(h)
+        h = kl.MaxPooling1D(pool, name=f"pool{i}")(h)
+    h = kl.Flatten(name="flatten")(h)
+    h = kl.Dense(hidden, activation="relu", name="dense0")(h)
+    if dropout:
+        h = kl.Dropout(dropout, name="dense0_dropout")(h)
+    return _head(h, n_outputs, output_activation, hidden, dropout, "basset", inp)
+
+
+def bpnet(
+    input_length: int,
+    n_outputs: int = 1,
+    *,
+    n_filters: int = 32,
+    kernel_size: int = 25,
+    n_dilated: int = 4,
+    first_activation: str = "relu",
+    rc_equivariant: bool = False,
+    output_activation: str = "sigmoid",
+) -> keras.Model:
+    """A BPNet-like net: a wide first convolution, then a tower of dilated residual convolutions.
+
+    ``conv1 -> activation -> n_dilated x [conv(width 3, dilation 2**i) + residual] -> global
+    average pool -> logits`` (Avsec et al. 2021; only the scalar "count" head, one value per
+    target, not the base-resolution profile head).
+
+    Parameters
+    ----------
+    input_length : int
+        Sequence length ``L`` (positions).
+    n_outputs : int
+        Number of targets ``T``.
+    n_filters : int
+        Filters of every convolution (the residual sums need one width).
+    kernel_size : int
+        First-layer filter width (positions; odd).
+    n_dilated : int
+        Number of dilated residual layers (receptive field grows as ``2 ** n_dilated``).
+    first_activation : {"relu", "exponential"}
+        Activation of the first layer.
+    rc_equivariant : bool
+        Each first-layer filter scans both strands (strand max per position).
+    output_activation : {"sigmoid", "linear", "softmax"}
+        Applied after the ``"logits"`` layer.
+
+    Returns
+    -------
+    keras.Model
+        Functional model ``(N, L, 4) -> (N, T)``.
+    """
+    act = _check_common(input_length, n_outputs, first_activation, output_activation, n_filters, kernel_size, 1)
+    if not isinstance(n_dilated, int) or n_dilated < 0:
+        raise InputError(f"n_dilated must be an integer >= 0. Received: n_dilated={n_dilated!r}")
+    inp = keras.Input((int(input_length), 4), name="sequence")
+    h = _first_layer(inp, n_filters, kernel_size, act, rc_equivariant, "same")
+    for i in range(1, n_dilated + 1):
+        c = kl.Conv1D(n_filters, 3, padding="same", dilation_rate=2**i, activation="relu", name=f"dil_conv{i}")(h)
+        h = kl.Add(name=f"residual{i}")([h, c])
+    h = kl.GlobalAveragePooling1D(name="global_avg_pool")(h)
+    return _head(h, n_outputs, output_activation, 0, 0.0, "bpnet", inp)
+
+
+#: Architecture names accepted by :func:`build_model` and ``kgenint train --arch``.
+ARCHITECTURES: dict[str, Callable[..., keras.Model]] = {
+    "deepbind": deepbind,
+    "local": local_cnn,
+    "distributed": distributed_cnn,
+    "basset": basset,
+    "bpnet": bpnet,
+}
+
+
+def build_model(arch: str, input_length: int, n_outputs: int = 1, **kwargs: Any) -> keras.Model:
+    """Build a reference architecture by name.
+
+    Parameters
+    ----------
+    arch : {"deepbind", "local", "distributed", "basset", "bpnet"}
+        Architecture name.
+    input_length : int
+        Sequence length ``L`` (positions).
+    n_outputs : int
+        Number of targets ``T``.
+    **kwargs
+        Passed to the architecture's function.
+    """
+    try:
+        fn = ARCHITECTURES[arch]
+    except KeyError:
+        raise InputError(
+            f"Unknown architecture {arch!r}. Choose one of: {', '.join(ARCHITECTURES)}."
+        ) from None
+    return fn(input_length, n_outputs, **kwargs)
