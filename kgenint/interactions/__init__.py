@@ -1,0 +1,19 @@
+"""Motif interactions: in-silico pairwise scans through a model, and hit co-occurrence scans.
+
+The in-silico scan takes any ``predict(onehot) -> (N, T)`` callable, so nothing here imports
+TensorFlow; :func:`kgenint.keras.as_predict_fn` adapts a Keras model.
+"""
+from .._lazy import lazy_exports
+
+_EXPORTS = {
+    "scan_pairs": "insilico",
+    "pair_effect": "insilico",
+    "InteractionScan": "insilico",
+    "ORIENTATIONS": "insilico",
+    "load": "insilico",
+    "bh_qvalues": "insilico",
+    "cooccurrence": "cooccurrence",
+    "CooccurrenceScan": "cooccurrence",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

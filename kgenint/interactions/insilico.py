@@ -1,0 +1,876 @@
+"""Exhaustive in-silico pairwise motif-distance scans through any model.
+
+For every ordered pair of motifs ``(a, b)``, every distance ``d`` (bp from the start of A to the
+start of B, signed: ``d > 0`` puts B downstream of A on the + strand of the sequence) and every
+orientation ``o`` in ``("++", "+-", "-+", "--")`` (strand of A, strand of B), motif instances are
+written into ``N`` background sequences and the model's output ``f`` is read four ways::
+
+    interaction(a, b, d, o; n) = f(A and B) - f(A) - f(B) + f(neither)
+
+per background ``n``. A purely additive model gives 0 (the double difference is the classical
+epistasis contrast). Work that repeats is done once: ``f(neither)`` once per background,
+``f(A at p, strand s)`` once per motif, used position and strand; only ``f(A and B)`` grows as
+K^2 * D * O * N.
+
+Placement (``anchor``):
+
+* ``"center"`` (default): the span covered by both motifs is centred in the sequence, so neither
+  motif approaches the edges more than it must;
+* ``"a"``: motif A's start is fixed at the centre and B moves;
+* an ``int``: A's start is fixed at that 0-based position.
+
+Placements where the two motifs overlap, or that would leave the sequence, are skipped (their
+cells are NaN) and counted in ``InteractionScan.skipped``.
+
+Statistics per cell: mean effect across backgrounds, standard error, a two-sided t confidence
+interval, and the p-value of a one-sample t-test of the per-background contrasts (the paired
+test of ``f(AB) - f(A)`` against ``f(B) - f(neither)``) against an *equivalence margin*
+``margin``: the null is ``|mean| <= margin`` (``margin = 0`` gives the ordinary t-test). Models are
+deterministic, so background-to-background variation can be tiny and a plain t-test would call
+effects far too small to matter; the margin states the smallest interaction worth reporting.
+Benjamini-Hochberg q-values over all valid cells of the scan. Per unordered pair ``{a, b}``: the
+strongest cell (largest ``|t|``), its effect, distance and orientation, and a pair p-value, the
+smallest cell p-value times the number of valid cells tried for that pair (Bonferroni, capped
+at 1), BH-corrected over pairs.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .._kernels.insilico import assemble_jobs
+from .._validate import check_onehot, check_seed
+from ..errors import InputError
+from ..motifs.motif import Motif
+from ..progress import progress
+
+__all__ = [
+    "ORIENTATIONS",
+    "InteractionScan",
+    "scan_pairs",
+    "pair_effect",
+    "motif_instances",
+    "placements",
+    "check_predict",
+]
+
+ORIENTATIONS: tuple[str, ...] = ("++", "+-", "-+", "--")
+FORMAT_VERSION = 1
+
+PredictFn = Callable[[np.ndarray], np.ndarray]
+
+
+# ----------------------------------------------------------------------------- inputs
+def check_predict(predict: PredictFn, x: np.ndarray, output: int) -> np.ndarray:
+    """Call ``predict`` on ``x`` and check the result; returns float64 ``(N,)`` for ``output``.
+
+    Raises
+    ------
+    InputError
+        When the result is not ``(N, T)`` with ``T > output``, or holds NaN/inf.
+    """
+    y = np.asarray(predict(x))
+    if y.ndim == 1:
+        y = y[:, None]
+    if y.ndim != 2 or y.shape[0] != x.shape[0]:
+        raise InputError(
+            f"predict must return an array of shape (N, T) for an input of N={x.shape[0]} "
+            f"sequences. Received shape {y.shape}."
+        )
+    if not 0 <= output < y.shape[1]:
+        raise InputError(
+            f"output={output} is out of range: predict returns {y.shape[1]} output(s) per sequence."
+        )
+    col = y[:, output].astype(np.float64)
+    if not np.all(np.isfinite(col)):
+        i = int(np.flatnonzero(~np.isfinite(col))[0])
+        raise InputError(
+            f"predict returned a non-finite value ({col[i]}) for batch item {i}; check the model "
+            f"and its input."
+        )
+    return col
+
+
+def motif_instances(
+    motifs: Sequence[Motif], n: int, *, mode: str = "consensus", seed=0
+) -> tuple[np.ndarray, np.ndarray]:
+    """One-hot instances of each motif for each of ``n`` backgrounds.
+
+    Parameters
+    ----------
+    motifs : list of Motif, length K
+    n : int
+        Number of backgrounds (one instance per motif and background).
+    mode : {"consensus", "sample"}
+        ``"consensus"``: the most probable base at each position (the same instance for every
+        background). ``"sample"``: each instance drawn from the motif's probability matrix.
+    seed : int or numpy Generator
+        Seed for ``mode="sample"``.
+
+    Returns
+    -------
+    inst : float32 (K, n, Wmax, 4)
+        Forward-strand instances, zero-padded beyond each motif's width.
+    widths : int64 (K,)
+    """
+    if mode not in ("consensus", "sample"):
+        raise InputError(f"instances must be 'consensus' or 'sample'. Received: instances={mode!r}")
+    rng = check_seed(seed)
+    K = len(motifs)
+    widths = np.array([m.width for m in motifs], dtype=np.int64)
+    inst = np.zeros((K, n, int(widths.max()), 4), dtype=np.float32)
+    for k, m in enumerate(motifs):
+        w = m.width
+        if mode == "consensus":
+            idx = np.argmax(m.pwm, axis=1)
+            inst[k, :, np.arange(w), idx] = 1.0
+        else:
+            cum = np.cumsum(m.pwm, axis=1)
+            cum[:, -1] = 1.0
+            u = rng.random((n, w))
+            idx = (u[:, :, None] > cum[None, :, :]).sum(axis=2)
+            rows = np.broadcast_to(np.arange(w), (n, w))
+            inst[k, np.arange(n)[:, None], rows, idx] = 1.0
+    return inst, widths
+
+
+def placements(
+    wa: int, wb: int, d: int, length: int, anchor: str | int = "center"
+) -> tuple[int, int] | None:
+    """Starts ``(start_a, start_b)`` of motifs of widths ``wa``, ``wb`` at distance ``d``.
+
+    ``d = start_b - start_a``. Returns ``None`` when the motifs overlap or a motif leaves the
+    sequence of length ``length``. See the module docstring for ``anchor``.
+    """
+    if not (d >= wa or d <= -wb):
+        return None  # overlap
+    if anchor == "center":
+        lo = min(0, d)
+        hi = max(wa, d + wb)
+        left = (length - (hi - lo)) // 2
+        sa = left - lo
+    elif anchor == "a":
+        sa = (length - wa) // 2
+    else:
+        sa = int(anchor)
+    sb = sa + d
+    if sa < 0 or sb < 0 or sa + wa > length or sb + wb > length:
+        return None
+    return sa, sb
+
+
+def _check_anchor(anchor, length):
+    if anchor in ("center", "a"):
+        return anchor
+    if isinstance(anchor, (int, np.integer)) and 0 <= int(anchor) < length:
+        return int(anchor)
+    raise InputError(
+        f"anchor must be 'center', 'a' or a start position in [0, {length}). Received: anchor={anchor!r}"
+    )
+
+
+def _check_orientations(orientations) -> list[int]:
+    out = []
+    for o in orientations:
+        if o not in ORIENTATIONS:
+            raise InputError(f"orientations must be drawn from {ORIENTATIONS}. Received {o!r}.")
+        out.append(ORIENTATIONS.index(o))
+    if not out:
+        raise InputError("orientations is empty; give at least one of '++', '+-', '-+', '--'.")
+    return out
+
+
+# ----------------------------------------------------------------------------- result
+@dataclass
+class InteractionScan:
+    """Result of an in-silico pairwise scan.
+
+    Attributes
+    ----------
+    motif_names : list of str, length K
+    distances : int64 (D,)
+        Signed bp from the start of A to the start of B.
+    orientations : tuple of str, length O
+    effect, se, ci_low, ci_high, t, p, q : float64 (K, K, D, O)
+        Mean interaction effect (output units, logits by default), standard error, confidence
+        interval, t statistic, p-value and BH q-value. NaN where the placement was skipped.
+    n_backgrounds : int
+    contrasts : float32 (K, K, D, O, N) or None
+        Per-background contrasts (kept for resampling and plots).
+    main_effects : float64 (K, O_s=2)
+        Mean ``f(A) - f(neither)`` of each motif at the sequence centre on each strand.
+    margin : float
+        Equivalence margin used in the tests.
+    params : dict
+        The scan's parameters (anchor, instances, output, seed ...).
+    """
+
+    motif_names: list[str]
+    distances: np.ndarray
+    orientations: tuple[str, ...]
+    effect: np.ndarray
+    se: np.ndarray
+    ci_low: np.ndarray
+    ci_high: np.ndarray
+    t: np.ndarray
+    p: np.ndarray
+    q: np.ndarray
+    n_backgrounds: int
+    contrasts: np.ndarray | None = None
+    main_effects: np.ndarray | None = None
+    margin: float = 0.0
+    skipped: int = 0
+    params: dict = field(default_factory=dict)
+
+    @property
+    def shape(self) -> tuple[int, int, int, int]:
+        return self.effect.shape  # type: ignore[return-value]
+
+    def to_frame(self, *, valid_only: bool = True):
+        """Tidy table, one row per cell.
+
+        Columns: ``motif_a motif_b distance orientation effect se ci_low ci_high t p q``.
+        """
+        import pandas as pd
+
+        K, _, D, O = self.effect.shape
+        a, b, d, o = np.meshgrid(np.arange(K), np.arange(K), np.arange(D), np.arange(O), indexing="ij")
+        names = np.array(self.motif_names, dtype=object)
+        df = pd.DataFrame(
+            {
+                "motif_a": names[a.ravel()],
+                "motif_b": names[b.ravel()],
+                "distance": self.distances[d.ravel()],
+                "orientation": np.array(self.orientations, dtype=object)[o.ravel()],
+                "effect": self.effect.ravel(),
+                "se": self.se.ravel(),
+                "ci_low": self.ci_low.ravel(),
+                "ci_high": self.ci_high.ravel(),
+                "t": self.t.ravel(),
+                "p": self.p.ravel(),
+                "q": self.q.ravel(),
+            }
+        )
+        if valid_only:
+            df = df[np.isfinite(df["effect"].to_numpy())].reset_index(drop=True)
+        return df
+
+    def pairs(self):
+        """One row per unordered motif pair: the strongest cell and a pair-level p and q.
+
+        Columns: ``motif_a motif_b distance orientation effect t p_cell n_cells p q score``
+        where ``distance``/``orientation`` are in the ``(motif_a, motif_b)`` convention of the
+        strongest cell (largest ``|t|``, ties broken by ``|effect|``) and ``score = |t|`` of that
+        cell. Sorted by q, then score, then ``|effect|``.
+        """
+        import pandas as pd
+
+        K = self.effect.shape[0]
+        rows = []
+        for a in range(K):
+            for b in range(a, K):
+                blocks = [(a, b)] if a == b else [(a, b), (b, a)]
+                best = None
+                n_cells = 0
+                for (i, j) in blocks:
+                    tt = self.t[i, j]
+                    valid = ~np.isnan(tt)
+                    n_cells += int(valid.sum())
+                    if not valid.any():
+                        continue
+                    # strongest: largest |t|, ties (e.g. se = 0) broken by |effect|
+                    key = np.lexsort((np.abs(np.nan_to_num(self.effect[i, j])).ravel(),
+                                      np.where(valid, np.abs(tt), -np.inf).ravel()))
+                    di, oi = np.unravel_index(int(key[-1]), tt.shape)
+                    cand = (abs(tt[di, oi]), abs(self.effect[i, j, di, oi]), i, j, di, oi)
+                    if best is None or cand[0] > best[0]:
+                        best = cand
+                if best is None:
+                    continue
+                _, _, i, j, di, oi = best
+                pmin = np.nanmin(np.concatenate([self.p[x, y].ravel() for (x, y) in blocks]))
+                rows.append(
+                    {
+                        "motif_a": self.motif_names[i],
+                        "motif_b": self.motif_names[j],
+                        "distance": int(self.distances[di]),
+                        "orientation": self.orientations[oi],
+                        "effect": float(self.effect[i, j, di, oi]),
+                        "t": float(self.t[i, j, di, oi]),
+                        "p_cell": float(self.p[i, j, di, oi]),
+                        "n_cells": n_cells,
+                        "p": float(min(1.0, pmin * n_cells)),
+                        "score": float(abs(self.t[i, j, di, oi])),
+                    }
+                )
+        df = pd.DataFrame(rows)
+        if len(df):
+            df["q"] = bh_qvalues(df["p"].to_numpy())
+            df["_abs"] = df["effect"].abs()
+            df = df.sort_values(["q", "score", "_abs"], ascending=[True, False, False], kind="mergesort")
+            df = df.drop(columns="_abs").reset_index(drop=True)
+        return df
+
+    def strongest(self) -> np.ndarray:
+        """``(K, K)`` signed effect of the cell with the largest ``|t|`` for each ordered pair."""
+        K = self.effect.shape[0]
+        out = np.full((K, K), np.nan)
+        for a in range(K):
+            for b in range(K):
+                tt = self.t[a, b]
+                if (~np.isnan(tt)).any():
+                    di, oi = np.unravel_index(int(np.nanargmax(np.abs(tt))), tt.shape)
+                    out[a, b] = self.effect[a, b, di, oi]
+        return out
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the scan to HDF5 atomically (layout in :func:`load`)."""
+        import h5py
+
+        path = os.fspath(path)
+        tmp = path + ".tmp"
+        with h5py.File(tmp, "w") as h:
+            _write_scan(h, self)
+        os.replace(tmp, path)
+
+
+def _write_scan(h, scan: InteractionScan) -> None:
+    h.attrs["kgenint_format"] = "interaction_scan"
+    h.attrs["format_version"] = FORMAT_VERSION
+    h.attrs["params"] = json.dumps(scan.params)
+    h.attrs["margin"] = scan.margin
+    h.attrs["n_backgrounds"] = scan.n_backgrounds
+    h.attrs["skipped"] = scan.skipped
+    h.create_dataset("motif_names", data=np.array(scan.motif_names, dtype=object), dtype=_str_dtype())
+    h.create_dataset("distances", data=scan.distances)
+    h.create_dataset("orientations", data=np.array(scan.orientations, dtype=object), dtype=_str_dtype())
+    for name in ("effect", "se", "ci_low", "ci_high", "t", "p", "q"):
+        h.create_dataset(name, data=getattr(scan, name), compression="gzip")
+    if scan.main_effects is not None:
+        h.create_dataset("main_effects", data=scan.main_effects)
+    if scan.contrasts is not None:
+        h.create_dataset("contrasts", data=scan.contrasts, compression="gzip", chunks=True)
+
+
+def _str_dtype():
+    import h5py
+
+    return h5py.string_dtype()
+
+
+def load(path: str | os.PathLike) -> InteractionScan:
+    """Read an :class:`InteractionScan` written by :meth:`InteractionScan.save`.
+
+    HDF5 layout (``format_version`` 1): attrs ``kgenint_format="interaction_scan"``,
+    ``params`` (JSON), ``margin``, ``n_backgrounds``, ``skipped``; datasets ``motif_names (K,)``,
+    ``distances (D,)``, ``orientations (O,)``, ``effect se ci_low ci_high t p q (K, K, D, O)``,
+    optional ``main_effects (K, 2)`` and ``contrasts (K, K, D, O, N)``.
+    """
+    import h5py
+
+    path = os.fspath(path)
+    try:
+        h = h5py.File(path, "r")
+    except OSError as err:
+        raise InputError(f"{path}: cannot open as HDF5 ({err}).") from None
+    with h:
+        if h.attrs.get("kgenint_format") != "interaction_scan":
+            raise InputError(f"{path}: not a kgenint interaction scan (attribute kgenint_format missing).")
+        dec = lambda a: [v.decode() if isinstance(v, bytes) else str(v) for v in a]  # noqa: E731
+        return InteractionScan(
+            motif_names=dec(h["motif_names"][()]),
+            distances=h["distances"][()],
+            orientations=tuple(dec(h["orientations"][()])),
+            **{k: h[k][()] for k in ("effect", "se", "ci_low", "ci_high", "t", "p", "q")},
+            n_backgrounds=int(h.attrs["n_backgrounds"]),
+            contrasts=h["contrasts"][()] if "contrasts" in h else None,
+            main_effects=h["main_effects"][()] if "main_effects" in h else None,
+            margin=float(h.attrs["margin"]),
+            skipped=int(h.attrs["skipped"]),
+            params=json.loads(h.attrs["params"]),
+        )
+
+
+# ----------------------------------------------------------------------------- statistics
+def bh_qvalues(p: np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg q-values of ``p`` (NaN entries stay NaN and are not counted)."""
+    p = np.asarray(p, dtype=np.float64)
+    q = np.full(p.shape, np.nan)
+    flat = p.ravel()
+    ok = np.flatnonzero(np.isfinite(flat))
+    m = ok.size
+    if m == 0:
+        return q
+    order = ok[np.argsort(flat[ok], kind="mergesort")]
+    ranked = flat[order] * m / np.arange(1, m + 1)
+    ranked = np.minimum.accumulate(ranked[::-1])[::-1]
+    qf = q.ravel()
+    qf[order] = np.minimum(ranked, 1.0)
+    return qf.reshape(p.shape)
+
+
+def cell_statistics(contrasts: np.ndarray, margin: float = 0.0, confidence: float = 0.95):
+    """Mean, se, CI, t and p of contrasts ``(..., N)`` along the last axis.
+
+    The p-value tests ``H0: |mu| <= margin`` (two one-sided shifts of the t statistic:
+    ``t = (|mean| - margin) / se``, ``p = 2 * P(T_{N-1} >= t)`` capped at 1); with ``margin = 0``
+    it is the two-sided one-sample t-test. Cells with ``se = 0`` get ``p = 0`` when
+    ``|mean| > margin`` and ``1`` otherwise. NaN cells stay NaN.
+    """
+    from scipy import stats
+
+    c = np.asarray(contrasts, dtype=np.float64)
+    n = c.shape[-1]
+    mean = c.mean(axis=-1)
+    if n > 1:
+        sd = c.std(axis=-1, ddof=1)
+        se = sd / math.sqrt(n)
+        tcrit = stats.t.ppf(0.5 + confidence / 2, n - 1)
+    else:
+        se = np.full(mean.shape, np.nan)
+        tcrit = np.nan
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.where(se > 0, mean / se, np.sign(mean) * np.inf)
+        shifted = np.where(se > 0, (np.abs(mean) - margin) / se, np.where(np.abs(mean) > margin, np.inf, -np.inf))
+    if n > 1:
+        p = np.minimum(1.0, 2 * stats.t.sf(shifted, n - 1))
+    else:
+        p = np.full(mean.shape, np.nan)
+    nan = ~np.isfinite(mean)
+    t[nan] = np.nan
+    p[nan] = np.nan
+    p[mean == 0] = np.where(se[mean == 0] > 0, p[mean == 0], 1.0)
+    return mean, se, mean - tcrit * se, mean + tcrit * se, t, p
+
+
+# ----------------------------------------------------------------------------- engine
+class _Engine:
+    """Batches jobs (background + up to two insertions) through ``predict``."""
+
+    def __init__(self, predict, background, inst, widths, output, batch_size):
+        self.predict = predict
+        self.background = background
+        self.inst = inst
+        self.widths = widths
+        self.output = output
+        self.batch_size = int(batch_size)
+        L = background.shape[1]
+        self.buf = np.empty((self.batch_size, L, 4), dtype=np.float32)
+        self.n_predicted = 0
+        self.predict_seconds = 0.0
+
+    def run(self, jobs: np.ndarray, bar=None) -> np.ndarray:
+        """``jobs`` int64 (J, 7) -> outputs float64 (J,)."""
+        J = jobs.shape[0]
+        out = np.empty(J, dtype=np.float64)
+        for s in range(0, J, self.batch_size):
+            e = min(J, s + self.batch_size)
+            jb = jobs[s:e]
+            assemble_jobs(
+                self.background, self.inst, self.widths,
+                jb[:, 0], jb[:, 1], jb[:, 2], jb[:, 3], jb[:, 4], jb[:, 5], jb[:, 6], self.buf,
+            )
+            t0 = time.perf_counter()
+            out[s:e] = check_predict(self.predict, self.buf[: e - s], self.output)
+            self.predict_seconds += time.perf_counter() - t0
+            self.n_predicted += e - s
+            if bar is not None:
+                bar.update(e - s)
+        return out
+
+
+def _jobs(n_idx, k1, p1, s1, k2, p2, s2) -> np.ndarray:
+    cols = np.broadcast_arrays(*(np.asarray(v, dtype=np.int64) for v in (n_idx, k1, p1, s1, k2, p2, s2)))
+    return np.stack([c.ravel() for c in cols], axis=1)
+
+
+def _config_hash(params: dict, background: np.ndarray, motifs: Sequence[Motif]) -> str:
+    h = hashlib.sha256(json.dumps(params, sort_keys=True).encode())
+    h.update(np.ascontiguousarray(background).tobytes())
+    for m in motifs:
+        h.update(m.name.encode())
+        h.update(m.pwm.tobytes())
+    return h.hexdigest()
+
+
+def scan_pairs(
+    predict: PredictFn,
+    motifs: Sequence[Motif],
+    background: np.ndarray,
+    *,
+    distances: Sequence[int] | None = None,
+    orientations: Sequence[str] = ORIENTATIONS,
+    pairs: Sequence[tuple[int, int]] | None = None,
+    output: int = 0,
+    instances: str = "consensus",
+    anchor: str | int = "center",
+    margin: float | str = "auto",
+    confidence: float = 0.95,
+    batch_size: int = 2048,
+    seed=0,
+    checkpoint: str | os.PathLike | None = None,
+    keep_contrasts: bool = True,
+    verify: int = 0,
+    show_progress: bool = True,
+) -> InteractionScan:
+    """Exhaustive in-silico pairwise scan (see the module docstring for the definitions).
+
+    Parameters
+    ----------
+    predict : callable
+        ``predict(x: float32 (B, L, 4)) -> (B, T)``; for Keras use
+        :func:`kgenint.keras.as_predict_fn` (logits by default).
+    motifs : list of Motif, length K
+    background : float32 (N, L, 4)
+        Background sequences (GC-matched or dinucleotide-shuffled from your own sequences;
+        see :mod:`kgenint.sequence`).
+    distances : sequence of int, optional
+        Signed distances between motif starts (bp). Default ``0 .. min(150, L - 2)``: with
+        ordered pairs, ``(a, b, +d)`` and ``(b, a, +d)`` together cover both sides.
+    orientations : sequence of str
+        Subset of ``("++", "+-", "-+", "--")``.
+    pairs : sequence of (int, int), optional
+        Ordered motif index pairs ``(a, b)`` to scan; default every ordered pair including
+        ``a == b`` (homotypic). Cells of other pairs are NaN.
+    output : int
+        Column of ``predict``'s output to analyse.
+    instances : {"consensus", "sample"}
+        Motif instances: consensus, or one sample per background from the PWM (seeded).
+    anchor : {"center", "a"} or int
+        Where the pair is placed (module docstring).
+    margin : float or "auto"
+        Equivalence margin of the tests (output units). ``"auto"``: 5 % of the largest absolute
+        main effect ``f(A) - f(neither)`` among the motifs, at least 0.01.
+    confidence : float
+        Level of the confidence intervals.
+    batch_size : int
+        Sequences per ``predict`` call.
+    seed : int
+        Seed for sampled instances.
+    checkpoint : path, optional
+        HDF5 file where finished motif pairs are stored as they complete; a scan interrupted
+        and started again with the same arguments resumes from it. Removed on success.
+    keep_contrasts : bool
+        Keep per-background contrasts ``(K, K, D, O, N)`` in the result.
+    verify : int
+        Recompute this many random cells the naive way (four explicit sequences per
+        background) and raise if they disagree with the batched result (fastISM-style
+        self-check of the shared-work shortcuts).
+    show_progress : bool
+        Show a progress bar on stderr.
+
+    Returns
+    -------
+    InteractionScan
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from kgenint.motifs import Motif
+    >>> a, b = Motif.from_consensus("GATA", name="A"), Motif.from_consensus("CCAAT", name="B")
+    >>> def predict(x):  # detects the two consensus words and their product
+    ...     s = x.argmax(-1)
+    ...     has = lambda w: np.array([[w in "".join("ACGT"[i] for i in r)] for r in s], float)
+    ...     return has("GATA") + has("CCAAT") + 2 * has("GATA") * has("CCAAT")
+    >>> bg = np.zeros((4, 40, 4), np.float32); bg[..., 3] = 1  # poly-T
+    >>> res = scan_pairs(predict, [a, b], bg, distances=[10], orientations=["++"], show_progress=False)
+    >>> float(res.effect[0, 1, 0, 0])
+    2.0
+    """
+    bg = check_onehot(background, "background")
+    N, L, _ = bg.shape
+    motifs = list(motifs)
+    if not motifs:
+        raise InputError("motifs is empty: give at least one Motif to scan.")
+    for m in motifs:
+        if not isinstance(m, Motif):
+            raise InputError(f"motifs must be kgenint Motif objects. Received {type(m).__name__}.")
+        if m.width > L:
+            raise InputError(
+                f"Motif {m.name!r} is {m.width} bp wide, longer than the {L} bp background sequences."
+            )
+    names = [m.name for m in motifs]
+    if len(set(names)) != len(names):
+        raise InputError("motif names must be unique; rename duplicates before scanning.")
+    anchor = _check_anchor(anchor, L)
+    o_idx = _check_orientations(orientations)
+    if distances is None:
+        distances = np.arange(0, min(150, L - 2) + 1)
+    dist = np.unique(np.asarray(list(distances), dtype=np.int64))
+    if dist.size == 0:
+        raise InputError("distances is empty.")
+    if not 0 < confidence < 1:
+        raise InputError(f"confidence must be in (0, 1). Received: confidence={confidence}")
+    K, D, O = len(motifs), dist.size, len(o_idx)
+    orients = tuple(ORIENTATIONS[i] for i in o_idx)
+    inst, widths = motif_instances(motifs, N, mode=instances, seed=seed)
+
+    # --- placements of every cell; -1 where skipped
+    starts = np.full((K, K, D, 2), -1, dtype=np.int64)
+    for a in range(K):
+        for b in range(K):
+            for di, d in enumerate(dist):
+                pl = placements(int(widths[a]), int(widths[b]), int(d), L, anchor)
+                if pl is not None:
+                    starts[a, b, di] = pl
+    if pairs is not None:
+        keep = np.zeros((K, K), dtype=bool)
+        for pr in pairs:
+            try:
+                a, b = (int(v) for v in pr)
+            except (TypeError, ValueError):
+                raise InputError(f"pairs must hold (a, b) motif index pairs. Received {pr!r}.") from None
+            if not (0 <= a < K and 0 <= b < K):
+                raise InputError(f"pair {pr!r} refers to a motif index outside 0..{K - 1}.")
+            keep[a, b] = True
+        params_pairs = [[int(a), int(b)] for a, b in np.argwhere(keep)]
+    else:
+        keep = np.ones((K, K), dtype=bool)
+        params_pairs = None
+    skipped = int((keep[:, :, None] & (starts[..., 0] < 0)).sum()) * O
+    starts[~keep] = -1
+    valid_ab = starts[..., 0] >= 0  # (K, K, D)
+    if not valid_ab.any():
+        raise InputError(
+            f"No motif pair fits at any requested distance in {L} bp sequences: every placement "
+            f"overlaps or leaves the sequence. Use smaller |distances| or longer backgrounds."
+        )
+
+    params = {
+        "distances": dist.tolist(), "orientations": list(orients), "output": int(output),
+        "instances": instances, "anchor": anchor, "seed": int(seed) if isinstance(seed, (int, np.integer)) else None,
+        "confidence": confidence, "motifs": names, "n_backgrounds": N, "length": L,
+        "pairs": params_pairs,
+    }
+    engine = _Engine(predict, bg, inst, widths, output, batch_size)
+
+    ck = None
+    if checkpoint is not None:
+        ck = _Checkpoint(os.fspath(checkpoint), _config_hash(params, bg, motifs), (K, K, D, O, N))
+
+    # --- which single placements are needed: every used (motif, strand, start) + the centre
+    strand_of = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.int64)[o_idx]  # (O, 2)
+    single_index = np.full((K, 2, L), -1, dtype=np.int64)
+    for a in range(K):
+        for b in range(K):
+            for di in range(D):
+                if not valid_ab[a, b, di]:
+                    continue
+                sa, sb = starts[a, b, di]
+                for oi in range(O):
+                    single_index[a, strand_of[oi, 0], sa] = 0
+                    single_index[b, strand_of[oi, 1], sb] = 0
+    centre = (L - widths) // 2
+    for k in range(K):  # main effects at the centre, both strands, always computed
+        single_index[k, :, centre[k]] = 0
+    cfg = np.argwhere(single_index >= 0)  # (S, 3): motif, strand, pos
+    single_index[cfg[:, 0], cfg[:, 1], cfg[:, 2]] = np.arange(len(cfg))
+    S = len(cfg)
+    n_pair_jobs = int(valid_ab.sum()) * O * N
+    total = N + S * N + n_pair_jobs
+    bar = progress(total=total, desc="in-silico pair scan", unit="seq", disable=None if show_progress else True)
+
+    # --- f(neither) once per background, f(A) - f(neither) once per single placement
+    restored = ck.load_singles() if ck is not None else None
+    if restored is not None:
+        f_none, f_single = restored
+        bar.update(N + S * N)
+    else:
+        f_none = engine.run(_jobs(np.arange(N), -1, 0, 0, -1, 0, 0), bar)
+        sj = _jobs(
+            np.tile(np.arange(N), S), np.repeat(cfg[:, 0], N), np.repeat(cfg[:, 2], N),
+            np.repeat(cfg[:, 1], N), -1, 0, 0,
+        )
+        f_single = (engine.run(sj, bar) - np.tile(f_none, S)).reshape(S, N)
+        if ck is not None:
+            ck.save_singles(f_none, f_single)
+
+    main = np.stack(
+        [[f_single[single_index[k, s, centre[k]]].mean() for s in (0, 1)] for k in range(K)]
+    )
+    if margin == "auto":
+        margin_v = max(0.01, 0.05 * float(np.abs(main).max()))
+    else:
+        margin_v = float(margin)
+        if not margin_v >= 0:
+            raise InputError(f"margin must be >= 0 or 'auto'. Received: margin={margin}")
+    params["margin"] = margin_v
+
+    # --- pairs, one motif pair (a, b) at a time; checkpointed
+    contrasts = np.full((K, K, D, O, N), np.nan, dtype=np.float32)
+    done = np.zeros((K, K), dtype=bool)
+    if ck is not None:
+        ck.restore(contrasts, done)
+        bar.update(int(valid_ab[done].sum()) * O * N)
+    n_idx = np.arange(N)
+    try:
+        for a in range(K):
+            for b in range(K):
+                if done[a, b]:
+                    continue
+                dv = np.flatnonzero(valid_ab[a, b])
+                if dv.size:
+                    sa = starts[a, b, dv, 0][:, None, None]
+                    sb = starts[a, b, dv, 1][:, None, None]
+                    s1 = strand_of[:, 0][None, :, None]
+                    s2 = strand_of[:, 1][None, :, None]
+                    jobs = _jobs(n_idx[None, None, :], a, sa, s1, b, sb, s2)  # (dv, O, N)
+                    f_pair = engine.run(jobs, bar).reshape(dv.size, O, N)
+                    shape = (dv.size, O)
+                    ia = single_index[a, np.broadcast_to(strand_of[:, 0], shape), np.broadcast_to(sa[:, :, 0], shape)]
+                    ib = single_index[b, np.broadcast_to(strand_of[:, 1], shape), np.broadcast_to(sb[:, :, 0], shape)]
+                    contrasts[a, b, dv] = (
+                        f_pair - f_none[None, None, :] - f_single[ia] - f_single[ib]
+                    ).astype(np.float32)
+                done[a, b] = True
+                if ck is not None:
+                    ck.save_pair(a, b, contrasts[a, b])
+    finally:
+        bar.close()
+
+    mean, se, lo, hi, t, p = cell_statistics(contrasts, margin_v, confidence)
+    q = bh_qvalues(p)
+    params["predict_seconds"] = engine.predict_seconds
+    params["n_predicted"] = engine.n_predicted
+    scan = InteractionScan(
+        motif_names=names, distances=dist, orientations=orients,
+        effect=mean, se=se, ci_low=lo, ci_high=hi, t=t, p=p, q=q, n_backgrounds=N,
+        contrasts=contrasts if keep_contrasts else None, main_effects=main,
+        margin=margin_v, skipped=skipped, params=params,
+    )
+    if verify:
+        _verify(scan, predict, bg, inst, widths, starts, strand_of, output, int(verify), contrasts)
+    if ck is not None:
+        ck.remove()
+    return scan
+
+
+def _verify(scan, predict, bg, inst, widths, starts, strand_of, output, n_cells, contrasts):
+    """Recompute ``n_cells`` random valid cells naively and compare."""
+    rng = np.random.default_rng(12345)
+    K, _, D, O, N = contrasts.shape
+    valid = np.argwhere(np.isfinite(contrasts[..., 0]))
+    pick = valid[rng.choice(len(valid), size=min(n_cells, len(valid)), replace=False)]
+
+    def put(x, k, s, strand):
+        w = int(widths[k])
+        site = inst[k, :, :w, :]
+        if strand == 1:
+            site = site[:, ::-1, ::-1]
+        x[:, s:s + w, :] = site
+        return x
+
+    for a, b, di, oi in pick:
+        sa, sb = starts[a, b, di]
+        s1, s2 = strand_of[oi]
+        xa = put(bg.copy(), a, sa, s1)
+        xb = put(bg.copy(), b, sb, s2)
+        xab = put(put(bg.copy(), a, sa, s1), b, sb, s2)
+        f = [check_predict(predict, v, output) for v in (xab, xa, xb, bg)]
+        ref = f[0] - f[1] - f[2] + f[3]
+        got = contrasts[a, b, di, oi].astype(np.float64)
+        tol = 1e-4 * max(1.0, float(np.abs(ref).max()))
+        if not np.allclose(got, ref, atol=tol):
+            raise RuntimeError(
+                f"Self-check failed for cell ({scan.motif_names[a]}, {scan.motif_names[b]}, "
+                f"d={scan.distances[di]}, {scan.orientations[oi]}): batched {got[:3]} vs naive "
+                f"{ref[:3]}. Please report this as a kgenint bug."
+            )
+
+
+class _Checkpoint:
+    """Resumable storage of finished motif pairs in an HDF5 file."""
+
+    def __init__(self, path: str, config_hash: str, shape: tuple):
+        import h5py
+
+        self.path = path
+        self.h5py = h5py
+        if os.path.exists(path):
+            with h5py.File(path, "r") as h:
+                if h.attrs.get("config_hash") != config_hash:
+                    raise InputError(
+                        f"{path}: this checkpoint belongs to a scan with other arguments, motifs or "
+                        f"backgrounds; remove it or choose another checkpoint path."
+                    )
+        else:
+            tmp = path + ".tmp"
+            with h5py.File(tmp, "w") as h:
+                h.attrs["config_hash"] = config_hash
+                h.create_dataset("contrasts", shape=shape, dtype="f4", fillvalue=np.nan, chunks=(1, 1) + tuple(shape[2:]))
+                h.create_dataset("done", shape=shape[:2], dtype=bool)
+            os.replace(tmp, path)
+
+    def load_singles(self):
+        with self.h5py.File(self.path, "r") as h:
+            if "f_none" not in h:
+                return None
+            return h["f_none"][()], h["f_single"][()]
+
+    def save_singles(self, f_none, f_single):
+        with self.h5py.File(self.path, "r+") as h:
+            h.create_dataset("f_single", data=f_single)
+            h.flush()
+            h.create_dataset("f_none", data=f_none)
+
+    def restore(self, contrasts, done):
+        with self.h5py.File(self.path, "r") as h:
+            d = h["done"][()]
+            for a, b in np.argwhere(d):
+                contrasts[a, b] = h["contrasts"][a, b]
+            done |= d
+
+    def save_pair(self, a, b, block):
+        # contrasts first, flag second: a crash between the two loses only this pair.
+        with self.h5py.File(self.path, "r+") as h:
+            h["contrasts"][a, b] = block
+            h.flush()
+            h["done"][a, b] = True
+
+    def remove(self):
+        try:
+            os.remove(self.path)
+        except FileNotFoundError:
+            pass
+
+
+def pair_effect(
+    predict: PredictFn,
+    background: np.ndarray,
+    motif_a: Motif,
+    motif_b: Motif,
+    distance: int,
+    orientation: str = "++",
+    *,
+    output: int = 0,
+    anchor: str | int = "center",
+    instances: str = "consensus",
+    seed=0,
+) -> tuple[float, float]:
+    """Mean interaction effect and its standard error for one cell ``(a, b, d, o)``.
+
+    A light version of :func:`scan_pairs` for monitoring during training (four predictions per
+    background). Returns ``(mean, se)`` in the units of ``predict``'s output.
+    """
+    if motif_b.name == motif_a.name:
+        motif_b = motif_b.copy(name=motif_b.name + "_b")
+    res = scan_pairs(
+        predict, [motif_a, motif_b], background, distances=[distance], orientations=[orientation],
+        pairs=[(0, 1)], output=output,
+        anchor=anchor, instances=instances, margin=0.0, seed=seed, show_progress=False,
+        keep_contrasts=False,
+    )
+    e, s = res.effect[0, 1, 0, 0], res.se[0, 1, 0, 0]
+    if not np.isfinite(e):
+        raise InputError(
+            f"Motifs {motif_a.name!r} and {motif_b.name!r} do not fit at distance {distance} in "
+            f"{background.shape[1]} bp sequences without overlapping."
+        )
+    return float(e), float(s)

@@ -1,0 +1,224 @@
+"""In-silico pairwise scan: effect arithmetic on hand-built models, statistics vs scipy, resume."""
+import numpy as np
+import pytest
+from scipy import stats
+
+from kgenint.errors import InputError
+from kgenint.interactions.insilico import (
+    ORIENTATIONS, bh_qvalues, cell_statistics, load, motif_instances, pair_effect, placements, scan_pairs,
+)
+from kgenint.motifs import Motif
+
+A = Motif.from_consensus("GGATAAGG", name="A")
+B = Motif.from_consensus("CGCCAATG", name="B")
+C = Motif.from_consensus("TGGGCGGG", name="C")  # no effect at all
+
+
+def _background(n, L, seed=0):
+    """Random sequences over A, C, T only: no G, so no accidental copy of the motifs above."""
+    rng = np.random.default_rng(seed)
+    idx = rng.choice([0, 1, 3], size=(n, L))
+    return np.eye(4, dtype=np.float32)[idx]
+
+
+def _sites(x, word):
+    """(start, strand) of every exact occurrence of ``word`` (either strand) in each sequence."""
+    comp = {"A": "T", "C": "G", "G": "C", "T": "A"}
+    rc = "".join(comp[c] for c in reversed(word))
+    out = []
+    for row in x.argmax(-1):
+        s = "".join("ACGT"[i] for i in row)
+        hits = [(i, "+") for i in range(len(s) - len(word) + 1) if s[i:i + len(word)] == word]
+        hits += [(i, "-") for i in range(len(s) - len(word) + 1) if s[i:i + len(word)] == rc]
+        out.append(hits)
+    return out
+
+
+def make_predict(w=1.0, v=3.0, d0=10, orient="++", noise_seed=None):
+    """f = w[A] + w[B] + v[A and B with start_B - start_A == d0 in orientation orient]
+    (+ a sequence-dependent offset so backgrounds differ)."""
+    def predict(x):
+        sa, sb = _sites(x, A.consensus), _sites(x, B.consensus)
+        f = np.zeros((len(x), 2), np.float32)
+        for n in range(len(x)):
+            f[n, 0] = w * bool(sa[n]) + w * bool(sb[n])
+            if any(b0 - a0 == d0 and (s1 + s2) == orient for a0, s1 in sa[n] for b0, s2 in sb[n]):
+                f[n, 0] += v
+            f[n, 1] = 0.1 * x[n, :, 0].sum()  # a second output, composition-dependent
+        return f
+    return predict
+
+
+def test_effect_arithmetic_hand_built_model():
+    bg = _background(6, 60, seed=1)
+    res = scan_pairs(make_predict(), [A, B, C], bg, distances=[-12, 0, 10, 12, 20], margin=0.0,
+                     show_progress=False, verify=5)
+    di = list(res.distances).index(10)
+    oi = ORIENTATIONS.index("++")
+    assert res.effect[0, 1, di, oi] == pytest.approx(3.0)
+    # expected: v at the rule's cell; -w for homotypic A-A and B-B (presence counts once); 0 else
+    expected = np.zeros_like(res.effect)
+    expected[0, 1, di, oi] = 3.0
+    expected[0, 0] = expected[1, 1] = -1.0
+    ok = np.isfinite(res.effect)
+    assert np.allclose(res.effect[ok], expected[ok])
+    # the B->A view of the same geometry is (b, a, -10, "++")
+    assert res.effect[1, 0, list(res.distances).index(-12), oi] == pytest.approx(0.0)
+    # overlapping placements are skipped, distance 0 always overlaps
+    assert np.isnan(res.effect[:, :, list(res.distances).index(0)]).all()
+    assert res.skipped == 9 * 4
+    # main effects: w for A and B, 0 for C, on both strands
+    assert np.allclose(res.main_effects, [[1, 1], [1, 1], [0, 0]])
+    pairs = res.pairs()
+    top = pairs.iloc[0]
+    assert {top.motif_a, top.motif_b} == {"A", "B"} and top.distance == 10 and top.orientation == "++"
+    assert top.q < 0.05
+    others = pairs.iloc[1:]
+    assert (others[others.motif_a != others.motif_b]["q"] >= 0.05).all()  # C never interacts
+
+
+def test_orientation_and_negative_distance_rule():
+    bg = _background(5, 60, seed=2)
+    res = scan_pairs(make_predict(v=-2.0, d0=-15, orient="+-"), [A, B], bg, distances=range(-20, 21, 5),
+                     margin=0.0, show_progress=False)
+    f = res.to_frame()
+    hit = f[(f.effect.abs() > 1e-6)]
+    hit = hit[hit.motif_a != hit.motif_b]
+    # with signed distances the same geometry appears from both motifs' side
+    got = {(r.motif_a, r.motif_b, r.distance, r.orientation) for r in hit.itertuples()}
+    assert got == {("A", "B", -15, "+-"), ("B", "A", 15, "-+")}
+    assert np.allclose(hit.effect, -2.0)
+
+
+def test_contrasts_match_naive_on_second_output_and_sampled_instances():
+    # output 1 depends on composition only: all interactions must be exactly 0 (additive)
+    bg = _background(4, 50, seed=3)
+    res = scan_pairs(make_predict(), [A, B], bg, distances=[9, 15], output=1, instances="sample",
+                     seed=7, margin=0.0, show_progress=False, verify=8)
+    assert np.allclose(res.effect[np.isfinite(res.effect)], 0.0, atol=1e-5)
+
+
+def test_cell_statistics_against_scipy():
+    rng = np.random.default_rng(0)
+    c = rng.normal(0.3, 1.0, size=(7, 12))
+    mean, se, lo, hi, t, p = cell_statistics(c, margin=0.0)
+    ref = stats.ttest_1samp(c, 0.0, axis=1)
+    assert np.allclose(t, ref.statistic) and np.allclose(p, ref.pvalue)
+    ci = stats.t.interval(0.95, 11, loc=c.mean(1), scale=stats.sem(c, axis=1))
+    assert np.allclose(lo, ci[0]) and np.allclose(hi, ci[1])
+    # equivalence margin: shifted t-test
+    _, _, _, _, _, pm = cell_statistics(c, margin=0.2)
+    ref2 = 2 * stats.t.sf((np.abs(c.mean(1)) - 0.2) / stats.sem(c, axis=1), 11)
+    assert np.allclose(pm, np.minimum(1, ref2))
+
+
+def test_bh_against_scipy():
+    rng = np.random.default_rng(1)
+    p = rng.random(200) ** 3
+    assert np.allclose(bh_qvalues(p), stats.false_discovery_control(p))
+    p2 = p.copy()
+    p2[::7] = np.nan
+    q2 = bh_qvalues(p2)
+    ok = np.isfinite(p2)
+    assert np.allclose(q2[ok], stats.false_discovery_control(p2[ok])) and np.isnan(q2[~ok]).all()
+
+
+def test_placements():
+    assert placements(5, 6, 3, 100) is None  # overlap
+    assert placements(5, 6, -5, 100) is None
+    sa, sb = placements(5, 6, 20, 100)
+    assert sb - sa == 20 and sa == (100 - 26) // 2
+    sa, sb = placements(5, 6, -30, 100, "a")
+    assert sa == (100 - 5) // 2 and sb == sa - 30
+    assert placements(5, 6, 95, 100) is None  # leaves the sequence
+    assert placements(5, 6, 10, 100, 0) == (0, 10)
+
+
+def test_sampled_instances_follow_pwm():
+    m = Motif("m", np.array([[0.7, 0.1, 0.1, 0.1], [0.0, 0.5, 0.5, 0.0]]))
+    inst, w = motif_instances([m], 20000, mode="sample", seed=3)
+    freq = inst[0, :, :2].mean(0)
+    assert np.allclose(freq, m.pwm, atol=0.015)
+    inst2, _ = motif_instances([m], 20000, mode="sample", seed=3)
+    assert np.array_equal(inst, inst2)
+
+
+def test_save_load_and_frame(tmp_path):
+    bg = _background(3, 40, seed=4)
+    res = scan_pairs(make_predict(), [A, B], bg, distances=[10], orientations=["++", "--"], show_progress=False)
+    res.save(tmp_path / "scan.h5")
+    back = load(tmp_path / "scan.h5")
+    assert back.motif_names == ["A", "B"] and back.orientations == ("++", "--")
+    assert np.array_equal(np.nan_to_num(back.effect), np.nan_to_num(res.effect))
+    assert np.array_equal(np.nan_to_num(back.contrasts), np.nan_to_num(res.contrasts))
+    f = res.to_frame()
+    assert list(f.columns[:8]) == ["motif_a", "motif_b", "distance", "orientation", "effect", "se", "ci_low", "ci_high"]
+    assert len(f) == 2 * 2 * 1 * 2
+
+
+def test_resume_after_interruption(tmp_path):
+    bg = _background(3, 50, seed=5)
+    base = make_predict()
+    full = scan_pairs(base, [A, B, C], bg, distances=[10, 14], margin=0.0, show_progress=False)
+    calls = {"n": 0}
+
+    def flaky(x):
+        calls["n"] += 1
+        if calls["n"] == 11:  # late in the pair stage (13 batches in all)
+            raise KeyboardInterrupt
+        return base(x)
+
+    ck = tmp_path / "scan.partial.h5"
+    with pytest.raises(KeyboardInterrupt):
+        scan_pairs(flaky, [A, B, C], bg, distances=[10, 14], margin=0.0, batch_size=24, checkpoint=ck,
+                   show_progress=False)
+    assert ck.exists()
+    seen = []
+
+    def counting(x):
+        seen.append(len(x))
+        return base(x)
+
+    res = scan_pairs(counting, [A, B, C], bg, distances=[10, 14], margin=0.0, batch_size=24, checkpoint=ck,
+                     show_progress=False)
+    assert np.array_equal(np.nan_to_num(res.effect), np.nan_to_num(full.effect))
+    assert sum(seen) < full.params["n_predicted"]  # finished pairs were not predicted again
+    assert not ck.exists()
+    # a checkpoint left by another scan is refused
+    with pytest.raises(KeyboardInterrupt):
+        calls["n"] = 0
+        scan_pairs(flaky, [A, B, C], bg, distances=[10, 14], margin=0.0, batch_size=24, checkpoint=ck,
+                   show_progress=False)
+    with pytest.raises(InputError, match="other arguments"):
+        scan_pairs(base, [A, B], bg, distances=[10], checkpoint=ck, show_progress=False)
+
+
+def test_pair_effect():
+    bg = _background(4, 60, seed=6)
+    e, se = pair_effect(make_predict(), bg, A, B, 10, "++")
+    assert e == pytest.approx(3.0) and se == pytest.approx(0.0)
+    with pytest.raises(InputError, match="No motif pair fits"):
+        pair_effect(make_predict(), bg, A, B, 3, "++")  # overlapping placement
+
+
+def test_bad_input():
+    bg = _background(2, 30)
+    p = make_predict()
+    with pytest.raises(InputError, match="empty"):
+        scan_pairs(p, [], bg)
+    with pytest.raises(InputError, match="longer than"):
+        scan_pairs(p, [Motif.from_consensus("A" * 40, name="long")], bg)
+    with pytest.raises(InputError, match="No motif pair fits"):
+        scan_pairs(p, [A, B], bg, distances=[100, 200], show_progress=False)
+    with pytest.raises(InputError, match=r"shape \(N, T\)"):
+        scan_pairs(lambda x: np.zeros((len(x) + 1, 1)), [A, B], bg, distances=[10], show_progress=False)
+    with pytest.raises(InputError, match="non-finite"):
+        scan_pairs(lambda x: np.full((len(x), 1), np.nan), [A, B], bg, distances=[10], show_progress=False)
+    with pytest.raises(InputError, match="out of range"):
+        scan_pairs(p, [A, B], bg, distances=[10], output=5, show_progress=False)
+    with pytest.raises(InputError, match="orientations"):
+        scan_pairs(p, [A, B], bg, distances=[10], orientations=["+x"])
+    with pytest.raises(InputError, match="unique"):
+        scan_pairs(p, [A, A], bg, distances=[10])
+    with pytest.raises(InputError, match="shape"):
+        scan_pairs(p, [A, B], bg[0, :, :3], distances=[10])
