@@ -38,9 +38,11 @@ Py_ssize_t kg_fill_onehot(const unsigned char *p, Py_ssize_t n, Py_ssize_t L,
 /* rows[5][4] for a given N value. */
 void kg_make_rows(float rows[5][4], float n_value);
 
-/* A new str describing a bad character for messages: 'X', "a space", byte 0x80, U+00E9 ...,
- * followed by a hint for IUPAC codes and RNA 'U'. */
+/* A new str naming a bad character in messages: 'X', "a space", byte 0x80, U+00E9 ... */
 PyObject *kg_describe_char(Py_UCS4 ch, int from_bytes);
+
+/* A static hint sentence for IUPAC codes and RNA 'U' (starting with a space), or "". */
+const char *kg_char_hint(Py_UCS4 ch);
 
 /* Module functions. */
 PyObject *kg_one_hot_encode(PyObject *self, PyObject *args, PyObject *kwargs);

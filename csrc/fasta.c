@@ -290,14 +290,15 @@ PyObject *kg_parse_fasta(PyObject *self, PyObject *args, PyObject *kwargs)
         }
         Py_END_ALLOW_THREADS
         if (err_i >= 0) {
-            PyObject *desc = kg_describe_char((Py_UCS4)seqbuf[recs[err_i].start + err_pos], 1);
+            Py_UCS4 ch = (Py_UCS4)seqbuf[recs[err_i].start + err_pos];
+            PyObject *desc = kg_describe_char(ch, 1);
             if (desc != NULL) {
                 kg_raise_parse(filename, recs[err_i].line,
                                PyUnicode_FromFormat(
                                    "record %R: invalid character %U at sequence position %zd "
-                                   "(0-based). Allowed letters are A, C, G, T and N (upper or "
+                                   "(0-based).%s Allowed letters are A, C, G, T and N (upper or "
                                    "lower case).",
-                                   PyList_GET_ITEM(ids, err_i), desc, err_pos));
+                                   PyList_GET_ITEM(ids, err_i), desc, err_pos, kg_char_hint(ch)));
                 Py_DECREF(desc);
             }
             goto fail;

@@ -53,19 +53,23 @@ Py_ssize_t kg_fill_onehot(const unsigned char *p, Py_ssize_t n, Py_ssize_t L,
     return -1;
 }
 
-PyObject *kg_describe_char(Py_UCS4 ch, int from_bytes)
+const char *kg_char_hint(Py_UCS4 ch)
 {
-    char buf[64];
-    const char *hint = "";
     if (ch < 128) {
         int up = toupper((int)ch);
-        if (up != 'N' && strchr("RYSWKMBDHV", up) != NULL && up != 0) {
-            hint = " (an IUPAC ambiguity code: only N is supported, replace it with N)";
+        if (up != 0 && up != 'N' && strchr("RYSWKMBDHV", up) != NULL) {
+            return " It is an IUPAC ambiguity code: only N is supported, replace it with N.";
         }
-        else if (up == 'U') {
-            hint = " (RNA? replace U with T)";
+        if (up == 'U') {
+            return " Is this RNA? Replace U with T.";
         }
     }
+    return "";
+}
+
+PyObject *kg_describe_char(Py_UCS4 ch, int from_bytes)
+{
+    char buf[32];
     if (ch == ' ') {
         snprintf(buf, sizeof(buf), "a space");
     }
@@ -81,7 +85,7 @@ PyObject *kg_describe_char(Py_UCS4 ch, int from_bytes)
     else {
         snprintf(buf, sizeof(buf), "U+%04X", (unsigned int)ch);
     }
-    return PyUnicode_FromFormat("%s%s", buf, hint);
+    return PyUnicode_FromString(buf);
 }
 
 static PyMethodDef kg_methods[] = {

@@ -69,9 +69,9 @@ static void kg_raise_bad_char(PyObject *ids, Py_ssize_t i, Py_ssize_t pos, Py_UC
         return;
     }
     msg = PyUnicode_FromFormat(
-        "%U: invalid character %U at position %zd (0-based). Allowed letters are A, C, G, T and N "
-        "(upper or lower case).",
-        who, desc, pos);
+        "%U: invalid character %U at position %zd (0-based).%s Allowed letters are A, C, G, T "
+        "and N (upper or lower case).",
+        who, desc, pos, kg_char_hint(ch));
     Py_DECREF(who);
     Py_DECREF(desc);
     chs = PyUnicode_FromOrdinal((int)ch);
