@@ -81,7 +81,7 @@ def _first_layer(
     else:
         h = kl.Conv1D(n_filters, kernel_size, padding=padding, name="conv1")(x)
     if batchnorm:
-        h = kl.BatchNormalization(name="conv1_bn")(h)
+        h = kl.BatchNormalization(momentum=0.9, name="conv1_bn")(h)
     if activation == "exponential":
         return ExpActivation(max_value=20.0, name="conv1_act")(h)
     return kl.Activation("relu", name="conv1_act")(h)
@@ -324,7 +324,7 @@ def basset(
     h = kl.MaxPooling1D(3, name="pool1")(h)
     for i, (width, pool) in ((2, (11, 4)), (3, (7, 4))):
         h = kl.Conv1D(n_filters, width, padding="same", name=f"conv{i}")(h)
-        h = kl.BatchNormalization(name=f"conv{i}_bn")(h)
+        h = kl.BatchNormalization(momentum=0.9, name=f"conv{i}_bn")(h)
         h = kl.Activation("relu", name=f"conv{i}_act")(h)
         h = kl.MaxPooling1D(pool, name=f"pool{i}")(h)
     h = kl.Flatten(name="flatten")(h)

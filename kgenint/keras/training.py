@@ -1,0 +1,503 @@
+"""Train a reference architecture on one-hot DNA: data loading, early stopping, test metrics.
+
+The HDF5 training file (written by :mod:`kgenint.simulate`, or by a user) holds
+
+* ``/x`` -- ``(N, L, 4)`` one-hot DNA (uint8 or float32, ACGT);
+* ``/y/class`` -- ``(N,)`` or ``(N, T)`` integer labels and/or ``/y/continuous`` -- ``(N,)`` or
+  ``(N, T)`` float32 targets; a user file may instead have a single dataset ``/y``;
+* optionally ``/split/train``, ``/split/valid``, ``/split/test`` -- integer index arrays.  Without
+  them the sequences are split at random (80/10/10, seeded).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import keras
+import numpy as np
+
+from .._validate import check_onehot
+from ..errors import FormatError, InputError
+from .models import ARCHITECTURES, build_model
+
+__all__ = [
+    "TrainingData",
+    "read_training_data",
+    "train_model",
+    "evaluate_predictions",
+    "auroc",
+    "auprc",
+    "save_model_atomic",
+    "write_json_atomic",
+    "metrics_path",
+]
+
+log = logging.getLogger("kgenint")
+
+TARGETS = ("class", "continuous")
+
+
+class TrainingData(NamedTuple):
+    """One-hot sequences, targets and the split of a training file."""
+
+    x: np.ndarray  #: float32 (N, L, 4)
+    y: np.ndarray  #: (N, T): float32 0/1 labels for "class", float32 values for "continuous"
+    target: str  #: "class" or "continuous"
+    split: dict[str, np.ndarray]  #: "train"/"valid"/"test" -> int64 index arrays
+
+
+# ---------------------------------------------------------------------------- metrics
+def auroc(y_true: Any, score: Any) -> float:
+    """Area under the ROC curve (Mann-Whitney U with tie-averaged ranks).
+
+    Parameters
+    ----------
+    y_true : array_like, shape (N,)
+        Binary labels (0/1 or bool).
+    score : array_like, shape (N,)
+        Scores; higher means more likely positive.
+
+    Returns
+    -------
+    float
+        AUROC in [0, 1]; NaN when only one class is present.
+    """
+    from scipy.stats import rankdata
+
+    y = np.asarray(y_true).astype(bool).ravel()
+    s = np.asarray(score, dtype=np.float64).ravel()
+    n_pos, n_neg = int(y.sum()), int((~y).sum())
+    if n_pos == 0 or n_neg == 0:
+        return float("nan")
+    r = rankdata(s)
+    return float((r[y].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def auprc(y_true: Any, score: Any) -> float:
+    """Area under the precision-recall curve as average precision (step interpolation).
+
+    ``AP = sum_k (R_k - R_{k-1}) P_k`` over distinct score thresholds, the definition used by
+    scikit-learn's ``average_precision_score``.
+
+    Parameters
+    ----------
+    y_true : array_like, shape (N,)
+        Binary labels.
+    score : array_like, shape (N,)
+        Scores; higher means more likely positive.
+
+    Returns
+    -------
+    float
+        Average precision in [0, 1]; NaN when there are no positives.
+    """
+    y = np.asarray(y_true).astype(bool).ravel()
+    s = np.asarray(score, dtype=np.float64).ravel()
+    n_pos = int(y.sum())
+    if n_pos == 0:
+        return float("nan")
+    order = np.argsort(-s, kind="mergesort")
+    s, y = s[order], y[order]
+    tp = np.cumsum(y)
+    last = np.r_[np.flatnonzero(np.diff(s)), s.size - 1]  # last index of each distinct score
+    tp = tp[last]
+    precision = tp / (last + 1)
+    recall = tp / n_pos
+    return float(np.sum(np.diff(np.r_[0.0, recall]) * precision))
+
+
+def _pearson(a: np.ndarray, b: np.ndarray) -> float:
+    a = np.asarray(a, np.float64).ravel()
+    b = np.asarray(b, np.float64).ravel()
+    if a.std() == 0 or b.std() == 0:
+        return float("nan")
+    return float(np.corrcoef(a, b)[0, 1])
+
+
+def evaluate_predictions(y_true: Any, y_pred: Any, target: str) -> dict[str, Any]:
+    """Per-task and mean test metrics.
+
+    Parameters
+    ----------
+    y_true : array_like, shape (N, T)
+        Labels (``"class"``) or values (``"continuous"``).
+    y_pred : array_like, shape (N, T)
+        Predictions (probabilities or logits give the same AUROC/AUPRC).
+    target : {"class", "continuous"}
+        Kind of target.
+
+    Returns
+    -------
+    dict
+        ``"class"``: ``auroc``, ``auprc`` (means over tasks) and per-task lists
+        ``auroc_per_task``, ``auprc_per_task``; ``"continuous"``: ``pearson``, ``mse`` and
+        ``pearson_per_task``.  ``n`` is the number of sequences.
+    """
+    yt = np.asarray(y_true).reshape(len(y_true), -1)
+    yp = np.asarray(y_pred).reshape(len(y_pred), -1)
+    out: dict[str, Any] = {"n": int(yt.shape[0])}
+    if target == "class":
+        roc = [auroc(yt[:, t], yp[:, t]) for t in range(yt.shape[1])]
+        pr = [auprc(yt[:, t], yp[:, t]) for t in range(yt.shape[1])]
+        out.update(auroc=_nanmean(roc), auprc=_nanmean(pr), auroc_per_task=roc, auprc_per_task=pr)
+    else:
+        r = [_pearson(yt[:, t], yp[:, t]) for t in range(yt.shape[1])]
+        out.update(pearson=_nanmean(r), mse=float(np.mean((yt - yp) ** 2)), pearson_per_task=r)
+    return out
+
+
+def _nanmean(v: list[float]) -> float:
+    a = np.asarray(v, dtype=np.float64)
+    return float(np.nanmean(a)) if np.any(np.isfinite(a)) else float("nan")
+
+
+# ---------------------------------------------------------------------------- data
+def _check_target(y: Any, target: str | None, name: str = "y") -> tuple[np.ndarray, str]:
+    y = np.asarray(y)
+    if y.ndim == 1:
+        y = y[:, None]
+    if y.ndim != 2:
+        raise InputError(f"{name} must have shape (N,) or (N, T). Received shape {y.shape}.")
+    if not np.issubdtype(y.dtype, np.number) and y.dtype != bool:
+        raise InputError(f"{name} must be numeric. Received dtype {y.dtype}.")
+    yf = y.astype(np.float64)
+    if not np.all(np.isfinite(yf)):
+        i, t = np.argwhere(~np.isfinite(yf))[0]
+        raise InputError(f"{name} has a non-finite value for sequence {i}, task {t}.")
+    binary = bool(np.all((yf == 0) | (yf == 1)))
+    if target is None:
+        target = "class" if binary else "continuous"
+    if target not in TARGETS:
+        raise InputError(f"target must be 'class' or 'continuous'. Received: target={target!r}")
+    if target == "class" and not binary:
+        bad = np.argwhere((yf != 0) & (yf != 1))[0]
+        raise InputError(
+            f"{name} is not binary (0/1) at sequence {bad[0]}, task {bad[1]} (value {yf[tuple(bad)]:g}). "
+            f"Class targets must be 0/1 per task (one column per class for multi-label data); use "
+            f"target='continuous' for quantitative values."
+        )
+    return yf.astype(np.float32), target
+
+
+def read_training_data(
+    path: str | os.PathLike, *, target: str | None = None, seed: int = 0
+) -> TrainingData:
+    """Read a training HDF5 file (layout in the module docstring).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The HDF5 file.
+    target : {"class", "continuous"}, optional
+        Which of ``/y/class`` and ``/y/continuous`` to train on; ``"class"`` when both exist, and
+        inferred from the values for a plain ``/y`` dataset.
+    seed : int
+        Seed of the random 80/10/10 split when the file has no ``/split`` group.
+
+    Returns
+    -------
+    TrainingData
+    """
+    import h5py
+
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"No training data file at {path!r}.")
+    try:
+        f = h5py.File(path, "r")
+    except OSError as err:
+        raise FormatError(f"not an HDF5 file ({err}).", path=path) from None
+    with f:
+        if "x" not in f or not isinstance(f["x"], h5py.Dataset):
+            raise FormatError(
+                "no '/x' dataset: a training file needs '/x' (N, L, 4) one-hot sequences and '/y' "
+                "targets (see 'kgenint simulate').", path=path
+            )
+        x = f["x"][()]
+        if "y" not in f:
+            raise FormatError("no '/y' targets (a dataset or a group with 'class'/'continuous').", path=path)
+        yobj = f["y"]
+        if isinstance(yobj, h5py.Dataset):
+            y = yobj[()]
+        else:
+            have = [k for k in TARGETS if k in yobj]
+            if not have:
+                raise FormatError(
+                    f"the '/y' group has neither 'class' nor 'continuous' (it has: {sorted(yobj)}).", path=path
+                )
+            if target is None:
+                target = have[0]
+            if target not in TARGETS:
+                raise InputError(f"target must be 'class' or 'continuous'. Received: target={target!r}")
+            if target not in yobj:
+                raise FormatError(f"no '/y/{target}' dataset (the file has: {', '.join(have)}).", path=path)
+            y = yobj[target][()]
+        split_grp = f.get("split")
+        split = None
+        if split_grp is not None:
+            split = {k: np.asarray(split_grp[k][()], dtype=np.int64) for k in ("train", "valid", "test") if k in split_grp}
+    x = check_onehot(x, f"{path}:/x")
+    y, target = _check_target(y, target, f"{path}:/y")
+    n = x.shape[0]
+    if y.shape[0] != n:
+        raise FormatError(f"'/x' has {n} sequences but '/y' has {y.shape[0]} rows.", path=path)
+    if split is None or not {"train", "valid"} <= set(split):
+        split = random_split(n, seed=seed)
+    for k, idx in split.items():
+        if idx.size and (idx.min() < 0 or idx.max() >= n):
+            raise FormatError(f"'/split/{k}' has indices outside 0..{n - 1}.", path=path)
+    return TrainingData(x, y, target, split)
+
+
+def random_split(n: int, *, seed: int = 0, valid: float = 0.1, test: float = 0.1) -> dict[str, np.ndarray]:
+    """Seeded random train/valid/test index arrays (fractions of ``n``)."""
+    perm = np.random.default_rng(seed).permutation(n)
+    n_valid, n_test = max(1, int(round(valid * n))), int(round(test * n))
+    return {
+        "valid": np.sort(perm[:n_valid]),
+        "test": np.sort(perm[n_valid : n_valid + n_test]),
+        "train": np.sort(perm[n_valid + n_test :]),
+    }
+
+
+# ---------------------------------------------------------------------------- files
+def metrics_path(model_path: str | os.PathLike) -> Path:
+    """``model.keras`` -> ``model.metrics.json`` (beside the model)."""
+    p = Path(model_path)
+    return p.with_name(p.stem + ".metrics.json")
+
+
+def save_model_atomic(model: keras.Model, path: str | os.PathLike) -> Path:
+    """``model.save`` to a temporary file in the same folder, then rename over ``path``.
+
+    An interrupted save never leaves a truncated ``.keras`` file at ``path``.
+    """
+    path = Path(path)
+    if path.suffix != ".keras":
+        raise InputError(f"The model file must end in '.keras' (Keras 3 format). Received: {str(path)!r}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp.keras", dir=path.parent)
+    os.close(fd)
+    try:
+        model.save(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def write_json_atomic(obj: Any, path: str | os.PathLike) -> Path:
+    """Write JSON to a temporary file and rename it over ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as fh:
+            json.dump(obj, fh, indent=2, default=_json_default, allow_nan=True)
+            fh.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def _json_default(o: Any):
+    if isinstance(o, np.generic):
+        return o.item()
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    return str(o)
+
+
+# ---------------------------------------------------------------------------- training
+class EpochProgress(keras.callbacks.Callback):
+    """One line per epoch on stderr (or a tqdm bar over epochs when stderr is a terminal)."""
+
+    def __init__(self, epochs: int, *, stream: Any = None):
+        super().__init__()
+        self.epochs = epochs
+        self.stream = stream
+        self._bar = None
+        self._t0 = 0.0
+
+    def on_train_begin(self, logs=None):
+        from ..progress import progress
+
+        self._bar = progress(total=self.epochs, desc="training", unit="epoch")
+        self._t0 = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        shown = {k: v for k, v in logs.items() if isinstance(v, (int, float)) and "/" not in k}
+        text = " ".join(f"{k}={v:.4g}" for k, v in shown.items())
+        if self._bar is not None and not self._bar.disable:
+            self._bar.set_postfix_str(text, refresh=False)
+            self._bar.update(1)
+        else:
+            print(
+                f"epoch {epoch + 1}/{self.epochs} ({time.perf_counter() - self._t0:.0f} s): {text}",
+                file=self.stream or sys.stderr, flush=True,
+            )
+
+    def on_train_end(self, logs=None):
+        if self._bar is not None:
+            self._bar.close()
+
+
+def train_model(
+    x: Any,
+    y: Any,
+    *,
+    arch: str = "local",
+    target: str | None = None,
+    x_valid: Any = None,
+    y_valid: Any = None,
+    x_test: Any = None,
+    y_test: Any = None,
+    valid_fraction: float = 0.1,
+    epochs: int = 30,
+    batch_size: int = 64,
+    patience: int = 5,
+    learning_rate: float = 1e-3,
+    model: keras.Model | None = None,
+    model_kwargs: dict | None = None,
+    callbacks: list | None = None,
+    seed: int = 0,
+    verbose: int = 1,
+) -> tuple[keras.Model, keras.callbacks.History, dict[str, Any]]:
+    """Train a reference architecture (or a given model) with early stopping.
+
+    Parameters
+    ----------
+    x : array_like, float32, shape (N, L, 4)
+        Training sequences, one-hot ACGT.
+    y : array_like, shape (N,) or (N, T)
+        Targets: 0/1 labels (``target="class"``) or values (``"continuous"``).
+    arch : {"deepbind", "local", "distributed", "basset", "bpnet"}
+        Architecture built with :func:`kgenint.keras.models.build_model` (ignored if ``model``).
+    target : {"class", "continuous"}, optional
+        Inferred from ``y`` when omitted (0/1 values mean ``"class"``).
+    x_valid, y_valid : array_like, optional
+        Validation set for early stopping; otherwise ``valid_fraction`` of ``x`` is held out.
+    x_test, y_test : array_like, optional
+        Test set for the returned metrics; the validation set is used when omitted (and
+        ``metrics["evaluated_on"]`` says so).
+    valid_fraction : float
+        Fraction of ``x`` held out for validation when ``x_valid`` is not given.
+    epochs : int
+        Maximum number of epochs.
+    batch_size : int
+        Sequences per gradient step.
+    patience : int
+        Epochs without improvement of the validation loss before stopping; the best weights are
+        restored.
+    learning_rate : float
+        Adam learning rate.
+    model : keras.Model, optional
+        A model to train instead of building ``arch``; it is compiled here.
+    model_kwargs : dict, optional
+        Passed to the architecture function (``n_filters``, ``first_activation`` ...).
+    callbacks : list of keras.callbacks.Callback, optional
+        Extra callbacks (e.g. :class:`~kgenint.keras.callbacks.FilterMotifTracker`).
+    seed : int
+        Seeds Python, NumPy and TensorFlow (``keras.utils.set_random_seed``) and the split.
+    verbose : int
+        0: silent; 1: one line per epoch (or an epoch bar) on stderr.
+
+    Returns
+    -------
+    model : keras.Model
+        Trained model with the best validation weights.
+    history : keras.callbacks.History
+        Per-epoch logs.
+    metrics : dict
+        Test metrics (see :func:`evaluate_predictions`) plus ``target``, ``arch``,
+        ``epochs_trained``, ``best_epoch``, ``evaluated_on``, ``seconds``.
+
+    Examples
+    --------
+    >>> model, history, metrics = train_model(x, y, arch="deepbind", epochs=5)  # doctest: +SKIP
+    >>> metrics["auroc"]  # doctest: +SKIP
+    """
+    t0 = time.perf_counter()
+    x = check_onehot(x, "x")
+    y, target = _check_target(y, target, "y")
+    if y.shape[0] != x.shape[0]:
+        raise InputError(f"x has {x.shape[0]} sequences but y has {y.shape[0]} rows.")
+    for nm, v, lo in (("epochs", epochs, 1), ("batch_size", batch_size, 1), ("patience", patience, 0)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
+            raise InputError(f"{nm} must be an integer >= {lo}. Received: {nm}={v!r}")
+    if not (learning_rate > 0 and math.isfinite(learning_rate)):
+        raise InputError(f"learning_rate must be > 0. Received: learning_rate={learning_rate!r}")
+    if model is None and arch not in ARCHITECTURES:
+        raise InputError(f"Unknown architecture {arch!r}. Choose one of: {', '.join(ARCHITECTURES)}.")
+
+    keras.utils.set_random_seed(int(seed))
+    if x_valid is None:
+        if not 0 < valid_fraction < 1:
+            raise InputError(f"valid_fraction must be in (0, 1). Received: valid_fraction={valid_fraction!r}")
+        sp = random_split(x.shape[0], seed=seed, valid=valid_fraction, test=0.0)
+        x_valid, y_valid = x[sp["valid"]], y[sp["valid"]]
+        x, y = x[sp["train"]], y[sp["train"]]
+    else:
+        x_valid = check_onehot(x_valid, "x_valid")
+        y_valid, _ = _check_target(y_valid, target, "y_valid")
+        if x_valid.shape[1:] != x.shape[1:]:
+            raise InputError(f"x_valid has shape {x_valid.shape[1:]} per set, x has {x.shape[1:]}.")
+    evaluated_on = "valid"
+    if x_test is not None:
+        x_test = check_onehot(x_test, "x_test")
+        y_test, _ = _check_target(y_test, target, "y_test")
+        evaluated_on = "test"
+    else:
+        x_test, y_test = x_valid, y_valid
+
+    n_out = y.shape[1]
+    if model is None:
+        kw = dict(model_kwargs or {})
+        kw.setdefault("output_activation", "sigmoid" if target == "class" else "linear")
+        model = build_model(arch, x.shape[1], n_out, **kw)
+        arch_name = arch
+    else:
+        arch_name = model.name
+    if target == "class":
+        loss = keras.losses.BinaryCrossentropy()
+        metrics = [keras.metrics.AUC(name="auroc"), keras.metrics.AUC(curve="PR", name="auprc")]
+    else:
+        loss, metrics = keras.losses.MeanSquaredError(), []
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss, metrics=metrics)
+
+    stop = keras.callbacks.EarlyStopping(
+        monitor="val_loss", patience=int(patience), restore_best_weights=True, verbose=0
+    )
+    cbs = [*(callbacks or []), stop]
+    if verbose:
+        cbs.append(EpochProgress(int(epochs)))
+    history = model.fit(
+        x, y, validation_data=(x_valid, y_valid), epochs=int(epochs), batch_size=int(batch_size),
+        shuffle=True, callbacks=cbs, verbose=0,
+    )
+    pred = model.predict(x_test, batch_size=1024, verbose=0)
+    result = evaluate_predictions(y_test, pred, target)
+    val_loss = history.history.get("val_loss", [])
+    result.update(
+        target=target,
+        arch=arch_name,
+        epochs_trained=len(val_loss),
+        best_epoch=int(np.nanargmin(val_loss)) + 1 if len(val_loss) else None,
+        evaluated_on=evaluated_on,
+        seconds=round(time.perf_counter() - t0, 2),
+        seed=int(seed),
+    )
+    return model, history, result
