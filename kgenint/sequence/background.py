@@ -160,7 +160,7 @@ def _check_gc(gc: Any, n: int) -> np.ndarray:
     if not np.all((g >= 0.0) & (g <= 1.0)):
         bad = int(np.argmax(~((g >= 0.0) & (g <= 1.0))))
         raise InputError(
-            f"gc must lie in [0, 1] (a fraction, not a percentage). Received gc={g[bad]!r} "
+            f"gc must lie in [0, 1] (a fraction, not a percentage). Received gc={float(g[bad])!r} "
             f"(index {bad})."
         )
     return np.ascontiguousarray(g)
