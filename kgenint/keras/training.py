@@ -274,6 +274,13 @@ def metrics_path(model_path: str | os.PathLike) -> Path:
     return p.with_name(p.stem + ".metrics.json")
 
 
+def _umask_mode(path: str) -> None:
+    """Give a ``mkstemp`` file (mode 0600) the permissions a plain ``open`` would."""
+    um = os.umask(0)
+    os.umask(um)
+    os.chmod(path, 0o666 & ~um)
+
+
 def save_model_atomic(model: keras.Model, path: str | os.PathLike) -> Path:
     """``model.save`` to a temporary file in the same folder, then rename over ``path``.
 
@@ -287,6 +294,7 @@ def save_model_atomic(model: keras.Model, path: str | os.PathLike) -> Path:
     os.close(fd)
     try:
         model.save(tmp)
+        _umask_mode(tmp)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -304,6 +312,7 @@ def write_json_atomic(obj: Any, path: str | os.PathLike) -> Path:
         with os.fdopen(fd, "w") as fh:
             json.dump(obj, fh, indent=2, default=_json_default, allow_nan=True)
             fh.write("\n")
+        _umask_mode(tmp)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
