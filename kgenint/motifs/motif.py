@@ -123,7 +123,9 @@ def validate_background(background: Any, *, name: str = "motif") -> np.ndarray:
         raise MotifError(
             f"Motif {name!r}: background frequencies must sum to 1. Received sum {s:.4g}."
         )
-    return bg / s
+    # Renormalise only when needed, so that already-normalised backgrounds are kept bit for bit
+    # (reverse_complement twice is then the identity).
+    return bg / s if abs(s - 1) > 1e-12 else bg
 
 
 @dataclass(eq=False)
@@ -363,6 +365,17 @@ class Motif:
         q = (self.pwm * n + pseudocount * bg) / (n + pseudocount)
         with np.errstate(divide="ignore"):
             return np.log(q / bg) / np.log(base)
+
+    def _clone(self) -> "Motif":
+        """A deep copy without re-validation (the fields are already valid)."""
+        new = object.__new__(Motif)
+        for k, v in self.__dict__.items():
+            if isinstance(v, np.ndarray):
+                v = v.copy()
+            elif isinstance(v, dict):
+                v = dict(v)
+            new.__dict__[k] = v
+        return new
 
     def copy(self, **changes: Any) -> "Motif":
         """A deep copy, with fields replaced by ``changes``."""
