@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import keras
 import numpy as np
@@ -11,7 +11,7 @@ import tensorflow as tf
 from .._validate import check_onehot
 from ..errors import InputError
 
-__all__ = ["as_predict_fn", "PredictFn"]
+__all__ = ["as_predict_fn", "PredictFn", "resolve_output", "OutputSpec"]
 
 _SQUASHING = ("sigmoid", "softmax")
 
@@ -156,16 +156,48 @@ def as_predict_fn(
     >>> predict(x).shape
     (3, 1)
     """
-    if not isinstance(model, keras.Model):
-        raise InputError(f"model must be a keras.Model. Received: {type(model).__name__}.")
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
         raise InputError(f"batch_size must be a positive integer. Received: batch_size={batch_size!r}")
+    spec = resolve_output(model, output, logits=logits)
+    if spec is None:
+        return _subclassed(model, output, logits, int(batch_size))
+    fn = _compile(spec.submodel, spec.input_length, spec.post)
+    return PredictFn(fn, model, spec.input_length, spec.name, logits, int(batch_size))
+
+
+class OutputSpec(NamedTuple):
+    """How to compute one (pre-activation) output of a model: ``post(submodel(x))``."""
+
+    submodel: keras.Model  #: shares its layers and weights with the model
+    post: Callable | None  #: applied to the submodel's output (e.g. a Dense without activation)
+    name: str  #: layer producing the chosen output
+    input_length: int | None  #: sequence length L the model takes
+
+
+def resolve_output(model: keras.Model, output: int | str | None = None, *, logits: bool = True) -> OutputSpec | None:
+    """Locate an output (or its logits) of a single-input DNA model.
+
+    Parameters
+    ----------
+    model : keras.Model
+        Functional or Sequential model with one ``(None, L, 4)`` input.
+    output : int or str, optional
+        Output index or the name of the layer producing it; required for several outputs.
+    logits : bool
+        Return the pre-activation of a final sigmoid/softmax.
+
+    Returns
+    -------
+    OutputSpec, or None for a subclassed model (no layer graph).
+    """
+    if not isinstance(model, keras.Model):
+        raise InputError(f"model must be a keras.Model. Received: {type(model).__name__}.")
     try:
         inputs, outputs = list(model.inputs), list(model.outputs)
     except (AttributeError, ValueError):
         inputs, outputs = None, None
     if not inputs:
-        return _subclassed(model, output, logits, int(batch_size))
+        return None
     if len(inputs) != 1:
         raise InputError(
             f"model {model.name!r} has {len(inputs)} inputs; kgenint needs a model with one "
@@ -206,8 +238,7 @@ def as_predict_fn(
     if logits:
         tensor, post = _logits_tensor(model, outputs[k], names[k])
     sub = keras.Model(inputs, tensor, name=f"{model.name}_predict")
-    fn = _compile(sub, length, post)
-    return PredictFn(fn, model, length, names[k], logits, int(batch_size))
+    return OutputSpec(sub, post, names[k], length)
 
 
 def _logits_tensor(model: keras.Model, tensor: Any, name: str):
