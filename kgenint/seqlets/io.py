@@ -1,0 +1,325 @@
+"""Files of seqlet discovery: the tfmodisco-lite results HDF5 and attribution inputs.
+
+Results layout (what ``modisco report`` / ``modisco meme`` 3.0.0 read)
+---------------------------------------------------------------------
+::
+
+    /                               attrs: window_size (sequence length L)
+    /pos_patterns/pattern_<i>/      i = 0, 1, ... (largest first); same for /neg_patterns
+        sequence                    (E, 4) PPM of the aligned, untrimmed pattern
+        contrib_scores              (E, 4) CWM
+        hypothetical_contribs       (E, 4) hypothetical CWM
+        seqlets/n_seqlets           (1,)   number of seqlets
+        seqlets/start, end          (m,)   window of each aligned seqlet on the forward strand
+        seqlets/example_idx         (m,)   sequence index
+        seqlets/is_revcomp          (m,)   True when the seqlet is the pattern's reverse complement
+        seqlets/sequence, contrib_scores, hypothetical_contribs   (m, E, 4)
+    /kgenint/                       ours (modisco ignores it)
+        attrs: format ("kgenint.seqlets/1"), kgenint_version, options, thresholds, timings,
+               stats (JSON strings)
+        seqlets/<field>             the seqlet table, one dataset per field (strand as bytes)
+        motifs/<group>.pattern_<i>/ pwm, cwm, hcwm, counts (trimmed); attrs name, n_seqlets,
+                                    sign, pattern_trim, annotation (JSON)
+
+``E = window + 2 * flank``; pattern ``i`` of a group is ``result.motifs`` entry with that name.
+Files are written to a temporary file in the same folder and moved into place (``os.replace``).
+
+Attribution inputs (``kgenint seqlets --attributions``)
+-------------------------------------------------------
+* HDF5 with datasets ``onehot`` (or ``x``), and ``contributions`` and/or ``hypothetical``
+  (``(N, L, 4)``);
+* ``.npz`` with the same keys;
+* ``.npy`` holding one ``(N, L, 4)`` attribution array, with the one-hot sequences given
+  separately (``--data`` as ``.npy``/``.npz``/HDF5 with ``onehot`` or ``x``). Whether the array is
+  contributions or hypothetical contributions is detected (contributions are zero at the three
+  unobserved bases of every position) unless stated.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .._version import __version__
+from ..errors import FormatError, InputError
+from ..motifs.motif import Motif
+
+__all__ = ["save_hdf5", "load_hdf5", "read_modisco_motifs", "load_attributions", "FORMAT"]
+
+FORMAT = "kgenint.seqlets/1"
+
+
+def _json(obj: Any) -> str:
+    def default(o):
+        if isinstance(o, np.generic):
+            return o.item()
+        if isinstance(o, np.ndarray):
+            return o.tolist()
+        return str(o)
+
+    return json.dumps(obj, default=default, allow_nan=True)
+
+
+def save_hdf5(result, path: str | os.PathLike, *, window_size: int | None = None) -> None:
+    """Write a :class:`~kgenint.seqlets.DiscoveryResult` in the tfmodisco-lite results layout.
+
+    Parameters
+    ----------
+    result : DiscoveryResult
+    path : str or os.PathLike
+        Output ``.h5`` file (replaced atomically).
+    window_size : int, optional
+        Root attribute ``window_size`` (the input window length that ``modisco bed``/``fasta``
+        centre on peaks); default the sequence length.
+    """
+    import h5py
+
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise InputError(f"Cannot write {path}: folder {folder} does not exist.")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    os.close(fd)
+    try:
+        with h5py.File(tmp, "w") as f:
+            f.attrs["window_size"] = int(window_size if window_size is not None else result.sequence_length)
+            groups: dict[str, Any] = {}
+            for pat in result.patterns:
+                gname, pname = pat.name.split(".")
+                if gname not in groups:
+                    groups[gname] = f.create_group(gname)
+                g = groups[gname].create_group(pname)
+                g.create_dataset("sequence", data=pat.ppm)
+                g.create_dataset("contrib_scores", data=pat.cwm)
+                g.create_dataset("hypothetical_contribs", data=pat.hcwm)
+                s = g.create_group("seqlets")
+                s.create_dataset("n_seqlets", data=np.array([len(pat.seq)]))
+                s.create_dataset("start", data=pat.start)
+                s.create_dataset("end", data=pat.end)
+                s.create_dataset("example_idx", data=pat.seq)
+                s.create_dataset("is_revcomp", data=pat.is_revcomp.astype(bool))
+                s.create_dataset("sequence", data=pat.onehot, compression="gzip", compression_opts=1)
+                s.create_dataset("contrib_scores", data=pat.contrib, compression="gzip", compression_opts=1)
+                s.create_dataset("hypothetical_contribs", data=pat.hyp, compression="gzip", compression_opts=1)
+            k = f.create_group("kgenint")
+            k.attrs["format"] = FORMAT
+            k.attrs["kgenint_version"] = __version__
+            k.attrs["options"] = _json(result.options)
+            k.attrs["thresholds"] = _json(result.thresholds.to_dict())
+            k.attrs["timings"] = _json(result.timings)
+            k.attrs["stats"] = _json(result.stats)
+            k.attrs["sequence_length"] = int(result.sequence_length)
+            sq = k.create_group("seqlets")
+            for name in result.seqlets.dtype.names:
+                col = result.seqlets[name]
+                if col.dtype.kind == "U":
+                    col = col.astype("S1")
+                sq.create_dataset(name, data=col)
+            mg = k.create_group("motifs")
+            for m in result.motifs:
+                g = mg.create_group(m.name)
+                g.create_dataset("pwm", data=m.pwm)
+                g.create_dataset("cwm", data=m.cwm)
+                g.create_dataset("hcwm", data=m.hcwm)
+                if m.counts is not None:
+                    g.create_dataset("counts", data=m.counts)
+                g.attrs["name"] = m.name
+                g.attrs["n_seqlets"] = int(m.metadata.get("n_seqlets", m.nsites or 0))
+                g.attrs["sign"] = int(m.metadata.get("sign", 1))
+                g.attrs["pattern_trim"] = np.asarray(m.metadata.get("pattern_trim", (0, m.width)))
+                g.attrs["mean_similarity"] = float(m.metadata.get("mean_similarity", np.nan))
+                if "annotation" in m.metadata:
+                    g.attrs["annotation"] = _json(m.metadata["annotation"])
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _pattern_items(group) -> list:
+    items = []
+    for name, g in group.items():
+        try:
+            idx = int(name.split("_")[-1])
+        except ValueError:
+            continue
+        items.append((idx, name, g))
+    return sorted(items)
+
+
+def read_modisco_motifs(path: str | os.PathLike, trim_threshold: float = 0.3) -> list[Motif]:
+    """Motifs of any tfmodisco(-lite) results HDF5 (ours or modisco's).
+
+    Each pattern is trimmed like ``modisco report`` (positions with ``sum |CWM|`` at least
+    ``trim_threshold`` of the largest). Motif names are ``pos_patterns.pattern_<i>``.
+
+    Raises
+    ------
+    FormatError
+        The file has neither ``pos_patterns`` nor ``neg_patterns`` or a pattern lacks a dataset.
+    """
+    import h5py
+
+    from .aggregate import trim_bounds
+
+    out = []
+    with h5py.File(path, "r") as f:
+        if "pos_patterns" not in f and "neg_patterns" not in f:
+            if "kgenint" in f and "motifs" in f["kgenint"]:
+                return []  # a valid result without any pattern
+            raise FormatError("not a tfmodisco results file (no pos_patterns or neg_patterns group).", path=str(path))
+        for gname in ("pos_patterns", "neg_patterns"):
+            if gname not in f:
+                continue
+            for _, pname, g in _pattern_items(f[gname]):
+                try:
+                    ppm = np.asarray(g["sequence"][:], dtype=float)
+                    cwm = np.asarray(g["contrib_scores"][:], dtype=float)
+                    hcwm = np.asarray(g["hypothetical_contribs"][:], dtype=float)
+                    n = int(g["seqlets"]["n_seqlets"][0])
+                except KeyError as err:
+                    raise FormatError(f"pattern {gname}/{pname} lacks dataset {err}.", path=str(path)) from None
+                a, b = trim_bounds(cwm, trim_threshold)
+                p = ppm[a:b] + 1e-9
+                out.append(
+                    Motif(
+                        name=f"{gname}.{pname}", pwm=p / p.sum(axis=1, keepdims=True), cwm=cwm[a:b], hcwm=hcwm[a:b],
+                        nsites=max(n, 1), metadata={"n_seqlets": n, "sign": 1 if gname == "pos_patterns" else -1,
+                                                    "pattern_trim": (a, b), "source": str(path)},
+                    )
+                )
+    return out
+
+
+def load_hdf5(path: str | os.PathLike):
+    """Read back what :func:`save_hdf5` wrote, as a :class:`~kgenint.seqlets.DiscoveryResult`.
+
+    ``patterns`` are not rebuilt (read them with h5py or modisco); ``motifs`` carry their sites.
+    """
+    import h5py
+
+    from .aggregate import SITE_DTYPE
+    from .calling import SEQLET_DTYPE, SeqletThresholds
+    from .pipeline import DiscoveryResult
+
+    with h5py.File(path, "r") as f:
+        if "kgenint" not in f or f["kgenint"].attrs.get("format") != FORMAT:
+            raise FormatError(f"not a kgenint seqlets results file (no /kgenint group of format {FORMAT}).", path=str(path))
+        k = f["kgenint"]
+        sq = k["seqlets"]
+        n = sq["seq"].shape[0]
+        table = np.zeros(n, dtype=SEQLET_DTYPE)
+        for name in SEQLET_DTYPE.names:
+            col = sq[name][:]
+            table[name] = col.astype("U1") if name == "strand" else col
+        th = json.loads(k.attrs["thresholds"])
+        th["per_length"] = {int(a): tuple(b) for a, b in th.get("per_length", {}).items()}
+        thresholds = SeqletThresholds(**th)
+        motifs = []
+        for name, g in k["motifs"].items():
+            sign = int(g.attrs["sign"])
+            idx = int(name.split("_")[-1])
+            group = name.split(".")[0]
+            motifs.append((0 if group == "pos_patterns" else 1, idx, name, g, sign))
+        motifs.sort()
+        out = []
+        for ci, (_, _, name, g, sign) in enumerate(motifs):
+            rows = np.flatnonzero(table["cluster"] == ci)
+            sites = np.zeros(rows.size, dtype=SITE_DTYPE)
+            sites["seq"] = table["seq"][rows]
+            sites["start"] = table["site_start"][rows]
+            sites["end"] = table["site_end"][rows]
+            sites["strand"] = table["strand"][rows]
+            meta = {"n_seqlets": int(g.attrs["n_seqlets"]), "sign": sign, "sites": sites, "seqlet_index": rows,
+                    "pattern_trim": tuple(int(v) for v in g.attrs["pattern_trim"]),
+                    "mean_similarity": float(g.attrs["mean_similarity"]), "source": str(path)}
+            if "annotation" in g.attrs:
+                meta["annotation"] = json.loads(g.attrs["annotation"])
+            out.append(Motif(name=name, pwm=g["pwm"][:], cwm=g["cwm"][:], hcwm=g["hcwm"][:],
+                             counts=g["counts"][:] if "counts" in g else None, nsites=max(meta["n_seqlets"], 1),
+                             metadata=meta))
+        return DiscoveryResult(
+            motifs=out, seqlets=table, patterns=[], thresholds=thresholds, timings=json.loads(k.attrs["timings"]),
+            stats=json.loads(k.attrs["stats"]), options=json.loads(k.attrs["options"]),
+            sequence_length=int(k.attrs["sequence_length"]),
+        )
+
+
+def _read_arrays(path: Path) -> dict[str, np.ndarray]:
+    suffix = path.suffix.lower()
+    if not path.exists():
+        raise FileNotFoundError(f"No such file: {path}")
+    if suffix == ".npy":
+        return {"array": np.load(path, allow_pickle=False)}
+    if suffix == ".npz":
+        with np.load(path, allow_pickle=False) as z:
+            return {k: z[k] for k in z.files}
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as f:
+            return {k: f[k][:] for k in f.keys() if isinstance(f[k], h5py.Dataset)}
+    except OSError as err:
+        raise FormatError(f"cannot read as HDF5, .npz or .npy ({err}).", path=str(path)) from None
+
+
+def load_attributions(
+    attributions: str | os.PathLike, data: str | os.PathLike | None = None, kind: str = "auto"
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """Read ``(onehot, contributions, hypothetical)`` for :func:`~kgenint.seqlets.discover`.
+
+    Parameters
+    ----------
+    attributions : path
+        HDF5 / ``.npz`` with ``contributions`` and/or ``hypothetical`` (and optionally
+        ``onehot``/``x``), or ``.npy`` with one ``(N, L, 4)`` array.
+    data : path, optional
+        Where the one-hot sequences are (dataset/key ``onehot`` or ``x``, or a ``.npy``) when
+        ``attributions`` lacks them.
+    kind : {"auto", "contributions", "hypothetical"}
+        What a lone array (``.npy`` or a single unnamed dataset) holds.
+
+    Raises
+    ------
+    FormatError
+        Missing arrays (the message lists what the file holds).
+    """
+    if kind not in ("auto", "contributions", "hypothetical"):
+        raise InputError(f"kind must be 'auto', 'contributions' or 'hypothetical'. Received: kind={kind!r}")
+    apath = Path(attributions)
+    arrs = _read_arrays(apath)
+    onehot = arrs.get("onehot", arrs.get("x"))
+    if onehot is None and data is not None:
+        d = _read_arrays(Path(data))
+        onehot = d.get("onehot", d.get("x", d.get("array")))
+        if onehot is None:
+            raise FormatError(f"no 'onehot' or 'x' array (found: {', '.join(sorted(d)) or 'nothing'}).", path=str(data))
+    if onehot is None:
+        raise FormatError(
+            f"no one-hot sequences: the file holds {', '.join(sorted(arrs)) or 'nothing'}; add a dataset "
+            f"'onehot' (or 'x') or give the sequences with --data.", path=str(apath)
+        )
+    contrib = arrs.get("contributions", arrs.get("contrib_scores"))
+    hyp = arrs.get("hypothetical", arrs.get("hypothetical_contribs"))
+    lone = arrs.get("array", arrs.get("attributions"))
+    if contrib is None and hyp is None and lone is not None:
+        if kind == "auto":
+            oh = np.asarray(onehot)
+            la = np.asarray(lone)
+            is_contrib = la.shape == oh.shape and np.array_equal(la * (oh == 0), np.zeros_like(la))
+            kind = "contributions" if is_contrib else "hypothetical"
+        if kind == "contributions":
+            contrib = lone
+        else:
+            hyp = lone
+    if contrib is None and hyp is None:
+        raise FormatError(
+            f"no attribution arrays: expected 'contributions' and/or 'hypothetical' of shape (N, L, 4); "
+            f"the file holds {', '.join(sorted(arrs)) or 'nothing'}.", path=str(apath)
+        )
+    return np.asarray(onehot, dtype=np.float32), contrib, hyp
