@@ -6,6 +6,7 @@
  */
 #include "ccore.h"
 
+#include <stdio.h>
 #include <string.h>
 
 typedef struct {
@@ -61,16 +62,20 @@ static void kg_raise_parse(PyObject *filename, Py_ssize_t line, PyObject *reason
     Py_DECREF(exc);
 }
 
+/* 1 for the bytes dropped inside lines: space, tab, CR, VT, FF. */
+static const unsigned char kg_space[256] = {
+    [' '] = 1, ['\t'] = 1, ['\r'] = 1, ['\v'] = 1, ['\f'] = 1};
+
 static int kg_is_space(unsigned char c)
 {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+    return kg_space[c];
 }
 
 PyObject *kg_parse_fasta(PyObject *self, PyObject *args, PyObject *kwargs)
 {
-    static char *kwlist[] = {"data", "filename", "one_hot", "n_value", NULL};
+    static char *kwlist[] = {"data", "filename", "one_hot", "n_value", "as_str", NULL};
     PyObject *data_obj, *filename = NULL;
-    int one_hot = 0;
+    int one_hot = 0, as_str = 0;
     double n_value = 0.0;
     Py_buffer view;
     const unsigned char *b;
@@ -81,8 +86,8 @@ PyObject *kg_parse_fasta(PyObject *self, PyObject *args, PyObject *kwargs)
     PyObject *result = NULL;
     (void)self;
 
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|Upd:parse_fasta", kwlist, &data_obj,
-                                     &filename, &one_hot, &n_value)) {
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|Updp:parse_fasta", kwlist, &data_obj,
+                                     &filename, &one_hot, &n_value, &as_str)) {
         return NULL;
     }
     if (PyObject_GetBuffer(data_obj, &view, PyBUF_SIMPLE) < 0) {
@@ -178,7 +183,8 @@ PyObject *kg_parse_fasta(PyObject *self, PyObject *args, PyObject *kwargs)
             }
             Py_DECREF(ln);
             Py_DECREF(id_obj);
-            desc_obj = PyUnicode_DecodeUTF8((const char *)b + d0, e - d0, "replace");
+            desc_obj = e > d0 ? PyUnicode_DecodeUTF8((const char *)b + d0, e - d0, "replace")
+                              : PyUnicode_New(0, 0);
             if (desc_obj == NULL || PyList_Append(descs, desc_obj) < 0) {
                 Py_XDECREF(desc_obj);
                 goto fail;
@@ -217,11 +223,26 @@ PyObject *kg_parse_fasta(PyObject *self, PyObject *args, PyObject *kwargs)
                                        "must start with a header line such as '>seq1'."));
                     goto fail;
                 }
-                for (; k < e; k++) {
-                    unsigned char c = b[k];
-                    if (!kg_is_space(c)) {
-                        seqbuf[seqlen++] = c;
+                /* Copy the line, then drop spaces only if it has any (a control character or
+                 * space is <= 32; the check vectorises).  seqbuf has room: seqlen <= k. */
+                {
+                    Py_ssize_t m = e - k, q;
+                    unsigned int low = 0;
+                    unsigned char *dst = seqbuf + seqlen;
+                    memmove(dst, b + k, (size_t)m);
+                    for (q = 0; q < m; q++) {
+                        low |= (unsigned int)(dst[q] <= 32);
                     }
+                    if (low) {
+                        Py_ssize_t w = 0;
+                        for (q = 0; q < m; q++) {
+                            unsigned char c = dst[q];
+                            dst[w] = c;
+                            w += 1 - kg_space[c];
+                        }
+                        m = w;
+                    }
+                    seqlen += m;
                 }
                 recs[nrec - 1].len = seqlen - recs[nrec - 1].start;
             }
@@ -310,8 +331,35 @@ PyObject *kg_parse_fasta(PyObject *self, PyObject *args, PyObject *kwargs)
             goto fail;
         }
         for (i = 0; i < nrec; i++) {
-            PyObject *s = PyBytes_FromStringAndSize((const char *)seqbuf + recs[i].start,
-                                                    recs[i].len);
+            const unsigned char *src = seqbuf + recs[i].start;
+            Py_ssize_t len = recs[i].len;
+            PyObject *s;
+            if (as_str) {
+                Py_ssize_t q;
+                unsigned int high = 0;
+                for (q = 0; q < len; q++) {
+                    high |= src[q];
+                }
+                if (high & 0x80u) {
+                    char hex[8];
+                    for (q = 0; q < len && src[q] < 0x80u; q++) {
+                    }
+                    snprintf(hex, sizeof(hex), "0x%02X", (unsigned int)src[q]);
+                    kg_raise_parse(filename, recs[i].line,
+                                   PyUnicode_FromFormat(
+                                       "record %R has a non-ASCII byte %s at sequence position "
+                                       "%zd (0-based). Sequences must be plain ASCII letters.",
+                                       PyList_GET_ITEM(ids, i), hex, q));
+                    goto fail;
+                }
+                s = PyUnicode_New(len, 127);
+                if (s != NULL) {
+                    memcpy(PyUnicode_1BYTE_DATA(s), src, (size_t)len);
+                }
+            }
+            else {
+                s = PyBytes_FromStringAndSize((const char *)src, len);
+            }
             if (s == NULL) {
                 goto fail;
             }

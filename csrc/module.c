@@ -102,9 +102,10 @@ static PyMethodDef kg_methods[] = {
      METH_VARARGS | METH_KEYWORDS,
      "reverse_complement(x) -> float32 (N, L, 4)\n\nNew array equal to x[:, ::-1, ::-1] (ACGT order)."},
     {"parse_fasta", (PyCFunction)(void (*)(void))kg_parse_fasta, METH_VARARGS | METH_KEYWORDS,
-     "parse_fasta(data, filename='<buffer>', one_hot=False, n_value=0.0)\n"
+     "parse_fasta(data, filename='<buffer>', one_hot=False, n_value=0.0, as_str=False)\n"
      "    -> (ids, descriptions, sequences, header_lines)\n\n"
-     "data: a bytes-like FASTA text. sequences is a list of bytes, or with one_hot=True a float32\n"
+     "data: a bytes-like FASTA text. sequences is a list of bytes (of str with as_str=True; a\n"
+     "non-ASCII byte is then a ParseError), or with one_hot=True a float32\n"
      "(N, L, 4) array (all records must have the same length). Raises ParseError (attributes\n"
      "filename, line, reason) for data before the first header, a header without id, an empty\n"
      "record, duplicate ids, and (one_hot=True) unequal lengths or invalid characters."},

@@ -135,3 +135,10 @@ def test_parse_fasta_errors(data, line, pattern):
         _ccore.parse_fasta(data, "in.fa", True)
     assert e.value.line == line and e.value.filename == "in.fa"
     assert str(e.value).startswith(f"in.fa, line {line}: ")
+
+
+def test_parse_fasta_as_str():
+    ids, _, seqs, _ = _ccore.parse_fasta(b">a\nAC GT\n>b\nnnRY\n", "x.fa", as_str=True)
+    assert seqs == ["ACGT", "nnRY"] and all(type(s) is str for s in seqs)
+    with pytest.raises(_ccore.ParseError, match=r"x.fa, line 3: record 'b' has a non-ASCII byte 0xC3 at sequence position 1"):
+        _ccore.parse_fasta(">a\nA\n>b\nAéA\n".encode(), "x.fa", as_str=True)

@@ -172,3 +172,10 @@ def test_write_bad_input(tmp_path):
 def test_records_repr_and_len():
     r = FastaRecords(["a"], [""], ["AC"])
     assert len(r) == 1 and "1 records" in repr(r)
+
+
+def test_non_ascii_sequence_byte(tmp_path):
+    p = tmp_path / "u.fa"
+    p.write_bytes(">a\nACGT\n>b\nAC\xe9T\n".encode("latin-1"))
+    with pytest.raises(FormatError, match=r"u.fa, line 3: record 'b' has a non-ASCII byte 0xE9 at sequence position 2"):
+        read_fasta(p)

@@ -176,7 +176,7 @@ def read_fasta(path: str | os.PathLike, *, one_hot: bool = False, n_value: float
     p = os.fspath(path)
     data = _read_bytes(p)
     try:
-        ids, descs, seqs, lines = _ccore.parse_fasta(data, str(p), bool(one_hot), nv)
+        ids, descs, seqs, lines = _ccore.parse_fasta(data, str(p), bool(one_hot), nv, not one_hot)
     except _ccore.ParseError as err:
         raise FormatError(err.reason, path=p, line=err.line) from None
     del data
@@ -186,21 +186,7 @@ def read_fasta(path: str | os.PathLike, *, one_hot: bool = False, n_value: float
         )
     if one_hot:
         return FastaRecords(ids, descs, None, path=p, header_lines=lines, x=seqs, n_value=nv)
-    try:
-        strs = [s.decode("ascii") for s in seqs]
-    except UnicodeDecodeError:
-        for i, s in enumerate(seqs):
-            try:
-                s.decode("ascii")
-            except UnicodeDecodeError as err:
-                raise FormatError(
-                    f"record {ids[i]!r} has a non-ASCII byte 0x{s[err.start]:02X} at sequence "
-                    f"position {err.start} (0-based).",
-                    path=p,
-                    line=lines[i],
-                ) from None
-        raise  # pragma: no cover
-    return FastaRecords(ids, descs, strs, path=p, header_lines=lines)
+    return FastaRecords(ids, descs, seqs, path=p, header_lines=lines)
 
 
 _BAD_SEQ_CHARS = re.compile(r"[\s>]")
