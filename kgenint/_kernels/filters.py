@@ -7,8 +7,8 @@ as nothing when sites are collected.
 
 * :func:`conv1d` is parallel over sequences: each output element is written by one thread and is
   a float64 sum in a fixed order, so results do not depend on the number of threads.
-* :func:`collect_sites` is parallel over filters: one thread owns all sums of one filter and
-  visits sequences and positions in order, so again results are thread-count independent.
+* :func:`collect_sites` is parallel over fixed blocks of sequences with one buffer per block,
+  summed in block order afterwards, so again results are thread-count independent.
 
 Helpers stay in this module (Numba's cache keys a function by its own file).
 """
@@ -78,44 +78,65 @@ def conv1d(x, w, b, pad_left, out_len, act_code):  # pragma: no cover - compiled
 
 
 @pjit
-def collect_sites(x, act_t, cutoff, width, pad_left, counts, n_sites, sum_act):  # pragma: no cover
-    """Add the windows whose activation reaches ``cutoff[f]`` into per-filter count matrices.
+def collect_sites(x, act, cutoff, width, pad_left, n_blocks):  # pragma: no cover - compiled
+    """Count the windows whose activation reaches ``cutoff[f]`` into per-filter count matrices.
+
+    Sequences are split into ``n_blocks`` fixed blocks (a function of the input, not of the
+    thread count), each block accumulates into its own buffers, and the buffers are summed in
+    block order: results are identical for any number of threads.
 
     Parameters
     ----------
     x : float32[N, L, 4]
         One-hot sequences; only entries equal to 1 are counted (N rows, 0.25 rows and padding
         count as nothing).
-    act_t : float32[F, N, L']
-        Activations, filter axis first (contiguous per filter).
+    act : float32[N, L', F]
+        Activations.
     cutoff : float64[F]
         Absolute activation cutoff per filter; filters with ``cutoff = +inf`` collect nothing.
     width : int
         Filter width ``W``.
     pad_left : int
         Window of output ``j`` starts at input position ``j - pad_left``.
+    n_blocks : int
+        Number of sequence blocks (>= 1).
+
+    Returns
+    -------
     counts : float64[F, W, 4]
-        Accumulated in place.
     n_sites : int64[F]
-        Accumulated in place.
     sum_act : float64[F]
-        Sum of the activations of the collected sites, accumulated in place.
+        Sum of the activations of the collected sites.
     """
-    n_filt, n_seq, out_len = act_t.shape
+    n_seq, out_len, n_filt = act.shape
     length = x.shape[1]
-    for f in prange(n_filt):
-        cf = cutoff[f]
-        for n in range(n_seq):
+    n_blocks = max(1, min(n_blocks, n_seq))
+    b_counts = np.zeros((n_blocks, n_filt, width, 4), dtype=np.float64)
+    b_sites = np.zeros((n_blocks, n_filt), dtype=np.int64)
+    b_sum = np.zeros((n_blocks, n_filt), dtype=np.float64)
+    for blk in prange(n_blocks):
+        lo = blk * n_seq // n_blocks
+        hi = (blk + 1) * n_seq // n_blocks
+        for n in range(lo, hi):
             for j in range(out_len):
-                a = act_t[f, n, j]
-                if a >= cf:
-                    n_sites[f] += 1
-                    sum_act[f] += a
-                    s = j - pad_left
-                    for k in range(width):
-                        p = s + k
-                        if p < 0 or p >= length:
-                            continue
-                        for c in range(4):
-                            if x[n, p, c] == 1.0:
-                                counts[f, k, c] += 1.0
+                s = j - pad_left
+                for f in range(n_filt):
+                    a = act[n, j, f]
+                    if a >= cutoff[f]:
+                        b_sites[blk, f] += 1
+                        b_sum[blk, f] += a
+                        for k in range(width):
+                            p = s + k
+                            if p < 0 or p >= length:
+                                continue
+                            for c in range(4):
+                                if x[n, p, c] == 1.0:
+                                    b_counts[blk, f, k, c] += 1.0
+    counts = np.zeros((n_filt, width, 4), dtype=np.float64)
+    n_sites = np.zeros(n_filt, dtype=np.int64)
+    sum_act = np.zeros(n_filt, dtype=np.float64)
+    for blk in range(n_blocks):
+        counts += b_counts[blk]
+        n_sites += b_sites[blk]
+        sum_act += b_sum[blk]
+    return counts, n_sites, sum_act

@@ -59,6 +59,8 @@ __all__ = ["filters_to_motifs", "weights_to_motifs"]
 #: Activation chunks are at most this many bytes; smaller totals are kept between passes.
 _CHUNK_BYTES = 64 * 2**20
 _KEEP_BYTES = 256 * 2**20
+#: Sequence blocks of the site-collection kernel (fixed, so results do not depend on threads).
+_N_BLOCKS = 64
 _PADDINGS = ("auto", "valid", "same", "causal")
 _ACTIVATIONS = {"linear": 0, None: 0, "relu": 1, "exp": 2, "exponential": 2}
 
@@ -353,9 +355,11 @@ def filters_to_motifs(
     n_sites = np.zeros(n_filt, dtype=np.int64)
     sum_act = np.zeros(n_filt, dtype=np.float64)
     for ci, (s, e) in enumerate(spans):
-        a = kept[ci] if keep else chunk_act(s, e)
-        act_t = np.ascontiguousarray(np.transpose(a, (2, 0, 1)))
-        collect_sites(xx[s:e], act_t, cutoff, width, pad_left, counts, n_sites, sum_act)
+        a = np.ascontiguousarray(kept[ci] if keep else chunk_act(s, e))
+        c, ns, sa = collect_sites(xx[s:e], a, cutoff, width, pad_left, _N_BLOCKS)
+        counts += c
+        n_sites += ns
+        sum_act += sa
     del kept
 
     motifs: list[Motif] = []
