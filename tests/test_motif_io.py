@@ -385,6 +385,10 @@ def test_read_write_motifs_dispatch(tmp_path):
         q.write_text(text)
         _assert_same(mio.read_motifs(q), ms)
     _assert_same(mio.read_motifs(tmp_path / "d.jaspar", format="jaspar"), ms)
+    # JASPAR ships both *_meme.txt and *_jaspar.txt: .txt is decided by the content
+    q = tmp_path / "x_jaspar.txt"
+    q.write_text(JASPAR_TEXT)
+    _assert_same(mio.read_motifs(q), ms)
     q = tmp_path / "what.dat"
     q.write_text("hello\nworld\n")
     with pytest.raises(FormatError, match="cannot tell the motif format"):
@@ -396,3 +400,44 @@ def test_read_write_motifs_dispatch(tmp_path):
     with pytest.raises(InputError, match="format must be one of"):
         mio.write_motifs(ms, tmp_path / "x.xyz", format="homer")
     assert Path(tmp_path / "x.xyz").exists() is False
+
+
+MEME_FULL_OUTPUT = """********************************************************************************
+MEME - Motif discovery tool
+********************************************************************************
+MEME version 5.5.5 (Release date: test)
+
+ALPHABET= ACGT
+
+Background letter frequencies (from file background.txt):
+A 0.295 C 0.205 G 0.205 T 0.295
+
+MOTIF GCGTG MEME-1\twidth =   3  sites =  12  llr = 80  E-value = 1.1e-004
+
+--------------------------------------------------------------------------------
+\tMotif GCGTG MEME-1 position-specific scoring matrix
+--------------------------------------------------------------------------------
+log-odds matrix: alength= 4 w= 3 n= 300 bayes= 4.1 E= 1.1e-004
+  -100   -100    200   -100
+  -100    210   -100   -100
+    12    -30     40    -12
+--------------------------------------------------------------------------------
+\tMotif GCGTG MEME-1 sites sorted by position p-value
+--------------------------------------------------------------------------------
+seq_1     +     10  1.5e-05 ACGTA GCA ATTTT
+--------------------------------------------------------------------------------
+\tMotif GCGTG MEME-1 position-specific probability matrix
+--------------------------------------------------------------------------------
+letter-probability matrix: alength= 4 w= 3 nsites= 12 E= 1.1e-004
+  0.000000  0.000000  1.000000  0.000000
+  0.000000  1.000000  0.000000  0.000000
+  0.250000  0.250000  0.250000  0.250000
+--------------------------------------------------------------------------------
+"""
+
+
+def test_meme_full_text_output():
+    (m,) = mio.read_meme(MEME_FULL_OUTPUT)
+    assert (m.name, m.alt_name, m.nsites, m.metadata["evalue"]) == ("GCGTG", "MEME-1", 12, "1.1e-004")
+    assert m.consensus == "GCN"
+    np.testing.assert_allclose(m.background, [0.295, 0.205, 0.205, 0.295])

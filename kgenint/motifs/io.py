@@ -998,17 +998,21 @@ def write_jaspar(
 
 
 # ------------------------------------------------------------------------------------- dispatch
-_MEME_EXT = (".meme", ".txt", ".minimal")
 _FORMATS = ("meme", "jaspar", "pfm")
 
 
-def _format_from_name(name: str) -> str | None:
+def _format_from_name(name: str, *, writing: bool = False) -> str | None:
+    """Format named by a file extension (``.gz`` ignored); ``None`` when it does not say.
+
+    ``.txt`` means MEME when writing; when reading it is decided from the content, because
+    JASPAR distributes both ``*_meme.txt`` and ``*_jaspar.txt`` files.
+    """
     n = name.lower().removesuffix(".gz")
     if n.endswith(".jaspar"):
         return "jaspar"
     if n.endswith(".pfm"):
         return "pfm"
-    if n.endswith(_MEME_EXT):
+    if n.endswith(".meme") or (writing and n.endswith(".txt")):
         return "meme"
     return None
 
@@ -1021,9 +1025,9 @@ def read_motifs(source: Any, *, format: str | None = None) -> list[Motif]:
     source : str, os.PathLike or file-like
         Path (plain or ``.gz``), text, or open file.
     format : {"meme", "jaspar", "pfm"}, optional
-        Default: from the extension (``.meme``/``.txt`` MEME, ``.jaspar``, ``.pfm``, each
-        optionally ``.gz``), else from the content (a ``MEME version`` line means MEME, a ``>``
-        header or four rows of numbers means JASPAR).
+        Default: from the extension (``.meme`` MEME, ``.jaspar``, ``.pfm``, each optionally
+        ``.gz``), else (``.txt`` and anything else) from the content: a ``MEME version`` line
+        means MEME, a ``>`` header or rows of numbers mean JASPAR.
 
     Returns
     -------
@@ -1070,7 +1074,7 @@ def write_motifs(
         The file's text.
     """
     if format is None:
-        format = _format_from_name(Path(path).name)
+        format = _format_from_name(Path(path).name, writing=True)
         if format is None:
             raise InputError(
                 f"{path}: cannot tell the motif format from the extension. Use .meme or .txt "
