@@ -205,6 +205,8 @@ def test_motif_pair_bad():
         plot_motif_pair(q, t, -3, "+")
     with pytest.raises(InputError, match="integer"):
         plot_motif_pair(q, t, 1.5, "+")
+    with pytest.raises(InputError, match="integer"):
+        plot_motif_pair(q, t, "two", "+")
     with pytest.raises(InputError, match="two matplotlib Axes"):
         plot_motif_pair(q, t, 0, "+", axes=[new_ax()])
     with pytest.raises(InputError, match=r"\(W, 4\)"):

@@ -192,7 +192,9 @@ def _style_axes(ax: Axes, start: float, width: int, kind: str, lo: float, hi: fl
     ax.set_xlim(start - 0.5, start + width - 0.5)
     if kind == "weight":
         span = max(hi - lo, 1e-12)
-        ax.set_ylim(float(lo - 0.04 * span if lo < 0 else 0.0), float(hi + 0.04 * span if hi > 0 else 0.0))
+        bottom = lo - 0.04 * span if lo < 0 else 0.0
+        top = hi + 0.04 * span if hi > 0 else 0.0
+        ax.set_ylim(float(bottom), float(top))
         if lo == hi == 0:
             ax.set_ylim(-1, 1)
         ax.axhline(0.0, color="0.3", linewidth=0.6, zorder=0)
@@ -362,7 +364,11 @@ def plot_motif_pair(
     """
     if orientation not in ("+", "-"):
         raise InputError(f"orientation must be '+' or '-'. Received: orientation={orientation!r}")
-    if isinstance(offset, bool) or not float(np.asarray(offset, dtype=float)).is_integer():
+    try:
+        ok = not isinstance(offset, bool) and float(offset).is_integer()
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
         raise InputError(f"offset must be an integer number of columns. Received: offset={offset!r}")
     offset = int(offset)
     wq, wt = _width(query, "query"), _width(target, "target")
@@ -538,7 +544,9 @@ def plot_attribution_track(
     return ax
 
 
-def save_figure(fig: Figure | Axes, path: str | os.PathLike, *, dpi: float = 300, **kwargs: Any) -> pathlib.Path:
+def save_figure(
+    fig: Figure | Axes, path: str | os.PathLike, *, dpi: float = 300, **kwargs: Any
+) -> pathlib.Path:
     """Save a figure; the format comes from the file extension (svg, pdf, png, eps, ...).
 
     The file is written to a temporary file in the same directory and moved into place, so a
