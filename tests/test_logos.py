@@ -186,6 +186,27 @@ def test_motif_pair(orientation, tmp_path):
     assert save_figure(fig, tmp_path / "pair.svg").stat().st_size > 1000
 
 
+@pytest.mark.parametrize("orientation", ["+", "-"])
+@pytest.mark.parametrize("offset", [-2, 0, 3])
+def test_motif_pair_matches_compare_align(orientation, offset):
+    """Same offset convention as kgenint.motifs.compare.align (the TOMTOM table's)."""
+    compare = pytest.importorskip("kgenint.motifs.compare")
+    if not hasattr(compare, "align"):
+        pytest.skip("kgenint.motifs.compare.align not available")
+    query = Motif.from_consensus("GATTA", name="q")
+    target = Motif.from_consensus("CCAGTGA", name="t")
+    al = compare.align(query, target, offset, orientation)
+    fig = plot_motif_pair(query, target, offset, orientation)
+    ax_q, ax_t = fig.axes
+    frame0 = ax_q.get_xlim()[0] + 0.5
+    xq = sorted(g[2] for g in letters(ax_q))
+    xt = sorted(letters(ax_t), key=lambda g: g[2])
+    assert xq[0] - frame0 == pytest.approx(al.query_start)
+    assert xt[0][2] - frame0 == pytest.approx(al.target_start)
+    assert "".join(g[0] for g in xt) == al.target.consensus
+    assert ax_q.get_xlim()[1] - ax_q.get_xlim()[0] == pytest.approx(al.width)
+
+
 def test_motif_pair_into_given_axes_and_matrices():
     fig = Figure()
     axes = fig.subplots(2, 1)

@@ -32,7 +32,10 @@ TOMTOM offsets
 :func:`plot_motif_pair` takes TOMTOM's ``Optimal_offset`` convention ("the offset of the query
 relative to the target; a positive value means the query is shifted right"): query column 0 sits
 under target column ``offset``, in the coordinates of the target *as drawn*, i.e. of its reverse
-complement when ``orientation == '-'``.
+complement when ``orientation == '-'``.  This is the convention of
+:mod:`kgenint.motifs.compare` (``optimal_offset`` in its tables, ``align``), so a row of a
+comparison table plots as ``plot_motif_pair(query, target, row.optimal_offset, row.orientation)``
+with the target as stored in the database.
 """
 from __future__ import annotations
 
