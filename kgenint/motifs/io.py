@@ -547,49 +547,51 @@ def _parse_lpm(lines: list[str], i: int, label: str, rec: dict) -> int:
     if "E" in kv:
         rec["evalue"] = kv["E"]
     toks_rows: list[list[str]] = []
+    vals_rows: list[list[float]] = []
     j = i + 1
     while j < len(lines):
         toks = lines[j].split()
-        if not toks or not _is_number(toks[0]):
+        if not toks:
             break
-        if len(toks) != 4:
+        try:
+            vals = [float(t) for t in toks]
+        except ValueError:
+            if not _is_number(toks[0]):
+                break  # the matrix ends at the first line that does not start with a number
+            bad = next(t for t in toks if not _is_number(t))
             raise FormatError(
-                f"motif {name!r}: matrix row {len(toks_rows) + 1} has {len(toks)} values; "
+                f"motif {name!r}: matrix row {len(vals_rows) + 1} has a non-numeric value {bad!r}.",
+                path=label,
+                line=j + 1,
+            ) from None
+        if len(vals) != 4:
+            raise FormatError(
+                f"motif {name!r}: matrix row {len(vals_rows) + 1} has {len(vals)} values; "
                 "expected 4 (probabilities of A, C, G, T).",
                 path=label,
                 line=j + 1,
             )
         toks_rows.append(toks)
+        vals_rows.append(vals)
         j += 1
-    if not toks_rows:
+    if not vals_rows:
         raise FormatError(
             f"motif {name!r}: no matrix rows after 'letter-probability matrix:' (rows must "
             "follow on the next lines, 4 numbers each, without a blank line in between).",
             path=label,
             line=lineno,
         )
-    try:
-        pwm = np.array([[float(t) for t in r] for r in toks_rows])
-    except ValueError:
-        for k, r in enumerate(toks_rows):
-            bad = [t for t in r if not _is_number(t)]
-            if bad:
-                raise FormatError(
-                    f"motif {name!r}: matrix row {k + 1} has a non-numeric value {bad[0]!r}.",
-                    path=label,
-                    line=lineno + 1 + k,
-                ) from None
-        raise  # pragma: no cover
+    pwm = np.array(vals_rows)
     finite = np.isfinite(pwm).all(axis=1)
-    if not finite.all():
+    if not finite.all():  # checked row by row only when something is wrong
         k = int(np.flatnonzero(~finite)[0])
         raise FormatError(
             f"motif {name!r}: matrix row {k + 1} has a non-finite value.",
             path=label,
             line=lineno + 1 + k,
         )
-    neg = (pwm < 0).any(axis=1)
-    if neg.any():
+    if pwm.min() < 0:
+        neg = (pwm < 0).any(axis=1)
         k = int(np.flatnonzero(neg)[0])
         raise FormatError(
             f"motif {name!r}: matrix row {k + 1} has a negative probability "
@@ -597,8 +599,8 @@ def _parse_lpm(lines: list[str], i: int, label: str, rec: dict) -> int:
             path=label,
             line=lineno + 1 + k,
         )
-    sums = pwm.sum(axis=1)
-    for k in np.flatnonzero(np.abs(sums - 1.0) > 1e-9):
+    off = np.abs(pwm.sum(axis=1) - 1.0)
+    for k in np.flatnonzero(off > 1e-9) if off.max() > 1e-9 else ():
         pwm[k] = _check_row_sum(
             pwm[k], toks_rows[k], label=label, line=lineno + 1 + int(k),
             what=f"motif {name!r}: matrix row {k + 1}",

@@ -73,14 +73,14 @@ def validate_matrix(
         )
     if m.shape[0] == 0:
         raise MotifError(f"Motif {name!r}: the {what} has width 0 (no positions).")
-    if not np.all(np.isfinite(m)):
+    if not np.isfinite(m).all():
         bad = np.argwhere(~np.isfinite(m))[0]
         raise MotifError(
             f"Motif {name!r}: the {what} has a non-finite value at position {bad[0]} "
             f"(0-based), base {ALPHABET[bad[1]]}."
         )
     if probabilities:
-        if np.any(m < 0):
+        if m.min() < 0:
             bad = np.argwhere(m < 0)[0]
             raise MotifError(
                 f"Motif {name!r}: the {what} has a negative probability {m[bad[0], bad[1]]:g} "
@@ -88,13 +88,14 @@ def validate_matrix(
             )
         sums = m.sum(axis=1)
         off = np.abs(sums - 1.0)
-        if np.any(off > ROW_SUM_TOLERANCE):
+        worst = float(off.max())
+        if worst > ROW_SUM_TOLERANCE:
             i = int(np.argmax(off))
             raise MotifError(
                 f"Motif {name!r}: row {i} (0-based) of the {what} sums to {sums[i]:.4g}, "
                 f"not 1. Pass counts with Motif.from_counts, or normalise the rows."
             )
-        if np.any(off > 1e-6):
+        if worst > 1e-6:
             warnings.warn(
                 f"Motif {name!r}: rows of the {what} sum to between {sums.min():.4g} and "
                 f"{sums.max():.4g}; renormalised to 1.",
@@ -114,7 +115,7 @@ def validate_background(background: Any, *, name: str = "motif") -> np.ndarray:
             f"Motif {name!r}: the background must have 4 values (A, C, G, T). "
             f"Received {bg.shape[0]} values."
         )
-    if not np.all(np.isfinite(bg)) or np.any(bg <= 0):
+    if not np.isfinite(bg).all() or bg.min() <= 0:
         raise MotifError(
             f"Motif {name!r}: background frequencies must be finite and > 0. Received {bg.tolist()}."
         )
