@@ -1,0 +1,429 @@
+"""Numba kernels of the TOMTOM-like motif comparison (:mod:`kgenint.motifs.compare`).
+
+One query at a time (``prange`` over blocks of queries, each block with its own workspace), in
+four stages that all read one per-query table:
+
+1. **Column scores** ``S[i, j]`` of every query column ``i`` against every target column ``j``
+   of the database, both orientations (the reverse-complement motifs are appended to the
+   target columns, as TOMTOM does): Pearson correlation (dot product of centred, normalised
+   columns prepared by the caller) or the negated Euclidean distance.
+2. **Binning**: ``z = floor((S - lo) * scale + 0.5)`` with ``lo``/``hi`` the smallest/largest
+   score of the query's table and ``scale = bins / (hi - lo)``; per query column the histogram
+   of ``z`` over all target columns is the column's null distribution (TOMTOM's null: a random
+   target column drawn uniformly from the database). With complete scoring each query column
+   is shifted by its (lower) median bin ``m_i`` so that an unaligned column contributes 0,
+   i.e. exactly its median, as in TOMTOM's complete scores.
+3. **Alignment sums**: every (query column, target column) pair belongs to exactly one
+   alignment offset, so all offsets of all targets are one scatter-add pass over ``z``.
+4. **Null distributions** of the sum over each contiguous range of query columns
+   ``[a, b]`` by dynamic programming (convolution of the column histograms, exact integer
+   bins), kept as survival functions; the p-value of every alignment is a table look-up.
+
+Offsets follow TOMTOM: query column ``i`` is aligned with target column ``i + offset`` of the
+target in the reported orientation.
+
+Per-target p-values:
+
+* complete scoring (default): ``p = P(max over the alignments tried, both strands, of the
+  complete score >= observed best)`` with the alignments independent,
+  ``1 - prod_o (1 - sf_o(Z))^2``, accumulated as ``acc <- acc + s - acc * s`` so that tiny
+  p-values keep full relative precision;
+* incomplete scoring: the smallest per-alignment p-value ``p_min`` corrected for the number of
+  alignments tried ``n``: ``1 - (1 - p_min)^n`` (TOMTOM's ``EV`` correction).
+
+Nothing here imports TensorFlow.
+"""
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+from . import jit, pjit
+
+__all__ = ["compare_kernel", "column_scores_kernel", "METRIC_PEARSON", "METRIC_ED"]
+
+METRIC_PEARSON = 0
+METRIC_ED = 1
+
+
+@jit
+def _metric_range(metric):
+    """``(lo, hi)``: the full range of the column similarity (bins span it for every query)."""
+    if metric == METRIC_PEARSON:
+        return -1.0, 1.0
+    return -math.sqrt(2.0), 0.0
+
+
+@jit
+def _zbin_into(Q, c0, wq, T, metric, bins, Z):
+    """Binned column scores ``Z[i, j] = floor((s_ij - lo) * scale + 0.5)`` clipped to [0, bins]."""
+    nt = T.shape[1]
+    lo, hi = _metric_range(metric)
+    scale = bins / (hi - lo)
+    off = 0.5 - lo * scale
+    t0 = T[0]
+    t1 = T[1]
+    t2 = T[2]
+    t3 = T[3]
+    for i in range(wq):
+        q0 = Q[c0 + i, 0]
+        q1 = Q[c0 + i, 1]
+        q2 = Q[c0 + i, 2]
+        q3 = Q[c0 + i, 3]
+        zr = Z[i]
+        if metric == METRIC_PEARSON:
+            for j in range(nt):
+                s = q0 * t0[j] + q1 * t1[j] + q2 * t2[j] + q3 * t3[j]
+                v = math.floor(s * scale + off)
+                v = min(max(v, 0.0), float(bins))
+                zr[j] = np.int32(v)
+        else:
+            for j in range(nt):
+                d0 = q0 - t0[j]
+                d1 = q1 - t1[j]
+                d2 = q2 - t2[j]
+                d3 = q3 - t3[j]
+                s = -math.sqrt(d0 * d0 + d1 * d1 + d2 * d2 + d3 * d3)
+                v = math.floor(s * scale + off)
+                v = min(max(v, 0.0), float(bins))
+                zr[j] = np.int32(v)
+    return lo, scale
+
+
+@jit
+def _sim(Q, qc, T, j, metric):
+    """Similarity of query column ``qc`` and target column ``j`` (float64, unbinned)."""
+    if metric == METRIC_PEARSON:
+        return Q[qc, 0] * T[0, j] + Q[qc, 1] * T[1, j] + Q[qc, 2] * T[2, j] + Q[qc, 3] * T[3, j]
+    d0 = Q[qc, 0] - T[0, j]
+    d1 = Q[qc, 1] - T[1, j]
+    d2 = Q[qc, 2] - T[2, j]
+    d3 = Q[qc, 3] - T[3, j]
+    return -math.sqrt(d0 * d0 + d1 * d1 + d2 * d2 + d3 * d3)
+
+
+@jit
+def _hist_into(Z, wq, nt, bins, H, H4):
+    """Per-column histograms ``H[i, x]`` (counts, float) of the binned scores."""
+    for i in range(wq):
+        zr = Z[i]
+        for r in range(4):
+            for x in range(bins + 1):
+                H4[r, x] = 0
+        n4 = nt - nt % 4
+        for j in range(0, n4, 4):
+            H4[0, zr[j]] += 1
+            H4[1, zr[j + 1]] += 1
+            H4[2, zr[j + 2]] += 1
+            H4[3, zr[j + 3]] += 1
+        for j in range(n4, nt):
+            H4[0, zr[j]] += 1
+        for x in range(bins + 1):
+            H[i, x] = float(H4[0, x] + H4[1, x] + H4[2, x] + H4[3, x])
+
+
+@jit
+def _lower_median_bin(h, bins, n):
+    """Smallest bin ``x`` with ``count(z <= x) >= ceil(n / 2)``."""
+    k = (n + 1) // 2
+    c = 0.0
+    for x in range(bins + 1):
+        c += h[x]
+        if c >= k:
+            return x
+    return bins
+
+
+@jit
+def _offset_sums(Z, wq, t_start, sums):
+    """``sums[base_k + o + wq - 1] = sum_i Z[i, start_k + i + o]`` for every target ``k``."""
+    nk = t_start.shape[0] - 1
+    for k in range(nk):
+        j0 = t_start[k]
+        wt = t_start[k + 1] - j0
+        base = k * (wq - 1) + j0
+        for x in range(wq + wt - 1):
+            sums[base + x] = 0
+        for i in range(wq):
+            zi = Z[i]
+            off = base + wq - 1 - i
+            for jj in range(wt):
+                sums[off + jj] += zi[j0 + jj]
+
+
+@jit
+def _sf_lookup(sfrow, slo, shi, x):
+    """Survival ``P(S >= x)`` of a range stored on ``[slo, shi]``."""
+    if x <= slo:
+        return 1.0
+    if x > shi:
+        return 0.0
+    return sfrow[x]
+
+
+@jit
+def _one_query(Q, c0, wq, T, t_start, n_fwd, metric, bins, min_overlap, complete,
+               Z, H, H4, med_cum, sums, sfbuf, s_lo, s_hi, prev, new,
+               best_z, best_off, best_ov, best_strand, best_p, acc, best_score):
+    """Compare one query (columns ``Q[c0:c0 + wq]``) with every target; see the module doc.
+
+    Writes per-target results into ``best_*`` (length ``n_fwd``) and returns ``(lo, scale)``.
+    """
+    nt = T.shape[1]
+    lo, scale = _zbin_into(Q, c0, wq, T, metric, bins, Z)
+    _hist_into(Z, wq, nt, bins, H, H4)
+
+    # medians (complete scoring) and their prefix sums
+    med_cum[0] = 0
+    for i in range(wq):
+        m = _lower_median_bin(H[i], bins, nt) if complete else 0
+        med_cum[i + 1] = med_cum[i] + m
+    # histograms -> probabilities
+    inv = 1.0 / nt
+    for i in range(wq):
+        for x in range(bins + 1):
+            H[i, x] *= inv
+
+    _offset_sums(Z, wq, t_start, sums)
+
+    # ---------------------------------------------------------------- best alignment (complete)
+    for t in range(n_fwd):
+        wt = t_start[t + 1] - t_start[t]
+        mo = min(min_overlap, wq, wt)
+        bz = np.int64(-(2 ** 62))
+        bo = 0
+        bov = -1
+        bs = 0
+        for strand in range(2):
+            k = t + strand * n_fwd
+            base = k * (wq - 1) + t_start[k]
+            for o in range(mo - wq, wt - mo + 1):
+                a = max(0, -o)
+                b = min(wq - 1, wt - 1 - o)
+                ov = b - a + 1
+                raw = sums[base + o + wq - 1]
+                zs = raw - (med_cum[b + 1] - med_cum[a])
+                if zs > bz or (zs == bz and ov > bov):
+                    bz = zs
+                    bo = o
+                    bov = ov
+                    bs = strand
+        best_z[t] = bz
+        best_off[t] = bo
+        best_ov[t] = bov
+        best_strand[t] = bs
+        acc[t] = 0.0
+        best_p[t] = 2.0  # incomplete: running minimum of per-alignment p-values
+
+    # ---------------------------------------------------------------- null DP over ranges
+    for a in range(wq):
+        # chain [a, a], [a, a + 1], ..., [a, wq - 1]; prev holds the current pmf
+        plo = 0
+        phi = -1
+        for b in range(a, wq):
+            L = b - a + 1
+            f = H[b]
+            flo = 0
+            while flo <= bins and f[flo] == 0.0:
+                flo += 1
+            fhi = bins
+            while fhi >= 0 and f[fhi] == 0.0:
+                fhi -= 1
+            if b == a:
+                for x in range(flo, fhi + 1):
+                    prev[x] = f[x]
+                plo = flo
+                phi = fhi
+            else:
+                nlo = plo + flo
+                nhi = phi + fhi
+                for x in range(nlo, nhi + 1):
+                    new[x] = 0.0
+                for y in range(flo, fhi + 1):
+                    c = f[y]
+                    if c == 0.0:
+                        continue
+                    for x in range(plo, phi + 1):
+                        new[x + y] += c * prev[x]
+                tmp = prev
+                prev = new
+                new = tmp
+                plo = nlo
+                phi = nhi
+            # survival function of the range, from the top for relative precision
+            row = sfbuf[L - 1]
+            s = 0.0
+            for x in range(phi, plo - 1, -1):
+                s += prev[x]
+                row[x] = s
+            s_lo[L - 1] = plo
+            s_hi[L - 1] = phi
+
+        # p-value contributions of every alignment whose query range starts at column a
+        for t in range(n_fwd):
+            wt = t_start[t + 1] - t_start[t]
+            mo = min(min_overlap, wq, wt)
+            if a > 0:
+                o_first = -a
+                o_last = -a
+                if -a < mo - wq:
+                    continue
+            else:
+                o_first = 0
+                o_last = wt - mo
+            for o in range(o_first, o_last + 1):
+                b = min(wq - 1, wt - 1 - o)
+                L = b - a + 1
+                mrange = med_cum[b + 1] - med_cum[a]
+                if complete:
+                    s = _sf_lookup(sfbuf[L - 1], s_lo[L - 1], s_hi[L - 1], best_z[t] + mrange)
+                    acc[t] = acc[t] + s - acc[t] * s
+                else:
+                    for strand in range(2):
+                        k = t + strand * n_fwd
+                        base = k * (wq - 1) + t_start[k]
+                        raw = sums[base + o + wq - 1]
+                        s = _sf_lookup(sfbuf[L - 1], s_lo[L - 1], s_hi[L - 1], raw)
+                        bp = best_p[t]
+                        better = s < bp
+                        if not better and s == bp:
+                            bov = best_ov[t]
+                            if L > bov:
+                                better = True
+                            elif L == bov:
+                                if strand < best_strand[t] or (
+                                    strand == best_strand[t] and o < best_off[t]
+                                ):
+                                    better = True
+                        if better:
+                            best_p[t] = s
+                            best_z[t] = raw
+                            best_off[t] = o
+                            best_ov[t] = L
+                            best_strand[t] = strand
+
+    # ---------------------------------------------------------------- per-target p-values
+    for t in range(n_fwd):
+        # unbinned score of the best alignment (reported, and breaks ties between targets)
+        k = t + best_strand[t] * n_fwd
+        o = best_off[t]
+        wt = t_start[k + 1] - t_start[k]
+        a = max(0, -o)
+        b = min(wq - 1, wt - 1 - o)
+        sc = 0.0
+        for i in range(a, b + 1):
+            sc += _sim(Q, c0 + i, T, t_start[k] + i + o, metric)
+        if complete:
+            sc -= (b - a + 1) * lo + (med_cum[b + 1] - med_cum[a]) / scale
+        best_score[t] = sc
+        if complete:
+            p = acc[t]
+            p = p + p - p * p  # both strands
+        else:
+            wt = t_start[t + 1] - t_start[t]
+            mo = min(min_overlap, wq, wt)
+            n_al = 2 * (wq + wt - 2 * mo + 1)
+            pm = best_p[t]
+            if pm >= 1.0:
+                p = 1.0
+            else:
+                p = -math.expm1(n_al * math.log1p(-pm))
+        if p > 1.0:
+            p = 1.0
+        best_p[t] = p
+    return lo, scale
+
+
+@pjit
+def compare_kernel(Q, q_start, T, t_start, n_fwd, metric, bins, min_overlap, complete,
+                   n_blocks, out_p, out_z, out_off, out_ov, out_strand, out_score, out_lo,
+                   out_scale):
+    """Compare every query with every target.
+
+    Parameters
+    ----------
+    Q : float64 (NQ, 4)
+        Query columns (prepared for the metric), queries one after another.
+    q_start : int64 (M + 1,)
+        Query ``m`` is ``Q[q_start[m]:q_start[m + 1]]``.
+    T : float64 (4, NT)
+        Target columns, letters in rows; forward motifs then their reverse complements.
+    t_start : int64 (2 * n_fwd + 1,)
+        Target motif ``k`` is ``T[:, t_start[k]:t_start[k + 1]]``; ``k >= n_fwd`` are the
+        reverse complements of ``k - n_fwd``.
+    n_fwd : int
+        Number of target motifs (one orientation).
+    metric : int
+        ``METRIC_PEARSON`` or ``METRIC_ED``.
+    bins : int
+        Number of score bins over the query's score range.
+    min_overlap : int
+        Minimum number of aligned columns (lowered to the width of a shorter motif).
+    complete : bool
+        Complete (median-shifted) scores, or incomplete scores.
+    n_blocks : int
+        Number of work blocks (query ``m`` goes to block ``m % n_blocks``); results do not
+        depend on it.
+    out_p, out_z, out_off, out_ov, out_strand, out_score : (M, n_fwd) arrays
+        p-value, best binned score, offset, overlap, strand (0 '+', 1 '-') and the unbinned
+        score of the best alignment (complete: relative to the median bins' centres).
+    out_lo, out_scale : float64 (M,)
+        Score-binning origin and scale of each query (score = z / scale [+ overlap * lo]).
+    """
+    m_total = q_start.shape[0] - 1
+    nt = T.shape[1]
+    nk = t_start.shape[0] - 1
+    wq_max = 1
+    for m in range(m_total):
+        w = q_start[m + 1] - q_start[m]
+        if w > wq_max:
+            wq_max = w
+    axis = wq_max * bins + 1
+    for blk in numba.prange(n_blocks):
+        Z = np.empty((wq_max, nt), dtype=np.int32)
+        H = np.empty((wq_max, bins + 1), dtype=np.float64)
+        H4 = np.empty((4, bins + 1), dtype=np.int64)
+        med_cum = np.empty(wq_max + 1, dtype=np.int64)
+        sums = np.empty(nk * (wq_max - 1) + nt, dtype=np.int64)
+        sfbuf = np.empty((wq_max, axis), dtype=np.float64)
+        s_lo = np.empty(wq_max, dtype=np.int64)
+        s_hi = np.empty(wq_max, dtype=np.int64)
+        prev = np.empty(axis, dtype=np.float64)
+        new = np.empty(axis, dtype=np.float64)
+        best_z = np.empty(n_fwd, dtype=np.int64)
+        best_off = np.empty(n_fwd, dtype=np.int64)
+        best_ov = np.empty(n_fwd, dtype=np.int64)
+        best_strand = np.empty(n_fwd, dtype=np.int64)
+        best_p = np.empty(n_fwd, dtype=np.float64)
+        acc = np.empty(n_fwd, dtype=np.float64)
+        best_score = np.empty(n_fwd, dtype=np.float64)
+        for m in range(blk, m_total, n_blocks):
+            c0 = q_start[m]
+            wq = q_start[m + 1] - c0
+            lo, scale = _one_query(Q, c0, wq, T, t_start, n_fwd, metric, bins, min_overlap,
+                                   complete, Z, H, H4, med_cum, sums, sfbuf, s_lo, s_hi, prev,
+                                   new, best_z, best_off, best_ov, best_strand, best_p, acc,
+                                   best_score)
+            out_lo[m] = lo
+            out_scale[m] = scale
+            for t in range(n_fwd):
+                out_p[m, t] = best_p[t]
+                out_z[m, t] = best_z[t]
+                out_off[m, t] = best_off[t]
+                out_ov[m, t] = best_ov[t]
+                out_strand[m, t] = best_strand[t]
+                out_score[m, t] = best_score[t]
+
+
+@jit
+def column_scores_kernel(Q, c0, wq, T, metric, bins):
+    """Binned score table and bin parameters of one query (for tests and inspection).
+
+    Returns ``(Z (wq, NT) int32, lo, scale)``: ``score ~ lo + Z / scale``.
+    """
+    nt = T.shape[1]
+    Z = np.empty((wq, nt), dtype=np.int32)
+    lo, scale = _zbin_into(Q, c0, wq, T, metric, bins, Z)
+    return Z, lo, scale

@@ -1,0 +1,601 @@
+"""TOMTOM-like motif comparison: which known motifs does a motif resemble, and how significantly?
+
+The method is TOMTOM's (Gupta, Stamatoyannopoulos, Bailey & Noble, *Quantifying similarity
+between motifs*, Genome Biology 8:R24, 2007; MEME suite ``tomtom``), written for Numba
+(:mod:`kgenint._kernels.compare`):
+
+* Every query motif is aligned with every target motif at every offset, against both
+  orientations of the target (its reverse complement), keeping alignments where at least
+  ``min_overlap`` columns overlap (lowered to the width of a shorter motif, as TOMTOM does).
+* Columns are compared with the Pearson correlation coefficient of their four probabilities
+  (``metric="pearson"``, TOMTOM's default; a uniform column correlates 0 with everything) or
+  the negated Euclidean distance (``metric="ed"``, memelite's only metric).
+* The **null model** of a query column is its score against a target column drawn uniformly
+  from all columns of the database (both orientations). Scores are binned into ``bins``
+  integer bins over the query's score range (TOMTOM uses 100) and the null distribution of a
+  sum over a range of query columns is obtained by dynamic programming (exact convolution of
+  the binned column distributions).
+* **Complete scoring** (``complete=True``, TOMTOM's default and the only mode of memelite):
+  every query column counts; a column the target does not cover scores its null median, i.e.
+  each column's scores are shifted by their (lower) median bin and unaligned columns add 0.
+  Without it a short overlap of two strong columns can beat a full-length match, because
+  adding informative but imperfectly matched columns can only lower an incomplete sum.
+  The best alignment is the highest complete score (ties: larger overlap, then the ``+``
+  orientation, then the smaller offset), and the per-target p-value is the probability that
+  the best of all alignments tried (every offset, both orientations) of a random target of
+  the same width scores at least as high: ``1 - prod_o (1 - P(S_o >= Z))^2`` with the
+  alignments treated as independent (TOMTOM 4.9+ and memelite).
+* **Incomplete scoring** (``complete=False``): only overlapping columns count; each alignment
+  gets its own p-value from the null of its query columns; the best is the smallest (ties:
+  larger overlap), corrected for the ``n`` alignments tried: ``1 - (1 - p_min)^n``
+  (TOMTOM's ``-incomplete-scores``).
+* ``E-value = p-value x number of targets``; ``q-value``: Benjamini-Hochberg over the targets,
+  per query.
+
+Differences from MEME's ``tomtom`` (documented choices)
+------------------------------------------------------
+* The score range is split into ``bins`` equal bins without TOMTOM's rounding of the scale
+  down to an integer, and the median shift is applied to the binned scores (bins are a
+  monotone function of scores, so the median bin is the bin of the median score).
+* With complete scoring TOMTOM counts all ``wq + wt - 1`` alignments in the p-value even when
+  ``min_overlap`` excludes some; we count only the alignments that were tried.
+* TOMTOM's q-values are computed over both orientations of every target (twice as many
+  p-values); ours over the one p-value per target that is reported. p-values are printed
+  with full double precision (TOMTOM casts them to single precision first).
+
+Conventions
+-----------
+``optimal_offset`` is TOMTOM's: query column ``i`` is aligned with column ``i + offset`` of the
+target *in the reported orientation* (for ``'-'`` the reverse-complemented target); a positive
+value means the query starts to the right of the target's first column.
+"""
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterable, Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from .._version import __version__
+from ..errors import InputError
+from .motif import ALPHABET, Motif, MotifError, validate_matrix
+
+__all__ = [
+    "compare",
+    "annotate",
+    "write_tomtom_tsv",
+    "align",
+    "MotifAlignment",
+    "METRICS",
+    "TOMTOM_COLUMNS",
+]
+
+#: Column similarity functions understood by :func:`compare`.
+METRICS = ("pearson", "ed")
+#: TOMTOM's TSV header, in order.
+TOMTOM_COLUMNS = (
+    "Query_ID",
+    "Target_ID",
+    "Optimal_offset",
+    "p-value",
+    "E-value",
+    "q-value",
+    "Overlap",
+    "Query_consensus",
+    "Target_consensus",
+    "Orientation",
+)
+_RESULT_COLUMNS = [
+    "query",
+    "query_id",
+    "target",
+    "target_id",
+    "target_alt_id",
+    "optimal_offset",
+    "p_value",
+    "e_value",
+    "q_value",
+    "overlap",
+    "query_consensus",
+    "target_consensus",
+    "orientation",
+    "score",
+]
+_COMPLEMENT = np.array([3, 2, 1, 0])
+
+
+# --------------------------------------------------------------------------------------- input
+def _as_motifs(motifs: Any, what: str) -> list[Motif]:
+    """Motif, sequence of Motifs, a ``(W, 4)`` matrix or a sequence of matrices -> Motifs."""
+    if isinstance(motifs, Motif):
+        return [motifs]
+    if isinstance(motifs, np.ndarray) and motifs.ndim == 2:
+        return [Motif(name=f"{what}_0", pwm=motifs)]
+    if isinstance(motifs, (str, bytes)) or not isinstance(motifs, Iterable):
+        raise InputError(
+            f"{what} must be a Motif or a list of Motifs (or of (width, 4) probability "
+            f"matrices). Received {type(motifs).__name__}. To compare motifs in a MEME file, "
+            f"read it first with kgenint.motifs.read_meme(path)."
+        )
+    out: list[Motif] = []
+    for i, m in enumerate(motifs):
+        if isinstance(m, Motif):
+            out.append(m)
+        else:
+            try:
+                pwm = validate_matrix(m, name=f"{what}[{i}]")
+            except MotifError as err:
+                raise MotifError(f"{what}[{i}]: {err}") from None
+            out.append(Motif(name=f"{what}_{i}", pwm=pwm))
+    if not out:
+        raise InputError(f"{what} is empty: give at least one motif.")
+    return out
+
+
+def _check_params(metric: str, min_overlap: Any, bins: Any) -> tuple[int, int, int]:
+    from .._kernels.compare import METRIC_ED, METRIC_PEARSON
+
+    if metric not in METRICS:
+        raise InputError(
+            f"Unknown column similarity metric {metric!r}. Use one of {', '.join(METRICS)} "
+            f"('pearson': Pearson correlation, TOMTOM's default; 'ed': Euclidean distance)."
+        )
+    if isinstance(min_overlap, bool) or not isinstance(min_overlap, (int, np.integer)) or min_overlap < 1:
+        raise InputError(
+            f"min_overlap must be an integer >= 1 (number of aligned columns). "
+            f"Received: min_overlap={min_overlap!r}"
+        )
+    if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or not 2 <= bins <= 10000:
+        raise InputError(
+            f"bins must be an integer between 2 and 10000 (TOMTOM uses 100). Received: bins={bins!r}"
+        )
+    return (METRIC_PEARSON if metric == "pearson" else METRIC_ED), int(min_overlap), int(bins)
+
+
+def _prepare_columns(pwms: Sequence[np.ndarray], metric: str) -> np.ndarray:
+    """Stack ``(W, 4)`` matrices into ``(sum W, 4)`` columns prepared for the metric."""
+    X = np.ascontiguousarray(np.concatenate(pwms, axis=0), dtype=np.float64)
+    if metric == "pearson":
+        X = X - X.mean(axis=1, keepdims=True)
+        norm = np.sqrt((X * X).sum(axis=1, keepdims=True))
+        X = np.divide(X, norm, out=np.zeros_like(X), where=norm > 1e-12)
+    return np.ascontiguousarray(X)
+
+
+def _starts(widths: Sequence[int]) -> np.ndarray:
+    s = np.zeros(len(widths) + 1, dtype=np.int64)
+    np.cumsum(np.asarray(widths, dtype=np.int64), out=s[1:])
+    return s
+
+
+def _consensus(pwm: np.ndarray) -> str:
+    """TOMTOM's consensus: the most probable letter of each column (first one on ties)."""
+    return "".join(ALPHABET[i] for i in np.argmax(pwm, axis=1))
+
+
+def _bh(p: np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg q-values along the last axis of ``p``, monotone, capped at 1."""
+    p = np.atleast_2d(p)
+    n = p.shape[-1]
+    order = np.argsort(p, axis=-1, kind="stable")
+    ranked = np.take_along_axis(p, order, axis=-1) * (n / np.arange(1, n + 1))
+    q = np.minimum.accumulate(ranked[..., ::-1], axis=-1)[..., ::-1]
+    out = np.empty_like(q)
+    np.put_along_axis(out, order, np.minimum(q, 1.0), axis=-1)
+    return out
+
+
+def _default_targets() -> list[Motif]:
+    try:
+        from .database import load_default
+    except ImportError as err:  # pragma: no cover - database module missing
+        raise InputError(
+            "No targets given and the embedded JASPAR database is unavailable "
+            f"({err}); pass targets=list_of_motifs."
+        ) from None
+    return load_default()
+
+
+# ------------------------------------------------------------------------------------- compare
+class _RawResult(NamedTuple):
+    p: np.ndarray
+    z: np.ndarray
+    offset: np.ndarray
+    overlap: np.ndarray
+    strand: np.ndarray
+    score: np.ndarray
+    lo: np.ndarray
+    scale: np.ndarray
+
+
+def _run(queries: list[Motif], targets: list[Motif], metric: str, min_overlap: int,
+         bins: int, complete: bool) -> _RawResult:
+    import numba
+
+    from .._kernels.compare import compare_kernel
+
+    metric_id, min_overlap, bins = _check_params(metric, min_overlap, bins)
+    Q = _prepare_columns([m.pwm for m in queries], metric)
+    q_start = _starts([m.width for m in queries])
+    fwd = [m.pwm for m in targets]
+    rc = [p[::-1][:, _COMPLEMENT] for p in fwd]
+    T = np.ascontiguousarray(_prepare_columns(fwd + rc, metric).T)
+    t_start = _starts([p.shape[0] for p in fwd + rc])
+    M, N = len(queries), len(targets)
+    out_p = np.empty((M, N))
+    out_z = np.empty((M, N), dtype=np.int64)
+    out_off = np.empty((M, N), dtype=np.int64)
+    out_ov = np.empty((M, N), dtype=np.int64)
+    out_strand = np.empty((M, N), dtype=np.int64)
+    out_score = np.empty((M, N))
+    out_lo = np.empty(M)
+    out_scale = np.empty(M)
+    n_blocks = max(1, min(M, 4 * numba.get_num_threads()))
+    compare_kernel(Q, q_start, T, t_start, N, metric_id, bins, min_overlap, bool(complete),
+                   n_blocks, out_p, out_z, out_off, out_ov, out_strand, out_score, out_lo, out_scale)
+    return _RawResult(out_p, out_z, out_off, out_ov, out_strand, out_score, out_lo, out_scale)
+
+
+def compare(
+    queries: Motif | Sequence[Motif],
+    targets: Sequence[Motif] | None = None,
+    *,
+    metric: str = "pearson",
+    min_overlap: int = 1,
+    bins: int = 100,
+    complete: bool = True,
+    evalue_threshold: float | None = None,
+    qvalue_threshold: float | None = None,
+    best_only: bool = False,
+) -> pd.DataFrame:
+    """Compare query motifs with a database of target motifs, TOMTOM style.
+
+    Parameters
+    ----------
+    queries : Motif or sequence of Motif (or of array_like (W, 4))
+        Query motifs; only their probability matrices ``pwm`` (W, 4), ACGT, are used.
+    targets : sequence of Motif, optional
+        The target database; default the embedded JASPAR 2024 CORE vertebrate motifs
+        (:func:`kgenint.motifs.load_default`, 879 motifs). p-values use the target columns
+        as their null model: with fewer than ~50 targets they depend strongly on which
+        targets are given (TOMTOM warns below 50).
+    metric : {"pearson", "ed"}
+        Column similarity: Pearson correlation (TOMTOM's default) or negated Euclidean
+        distance (memelite's metric).
+    min_overlap : int
+        Minimum number of aligned columns (>= 1; TOMTOM's default 1). Lowered to the width
+        of a motif shorter than it, as TOMTOM does.
+    bins : int
+        Number of score bins over each query's score range (TOMTOM: 100).
+    complete : bool
+        Complete scoring (default, TOMTOM's): unaligned query columns score their null
+        median. ``False`` scores only the overlap (TOMTOM's ``-incomplete-scores``).
+    evalue_threshold, qvalue_threshold : float, optional
+        Keep only rows with E-value (resp. q-value) at or below the threshold.
+    best_only : bool
+        Keep only the best match (smallest p-value) of each query.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (query, target), sorted by query then p-value, with columns
+        ``query`` (index into ``queries``), ``query_id``, ``target`` (index into
+        ``targets``), ``target_id``, ``target_alt_id``, ``optimal_offset`` (TOMTOM's: query
+        column ``i`` aligns with target column ``i + offset`` in the reported orientation),
+        ``p_value``, ``e_value`` (p x number of targets), ``q_value`` (Benjamini-Hochberg per
+        query), ``overlap`` (aligned columns), ``query_consensus``, ``target_consensus`` (of
+        the target in the reported orientation), ``orientation`` (``'+'`` target as given,
+        ``'-'`` its reverse complement) and ``score`` (the best alignment's score in column
+        similarity units; complete scores are relative to the columns' null medians).
+
+    Raises
+    ------
+    InputError
+        Empty query or target set, a matrix that is not a valid ``(W, 4)`` probability
+        matrix (NaN, wrong shape, ...), unknown metric, ``min_overlap < 1``, bad ``bins``
+        or thresholds.
+
+    Examples
+    --------
+    >>> from kgenint.motifs import Motif
+    >>> db = [Motif.from_counts(c, f"m{i}", pseudocount=1) for i, c in enumerate(counts)]  # doctest: +SKIP
+    >>> table = compare(db[:3], db, best_only=True)  # doctest: +SKIP
+    """
+    qs = _as_motifs(queries, "queries")
+    ts = _default_targets() if targets is None else _as_motifs(targets, "targets")
+    for name, val in (("evalue_threshold", evalue_threshold), ("qvalue_threshold", qvalue_threshold)):
+        if val is not None and not (np.isfinite(val) and val >= 0):
+            raise InputError(f"{name} must be a number >= 0. Received: {name}={val!r}")
+    raw = _run(qs, ts, metric, min_overlap, bins, complete)
+    return _table(qs, ts, raw, complete, evalue_threshold, qvalue_threshold, best_only)
+
+
+def _table(qs: list[Motif], ts: list[Motif], raw: _RawResult, complete: bool,
+           evalue_threshold: float | None, qvalue_threshold: float | None,
+           best_only: bool) -> pd.DataFrame:
+    M, N = raw.p.shape
+    p = raw.p
+    e = p * N
+    q = _bh(p)
+    score = raw.score
+    # rank within each query: smallest p, then higher score, then lower target index
+    tie = np.broadcast_to(np.arange(N), (M, N))
+    order = np.lexsort((tie, -score, p), axis=-1)
+    if best_only:
+        order = order[:, :1]
+    mi = np.repeat(np.arange(M), order.shape[1])
+    ti = order.reshape(-1)
+    keep = np.ones(mi.size, dtype=bool)
+    if evalue_threshold is not None:
+        keep &= e[mi, ti] <= evalue_threshold
+    if qvalue_threshold is not None:
+        keep &= q[mi, ti] <= qvalue_threshold
+    mi, ti = mi[keep], ti[keep]
+    strand = raw.strand[mi, ti]
+    q_names = np.array([m.name for m in qs], dtype=object)
+    t_names = np.array([m.name for m in ts], dtype=object)
+    t_alt = np.array([m.alt_name or "" for m in ts], dtype=object)
+    q_cons = np.array([_consensus(m.pwm) for m in qs], dtype=object)
+    t_cons = np.array(
+        [[_consensus(m.pwm) for m in ts], [_consensus(m.pwm[::-1][:, _COMPLEMENT]) for m in ts]],
+        dtype=object,
+    )
+    return pd.DataFrame(
+        {
+            "query": mi.astype(np.int64),
+            "query_id": q_names[mi],
+            "target": ti.astype(np.int64),
+            "target_id": t_names[ti],
+            "target_alt_id": t_alt[ti],
+            "optimal_offset": raw.offset[mi, ti],
+            "p_value": p[mi, ti],
+            "e_value": e[mi, ti],
+            "q_value": q[mi, ti],
+            "overlap": raw.overlap[mi, ti],
+            "query_consensus": q_cons[mi],
+            "target_consensus": t_cons[strand, ti],
+            "orientation": np.array(["+", "-"], dtype=object)[strand],
+            "score": score[mi, ti],
+        },
+        columns=_RESULT_COLUMNS,
+    )
+
+
+def annotate(
+    motifs: Motif | Sequence[Motif],
+    database: Sequence[Motif] | None = None,
+    *,
+    qvalue_threshold: float | None = 0.5,
+    evalue_threshold: float | None = None,
+    **kw: Any,
+) -> pd.DataFrame:
+    """Best database match of every motif, one row per motif.
+
+    Parameters
+    ----------
+    motifs : Motif or sequence of Motif
+        The motifs to name (for example motifs learned by a CNN).
+    database : sequence of Motif, optional
+        Known motifs; default the embedded JASPAR 2024 CORE vertebrate motifs.
+    qvalue_threshold : float or None
+        A best match with a larger q-value is not reported (TOMTOM's default 0.5); None
+        disables the check.
+    evalue_threshold : float or None
+        Likewise for the E-value.
+    **kw
+        Passed to :func:`compare` (``metric``, ``min_overlap``, ``bins``, ``complete``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :func:`compare`, one row per motif in input order (``query`` is its
+        index). Motifs without a match passing the thresholds have ``target`` -1, empty
+        strings in ``target_id``/``target_alt_id``/``target_consensus``/``orientation``
+        and NaN in the numeric columns.
+    """
+    for bad in ("best_only",):
+        if bad in kw:
+            raise InputError(f"annotate() always keeps the best match; do not pass {bad}=.")
+    qs = _as_motifs(motifs, "motifs")
+    table = compare(qs, database, best_only=True, **kw)
+    keep = np.ones(len(table), dtype=bool)
+    if qvalue_threshold is not None:
+        keep &= table["q_value"].to_numpy() <= qvalue_threshold
+    if evalue_threshold is not None:
+        keep &= table["e_value"].to_numpy() <= evalue_threshold
+    hits = table[keep].set_index("query")
+    rows = []
+    for i, m in enumerate(qs):
+        if i in hits.index:
+            r = hits.loc[i].to_dict()
+            r["query"] = i
+        else:
+            r = {
+                "query": i,
+                "query_id": m.name,
+                "target": -1,
+                "target_id": "",
+                "target_alt_id": "",
+                "optimal_offset": np.nan,
+                "p_value": np.nan,
+                "e_value": np.nan,
+                "q_value": np.nan,
+                "overlap": np.nan,
+                "query_consensus": _consensus(m.pwm),
+                "target_consensus": "",
+                "orientation": "",
+                "score": np.nan,
+            }
+        rows.append(r)
+    return pd.DataFrame(rows, columns=_RESULT_COLUMNS)
+
+
+# ------------------------------------------------------------------------------------ TSV output
+def _fmt_g(x: float) -> str:
+    return f"{x:g}"
+
+
+def write_tomtom_tsv(
+    table: pd.DataFrame,
+    path_or_buffer: str | os.PathLike | io.TextIOBase | None = None,
+    *,
+    command_line: str | None = None,
+) -> str:
+    """Write a comparison table as TOMTOM's ``tomtom.tsv``.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Output of :func:`compare` (rows of :func:`annotate` without a match are skipped).
+    path_or_buffer : str, os.PathLike, text file object or None
+        Where to write; None only returns the text.
+    command_line : str, optional
+        Recorded in the trailing comment block (TOMTOM records its command line there).
+
+    Returns
+    -------
+    str
+        The text written: the header ``Query_ID Target_ID Optimal_offset p-value E-value
+        q-value Overlap Query_consensus Target_consensus Orientation`` (tab-separated), one
+        line per match (numbers in C ``%g`` format as TOMTOM prints them), a blank line and
+        ``#`` comment lines with the program version, the format description URL and the
+        command line.
+    """
+    missing = [c for c in ("query_id", "target_id", "optimal_offset", "p_value", "e_value",
+                           "q_value", "overlap", "query_consensus", "target_consensus",
+                           "orientation") if c not in getattr(table, "columns", [])]
+    if missing:
+        raise InputError(
+            f"write_tomtom_tsv needs the table returned by compare(); missing columns: "
+            f"{', '.join(missing)}."
+        )
+    lines = ["\t".join(TOMTOM_COLUMNS)]
+    for r in table.itertuples(index=False):
+        if not isinstance(r.target_id, str) or r.target_id == "":
+            continue  # annotate() row without a match
+        lines.append(
+            "\t".join(
+                [
+                    str(r.query_id),
+                    str(r.target_id),
+                    str(int(r.optimal_offset)),
+                    _fmt_g(r.p_value),
+                    _fmt_g(r.e_value),
+                    _fmt_g(r.q_value),
+                    str(int(r.overlap)),
+                    str(r.query_consensus),
+                    str(r.target_consensus),
+                    str(r.orientation),
+                ]
+            )
+        )
+    cmd = command_line if command_line else "kgenint.motifs.compare.compare() (Python API)"
+    text = (
+        "\n".join(lines)
+        + "\n\n"
+        + f"# kgenint compare (TOMTOM-compatible motif comparison): Version {__version__}\n"
+        + "# The format of this file is described at "
+        "https://meme-suite.org/meme/doc/tomtom-output-format.html.\n"
+        + f"# {cmd}\n"
+    )
+    if path_or_buffer is not None:
+        if hasattr(path_or_buffer, "write"):
+            path_or_buffer.write(text)
+        else:
+            with open(path_or_buffer, "w", encoding="utf-8", newline="\n") as fh:
+                fh.write(text)
+    return text
+
+
+# ------------------------------------------------------------------------------------ alignment
+class MotifAlignment(NamedTuple):
+    """A query aligned with a target at a TOMTOM offset and orientation (for plotting pairs).
+
+    Attributes
+    ----------
+    query : Motif
+        The query motif, unchanged.
+    target : Motif
+        The target in the aligned orientation (reverse-complemented for ``'-'``).
+    query_start, target_start : int
+        First column of each motif in the common frame (0-based).
+    width : int
+        Width of the common frame (union of both motifs).
+    overlap : int
+        Number of aligned columns.
+    query_matrix, target_matrix : numpy.ndarray, shape (width, 4)
+        Probability matrices placed in the common frame; frame columns a motif does not
+        cover are zero rows.
+    offset : int
+        TOMTOM's offset (query column ``i`` aligns with target column ``i + offset``).
+    orientation : str
+        ``'+'`` or ``'-'``.
+    """
+
+    query: Motif
+    target: Motif
+    query_start: int
+    target_start: int
+    width: int
+    overlap: int
+    query_matrix: np.ndarray
+    target_matrix: np.ndarray
+    offset: int
+    orientation: str
+
+
+def align(query: Motif, target: Motif, offset: int, orientation: str = "+") -> MotifAlignment:
+    """Place ``query`` and ``target`` in one frame at a TOMTOM offset and orientation.
+
+    Parameters
+    ----------
+    query, target : Motif
+        The two motifs (target as stored in the database).
+    offset : int
+        TOMTOM's ``Optimal_offset``: query column ``i`` aligns with column ``i + offset`` of
+        the target in the given orientation.
+    orientation : {"+", "-"}
+        ``'-'`` aligns the query with the target's reverse complement.
+
+    Returns
+    -------
+    MotifAlignment
+
+    Raises
+    ------
+    InputError
+        Not motifs, a bad orientation, or an offset at which the motifs do not overlap.
+
+    Examples
+    --------
+    >>> a = align(Motif.from_consensus("ACGT"), Motif.from_consensus("TTACGTAA"), 2)
+    >>> a.query_start, a.target_start, a.width, a.overlap
+    (2, 0, 8, 4)
+    """
+    if not isinstance(query, Motif) or not isinstance(target, Motif):
+        raise InputError("align() takes two Motif objects (query, target).")
+    if orientation not in ("+", "-"):
+        raise InputError(f"orientation must be '+' or '-'. Received: orientation={orientation!r}")
+    if isinstance(offset, bool) or not isinstance(offset, (int, np.integer)):
+        raise InputError(f"offset must be an integer. Received: offset={offset!r}")
+    offset = int(offset)
+    t = target.reverse_complement() if orientation == "-" else target
+    wq, wt = query.width, t.width
+    if offset <= -wq or offset >= wt:
+        raise InputError(
+            f"At offset {offset} the query (width {wq}) and the target (width {wt}) do not "
+            f"overlap: the offset must be between {-(wq - 1)} and {wt - 1}."
+        )
+    frame0 = min(0, offset)
+    q_start = offset - frame0
+    t_start = -frame0
+    width = max(wt, offset + wq) - frame0
+    overlap = min(wt, offset + wq) - max(0, offset)
+    qm = np.zeros((width, 4))
+    tm = np.zeros((width, 4))
+    qm[q_start:q_start + wq] = query.pwm
+    tm[t_start:t_start + wt] = t.pwm
+    return MotifAlignment(query, t, q_start, t_start, width, overlap, qm, tm, offset, orientation)
