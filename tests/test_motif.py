@@ -185,6 +185,9 @@ def test_other_field_errors():
         Motif("m", [[1, 0, 0, 0]], counts=[[1, 0, 0, 0], [1, 0, 0, 0]])
     with pytest.raises(MotifError, match="negative counts"):
         Motif("m", [[1, 0, 0, 0]], counts=[[1, -1, 0, 0]])
+    assert Motif("m", [[1, 0, 0, 0]], metadata=None).metadata == {}
+    with pytest.raises(MotifError, match="metadata must be a dict"):
+        Motif("m", [[1, 0, 0, 0]], metadata=[1])
     with pytest.raises(MotifError, match="CWM has width 2"):
         Motif("m", [[1, 0, 0, 0]], cwm=np.zeros((2, 4)))
 

@@ -634,8 +634,13 @@ def _round_rows(p: np.ndarray, decimals: int) -> np.ndarray:
         k = int(short[r])
         if k > 0:
             out[r, order[r, :k]] += 1
-        elif k < 0:
-            out[r, order[r, ::-1][: -k]] -= 1
+        elif k < 0:  # only from float noise: take units from the smallest non-zero remainders
+            for c in order[r, ::-1]:
+                if k == 0:
+                    break
+                if out[r, c] > 0:
+                    out[r, c] -= 1
+                    k += 1
     return out.astype(np.int64)
 
 

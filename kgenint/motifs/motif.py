@@ -179,6 +179,12 @@ class Motif:
 
     def __post_init__(self) -> None:
         self.name = str(self.name)
+        if self.metadata is None:
+            self.metadata = {}
+        elif not isinstance(self.metadata, dict):
+            raise MotifError(
+                f"Motif {self.name!r}: metadata must be a dict. Received {type(self.metadata).__name__}."
+            )
         if not self.name:
             raise MotifError("A motif needs a non-empty name.")
         self.pwm = validate_matrix(self.pwm, name=self.name)
