@@ -210,3 +210,14 @@ def test_get_motif_errors():
 def test_missing_database_file(tmp_path):
     with pytest.raises(InputError, match="installation is incomplete"):
         dbm._load(tmp_path / "gone.meme")
+
+
+def test_biopython_minimal_reader_accepts_our_files(default, curated):
+    """A second independent MEME reader accepts the header comments and every motif."""
+    bio_motifs = pytest.importorskip("Bio.motifs")
+    for path, ref in ((dbm.DEFAULT_DATABASE, default), (dbm.CURATED_DATABASE, curated)):
+        with open(path) as fh:
+            rec = bio_motifs.parse(fh, "minimal")
+        assert [r.name for r in rec] == [m.name for m in ref]
+        assert [r.num_occurrences for r in rec] == [m.nsites for m in ref]
+        assert [r.length for r in rec] == [m.width for m in ref]
