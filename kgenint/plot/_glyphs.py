@@ -37,8 +37,7 @@ def glyph_path(char: str, x0: float, y0: float, width: float, height: float, *, 
 
     ``flip=True`` draws the letter upside down in the same box.
     """
-    if flip:
-        tr = Affine2D().scale(width, -height).translate(x0, y0 + height)
-    else:
-        tr = Affine2D().scale(width, height).translate(x0, y0)
-    return tr.transform_path(unit_glyph(char))
+    unit = unit_glyph(char)
+    v = unit.vertices * (width, -height if flip else height)
+    v += (x0, y0 + height if flip else y0)
+    return Path(v, unit.codes)

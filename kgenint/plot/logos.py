@@ -183,7 +183,11 @@ def _draw_letters(
                     linewidth=0,
                     label=f"_{ALPHABET[b]}{i}",
                 )
-                ax.add_patch(patch)
+                # Letters lie inside the axes: keep them out of layout computations, and add them
+                # as artists because add_patch would compute the curve extents of every glyph
+                # to update data limits that are set explicitly anyway.
+                patch.set_in_layout(False)
+                ax.add_artist(patch)
             if sign > 0:
                 hi = max(hi, y)
             else:
