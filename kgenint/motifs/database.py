@@ -162,7 +162,10 @@ def get_motif(
     if not close:
         close = [n for n in names if q.casefold() in n.casefold()][:5]
     hint = f" Did you mean: {', '.join(close)}?" if close else ""
-    where = "the given motifs" if motifs is not None else "the default database (JASPAR 2024 CORE vertebrates)"
+    where = (
+        "the given motifs" if motifs is not None
+        else "the default database (JASPAR 2024 CORE vertebrates)"
+    )
     raise InputError(f"No motif named {q!r} in {where}.{hint}")
 
 
