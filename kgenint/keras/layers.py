@@ -294,7 +294,7 @@ class MotifScan(keras.layers.Layer):
     >>> from kgenint.motifs import Motif
     >>> scan = MotifScan([Motif.from_consensus("TGACTCA", name="AP1")])
     >>> x = np.eye(4, dtype="float32")[[[3, 2, 0, 1, 3, 1, 0, 0]]]  # TGACTCAA
-    >>> np.round(np.asarray(scan(x))[0, :, 0], 1).tolist()
+    >>> [round(float(v), 1) for v in np.asarray(scan(x))[0, :, 0]]
     [14.0, -43.9]
     """
 
