@@ -42,7 +42,11 @@ def _stream_seed(seed, item):
 
 @pjit
 def iid_background_kernel(gc, L, seed):
-    """float32 (n, L, 4) i.i.d. bases: P(C) = P(G) = gc[i]/2, P(A) = P(T) = (1 - gc[i])/2."""
+    """float32 (n, L, 4) i.i.d. bases: P(C) = P(G) = gc[i]/2, P(A) = P(T) = (1 - gc[i])/2.
+
+    One splitmix64 draw per position, turned into the letter without branches (a branch on a
+    random bit is mispredicted half of the time).
+    """
     n = gc.shape[0]
     out = np.zeros((n, L, 4), dtype=np.float32)
     useed = np.uint64(seed)
@@ -53,10 +57,8 @@ def iid_background_kernel(gc, L, seed):
         half_at = g + 0.5 * (1.0 - g)
         for j in range(L):
             state, u = _uniform(state)
-            if u < g:
-                c = 1 if u < half_g else 2
-            else:
-                c = 0 if u < half_at else 3
+            is_gc = np.int64(u < g)
+            c = is_gc * (1 + np.int64(u >= half_g)) + (1 - is_gc) * 3 * np.int64(u >= half_at)
             out[i, j, c] = 1.0
     return out
 
@@ -77,11 +79,12 @@ def exact_gc_background_kernel(n_gc, L, seed):
         left = n_gc[i]
         for j in range(L):
             state, u = _uniform(state)
-            p = left / (L - j)
-            if u < p:
-                left -= 1
-                c = 1 if u < 0.5 * p else 2
-            else:
-                c = 0 if u < p + 0.5 * (1.0 - p) else 3
+            v = u * (L - j)  # u < left / (L - j)  <=>  v < left, without a division
+            is_gc = np.int64(v < left)
+            left -= is_gc
+            # G vs C: v / left_before uniform in [0, 1); A vs T: likewise for the rest.
+            c_gc = 1 + np.int64(2.0 * v >= (left + is_gc))
+            c_at = 3 * np.int64(2.0 * (v - (left + is_gc)) >= (L - j - left - is_gc))
+            c = is_gc * c_gc + (1 - is_gc) * c_at
             out[i, j, c] = 1.0
     return out

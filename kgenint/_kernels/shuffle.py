@@ -25,6 +25,7 @@ _S30 = np.uint64(30)
 _S27 = np.uint64(27)
 _S31 = np.uint64(31)
 _S11 = np.uint64(11)
+_S32 = np.uint64(32)
 _INV53 = 1.0 / 9007199254740992.0  # 2**-53
 
 
@@ -51,8 +52,14 @@ def _stream_seed(seed, item):
 
 @jit
 def _randint(state, n):
-    """(new state, uniform integer in [0, n)) for 1 <= n < 2**53."""
+    """(new state, uniform integer in [0, n)) for 1 <= n < 2**53.
+
+    Multiply-shift on the top 32 bits for n < 2**32 (bias below n / 2**32, negligible for
+    sequence lengths), 53-bit float otherwise.
+    """
     state, r = _next(state)
+    if n < 4294967296:
+        return state, np.int64(((r >> _S32) * np.uint64(n)) >> _S32)
     u = np.float64(r >> _S11) * _INV53
     k = np.int64(u * n)
     if k >= n:  # pragma: no cover - guards against rounding
@@ -60,32 +67,46 @@ def _randint(state, n):
     return state, k
 
 
-@jit
-def _codes(x, i, out):
-    """Letter codes (0..4) of sequence i of one-hot x into out; returns the N-row value seen."""
-    L = x.shape[1]
-    nval = np.float32(0.0)
-    for j in range(L):
-        c = 4
-        for k in range(4):
-            if x[i, j, k] == 1.0:
-                c = k
-        if c == 4:
-            nval = x[i, j, 0]
-        out[j] = c
-    return nval
+@pjit
+def onehot_codes_kernel(x):
+    """Letter codes of one-hot x (N, L, 4): int8 (N, L) with 0..3 = ACGT, 4 = N, -1 = invalid.
+
+    Also returns float32 (N,) with the value of the first N row of each sequence (0 or 0.25) and
+    the number of invalid rows (rows that are neither one-hot, all 0 nor all 0.25).
+    """
+    N, L = x.shape[0], x.shape[1]
+    codes = np.empty((N, L), dtype=np.int8)
+    nvals = np.zeros(N, dtype=np.float32)
+    bad = np.zeros(N, dtype=np.int64)
+    for i in numba.prange(N):
+        seen_n = False
+        nb = 0
+        for j in range(L):
+            a, c, g, t = x[i, j, 0], x[i, j, 1], x[i, j, 2], x[i, j, 3]
+            ones = np.int64(a == 1.0) + np.int64(c == 1.0) + np.int64(g == 1.0) + np.int64(t == 1.0)
+            zeros = np.int64(a == 0.0) + np.int64(c == 0.0) + np.int64(g == 0.0) + np.int64(t == 0.0)
+            if ones == 1 and zeros == 3:
+                codes[i, j] = np.int8(np.int64(c == 1.0) + 2 * np.int64(g == 1.0) + 3 * np.int64(t == 1.0))
+            elif zeros == 4 or (a == 0.25 and c == 0.25 and g == 0.25 and t == 0.25):
+                codes[i, j] = 4
+                if not seen_n:
+                    seen_n = True
+                    nvals[i] = a
+            else:
+                codes[i, j] = -1
+                nb += 1
+        bad[i] = nb
+    return codes, nvals, bad.sum()
 
 
 @pjit
-def dinucleotide_counts_kernel(x):
+def dinucleotide_counts_kernel(codes):
     """int64 (N, 5, 5) counts of dinucleotides (a, b) at positions (j, j+1); index 4 is N."""
-    N, L = x.shape[0], x.shape[1]
+    N, L = codes.shape[0], codes.shape[1]
     counts = np.zeros((N, 5, 5), dtype=np.int64)
     for i in numba.prange(N):
-        s = np.empty(L, dtype=np.int64)
-        _codes(x, i, s)
         for j in range(L - 1):
-            counts[i, s[j], s[j + 1]] += 1
+            counts[i, codes[i, j], codes[i, j + 1]] += 1
     return counts
 
 
@@ -162,16 +183,22 @@ def _euler_shuffle(s, L, state, targets, off, deg, ptr, nxt, in_tree, out):
     return state
 
 
+_CHUNK = 32  # work items per parallel task (work arrays are allocated once per task)
+
+
 @pjit
-def dinucleotide_shuffle_kernel(x, n, seed):
-    """float32 (N, n, L, 4): n dinucleotide shuffles of each one-hot sequence of x (N, L, 4)."""
-    N, L = x.shape[0], x.shape[1]
+def dinucleotide_shuffle_kernel(codes, nvals, n, seed):
+    """float32 (N, n, L, 4): n dinucleotide shuffles of each coded sequence (codes (N, L) int8).
+
+    Work item ``item = i * n + r`` (shuffle r of sequence i) draws from its own stream seeded by
+    (seed, item), so the output does not depend on how items are spread over threads.
+    """
+    N, L = codes.shape[0], codes.shape[1]
     res = np.zeros((N, n, L, 4), dtype=np.float32)
     total = N * n
+    n_tasks = (total + _CHUNK - 1) // _CHUNK
     useed = np.uint64(seed)
-    for item in numba.prange(total):
-        i = item // n
-        r = item - i * n
+    for task in numba.prange(n_tasks):
         s = np.empty(L, dtype=np.int64)
         out = np.empty(L, dtype=np.int64)
         targets = np.empty(max(L, 1), dtype=np.int64)
@@ -180,14 +207,22 @@ def dinucleotide_shuffle_kernel(x, n, seed):
         ptr = np.empty(5, dtype=np.int64)
         nxt = np.empty(5, dtype=np.int64)
         in_tree = np.empty(5, dtype=np.bool_)
-        nval = _codes(x, i, s)
-        state = _stream_seed(useed, np.uint64(item))
-        _euler_shuffle(s, L, state, targets, off, deg, ptr, nxt, in_tree, out)
-        for j in range(L):
-            c = out[j]
-            if c < 4:
-                res[i, r, j, c] = 1.0
-            elif nval != 0.0:
-                for k in range(4):
-                    res[i, r, j, k] = nval
+        last_i = -1
+        for item in range(task * _CHUNK, min(total, (task + 1) * _CHUNK)):
+            i = item // n
+            r = item - i * n
+            if i != last_i:
+                for j in range(L):
+                    s[j] = codes[i, j]
+                last_i = i
+            state = _stream_seed(useed, np.uint64(item))
+            _euler_shuffle(s, L, state, targets, off, deg, ptr, nxt, in_tree, out)
+            nval = nvals[i]
+            for j in range(L):
+                c = out[j]
+                if c < 4:
+                    res[i, r, j, c] = 1.0
+                elif nval != 0.0:
+                    for k in range(4):
+                        res[i, r, j, k] = nval
     return res

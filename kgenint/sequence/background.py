@@ -16,7 +16,7 @@ import numpy as np
 from .._kernels.background import exact_gc_background_kernel, iid_background_kernel
 from .._validate import check_onehot
 from ..errors import InputError
-from .shuffle import _check_count, dinucleotide_shuffle, seed_to_uint64
+from .shuffle import _check_count, dinucleotide_shuffle, onehot_codes, seed_to_uint64
 
 __all__ = ["gc_content", "random_background", "gc_matched_background", "shuffled_background"]
 
@@ -39,10 +39,9 @@ def gc_content(x: Any) -> np.ndarray:
     InputError
         Wrong shape or rows that are not one-hot.
     """
-    a = check_onehot(x, "x")
-    called = (a == 1.0).any(axis=-1)
-    n_called = called.sum(axis=1)
-    gc = ((a[..., 1] == 1.0) | (a[..., 2] == 1.0)).sum(axis=1)
+    codes, _ = onehot_codes(x, "x")
+    n_called = (codes < 4).sum(axis=1)
+    gc = ((codes == 1) | (codes == 2)).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(n_called > 0, gc / np.maximum(n_called, 1), np.nan)
 

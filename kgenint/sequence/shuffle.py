@@ -20,11 +20,57 @@ from typing import Any
 
 import numpy as np
 
-from .._kernels.shuffle import dinucleotide_counts_kernel, dinucleotide_shuffle_kernel
+from .._kernels.shuffle import (
+    dinucleotide_counts_kernel,
+    dinucleotide_shuffle_kernel,
+    onehot_codes_kernel,
+)
 from .._validate import check_onehot
 from ..errors import InputError
 
-__all__ = ["dinucleotide_shuffle", "dinucleotide_counts", "seed_to_uint64"]
+__all__ = ["dinucleotide_shuffle", "dinucleotide_counts", "seed_to_uint64", "onehot_codes"]
+
+
+def onehot_codes(x: Any, name: str = "x", *, min_length: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Validate one-hot DNA and return its letter codes.
+
+    A C-contiguous float32 ``(N, L, 4)`` (or ``(L, 4)``) array is checked by a Numba kernel in
+    the same pass that codes it; anything else, and any array that fails that check, goes
+    through :func:`kgenint._validate.check_onehot`, so error messages are the shared ones.
+
+    Parameters
+    ----------
+    x : array_like, shape (N, L, 4) or (L, 4)
+        One-hot DNA, ACGT order; N rows all 0 or all 0.25.
+    name : str
+        Argument name for messages.
+    min_length : int
+        Minimum L.
+
+    Returns
+    -------
+    codes : np.ndarray, int8, shape (N, L)
+        0..3 for A, C, G, T and 4 for N.
+    nvals : np.ndarray, float32, shape (N,)
+        Value of the first N row of each sequence (0.0 when it has none).
+    """
+    if (
+        isinstance(x, np.ndarray)
+        and x.dtype == np.float32
+        and x.ndim in (2, 3)
+        and x.shape[-1] == 4
+        and x.flags.c_contiguous
+    ):
+        a = x if x.ndim == 3 else x[None]
+        if a.shape[0] > 0 and a.shape[1] >= max(min_length, 1):
+            codes, nvals, n_bad = onehot_codes_kernel(a)
+            if n_bad == 0:
+                return codes, nvals
+    a = check_onehot(x, name, min_length=min_length or None)  # raises with the shared message
+    codes, nvals, n_bad = onehot_codes_kernel(a)
+    if n_bad:  # pragma: no cover - check_onehot accepts exactly what the kernel accepts
+        raise InputError(f"{name} is not one-hot DNA.")
+    return codes, nvals
 
 
 def seed_to_uint64(seed: Any) -> int:
@@ -67,10 +113,10 @@ def dinucleotide_shuffle(x: Any, n: int = 1, *, seed: Any = 0) -> np.ndarray:
     InputError
         Wrong shape, rows that are not one-hot, ``n`` < 1, a bad seed.
     """
-    a = check_onehot(x, "x", min_length=1)
     k = _check_count(n)
     s = seed_to_uint64(seed)
-    return dinucleotide_shuffle_kernel(a, k, np.uint64(s))
+    codes, nvals = onehot_codes(x, "x", min_length=1)
+    return dinucleotide_shuffle_kernel(codes, nvals, k, np.uint64(s))
 
 
 def dinucleotide_counts(x: Any) -> np.ndarray:
@@ -92,5 +138,5 @@ def dinucleotide_counts(x: Any) -> np.ndarray:
     InputError
         Wrong shape or rows that are not one-hot.
     """
-    a = check_onehot(x, "x")
-    return dinucleotide_counts_kernel(a)
+    codes, _ = onehot_codes(x, "x")
+    return dinucleotide_counts_kernel(codes)
