@@ -326,6 +326,10 @@ def test_bad_other_arguments(small):
         filters_to_motifs(w, x, activation_fn="sigmoidal")
     with pytest.raises(InputError, match="pseudocount"):
         filters_to_motifs(w, x, pseudocount=-1)
+    with pytest.raises(InputError, match="pseudocount"):
+        filters_to_motifs(w, x, pseudocount="some")
+    with pytest.raises(InputError, match="trim"):
+        filters_to_motifs(w, x, trim=[1])
     with pytest.raises(InputError, match="min_sites"):
         filters_to_motifs(w, x, min_sites=-1)
     with pytest.raises(InputError, match="background"):

@@ -163,6 +163,14 @@ def _resolve_activation(activation_fn: Any) -> tuple[int, Callable[[np.ndarray],
     return _ACTIVATIONS[key], None
 
 
+def _number(v: Any) -> float:
+    """``float(v)``, or NaN for anything that is not a number (so range checks reject it)."""
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
 def _chunks(n: int, per_item_bytes: int) -> Iterator[tuple[int, int]]:
     step = max(1, _CHUNK_BYTES // max(1, per_item_bytes))
     for s in range(0, n, step):
@@ -211,7 +219,9 @@ def filters_to_motifs(
         Elementwise activation applied after the convolution when activations are computed here;
         a callable gets and must return a float32 ``(n, L', F)`` numpy array (it should be
         monotonic increasing, or thresholding against the maximum makes no sense).  None is
-        linear.  Not allowed together with ``activations``.
+        linear.  Not allowed together with ``activations``.  The threshold applies after the
+        activation: for ReLU (Basset) that is the same as before it, for 'exp' a fraction of
+        the maximum is a fixed distance ``-ln(threshold)`` below the maximal pre-activation.
     bias : array_like, shape (F,), optional
         Filter biases (activation units); zero when omitted.  Not allowed with ``activations``.
     padding : {'auto', 'valid', 'same', 'causal'}
@@ -274,10 +284,10 @@ def filters_to_motifs(
         raise InputError(f"min_sites must be an integer >= 0. Received: min_sites={min_sites!r}") from None
     if min_sites < 0:
         raise InputError(f"min_sites must be >= 0. Received: min_sites={min_sites}")
-    pc = float(pseudocount)
+    pc = _number(pseudocount)
     if not (math.isfinite(pc) and pc >= 0):
         raise InputError(f"pseudocount must be a finite number >= 0. Received: pseudocount={pseudocount!r}")
-    if trim is not None and not (math.isfinite(float(trim)) and float(trim) >= 0):
+    if trim is not None and not (math.isfinite(_number(trim)) and _number(trim) >= 0):
         raise InputError(f"trim must be None or a number of bits >= 0. Received: trim={trim!r}")
     motif_names = _check_names(names, n_filt)
     bg = _resolve_background(background, xx)
