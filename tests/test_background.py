@@ -118,5 +118,7 @@ def test_bad_input():
         gc_content(bad)
     with pytest.raises(InputError, match="sequence 0, position 1"):
         shuffled_background(bad)
+    with pytest.raises(InputError, match="reference is not one-hot DNA: sequence 0, position 1"):
+        gc_matched_background(bad)
     with pytest.raises(InputError, match="n must be a positive integer"):
         shuffled_background(random_background(2, 5), n=-1)

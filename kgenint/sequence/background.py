@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 
 from .._kernels.background import exact_gc_background_kernel, iid_background_kernel
-from .._validate import check_onehot
+from .._kernels.shuffle import dinucleotide_shuffle_kernel
 from ..errors import InputError
-from .shuffle import _check_count, dinucleotide_shuffle, onehot_codes, seed_to_uint64
+from .shuffle import _check_count, onehot_codes, seed_to_uint64
 
 __all__ = ["gc_content", "random_background", "gc_matched_background", "shuffled_background"]
 
@@ -40,6 +40,10 @@ def gc_content(x: Any) -> np.ndarray:
         Wrong shape or rows that are not one-hot.
     """
     codes, _ = onehot_codes(x, "x")
+    return _gc_from_codes(codes)
+
+
+def _gc_from_codes(codes: np.ndarray) -> np.ndarray:
     n_called = (codes < 4).sum(axis=1)
     gc = ((codes == 1) | (codes == 2)).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -105,15 +109,15 @@ def gc_matched_background(reference: Any, n: int | None = None, *, seed: Any = 0
     InputError
         Bad reference array, ``n`` < 1, every reference sequence made only of N, a bad seed.
     """
-    ref = check_onehot(reference, "reference", min_length=1)
-    k = ref.shape[0] if n is None else _check_count(n, "n")
-    gcs = gc_content(ref)
+    codes, _ = onehot_codes(reference, "reference", min_length=1)
+    k = codes.shape[0] if n is None else _check_count(n, "n")
+    gcs = _gc_from_codes(codes)
     pool = gcs[np.isfinite(gcs)]
     if pool.size == 0:
         raise InputError("reference has only N positions, so it has no GC content to match.")
     s = seed_to_uint64(seed)
     rng = np.random.default_rng(s)
-    L = ref.shape[1]
+    L = codes.shape[1]
     n_gc = np.rint(rng.choice(pool, size=k, replace=True) * L).astype(np.int64)
     return exact_gc_background_kernel(n_gc, L, np.uint64(s))
 
@@ -141,21 +145,27 @@ def shuffled_background(reference: Any, n: int = 1, *, seed: Any = 0) -> np.ndar
     InputError
         Bad reference array, ``n`` < 1, a bad seed.
     """
-    ref = check_onehot(reference, "reference", min_length=1)
     k = _check_count(n, "n")
-    out = dinucleotide_shuffle(ref, k, seed=seed)
-    return out.reshape(ref.shape[0] * k, ref.shape[1], 4)
+    s = seed_to_uint64(seed)
+    codes, nvals = onehot_codes(reference, "reference", min_length=1)
+    out = dinucleotide_shuffle_kernel(codes, nvals, k, np.uint64(s))
+    return out.reshape(codes.shape[0] * k, codes.shape[1], 4)
 
 
 def _check_gc(gc: Any, n: int) -> np.ndarray:
     try:
         g = np.asarray(gc, dtype=np.float64)
     except (TypeError, ValueError):
-        raise InputError(f"gc must be a number or an array of numbers in [0, 1]. Received: gc={gc!r}") from None
+        raise InputError(
+            f"gc must be a number or an array of numbers in [0, 1]. Received: gc={gc!r}"
+        ) from None
     if g.ndim == 0:
         g = np.full(n, float(g))
     elif g.shape != (n,):
-        raise InputError(f"gc must be one number or one value per sequence (shape ({n},)). Received shape {g.shape}.")
+        raise InputError(
+            f"gc must be one number or one value per sequence (shape ({n},)). "
+            f"Received shape {g.shape}."
+        )
     if not np.all((g >= 0.0) & (g <= 1.0)):
         bad = int(np.argmax(~((g >= 0.0) & (g <= 1.0))))
         raise InputError(

@@ -242,7 +242,9 @@ def write_fasta(
     if line_width is None or line_width == 0:
         width = 0
     elif isinstance(line_width, bool) or not isinstance(line_width, (int, np.integer)) or line_width < 0:
-        raise InputError(f"line_width must be a positive integer or None. Received: line_width={line_width!r}")
+        raise InputError(
+            f"line_width must be a positive integer or None. Received: line_width={line_width!r}"
+        )
     else:
         width = int(line_width)
     seen: dict[str, int] = {}
