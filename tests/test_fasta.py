@@ -179,3 +179,12 @@ def test_non_ascii_sequence_byte(tmp_path):
     p.write_bytes(">a\nACGT\n>b\nAC\xe9T\n".encode("latin-1"))
     with pytest.raises(FormatError, match=r"u.fa, line 3: record 'b' has a non-ASCII byte 0xE9 at sequence position 2"):
         read_fasta(p)
+
+
+def test_bom_and_cr_only_line_ends(tmp_path):
+    p = tmp_path / "bom.fa"
+    p.write_bytes(b"\xef\xbb\xbf>a\nACGT\n")
+    assert read_fasta(p).ids == ["a"]
+    p.write_bytes(b">a\rACGT\r>b\rAC\r")
+    with pytest.raises(FormatError, match=r"bom.fa: .*old Mac line ends"):
+        read_fasta(p)

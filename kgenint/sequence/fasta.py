@@ -141,6 +141,14 @@ def _read_bytes(path: str) -> bytes:
                     f"the file is compressed with {what}; kgenint reads plain or gzip FASTA.",
                     path=path,
                 )
+    if data.startswith(b"\xef\xbb\xbf"):  # UTF-8 byte-order mark written by some editors
+        data = data[3:]
+    if b"\r" in data[:65536] and b"\n" not in data:
+        raise FormatError(
+            "the file uses old Mac line ends (CR only); convert them to LF, e.g. with "
+            "`tr '\\r' '\\n' < in.fa > out.fa`.",
+            path=path,
+        )
     return data
 
 
