@@ -44,7 +44,7 @@ class ScoreDistribution:
 
     def threshold(self, p: float) -> float:
         """Smallest real score (bits) whose p-value is at most ``p`` (minus half a bin)."""
-        k = np.flatnonzero(self.sf <= p)
+        k = np.flatnonzero(self.sf <= p * (1 + 1e-9))  # tolerate round-off of the sums
         if k.size == 0:  # even the best score is not that rare: nothing can match
             return float("inf")
         return (self.min_score + int(k[0]) - 0.5) / SCALE
