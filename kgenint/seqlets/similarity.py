@@ -182,7 +182,8 @@ def kmer_embedding(windows: SeqletWindows, max_gap: int = 2, embed_dim: int = 48
     norm = np.linalg.norm(feats, axis=1)
     feats /= np.where(norm > 0, norm, 1.0)[:, None]
     if embed_dim < feats.shape[1] and feats.shape[0] > 2 * embed_dim:
-        feats = _randomized_pca(feats, int(embed_dim), seed)
+        with _single_thread_blas():
+            feats = _randomized_pca(feats, int(embed_dim), seed)
         norm = np.linalg.norm(feats, axis=1)
         feats /= np.where(norm > 0, norm, 1.0)[:, None]
     return np.ascontiguousarray(feats, dtype=np.float32)
@@ -196,6 +197,18 @@ def _canonical_columns(max_gap: int) -> np.ndarray:
         rc = rc * 4 + (3 - (codes // 4 ** k) % 4)
     canon = np.flatnonzero(codes <= rc)
     return np.concatenate([g * 256 + canon for g in range(max_gap + 1)])
+
+
+def _single_thread_blas():
+    """Limit BLAS/LAPACK to one thread (small factorisations; threaded OpenBLAS is many times
+    slower on a busy machine). A no-op without ``threadpoolctl``."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover
+        import contextlib
+
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 def _randomized_pca(f: np.ndarray, d: int, seed: int) -> np.ndarray:
