@@ -476,7 +476,8 @@ def test_bad_input():
     with pytest.raises(InputError, match="does not fit"):
         simulate(get_preset("long").__class__.from_preset("long", length=200), n=10)
     with pytest.raises(InputError, match="no placement"):
-        simulate(_toy_config(rules=[PairRule("spacing", "A1", "B1", distance=(2, 5))]), n=10, motifs=mot)
+        simulate(_toy_config(rules=[PairRule("spacing", "A1", "B1", distance=(2, 5))], group_probs=(0.5, 0.5)),
+                 n=10, motifs=mot)
     with pytest.raises(InputError, match="too crowded"):
         simulate(_toy_config(length=40, edge=0, group_probs=(0, 0, 1),
                              motifs=[MotifSpec("E1", "main", 1.0, 1.0), MotifSpec("F1", "decoy", 0.0, 1.0)]),
@@ -491,7 +492,7 @@ def test_bad_input():
         PairRule("spacing", "A1", "B1")
     with pytest.raises(InputError, match="orientation"):
         PairRule("orientation", "A1", "B1", orientations="+x")
-    with pytest.raises(InputError, match="decoy"):
+    with pytest.raises(InputError, match="Decoy motif"):
         MotifSpec("X", "decoy", 1.0)
     with pytest.raises(InputError, match="Unknown simulation config key"):
         SimulationConfig.from_preset("default", lenght=100)
