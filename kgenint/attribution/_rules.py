@@ -1,0 +1,467 @@
+"""Modified back-propagation for Keras 3 models: DeepLIFT/DeepSHAP and LRP rules.
+
+The model is rebuilt with :func:`keras.models.clone_model` (same layer objects, so weights are
+shared) and a ``call_function`` that replaces every nonlinear step by a *modified forward* whose
+value is unchanged but whose gradient is the rule's multiplier. With
+``sg = stop_gradient`` and a nonlinearity ``y = g(z)``::
+
+    y' = sg(g(z)) + (z - sg(z)) * sg(m)        # value g(z), dy'/dz = m
+
+so ordinary automatic differentiation of the rebuilt model yields DeepLIFT multipliers.
+
+DeepLIFT/DeepSHAP (``mode="deeplift"``): every batch is ``[X; R]`` - the inputs in the first
+half, their references in the second. Elementwise nonlinearities use the rescale rule
+``m = (g(z_x) - g(z_r)) / (z_x - z_r)`` (the derivative where ``|z_x - z_r| < 1e-6``). Max pooling
+(``MaxPooling1D``, ``GlobalMaxPooling1D``, and the strand ``max`` of kgenint's reverse-complement
+layers) uses the DeepSHAP max rule: with ``c = max(out_x, out_r)`` the part ``c - out_r`` of the
+output difference is routed to the input's argmax, ``out_x - c`` to the reference's argmax, each
+divided by that position's input difference. Linear layers keep their gradient. Every rule
+satisfies summation-to-delta, so the attributions of a sequence add up to
+``f(x) - f(reference)`` exactly (up to float32 rounding).
+
+LRP (``mode="lrp-epsilon"`` / ``"lrp-zplus"`` / ``"lrp-alphabeta"``): relevance densities
+``c = R / a`` are propagated as gradients; at each Dense/Conv layer ``z = W a + b`` the epsilon rule
+scales the gradient by ``z / (z + eps * sign(z))``; the z+ rule replaces ``W`` by ``W+`` in the
+backward pass (``y' = sg(z) + (z+ - sg(z+)) * sg(z / z+)``), alpha-beta mixes ``W+`` and ``W-``;
+ReLU and max pooling pass gradients unchanged (winner takes all); other elementwise nonlinearities
+pass relevance proportionally (``m = g(z) / z``). Input relevance is ``x * gradient``.
+
+Layers not listed raise :class:`kgenint.errors.InputError` naming the layer: we never return
+numbers from a rule we do not have.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from ..errors import InputError
+
+__all__ = ["modified_model", "select_output", "UnsupportedLayerError"]
+
+
+class UnsupportedLayerError(InputError):
+    """The model holds a layer the chosen attribution rule cannot handle."""
+
+
+sg = tf.stop_gradient
+
+# Layers whose DeepLIFT/LRP multipliers are their ordinary gradients (linear or shape-only ops).
+_LINEAR = (
+    keras.layers.Flatten, keras.layers.Reshape, keras.layers.Permute, keras.layers.Dropout,
+    keras.layers.SpatialDropout1D, keras.layers.GaussianNoise, keras.layers.GaussianDropout,
+    keras.layers.ZeroPadding1D, keras.layers.Cropping1D, keras.layers.UpSampling1D,
+    keras.layers.Add, keras.layers.Subtract, keras.layers.Average, keras.layers.Concatenate,
+    keras.layers.AveragePooling1D, keras.layers.GlobalAveragePooling1D, keras.layers.Identity,
+    keras.layers.RepeatVector, keras.layers.InputLayer,
+)
+_WEIGHTED = (keras.layers.Dense, keras.layers.Conv1D)  # affine + optional activation
+
+
+def _act_fn(activation: Any) -> tuple[str, Callable | None]:
+    """Name and TF function of a Keras activation; ``None`` function for linear."""
+    if activation is None:
+        return "linear", None
+    name = activation if isinstance(activation, str) else getattr(activation, "__name__", repr(activation))
+    fn = keras.activations.get(activation)
+    if name == "linear":
+        return name, None
+    return name, fn
+
+
+def _elementwise_layer_fn(layer) -> tuple[str, Callable] | None:
+    """``(name, fn)`` if ``layer`` applies an elementwise nonlinearity only."""
+    from ..keras.layers import ExpActivation
+
+    if isinstance(layer, ExpActivation):
+        mv = layer.max_value
+        return "exponential", (lambda z: tf.exp(tf.minimum(z, mv))) if mv is not None else tf.exp
+    if isinstance(layer, keras.layers.ReLU):
+        if layer.max_value is None and not layer.negative_slope and not layer.threshold:
+            return "relu", tf.nn.relu
+        return "relu", lambda z: layer(z)
+    if isinstance(layer, keras.layers.LeakyReLU):
+        return "leaky_relu", lambda z: layer(z)
+    if isinstance(layer, keras.layers.ELU):
+        return "elu", lambda z: layer(z)
+    if isinstance(layer, keras.layers.Activation):
+        name, fn = _act_fn(layer.activation)
+        if name in ("softmax", "log_softmax"):
+            return None
+        return name, (fn if fn is not None else (lambda z: z))
+    return None
+
+
+# ----------------------------------------------------------------------------- DeepLIFT ops
+def _halves(z):
+    b = tf.shape(z)[0] // 2
+    return z[:b], z[b:]
+
+
+def _derivative(fn, z, h=1e-3):
+    return (fn(z + h) - fn(z - h)) / (2 * h)
+
+
+def dl_nonlinear(z, fn, name: str):
+    """DeepLIFT rescale rule for ``y = fn(z)`` on a ``[X; R]`` batch."""
+    zx, zr = _halves(z)
+    fx, fr = fn(zx), fn(zr)
+    d = zx - zr
+    if name == "relu":
+        grad = tf.cast(zx > 0, z.dtype)
+    elif name in ("exponential", "exp"):
+        grad = fx
+    elif name == "sigmoid":
+        grad = fx * (1 - fx)
+    elif name == "tanh":
+        grad = 1 - fx * fx
+    elif name == "softplus":
+        grad = tf.sigmoid(zx)
+    else:
+        grad = _derivative(fn, zx)
+    small = tf.abs(d) < 1e-6
+    m = tf.where(small, grad, (fx - fr) / tf.where(small, tf.ones_like(d), d))
+    y = tf.concat([fx, fr], axis=0)
+    return sg(y) + (z - sg(z)) * sg(tf.concat([m, m], axis=0))
+
+
+def _window_index(length: int, pool: int, stride: int, padding: str) -> tuple[np.ndarray, int]:
+    """``(K, pool)`` input indices of each pooling window (into a left-padded input) + left pad."""
+    if padding == "valid":
+        k = (length - pool) // stride + 1
+        left = 0
+    else:
+        k = -(-length // stride)
+        total = max((k - 1) * stride + pool - length, 0)
+        left = total // 2
+    idx = np.arange(k)[:, None] * stride + np.arange(pool)[None, :]
+    return idx.astype(np.int32), left
+
+
+def dl_maxpool(z, pool: int | None, stride: int | None, padding: str):
+    """DeepSHAP max rule for 1-D max pooling over axis 1 of ``(2B, L, C)``; ``pool=None``: global."""
+    length = z.shape[1]
+    if length is None:
+        raise UnsupportedLayerError("DeepLIFT max pooling needs a fixed sequence length.")
+    if pool is None:
+        pool, stride = length, length
+    idx, left = _window_index(length, pool, stride, padding)
+    right = int(max(idx.max() + 1 - left - length, 0))
+    neg = tf.constant(-3.0e38, z.dtype)
+    zp = tf.pad(z, [[0, 0], [left, right], [0, 0]], constant_values=neg) if (left or right) else z
+    zx, zr = _halves(zp)
+    u = zp - sg(zp)
+    ux = u[: tf.shape(u)[0] // 2]
+    gx = tf.gather(zx, idx, axis=1)  # (B, K, pool, C)
+    gr = tf.gather(zr, idx, axis=1)
+    ax = tf.argmax(gx, axis=2, output_type=tf.int32)  # (B, K, C)
+    ar = tf.argmax(gr, axis=2, output_type=tf.int32)
+    xout = tf.reduce_max(gx, axis=2)
+    rout = tf.reduce_max(gr, axis=2)
+    cross = tf.maximum(xout, rout)
+    # absolute (padded) input position of each window's argmax: idx[k, a[b, k, c]]
+    flat = tf.constant(idx.reshape(-1))
+    base = tf.constant((np.arange(idx.shape[0]) * pool).astype(np.int32))[None, :, None]
+    pos_x = tf.gather(flat, base + ax)
+    pos_r = tf.gather(flat, base + ar)
+    dpad = zx - zr
+    dx = tf.experimental.numpy.take_along_axis(dpad, pos_x, axis=1)
+    dr = tf.experimental.numpy.take_along_axis(dpad, pos_r, axis=1)
+    wx = tf.where(tf.abs(dx) < 1e-7, tf.zeros_like(dx), (cross - rout) / tf.where(tf.abs(dx) < 1e-7, tf.ones_like(dx), dx))
+    wr = tf.where(tf.abs(dr) < 1e-7, tf.zeros_like(dr), (xout - cross) / tf.where(tf.abs(dr) < 1e-7, tf.ones_like(dr), dr))
+    yx = sg(xout) + tf.experimental.numpy.take_along_axis(ux, pos_x, axis=1) * sg(wx) \
+        + tf.experimental.numpy.take_along_axis(ux, pos_r, axis=1) * sg(wr)
+    return tf.concat([yx, sg(rout)], axis=0)
+
+
+def dl_max2(a, b):
+    """DeepSHAP max rule for the elementwise maximum of two tensors on a ``[X; R]`` batch."""
+    ax_, ar_ = _halves(a)
+    bx_, br_ = _halves(b)
+    ua = (a - sg(a))[: tf.shape(a)[0] // 2]
+    ub = (b - sg(b))[: tf.shape(b)[0] // 2]
+    xout, rout = tf.maximum(ax_, bx_), tf.maximum(ar_, br_)
+    cross = tf.maximum(xout, rout)
+    x_is_a = ax_ >= bx_
+    r_is_a = ar_ >= br_
+    da, db = ax_ - ar_, bx_ - br_
+    dx = tf.where(x_is_a, da, db)
+    dr = tf.where(r_is_a, da, db)
+    safe = lambda v: tf.where(tf.abs(v) < 1e-7, tf.ones_like(v), v)  # noqa: E731
+    wx = tf.where(tf.abs(dx) < 1e-7, tf.zeros_like(dx), (cross - rout) / safe(dx))
+    wr = tf.where(tf.abs(dr) < 1e-7, tf.zeros_like(dr), (xout - cross) / safe(dr))
+    ux = tf.where(x_is_a, ua, ub)
+    ur = tf.where(r_is_a, ua, ub)
+    yx = sg(xout) + ux * sg(wx) + ur * sg(wr)
+    return tf.concat([yx, sg(rout)], axis=0)
+
+
+# ----------------------------------------------------------------------------- LRP ops
+def lrp_ratio(z, y):
+    """Pass relevance proportionally through ``y = g(z)``: gradient ``g(z) / z``."""
+    ratio = tf.where(tf.abs(z) < 1e-9, tf.zeros_like(z), y / tf.where(tf.abs(z) < 1e-9, tf.ones_like(z), z))
+    return sg(y) + (z - sg(z)) * sg(ratio)
+
+
+def lrp_affine(z, zpos, zneg, rule: str, epsilon: float, alpha: float, beta: float):
+    """Modified forward of an affine layer for an LRP rule (see module docstring)."""
+    if rule == "epsilon":
+        den = z + epsilon * tf.where(z >= 0, tf.ones_like(z), -tf.ones_like(z))
+        return sg(z) + (z - sg(z)) * sg(z / den)
+    safe = lambda v: tf.where(tf.abs(v) < 1e-9, tf.ones_like(v) * 1e-9, v)  # noqa: E731
+    if rule == "zplus":
+        return sg(z) + (zpos - sg(zpos)) * sg(z / safe(zpos))
+    # alpha-beta: R = alpha * (z+ share) - beta * (z- share); expressed as densities
+    return sg(z) + (zpos - sg(zpos)) * sg(alpha * z / safe(zpos)) - (zneg - sg(zneg)) * sg(beta * z / safe(zneg))
+
+
+# ----------------------------------------------------------------------------- wrapper layers
+class _Modified(keras.layers.Layer):
+    """Runs one original layer (weights shared) with a rule's modified forward."""
+
+    def __init__(self, layer, mode: str, params: dict, final_linear: bool, **kw):
+        super().__init__(name=f"{mode}_{layer.name}", **kw)
+        self.inner = layer
+        self.mode = mode
+        self.params = params
+        self.final_linear = final_linear
+
+    def _pre_activation(self, x):
+        inner = self.inner
+        saved = inner.activation
+        try:
+            inner.activation = keras.activations.linear
+            return inner.call(x)
+        finally:
+            inner.activation = saved
+
+    def _rule(self) -> str:
+        return self.params["dense_rule"] if isinstance(self.inner, keras.layers.Dense) else self.params["rule"]
+
+    def _affine_parts(self, x):
+        """``(z, z+, z-)`` of a Dense/Conv1D layer (``z+``/``z-`` only for LRP z-rules)."""
+        inner = self.inner
+        z = self._pre_activation(x)
+        if self.mode == "deeplift" or self._rule() == "epsilon":
+            return z, None, None
+        k = inner.kernel
+        if isinstance(inner, keras.layers.Dense):
+            zp = tf.matmul(tf.nn.relu(x), tf.nn.relu(k)) + tf.matmul(-tf.nn.relu(-x), -tf.nn.relu(-k))
+            zn = tf.matmul(tf.nn.relu(x), -tf.nn.relu(-k)) + tf.matmul(-tf.nn.relu(-x), tf.nn.relu(k))
+        else:
+            conv = lambda a, w: keras.ops.conv(a, w, strides=inner.strides, padding=inner.padding,  # noqa: E731
+                                               dilation_rate=inner.dilation_rate)
+            zp = conv(tf.nn.relu(x), tf.nn.relu(k)) + conv(-tf.nn.relu(-x), -tf.nn.relu(-k))
+            zn = conv(tf.nn.relu(x), -tf.nn.relu(-k)) + conv(-tf.nn.relu(-x), tf.nn.relu(k))
+        return z, zp, zn
+
+    def _nonlinear(self, z, name, fn):
+        if fn is None:
+            return z
+        if self.mode == "deeplift":
+            return dl_nonlinear(z, fn, name)
+        if name == "relu":
+            return tf.nn.relu(z)
+        return lrp_ratio(z, fn(z))
+
+    def call(self, x):
+        from ..keras.layers import MotifScan, RevCompConv1D
+
+        inner = self.inner
+        p = self.params
+        if isinstance(inner, _WEIGHTED):
+            if self.mode == "deeplift":
+                z = self._pre_activation(x)
+            else:
+                z, zp, zn = self._affine_parts(x)
+                z = lrp_affine(z, zp, zn, self._rule(), p["epsilon"], p["alpha"], p["beta"])
+            if self.final_linear:
+                return z
+            name, fn = _act_fn(inner.activation)
+            return self._nonlinear(z, name, fn)
+        if isinstance(inner, (RevCompConv1D, MotifScan)):
+            return self._revcomp(x)
+        if isinstance(inner, (keras.layers.MaxPooling1D, keras.layers.GlobalMaxPooling1D)):
+            if self.mode != "deeplift":
+                return inner(x)  # winner takes all: the ordinary gradient
+            if isinstance(inner, keras.layers.GlobalMaxPooling1D):
+                y = dl_maxpool(x, None, None, "valid")
+                return y if inner.keepdims else y[:, 0, :]
+            return dl_maxpool(x, int(inner.pool_size[0]), int(inner.strides[0]), inner.padding)
+        el = _elementwise_layer_fn(inner)
+        if el is not None:
+            if self.final_linear:
+                return x
+            return self._nonlinear(x, *el)
+        raise UnsupportedLayerError(f"internal: no rule for layer {inner.name!r}")
+
+    def _revcomp(self, x):
+        from ..keras.layers import MotifScan, RevCompConv1D
+
+        inner = self.inner
+        kernel = inner.kernel
+        if isinstance(inner, RevCompConv1D):
+            merge, act, dil = inner.merge, inner.activation, inner.dilation_rate
+            bias = inner.bias
+        else:  # MotifScan: linear scores, strands and combine
+            merge = inner.combine if inner.strands == "both" else "forward"
+            act, dil, bias = None, 1, None
+        f = kernel.shape[-1]
+
+        def scan(k, a, with_bias):
+            y = keras.ops.conv(a, tf.concat([k, tf.reverse(k, axis=[0, 1])], axis=-1), padding=inner.padding,
+                               dilation_rate=dil)
+            if with_bias and bias is not None:
+                y = y + tf.concat([bias, bias], axis=0)
+            return y
+
+        y = scan(kernel, x, True)
+        if self.mode == "lrp":
+            p = self.params
+            zp = zn = None
+            if p["rule"] != "epsilon":
+                xp, xn = tf.nn.relu(x), -tf.nn.relu(-x)
+                kp, kn = tf.nn.relu(kernel), -tf.nn.relu(-kernel)
+                zp = scan(kp, xp, False) + scan(kn, xn, False)
+                zn = scan(kn, xp, False) + scan(kp, xn, False)
+            y = lrp_affine(y, zp, zn, p["rule"], p["epsilon"], p["alpha"], p["beta"])
+        fwd, rc = y[..., :f], y[..., f:]
+        name, fn = _act_fn(act)
+        fwd, rc = self._nonlinear(fwd, name, fn), self._nonlinear(rc, name, fn)
+        if merge == "forward":
+            return fwd
+        if merge is None:
+            return tf.concat([fwd, tf.reverse(rc, axis=[-1])], axis=-1)
+        if merge == "sum":
+            return fwd + rc
+        if self.mode == "deeplift":
+            return dl_max2(fwd, rc)
+        return tf.maximum(fwd, rc)
+
+
+def _as_functional(model: keras.Model) -> keras.Model:
+    if isinstance(model, keras.Sequential):
+        inp = keras.Input(shape=model.input_shape[1:])
+        h = inp
+        for layer in model.layers:
+            h = layer(h)
+        return keras.Model(inp, h, name=model.name)
+    try:
+        model.inputs  # noqa: B018 - functional models have symbolic inputs
+    except (AttributeError, ValueError):
+        raise UnsupportedLayerError(
+            f"model {model.name!r} is a subclassed Keras model; modified back-propagation needs a "
+            f"Functional or Sequential model (its graph of layers)."
+        ) from None
+    if not model.inputs:
+        raise UnsupportedLayerError(f"model {model.name!r} has no symbolic inputs (subclassed model?).")
+    return model
+
+
+def select_output(model: keras.Model, head: int | str | None):
+    """``(functional model, output index, producing layer)`` for the chosen model output."""
+    from ..keras.adapter import _output_names, _producer
+
+    fm = _as_functional(model)
+    names = _output_names(fm)
+    if head is None:
+        if len(fm.outputs) > 1:
+            raise InputError(
+                f"model {model.name!r} has {len(fm.outputs)} outputs ({', '.join(names)}); choose one "
+                f"with head=<index or name>."
+            )
+        k = 0
+    elif isinstance(head, str):
+        if head not in names:
+            raise InputError(f"model {model.name!r} has no output named {head!r}; outputs: {', '.join(names)}.")
+        k = names.index(head)
+    else:
+        k = int(head)
+        if not 0 <= k < len(fm.outputs):
+            raise InputError(f"head={head} is out of range: the model has {len(fm.outputs)} output(s).")
+    return fm, k, _producer(fm, fm.outputs[k])
+
+
+def modified_model(
+    model: keras.Model,
+    mode: str = "deeplift",
+    *,
+    head: int | str | None = None,
+    logits: bool = True,
+    rule: str = "epsilon",
+    dense_rule: str = "epsilon",
+    epsilon: float = 1e-6,
+    alpha: float = 2.0,
+    beta: float = 1.0,
+) -> keras.Model:
+    """Rebuild ``model`` with modified forwards for ``mode`` ("deeplift" or "lrp").
+
+    Returns a Functional model with the same input and the chosen output (its logits when
+    ``logits=True`` and the output ends in sigmoid/softmax), sharing all weights with
+    ``model``.
+
+    Raises
+    ------
+    UnsupportedLayerError
+        For any layer without a rule (named in the message).
+    """
+    from ..keras.layers import MotifScan, RevCompConv1D
+
+    if mode not in ("deeplift", "lrp"):
+        raise InputError(f"mode must be 'deeplift' or 'lrp'. Received: mode={mode!r}")
+    for nm, r in (("rule", rule), ("dense_rule", dense_rule)):
+        if r not in ("epsilon", "zplus", "alphabeta"):
+            raise InputError(f"{nm} must be 'epsilon', 'zplus' or 'alphabeta'. Received: {nm}={r!r}")
+    if rule == "alphabeta" and not np.isclose(alpha - beta, 1.0):
+        raise InputError(f"the alpha-beta rule needs alpha - beta = 1. Received alpha={alpha}, beta={beta}.")
+    fm, k, out_layer = select_output(model, head)
+    params = {"rule": rule, "dense_rule": dense_rule, "epsilon": float(epsilon), "alpha": float(alpha),
+              "beta": float(beta)}
+    squash = None
+    if out_layer is not None:
+        if isinstance(out_layer, keras.layers.Softmax):
+            squash = "softmax"
+        else:
+            squash = _act_fn(getattr(out_layer, "activation", None))[0]
+    if squash in ("softmax", "log_softmax") and not logits:
+        raise UnsupportedLayerError(
+            "softmax outputs are not elementwise; explain their logits (logits=True)."
+        )
+
+    def call_function(layer, *args, **kwargs):
+        final = logits and layer is out_layer and squash in ("sigmoid", "softmax", "log_softmax")
+        if isinstance(layer, keras.layers.Softmax):
+            if final:
+                return args[0]
+            raise UnsupportedLayerError(f"layer {layer.name!r} (Softmax) inside the model has no attribution rule.")
+        if isinstance(layer, _LINEAR) or isinstance(layer, keras.layers.BatchNormalization):
+            return layer(*args, **kwargs)
+        if isinstance(layer, _WEIGHTED):
+            name, fn = _act_fn(layer.activation)
+            if fn is None and mode == "deeplift":
+                return layer(*args, **kwargs)
+            if name in ("softmax", "log_softmax") and not final:
+                raise UnsupportedLayerError(f"layer {layer.name!r} has a softmax activation inside the model.")
+            return _Modified(layer, mode, params, final)(args[0])
+        if isinstance(layer, (RevCompConv1D, MotifScan, keras.layers.MaxPooling1D, keras.layers.GlobalMaxPooling1D)):
+            if isinstance(layer, (keras.layers.MaxPooling1D, keras.layers.GlobalMaxPooling1D)) and \
+                    getattr(layer, "data_format", "channels_last") != "channels_last":
+                raise UnsupportedLayerError(f"layer {layer.name!r}: only channels_last pooling is supported.")
+            return _Modified(layer, mode, params, False)(args[0])
+        if _elementwise_layer_fn(layer) is not None:
+            return _Modified(layer, mode, params, final)(args[0])
+        raise UnsupportedLayerError(
+            f"layer {layer.name!r} ({type(layer).__name__}) has no {mode} rule in kgenint, so attributions "
+            f"would be wrong. Supported: Dense, Conv1D, RevCompConv1D, MotifScan, elementwise "
+            f"activations, MaxPooling1D, GlobalMaxPooling1D, average pooling, BatchNormalization, "
+            f"Add/Concatenate and shape layers."
+        )
+
+    try:
+        clone = keras.models.clone_model(fm, clone_function=lambda layer: layer, call_function=call_function)
+    except UnsupportedLayerError:
+        raise
+    outs = clone.outputs
+    return keras.Model(clone.inputs, outs[k], name=f"{model.name}_{mode}")

@@ -1,0 +1,279 @@
+"""DeepLIFT / DeepSHAP for Keras 3 models, with exact additivity and hypothetical contributions.
+
+For a sequence ``x`` and references ``r_1 .. r_B`` (backgrounds), DeepSHAP averages DeepLIFT
+attributions over the references::
+
+    phi(x) = 1/B sum_j (x - r_j) * m(x, r_j)
+
+where ``m`` are the DeepLIFT multipliers of the modified back-propagation in
+:mod:`kgenint.attribution._rules`. Summation-to-delta gives, for every sequence,
+``sum phi(x) = f(x) - 1/B sum_j f(r_j)``; kgenint checks it (the *convergence delta*,
+``|f(x) - f(r_j) - sum (x - r_j) m(x, r_j)|`` per example-reference pair, as tangermeme does) and
+warns above ``tolerance``.
+
+Hypothetical contributions (``hypothetical=True``, the scores TF-MoDISco clusters) answer "what
+would base ``b`` at position ``l`` contribute?" with the same multipliers::
+
+    h[l, b] = 1/B sum_j ( m_j[l, b] - sum_c m_j[l, c] r_j[l, c] )
+
+so that ``h * x`` equals the actual contributions.
+"""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .._validate import check_onehot
+from ..errors import InputError
+
+__all__ = ["deepshap", "DeepShapResult", "AdditivityWarning", "prepare_background"]
+
+
+class AdditivityWarning(UserWarning):
+    """DeepLIFT/DeepSHAP attributions do not add up to f(x) - f(reference) within tolerance."""
+
+
+@dataclass
+class DeepShapResult:
+    """Full output of :func:`deepshap` with ``return_result=True``.
+
+    Attributes
+    ----------
+    contributions : float32 (N, L, 4)
+    hypothetical : float32 (N, L, 4) or None
+    f_x : float64 (N,)
+        Model output (logit) of each sequence.
+    f_ref : float64 (N,)
+        Mean output over each sequence's references.
+    max_delta : float
+        Worst convergence delta over all example-reference pairs.
+    additivity_error : float64 (N,)
+        ``|sum(contributions) - (f_x - f_ref)|`` per sequence.
+    """
+
+    contributions: np.ndarray
+    hypothetical: np.ndarray | None
+    f_x: np.ndarray
+    f_ref: np.ndarray
+    max_delta: float
+    additivity_error: np.ndarray
+
+
+def resolve_model(model: Any):
+    """A keras.Model from a model or a :class:`kgenint.keras.adapter.PredictFn`."""
+    import keras
+
+    if isinstance(model, keras.Model):
+        return model
+    inner = getattr(model, "model", None)
+    if isinstance(inner, keras.Model):
+        return inner
+    raise InputError(
+        f"model must be a keras.Model or the predict function from kgenint.keras.as_predict_fn. "
+        f"Received {type(model).__name__}."
+    )
+
+
+def prepare_background(x: np.ndarray, background, n_shuffles: int, seed) -> tuple[np.ndarray, bool]:
+    """``(background, shared)``: ``(B, L, 4)`` shared, or ``(N, B, L, 4)`` per sequence."""
+    N, L, _ = x.shape
+    if background is None:
+        from ..sequence import dinucleotide_shuffle
+
+        if int(n_shuffles) < 1:
+            raise InputError(f"n_shuffles must be >= 1. Received: n_shuffles={n_shuffles}")
+        return dinucleotide_shuffle(x, int(n_shuffles), seed=seed).astype(np.float32), False
+    bg = np.asarray(background, dtype=np.float32)
+    if bg.ndim == 3:
+        bg = check_onehot(bg, "background")
+        if bg.shape[1] != L:
+            raise InputError(f"background has length {bg.shape[1]} but x has length {L}.")
+        return bg, True
+    if bg.ndim == 4:
+        if bg.shape[0] != N or bg.shape[2] != L or bg.shape[3] != 4:
+            raise InputError(
+                f"a per-sequence background must have shape (N={N}, B, L={L}, 4). Received {bg.shape}."
+            )
+        check_onehot(bg.reshape(-1, L, 4), "background")
+        return bg, False
+    raise InputError(f"background must be (B, L, 4) or (N, B, L, 4). Received shape {bg.shape}.")
+
+
+class _Explainer:
+    """Compiled gradient of a modified model on ``[X; R]`` batches (cached per model)."""
+
+    def __init__(self, model, mode: str, output: int, head, logits: bool, pairs_per_batch: int, **rule):
+        import tensorflow as tf
+
+        from ._rules import modified_model
+
+        self.mm = modified_model(model, mode, head=head, logits=logits, **rule)
+        shape = self.mm.inputs[0].shape
+        self.length = None if shape[1] is None else int(shape[1])
+        self.output = int(output)
+        self.P = int(pairs_per_batch)
+        mm, out = self.mm, self.output
+        n_out = int(np.prod(mm.outputs[0].shape[1:])) if mm.outputs[0].shape[1:] else 1
+        if not 0 <= out < n_out:
+            raise InputError(f"output={output} is out of range: the model has {n_out} output unit(s).")
+
+        @tf.function(input_signature=[tf.TensorSpec([None, self.length, 4], tf.float32)])
+        def grad(xr):
+            with tf.GradientTape() as tape:
+                tape.watch(xr)
+                y = mm(xr, training=False)
+                y = tf.reshape(y, [tf.shape(y)[0], -1])[:, out]
+                half = tf.shape(xr)[0] // 2
+                s = tf.reduce_sum(y[:half])
+            g = tape.gradient(s, xr)
+            return g[:half], y
+
+        self._grad = grad
+
+    def multipliers(self, xs: np.ndarray, rs: np.ndarray):
+        """Multipliers for pairs ``(xs[i], rs[i])`` and outputs ``f(xs)``, ``f(rs)``."""
+        import tensorflow as tf
+
+        P = xs.shape[0]
+        g, y = self._grad(tf.constant(np.concatenate([xs, rs], axis=0)))
+        y = y.numpy().astype(np.float64)
+        return g.numpy(), y[:P], y[P:]
+
+
+_CACHE: dict = {}
+
+
+def _explainer(model, mode, output, head, logits, pairs_per_batch, **rule):
+    key = (id(model), mode, output, str(head), logits, pairs_per_batch, tuple(sorted(rule.items())))
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0] is model:
+        return hit[1]
+    ex = _Explainer(model, mode, output, head, logits, pairs_per_batch, **rule)
+    _CACHE[key] = (model, ex)
+    if len(_CACHE) > 8:
+        _CACHE.pop(next(iter(_CACHE)))
+    return ex
+
+
+def deepshap(
+    model,
+    x,
+    background=None,
+    *,
+    output: int = 0,
+    n_shuffles: int = 20,
+    seed=0,
+    hypothetical: bool = False,
+    head: int | str | None = None,
+    logits: bool = True,
+    batch_size: int = 256,
+    tolerance: float = 1e-3,
+    return_result: bool = False,
+    show_progress: bool = False,
+):
+    """DeepSHAP attributions (DeepLIFT rescale rule averaged over references).
+
+    Parameters
+    ----------
+    model : keras.Model or PredictFn
+        Functional or Sequential Keras 3 model taking ``(N, L, 4)`` one-hot input.
+    x : float32 (N, L, 4)
+        Sequences to explain.
+    background : float32 (B, L, 4) or (N, B, L, 4), optional
+        References shared by all sequences, or per sequence. ``None``: ``n_shuffles``
+        dinucleotide shuffles of each sequence (seeded).
+    output : int
+        Output unit (task) to explain.
+    n_shuffles : int
+        References per sequence when ``background`` is None.
+    seed : int
+        Seed of the shuffles.
+    hypothetical : bool
+        Return hypothetical contributions ``(N, L, 4)`` instead of contributions (see module
+        docstring); contributions are ``hypothetical * x``.
+    head : int or str, optional
+        Which model output, for models with several outputs.
+    logits : bool
+        Explain the logits (pre-sigmoid/softmax; default) rather than probabilities.
+    batch_size : int
+        Example-reference pairs per gradient call (each call runs ``2 * batch_size`` rows).
+    tolerance : float
+        Warn (:class:`AdditivityWarning`) when a convergence delta exceeds this (output units).
+    return_result : bool
+        Return a :class:`DeepShapResult` (contributions, hypothetical, outputs, deltas).
+    show_progress : bool
+        Progress bar on stderr.
+
+    Returns
+    -------
+    float32 (N, L, 4), or DeepShapResult
+
+    Raises
+    ------
+    InputError
+        Bad shapes, non-one-hot input, several outputs without ``head``.
+    UnsupportedLayerError
+        The model holds a layer without a DeepLIFT rule (named in the message).
+    """
+    from ..progress import progress
+
+    model = resolve_model(model)
+    x = check_onehot(x, "x")
+    N, L, _ = x.shape
+    bg, shared = prepare_background(x, background, n_shuffles, seed)
+    if isinstance(batch_size, bool) or int(batch_size) < 1:
+        raise InputError(f"batch_size must be a positive integer. Received: batch_size={batch_size!r}")
+    ex = _explainer(model, "deeplift", output, head, logits, int(batch_size))
+    if ex.length is not None and ex.length != L:
+        raise InputError(f"the model takes sequences of length {ex.length}; x has length {L}.")
+    B = bg.shape[0] if shared else bg.shape[1]
+    total = N * B
+    P = int(batch_size)
+    contrib = np.zeros((N, L, 4), dtype=np.float64)
+    hyp = np.zeros((N, L, 4), dtype=np.float64) if hypothetical else None
+    f_x = np.zeros(N)
+    f_ref = np.zeros(N)
+    worst = 0.0
+    bar = progress(total=total, desc="DeepSHAP", unit="pair", disable=None if show_progress else True)
+    for s in range(0, total, P):
+        e = min(total, s + P)
+        pi = np.arange(s, e)
+        ni, bi = pi // B, pi % B
+        xs = x[ni]
+        rs = bg[bi] if shared else bg[ni, bi]
+        m, fx, fr = ex.multipliers(xs, rs)
+        m = m.astype(np.float64)
+        diff = xs.astype(np.float64) - rs
+        c = diff * m
+        delta = np.abs(fx - fr - c.sum(axis=(1, 2)))
+        worst = max(worst, float(delta.max()))
+        np.add.at(contrib, ni, c)
+        np.add.at(f_ref, ni, fr)
+        f_x[ni] = fx
+        if hypothetical:
+            h = m - (m * rs).sum(axis=2, keepdims=True)
+            np.add.at(hyp, ni, h)
+        bar.update(e - s)
+    bar.close()
+    contrib /= B
+    f_ref /= B
+    err = np.abs(contrib.sum(axis=(1, 2)) - (f_x - f_ref))
+    if worst > tolerance:
+        warnings.warn(
+            f"DeepSHAP convergence delta up to {worst:.3g} (tolerance {tolerance:g}): attributions do not "
+            f"add up to f(x) - f(reference). The model may hold an operation without an exact rule.",
+            AdditivityWarning,
+            stacklevel=2,
+        )
+    if hypothetical:
+        hyp /= B
+    if return_result:
+        return DeepShapResult(
+            contributions=contrib.astype(np.float32),
+            hypothetical=None if hyp is None else hyp.astype(np.float32),
+            f_x=f_x, f_ref=f_ref, max_delta=worst, additivity_error=err,
+        )
+    return (hyp if hypothetical else contrib).astype(np.float32)

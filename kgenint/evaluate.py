@@ -1,0 +1,288 @@
+"""Scoring kgenint's methods against the planted truth of a simulated data set.
+
+* Attribution methods: AUROC/AUPRC of per-position attribution (``|attr|`` summed over bases)
+  at planted motif positions against background positions, overall and split by the role of the
+  planted motif (main effect only / partner in an AND, spacing, orientation, order, XOR, OR or
+  additive rule / decoy): the "method x motif role" table.
+* Interaction scans (in silico or co-occurrence): AUROC/AUPRC of the pair ranking (planted
+  interacting pairs vs all other heterotypic pairs), precision and recall at ``q < 0.05``, error
+  of the preferred spacing (bp), orientation and sign accuracy, and the fraction of pairs called
+  (the false-positive rate on the additive-only preset).
+
+No TensorFlow here: inputs are arrays, tables and a :class:`kgenint.simulate.GroundTruth`.
+"""
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from .errors import InputError
+
+__all__ = [
+    "auroc", "auprc", "site_mask", "attribution_scores", "attribution_role_table",
+    "score_interactions", "plot_role_table",
+]
+
+
+def auroc(scores, labels) -> float:
+    """Area under the ROC curve (Mann-Whitney statistic; ties count one half).
+
+    Parameters
+    ----------
+    scores : float array (M,)
+    labels : bool array (M,)
+
+    Returns
+    -------
+    float (NaN when one class is empty)
+    """
+    from scipy.stats import rankdata
+
+    s = np.asarray(scores, dtype=np.float64).ravel()
+    y = np.asarray(labels, dtype=bool).ravel()
+    if s.shape != y.shape:
+        raise InputError(f"scores and labels differ in size: {s.size} vs {y.size}.")
+    npos, nneg = int(y.sum()), int((~y).sum())
+    if npos == 0 or nneg == 0:
+        return float("nan")
+    r = rankdata(s)
+    return float((r[y].sum() - npos * (npos + 1) / 2) / (npos * nneg))
+
+
+def auprc(scores, labels) -> float:
+    """Average precision (area under the precision-recall curve, step interpolation; tied
+    scores enter together)."""
+    s = np.asarray(scores, dtype=np.float64).ravel()
+    y = np.asarray(labels, dtype=bool).ravel()
+    if s.shape != y.shape:
+        raise InputError(f"scores and labels differ in size: {s.size} vs {y.size}.")
+    npos = int(y.sum())
+    if npos == 0:
+        return float("nan")
+    order = np.argsort(-s, kind="mergesort")
+    s, y = s[order], y[order]
+    last = np.r_[np.flatnonzero(np.diff(s)), s.size - 1]  # end of each tie group
+    tp = np.cumsum(y)[last]
+    fp = (last + 1) - tp
+    precision = tp / (tp + fp)
+    recall = tp / npos
+    return float(np.sum(np.diff(np.r_[0.0, recall]) * precision))
+
+
+def site_mask(truth, seqs: Sequence[int] | np.ndarray, length: int, roles: Sequence[str] | None = None) -> np.ndarray:
+    """``(len(seqs), length)`` bool mask of positions covered by planted sites.
+
+    ``roles`` restricts to sites of motifs with those roles (``truth.motif_roles()``);
+    ``None`` takes every planted site.
+    """
+    seqs = np.asarray(seqs, dtype=np.int64)
+    pos = {int(s): i for i, s in enumerate(seqs)}
+    mask = np.zeros((len(seqs), length), dtype=bool)
+    inst = truth.instances
+    if roles is not None:
+        role_of = truth.motif_roles()
+        keep = inst["motif"].map(role_of).isin(list(roles)).to_numpy()
+        inst = inst[keep]
+    sel = inst[inst["seq"].isin(seqs)]
+    for s, a, b in zip(sel["seq"].to_numpy(), sel["start"].to_numpy(), sel["end"].to_numpy()):
+        mask[pos[int(s)], max(0, a):min(length, b)] = True
+    return mask
+
+
+def _position_scores(attr: np.ndarray) -> np.ndarray:
+    a = np.asarray(attr, dtype=np.float64)
+    if a.ndim != 3 or a.shape[-1] != 4:
+        raise InputError(f"attributions must have shape (N, L, 4). Received {a.shape}.")
+    if not np.all(np.isfinite(a)):
+        raise InputError("attributions hold NaN or infinite values.")
+    return np.abs(a).sum(axis=-1)
+
+
+def attribution_scores(attr, truth, seqs, *, roles: Sequence[str] | None = None) -> dict:
+    """AUROC and AUPRC of ``|attr|`` (summed over bases) at planted positions.
+
+    Parameters
+    ----------
+    attr : float (N, L, 4)
+        Attributions of sequences ``seqs`` of the simulated data set.
+    truth : GroundTruth
+    seqs : int array (N,)
+        Indices (into the data set) of the rows of ``attr``.
+    roles : list of str, optional
+        Positives are sites of motifs with these roles; default every non-decoy role.
+        Negatives are positions outside every planted site.
+
+    Returns
+    -------
+    dict with ``auroc``, ``auprc``, ``n_pos``, ``n_neg``.
+    """
+    score = _position_scores(attr)
+    seqs = np.asarray(seqs)
+    if len(seqs) != score.shape[0]:
+        raise InputError(f"seqs has {len(seqs)} entries but attr has {score.shape[0]} sequences.")
+    L = score.shape[1]
+    all_sites = site_mask(truth, seqs, L)
+    if roles is None:
+        roles = sorted(set(truth.motif_roles().values()) - {"decoy"})
+    pos = site_mask(truth, seqs, L, roles)
+    neg = ~all_sites
+    s = np.r_[score[pos], score[neg]]
+    y = np.r_[np.ones(pos.sum(), bool), np.zeros(neg.sum(), bool)]
+    return {"auroc": auroc(s, y), "auprc": auprc(s, y), "n_pos": int(pos.sum()), "n_neg": int(neg.sum())}
+
+
+def attribution_role_table(methods: Mapping[str, np.ndarray], truth, seqs, *, metric: str = "auroc"):
+    """The "method x motif role" table: ``metric`` of each method's attribution at sites of
+    each motif role (``all`` = every non-decoy role) against background positions.
+
+    Returns
+    -------
+    pandas.DataFrame, index = method, columns = roles (+ ``all``).
+    """
+    import pandas as pd
+
+    if metric not in ("auroc", "auprc"):
+        raise InputError(f"metric must be 'auroc' or 'auprc'. Received {metric!r}.")
+    if not methods:
+        raise InputError("methods is empty: give {name: attributions}.")
+    roles = sorted(set(truth.motif_roles().values()))
+    rows = {}
+    for name, attr in methods.items():
+        row = {"all": attribution_scores(attr, truth, seqs)[metric]}
+        for r in roles:
+            row[r] = attribution_scores(attr, truth, seqs, roles=[r])[metric]
+        rows[name] = row
+    return pd.DataFrame.from_dict(rows, orient="index")[["all", *roles]]
+
+
+def plot_role_table(table, *, ax=None, title: str | None = None):
+    """Heatmap of :func:`attribution_role_table` (0.5 = chance for AUROC)."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(1.1 * table.shape[1] + 2.5, 0.5 * table.shape[0] + 1.6))
+    v = table.to_numpy(dtype=float)
+    im = ax.imshow(v, cmap="viridis", vmin=0.5 if np.nanmin(v) >= 0.5 else 0.0, vmax=1.0, aspect="auto")
+    ax.set_xticks(range(table.shape[1]), table.columns, rotation=45, ha="right")
+    ax.set_yticks(range(table.shape[0]), table.index)
+    for i in range(v.shape[0]):
+        for j in range(v.shape[1]):
+            if np.isfinite(v[i, j]):
+                ax.text(j, i, f"{v[i, j]:.2f}", ha="center", va="center", fontsize=8,
+                        color="white" if v[i, j] < 0.8 else "black")
+    ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
+    ax.set_title(title or "Attribution at planted sites by motif role (AUROC)", fontsize=10)
+    ax.figure.tight_layout()
+    return ax
+
+
+def _swap(o: str) -> str:
+    return o[1] + o[0]
+
+
+def score_interactions(pairs, truth, *, q_threshold: float = 0.05, include_homotypic: bool = False,
+                       motif_names: Sequence[str] | None = None) -> dict:
+    """Score a pair table (``InteractionScan.pairs()`` or ``CooccurrenceScan.pairs()``).
+
+    Parameters
+    ----------
+    pairs : DataFrame
+        Columns ``motif_a motif_b distance orientation p q`` and either ``score`` (higher =
+        stronger) or only ``p`` (then ``-log10 p`` is the score); the sign of ``effect`` (or of
+        ``log(odds_ratio)``) is the predicted sign.
+    truth : GroundTruth
+    q_threshold : float
+        Calls are pairs with ``q < q_threshold``.
+    include_homotypic : bool
+        Count pairs of a motif with itself as negatives (default False: the model may rightly
+        show sub-additivity of two copies of one motif, which no planted rule describes).
+    motif_names : list of str, optional
+        Motifs that were scanned; pairs of them missing from ``pairs`` count with score 0 and
+        q = 1. Default: the motifs in ``pairs``.
+
+    Returns
+    -------
+    dict
+        ``pair_auroc, pair_auprc, precision, recall, n_called, n_pairs, frac_called,
+        spacing_error_bp`` (mean over called spacing/AND rules whose best distance was found),
+        ``orientation_accuracy`` (orientation rules), ``sign_accuracy`` (interacting pairs),
+        ``additive_called`` (additive control pairs called), and ``table`` (per planted rule).
+    """
+    import pandas as pd
+
+    if pairs is None or len(pairs) == 0:
+        raise InputError("the pair table is empty: nothing to score.")
+    need = {"motif_a", "motif_b", "distance", "orientation", "q"}
+    miss = need - set(pairs.columns)
+    if miss:
+        raise InputError(f"the pair table lacks column(s) {sorted(miss)}.")
+    df = pairs.copy()
+    if "score" in df.columns:
+        score = df["score"].to_numpy(dtype=float)
+    else:
+        score = -np.log10(np.clip(df["p"].to_numpy(dtype=float), 1e-300, 1))
+    score = np.where(np.isfinite(score), score, np.nanmax(np.where(np.isfinite(score), score, 0)) * 10 + 1e6)
+    df["_score"] = score
+    if "effect" in df.columns:
+        df["_sign"] = np.sign(df["effect"].to_numpy(dtype=float))
+    elif "odds_ratio" in df.columns:
+        df["_sign"] = np.sign(np.log(df["odds_ratio"].to_numpy(dtype=float)))
+    else:
+        df["_sign"] = 0.0
+    names = list(motif_names) if motif_names is not None else sorted(set(df.motif_a) | set(df.motif_b))
+    key = {frozenset((a, b)): i for i, (a, b) in enumerate(zip(df.motif_a, df.motif_b))}
+    inter = truth.interacting_pairs()
+    additive = truth.additive_pairs()
+    rows = []
+    for i, a in enumerate(names):
+        for b in names[i if include_homotypic else i + 1:]:
+            k = frozenset((a, b))
+            j = key.get(k)
+            rows.append({"pair": k, "label": k in inter, "score": df["_score"].iloc[j] if j is not None else 0.0,
+                         "q": df["q"].iloc[j] if j is not None else 1.0})
+    grid = pd.DataFrame(rows)
+    y = grid["label"].to_numpy(bool)
+    called = grid["q"].to_numpy(float) < q_threshold
+    n_called = int(called.sum())
+    res = {
+        "pair_auroc": auroc(grid["score"], y),
+        "pair_auprc": auprc(grid["score"], y),
+        "n_pairs": int(len(grid)),
+        "n_called": n_called,
+        "frac_called": n_called / max(1, len(grid)),
+        "precision": float((called & y).sum() / n_called) if n_called else float("nan"),
+        "recall": float((called & y).sum() / y.sum()) if y.sum() else float("nan"),
+        "additive_called": int(sum(1 for g, c in zip(grid["pair"], called) if c and g in additive)),
+    }
+    per_rule = []
+    for _, r in truth.rules.iterrows():
+        k = frozenset((r["motif_a"], r["motif_b"]))
+        j = key.get(k)
+        rec = {"rule": int(r["rule"]), "kind": r["kind"], "motif_a": r["motif_a"], "motif_b": r["motif_b"],
+               "planted_distance": f"{int(r['dmin'])}..{int(r['dmax'])}", "planted_orientations": r["orientations"],
+               "sign": int(r["sign"]), "called": False}
+        if j is not None:
+            row = df.iloc[j]
+            d, o = int(row["distance"]), str(row["orientation"])
+            if row["motif_a"] != r["motif_a"]:  # express in the rule's A->B frame
+                d, o = -d, _swap(o)
+            centre = 0.5 * (r["dmin"] + r["dmax"])
+            rec.update({
+                "q": float(row["q"]), "called": bool(row["q"] < q_threshold), "best_distance": d,
+                "best_orientation": o, "spacing_error_bp": float(abs(d - centre)),
+                "in_window": bool(r["dmin"] <= d <= r["dmax"]),
+                "orientation_ok": o in str(r["orientations"]).split(","),
+                "sign_ok": bool(np.sign(row["_sign"]) == np.sign(r["sign"])) if r["sign"] != 0 else None,
+            })
+        per_rule.append(rec)
+    table = pd.DataFrame(per_rule)
+    res["table"] = table
+    inter_rows = table[table["sign"] != 0] if len(table) else table
+    sp = inter_rows[inter_rows["kind"].isin(["spacing", "and", "orientation", "order"]) & inter_rows["called"]] if len(table) else table
+    res["spacing_error_bp"] = float(sp["spacing_error_bp"].mean()) if len(sp) and "spacing_error_bp" in sp else float("nan")
+    ori = inter_rows[inter_rows["kind"].isin(["orientation"]) & inter_rows["called"]] if len(table) else table
+    res["orientation_accuracy"] = float(ori["orientation_ok"].mean()) if len(ori) else float("nan")
+    sg = inter_rows[inter_rows["called"]] if len(table) else table
+    res["sign_accuracy"] = float(sg["sign_ok"].astype(float).mean()) if len(sg) else float("nan")
+    return res

@@ -1,0 +1,98 @@
+"""Scoring against planted truth: AUROC/AUPRC by hand, attribution role tables, interaction scores."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from kgenint.errors import InputError
+from kgenint.evaluate import (
+    attribution_role_table, attribution_scores, auprc, auroc, score_interactions, site_mask,
+)
+from kgenint.simulate import simulate
+
+
+def test_auroc_auprc_hand_computed():
+    s = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4]
+    y = [1, 0, 1, 0, 0, 1]
+    # pairs (pos > neg): 0.9 beats 3 negs, 0.7 beats 2, 0.4 beats 0 -> 5 of 9
+    assert auroc(s, y) == pytest.approx(5 / 9)
+    # precision at each positive: 1/1, 2/3, 3/6 -> AP = (1 + 2/3 + 1/2) / 3
+    assert auprc(s, y) == pytest.approx((1 + 2 / 3 + 0.5) / 3)
+    # ties count one half
+    assert auroc([1, 1], [1, 0]) == 0.5
+    assert np.isnan(auroc([1, 2], [1, 1]))
+    with pytest.raises(InputError, match="differ in size"):
+        auroc([1, 2], [1])
+
+
+def test_auroc_against_brute_force():
+    rng = np.random.default_rng(0)
+    s = rng.integers(0, 5, 200).astype(float)
+    y = rng.random(200) < 0.3
+    pos, neg = s[y], s[~y]
+    ref = ((pos[:, None] > neg[None]).sum() + 0.5 * (pos[:, None] == neg[None]).sum()) / (len(pos) * len(neg))
+    assert auroc(s, y) == pytest.approx(ref)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return simulate("default", n=300, seed=1)
+
+
+def test_oracle_and_random_attributions(data):
+    truth = data.truth
+    seqs = np.arange(200)
+    L = data.x.shape[1]
+    roles = truth.motif_roles()
+    functional = sorted(set(roles.values()) - {"decoy"})
+    oracle = site_mask(truth, seqs, L, functional)[..., None] * data.x[seqs]
+    sc = attribution_scores(oracle, truth, seqs)
+    assert sc["auroc"] == pytest.approx(1.0) and sc["auprc"] == pytest.approx(1.0)
+    rnd = np.random.default_rng(2).normal(size=(200, L, 4)).astype("float32")
+    assert abs(attribution_scores(rnd, truth, seqs)["auroc"] - 0.5) < 0.05
+    tbl = attribution_role_table({"oracle": oracle, "random": rnd}, truth, seqs)
+    assert list(tbl.index) == ["oracle", "random"]
+    assert tbl.loc["oracle", "all"] == pytest.approx(1.0)
+    if "decoy" in tbl.columns:  # the oracle ignores decoys: they look like background
+        assert tbl.loc["oracle", "decoy"] < 0.6
+    with pytest.raises(InputError, match=r"\(N, L, 4\)"):
+        attribution_scores(rnd[..., :3], truth, seqs)
+    with pytest.raises(InputError, match="seqs has"):
+        attribution_scores(rnd, truth, seqs[:10])
+
+
+def test_score_interactions_perfect_and_null(data):
+    truth = data.truth
+    names = truth.motif_names
+    rows = []
+    inter = truth.interacting_pairs()
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            r = truth.rule_of(a, b)
+            planted = frozenset((a, b)) in inter
+            if planted:
+                d = int(round(0.5 * (r["dmin"] + r["dmax"])))
+                o = r["orientations"].split(",")[0]
+                rows.append((r["motif_a"], r["motif_b"], d, o, float(r["sign"]) * 2, 10.0, 1e-8))
+            else:
+                rows.append((a, b, 10, "++", 0.01, 0.1, 0.9))
+    pairs = pd.DataFrame(rows, columns=["motif_a", "motif_b", "distance", "orientation", "effect", "score", "p"])
+    pairs["q"] = pairs["p"]
+    res = score_interactions(pairs, truth)
+    assert res["pair_auroc"] == 1.0 and res["precision"] == 1.0 and res["recall"] == 1.0
+    assert res["spacing_error_bp"] <= 0.5 and res["sign_accuracy"] == 1.0
+    assert res["additive_called"] == 0
+    if not np.isnan(res["orientation_accuracy"]):
+        assert res["orientation_accuracy"] == 1.0
+    # the same pair seen from B's side (flipped frame) scores the same
+    flipped = pairs.copy()
+    flipped[["motif_a", "motif_b"]] = pairs[["motif_b", "motif_a"]].to_numpy()
+    flipped["distance"] = -pairs["distance"]
+    flipped["orientation"] = [o[::-1] for o in pairs["orientation"]]
+    res2 = score_interactions(flipped, truth)
+    assert res2["spacing_error_bp"] == res["spacing_error_bp"] and res2["orientation_accuracy"] == res["orientation_accuracy"] or np.isnan(res["orientation_accuracy"])
+    # calling everything: precision = fraction of interacting pairs, frac_called = 1
+    allc = pairs.assign(q=0.0)
+    r3 = score_interactions(allc, truth)
+    assert r3["frac_called"] == 1.0 and r3["precision"] == pytest.approx(len(inter) / r3["n_pairs"])
+    with pytest.raises(InputError, match="lacks column"):
+        score_interactions(pairs.drop(columns="q"), truth)
