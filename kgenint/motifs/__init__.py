@@ -16,6 +16,8 @@ _EXPORTS = {
     "load_default": "database",
     "load_curated": "database",
     "DEFAULT_DATABASE": "database",
+    "get_motif": "database",
+    "motif_similarity": "database",
     # scan.py
     "scan": "scan",
     "MotifScanner": "scan",
