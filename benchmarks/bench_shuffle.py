@@ -6,6 +6,9 @@ Both sides implement the Altschul-Erickson method (random last-edge arborescence
 algorithm, random order of the other edges, Euler walk). The Python side works on str (the
 decode/encode around it is not timed, in its favour); kgenint goes one-hot array -> one-hot array.
 Also times the background generators (100,000 x 200 bp).
+
+On a shared, oversubscribed machine numba's OpenMP threads spin while waiting; run with
+``OMP_WAIT_POLICY=passive`` (or ``NUMBA_THREADING_LAYER=workqueue``) to see the parallel speed.
 """
 from __future__ import annotations
 
