@@ -55,11 +55,14 @@ def test_random_background_per_sequence_gc_and_seeds():
     try:
         numba.set_num_threads(1)
         one = random_background(50, 40, seed=9)
+        one_m = gc_matched_background(one, seed=3)
         numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
         two = random_background(50, 40, seed=9)
+        two_m = gc_matched_background(two, seed=3)
     finally:
         numba.set_num_threads(old)
     np.testing.assert_array_equal(one, two)
+    np.testing.assert_array_equal(one_m, two_m)
 
 
 def test_gc_matched_background_follows_reference():

@@ -98,3 +98,16 @@ def test_revcomp_bad_input():
         reverse_complement(np.zeros((2, 5)))
     with pytest.raises(InputError, match=r"Received shape \(1, 2, 3, 4\)"):
         reverse_complement(np.zeros((1, 2, 3, 4)))
+
+
+@given(st.lists(st.text(alphabet="ACGTNacgtnRYX- é\x00", min_size=5, max_size=5), min_size=1, max_size=5))
+def test_error_names_first_bad_character(seqs):
+    bad = [(i, j, c) for i, s in enumerate(seqs) for j, c in enumerate(s) if c not in "ACGTNacgtn"]
+    if not bad:
+        assert one_hot_decode(one_hot_encode(seqs)) == [s.upper() for s in seqs]
+        return
+    i, j, c = bad[0]
+    with pytest.raises(InputError, match=rf"^sequence {i}: invalid character .* at position {j} \(0-based\)"):
+        one_hot_encode(seqs)
+    with pytest.raises(InputError, match=rf"^sequence {i}: invalid character .* at position {j} "):
+        one_hot_encode([s.encode("utf-8") if s.isascii() else s for s in seqs])
