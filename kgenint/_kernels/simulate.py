@@ -414,16 +414,24 @@ def background_kernel(n, first_index, seed, L, gc_lo, gc_hi, use_given, bases, g
 
 
 @jit
-def _window_hit(bases, i, p, lo, suffix, off, w, thr):
-    """Log-odds score of the window ``bases[i, p:p+w]`` under rows ``lo[off:off+w]``, or -inf as
-    soon as ``thr`` can no longer be reached (``suffix[off + j]`` is the best possible score of
-    the rows after row ``j``)."""
-    s = 0.0
-    for j in range(w):
+def _window_hit(bases, i, p, lo, suffix, off, w, thr, j0, s0):
+    """Log-odds score of the window ``bases[i, p:p+w]`` under rows ``lo[off:off+w]``, starting
+    from row ``j0`` with partial score ``s0``; -inf as soon as ``thr`` can no longer be reached
+    (``suffix[off + j]`` is the best possible score of the rows after row ``j``)."""
+    s = s0
+    for j in range(j0, w):
         s += lo[off + j, bases[i, p + j]]
         if s + suffix[off + j] < thr:
             return -np.inf
     return s
+
+
+@jit
+def _codes4(bases, i, codes):
+    """``codes[p]`` = base-4 number of the 4-mer at ``p`` (first base most significant)."""
+    for p in range(bases.shape[1] - 3):
+        codes[p] = (np.int64(bases[i, p]) * 64 + np.int64(bases[i, p + 1]) * 16
+                    + np.int64(bases[i, p + 2]) * 4 + np.int64(bases[i, p + 3]))
 
 
 @jit
@@ -460,15 +468,21 @@ def _resample(st, bases, planted, i, p, w, half_gc):
 
 @jit
 def _scan_sequence(bases, planted, i, scan_motifs, widths, offsets, lo_f, suf_f, lo_r, suf_r,
-                   thr, fix, st, half_gc, rec, out_motif, out_start, out_strand, out_score, first,
-                   unfix):
+                   pre_f, pre_r, thr, fix, st, half_gc, rec, out_motif, out_start, out_strand,
+                   out_score, first, unfix):
     """One pass over sequence ``i`` for every motif and strand.
 
+    ``pre_f[m, c]`` / ``pre_r[m, c]`` hold the score of the first four motif rows for the 4-mer
+    with code ``c`` (a lookup that rejects most windows at once; motifs narrower than 4 bp are
+    scored row by row).
     With ``fix`` the background under each accidental match is re-sampled at once and the
-    number of fixes is returned; matches that cannot be fixed are counted in ``unfix[0]``.  Otherwise the number of accidental matches is returned, and
-    they are written from row ``first`` of the ``out_*`` arrays when ``rec``.
+    number of fixes is returned; matches that cannot be fixed are counted in ``unfix[0]``.
+    Otherwise the number of accidental matches is returned, and they are written from row
+    ``first`` of the ``out_*`` arrays when ``rec``.
     """
     L = bases.shape[1]
+    codes = np.zeros(max(L - 3, 1), dtype=np.int64)
+    _codes4(bases, i, codes)
     c = 0
     for mi in range(scan_motifs.shape[0]):
         m = scan_motifs[mi]
@@ -477,10 +491,21 @@ def _scan_sequence(bases, planted, i, scan_motifs, widths, offsets, lo_f, suf_f,
         t = thr[m]
         for p in range(L - w + 1):
             for strand in range(2):
-                if strand == 0:
-                    sc = _window_hit(bases, i, p, lo_f, suf_f, off, w, t)
+                if w >= 4:
+                    if strand == 0:
+                        s0 = pre_f[m, codes[p]]
+                        if s0 + suf_f[off + 3] < t:
+                            continue
+                        sc = _window_hit(bases, i, p, lo_f, suf_f, off, w, t, 4, s0)
+                    else:
+                        s0 = pre_r[m, codes[p]]
+                        if s0 + suf_r[off + 3] < t:
+                            continue
+                        sc = _window_hit(bases, i, p, lo_r, suf_r, off, w, t, 4, s0)
+                elif strand == 0:
+                    sc = _window_hit(bases, i, p, lo_f, suf_f, off, w, t, 0, 0.0)
                 else:
-                    sc = _window_hit(bases, i, p, lo_r, suf_r, off, w, t)
+                    sc = _window_hit(bases, i, p, lo_r, suf_r, off, w, t, 0, 0.0)
                 if sc < t:
                     continue
                 if _own_site(planted, i, p, w, m):
@@ -490,6 +515,7 @@ def _scan_sequence(bases, planted, i, scan_motifs, widths, offsets, lo_f, suf_f,
                         unfix[0] += 1
                         continue
                     _resample(st, bases, planted, i, p, w, half_gc)
+                    _codes4(bases, i, codes)
                     c += 1
                 else:
                     if rec:
@@ -503,7 +529,7 @@ def _scan_sequence(bases, planted, i, scan_motifs, widths, offsets, lo_f, suf_f,
 
 @pjit
 def clean_kernel(n, first_index, seed, bases, planted, gc, scan_motifs, widths, offsets,
-                 lo_f, suf_f, lo_r, suf_r, thr, max_rounds, removed, remaining):
+                 lo_f, suf_f, lo_r, suf_r, pre_f, pre_r, thr, max_rounds, removed, remaining):
     """Re-sample background bases under accidental strong matches (score >= ``thr``) of the
     motifs ``scan_motifs`` on either strand, for up to ``max_rounds`` rounds, then count the
     matches that remain.
@@ -525,8 +551,8 @@ def clean_kernel(n, first_index, seed, bases, planted, gc, scan_motifs, widths, 
         for _round in range(max_rounds):
             unfix[0] = 0
             fixed = _scan_sequence(bases, planted, i, scan_motifs, widths, offsets, lo_f, suf_f,
-                                   lo_r, suf_r, thr, True, st, half_gc, False, dummy_i, dummy_i,
-                                   dummy_i, dummy_f, 0, unfix)
+                                   lo_r, suf_r, pre_f, pre_r, thr, True, st, half_gc, False,
+                                   dummy_i, dummy_i, dummy_i, dummy_f, 0, unfix)
             cnt += fixed
             if fixed == 0:
                 clean = True
@@ -536,20 +562,22 @@ def clean_kernel(n, first_index, seed, bases, planted, gc, scan_motifs, widths, 
             remaining[i] = unfix[0]
         else:
             remaining[i] = _scan_sequence(bases, planted, i, scan_motifs, widths, offsets, lo_f,
-                                          suf_f, lo_r, suf_r, thr, False, st, half_gc, False,
-                                          dummy_i, dummy_i, dummy_i, dummy_f, 0, unfix)
+                                          suf_f, lo_r, suf_r, pre_f, pre_r, thr, False, st,
+                                          half_gc, False, dummy_i, dummy_i, dummy_i, dummy_f, 0,
+                                          unfix)
 
 
 @jit
 def fill_matches_kernel(seqs, bases, planted, scan_motifs, widths, offsets, lo_f, suf_f, lo_r,
-                        suf_r, thr, first, out_motif, out_start, out_strand, out_score):
+                        suf_r, pre_f, pre_r, thr, first, out_motif, out_start, out_strand,
+                        out_score):
     """Write the remaining matches of sequences ``seqs``; ``seqs[j]`` writes from ``first[j]``."""
     for j in prange(seqs.shape[0]):
         st = np.zeros(1, dtype=np.uint64)
         unfix = np.zeros(1, dtype=np.int64)
         _scan_sequence(bases, planted, seqs[j], scan_motifs, widths, offsets, lo_f, suf_f, lo_r,
-                       suf_r, thr, False, st, 0.5, True, out_motif, out_start, out_strand,
-                       out_score, first[j], unfix)
+                       suf_r, pre_f, pre_r, thr, False, st, 0.5, True, out_motif, out_start,
+                       out_strand, out_score, first[j], unfix)
 
 
 @jit

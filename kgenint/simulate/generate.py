@@ -267,6 +267,8 @@ class _Plan:
         self.logodds_rc = np.concatenate([lo[::-1, ::-1] for lo in lo_rows])
         self.suffix = self._suffix(self.logodds)
         self.suffix_rc = self._suffix(self.logodds_rc)
+        self.pre = self._prefix_table(self.logodds)
+        self.pre_rc = self._prefix_table(self.logodds_rc)
         if config.match_p is not None:
             self.match_thr = np.array([d.threshold(config.match_p) for d in self.dists])
         else:
@@ -330,6 +332,16 @@ class _Plan:
             )
         return out
 
+    def _prefix_table(self, lo: np.ndarray) -> np.ndarray:
+        """``(K, 256)`` score of the first four rows of each motif for every 4-mer code."""
+        digits = (np.arange(256)[:, None] >> np.array([6, 4, 2, 0])[None, :]) & 3
+        out = np.zeros((len(self.widths), 256))
+        for k in range(len(self.widths)):
+            if self.widths[k] >= 4:
+                rows = lo[self.offsets[k] : self.offsets[k] + 4]
+                out[k] = rows[np.arange(4)[None, :], digits].sum(axis=1)
+        return out
+
     # ------------------------------------------------------------------ one chunk
     def run_chunk(self, first: int, count: int, seed: int) -> dict[str, Any]:
         cfg = self.config
@@ -390,7 +402,8 @@ class _Plan:
             rounds = _MAX_CLEAN_ROUNDS if cfg.remove_matches else 0
             K.clean_kernel(count, first, seed, bases, planted, gc, self.scan_motifs, self.widths,
                            self.offsets, self.logodds, self.suffix, self.logodds_rc,
-                           self.suffix_rc, self.match_thr, rounds, removed, remaining)
+                           self.suffix_rc, self.pre, self.pre_rc, self.match_thr, rounds, removed,
+                           remaining)
             matches = self._collect_matches(bases, planted, remaining, first)
         return dict(
             bases=bases, inst_motif=inst_motif, inst_start=inst_start, inst_strand=inst_strand,
@@ -411,7 +424,7 @@ class _Plan:
         if tot:
             K.fill_matches_kernel(seqs, bases, planted, self.scan_motifs, self.widths, self.offsets,
                                   self.logodds, self.suffix, self.logodds_rc, self.suffix_rc,
-                                  self.match_thr, starts, out["motif"], out["start"],
+                                  self.pre, self.pre_rc, self.match_thr, starts, out["motif"], out["start"],
                                   out["strand"], out["score"])
         out["seq"] = np.repeat(seqs, remaining[seqs]) + first
         return out
