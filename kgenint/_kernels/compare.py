@@ -239,17 +239,17 @@ def _one_query(Q, c0, wq, T, t_start, n_fwd, metric, bins, min_overlap, complete
             else:
                 nlo = plo + flo
                 nhi = phi + fhi
-                for x in range(nlo, nhi + 1):
-                    new[x] = 0.0
+                new[nlo:nhi + 1] = 0.0
+                n = phi - plo + 1
+                src = prev[plo:phi + 1]
                 for y in range(flo, fhi + 1):
                     c = f[y]
                     if c == 0.0:
                         continue
-                    for x in range(plo, phi + 1):
-                        new[x + y] += c * prev[x]
-                tmp = prev
-                prev = new
-                new = tmp
+                    dst = new[plo + y:plo + y + n]
+                    for x in range(n):
+                        dst[x] += c * src[x]
+                prev[nlo:nhi + 1] = new[nlo:nhi + 1]
                 plo = nlo
                 phi = nhi
             # survival function of the range, from the top for relative precision
