@@ -341,3 +341,31 @@ def test_bad_input(small_db):
         align(m, m, 0, "x")
     with pytest.raises(InputError, match="missing columns"):
         write_tomtom_tsv(pd.DataFrame({"a": [1]}), None)
+
+
+# ------------------------------------------------------------------------ command line
+def test_cli_compare(small_db, tmp_path, capsys):
+    io_mod = pytest.importorskip("kgenint.motifs.io")
+    from kgenint.cli import main
+
+    q = tmp_path / "q.meme"
+    db = tmp_path / "db.meme"
+    io_mod.write_meme(_queries(small_db)[:2], q)
+    io_mod.write_meme(small_db, db)
+    rc = main(["compare", "--query", str(q), "--target", str(db), "--thresh", "0.05", "-q"])
+    out = capsys.readouterr().out
+    assert rc == 0
+    assert out.startswith("\t".join(TOMTOM_COLUMNS) + "\n")
+    back = pd.read_csv(io.StringIO(out), sep="\t", comment="#")
+    assert (back["q-value"] <= 0.05).all() and len(back) >= 2
+    assert "# kgenint compare --query" in out
+    expect = compare(_queries(small_db)[:2], small_db, qvalue_threshold=0.05)
+    assert list(back["Target_ID"]) == list(expect["target_id"])
+    out_path = tmp_path / "m.tsv"
+    assert main(["compare", "--query", str(q), "--target", str(db), "--dist", "ed", "--evalue",
+                 "--thresh", "10", "--best", "-o", str(out_path), "-q"]) == 0
+    assert len(pd.read_csv(out_path, sep="\t", comment="#")) == 2
+    # data errors: exit code 1 with a one-line message
+    assert main(["compare", "--query", str(q), "--target", str(db), "--thresh", "2", "-q"]) == 1
+    assert "--thresh" in capsys.readouterr().err
+    assert main(["compare", "--query", str(tmp_path / "missing.meme"), "-q"]) == 1
