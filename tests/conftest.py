@@ -7,7 +7,11 @@
 import os
 import pathlib
 
+import sys
+
 _ROOT = pathlib.Path(__file__).resolve().parents[1]
+# tests/naive_*.py hold the brute-force references; importable with --import-mode=importlib
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 os.environ.setdefault("NUMBA_CACHE_DIR", str(_ROOT / ".numba_cache"))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")

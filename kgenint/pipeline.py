@@ -1,0 +1,430 @@
+"""The main job as a Python API: simulate -> train -> attribute -> motifs -> interactions -> score
+-> results.h5 + report.html. ``kgenint demo`` runs it on the built-in simulated data; notebooks
+call the stages one by one.
+
+Each stage writes its own files into the output directory (atomically) and is skipped when its
+files exist, unless ``force=True``: a second run reuses finished stages, and an interrupted run
+keeps every stage it finished (the attribution and interaction stages also resume inside the
+stage, from their ``.partial`` files).
+
+Directory layout::
+
+    data.h5                     simulated data set (kgenint.simulate layout)
+    model.keras                 trained model; model.metrics.json its test metrics
+    attributions/<method>.h5    attributions of the analysed test sequences (kgenint attribute layout)
+    filters.meme                first-layer filters as motifs; filters_annotation.tsv best JASPAR match
+    seqlets.h5                  seqlet motifs (tfmodisco-lite layout); seqlets.meme; seqlets_annotation.tsv
+    scan.h5                     in-silico pairwise interaction scan; scan_top.tsv
+    hits.tsv, cooccurrence.h5   motif hits (FIMO TSV) and their co-occurrence scan
+    results.h5                  every summary the report needs (see :func:`write_results`)
+    report.html, figures/       the self-contained report and its figures as files
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import InputError
+
+__all__ = ["DemoConfig", "Demo", "run_demo", "write_results", "read_results"]
+
+log = logging.getLogger("kgenint")
+
+ATTRIBUTION_METHODS = ("deepshap", "saliency", "gradient_x_input", "integrated_gradients")
+
+
+@dataclass
+class DemoConfig:
+    """Sizes and choices of the demo (defaults fit 10 minutes on 2 CPU cores).
+
+    Attributes
+    ----------
+    preset : str
+        Simulation preset (``default``, ``additive``, ``long``).
+    n : int or None
+        Number of simulated sequences (None: the preset's default).
+    arch : str
+        Architecture for :func:`kgenint.keras.training.train_model`.
+    epochs, patience : int
+        Training length and early-stopping patience.
+    n_attr : int
+        Test sequences analysed by attribution, motif discovery and co-occurrence.
+    n_shuffles : int
+        DeepSHAP references per sequence (dinucleotide shuffles).
+    n_backgrounds : int
+        Backgrounds of the in-silico scan (GC-matched to the data).
+    max_distance : int
+        Largest distance (bp) between motif starts in the in-silico scan.
+    scan_threshold : float
+        p-value threshold of motif hits for the co-occurrence scan.
+    seed : int
+    """
+
+    preset: str = "default"
+    n: int | None = None
+    arch: str = "local"
+    epochs: int = 20
+    patience: int = 3
+    n_attr: int = 1000
+    n_shuffles: int = 10
+    n_backgrounds: int = 16
+    max_distance: int = 100
+    scan_threshold: float = 1e-4
+    seed: int = 0
+    methods: tuple[str, ...] = ATTRIBUTION_METHODS
+
+
+@dataclass
+class Demo:
+    """Runs the demo stages in ``out`` (see the module docstring)."""
+
+    out: Path
+    config: DemoConfig = field(default_factory=DemoConfig)
+    force: bool = False
+    timings: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.out = Path(self.out)
+        self.out.mkdir(parents=True, exist_ok=True)
+
+    # ---------------------------------------------------------------- helpers
+    def path(self, name: str) -> Path:
+        return self.out / name
+
+    def _due(self, *names: str) -> bool:
+        return self.force or not all(self.path(n).exists() for n in names)
+
+    def _stage(self, name: str, fn, *outputs: str):
+        if not self._due(*outputs):
+            log.info("stage %-12s reused (%s)", name, ", ".join(outputs))
+            return
+        log.info("stage %-12s running", name)
+        t0 = time.perf_counter()
+        fn()
+        self.timings[name] = round(time.perf_counter() - t0, 2)
+        log.info("stage %-12s done in %.1f s", name, self.timings[name])
+
+    def data(self):
+        from .simulate import load
+
+        return load(self.path("data.h5"))
+
+    def analysed(self) -> np.ndarray:
+        """Indices (into data.h5) of the test sequences every analysis stage uses."""
+        d = self.data()
+        test = d.split["test"]
+        return np.sort(test[: self.config.n_attr])
+
+    def model(self):
+        from .keras import load_model
+
+        return load_model(self.path("model.keras"))
+
+    # ---------------------------------------------------------------- stages
+    def simulate(self):
+        def run():
+            from .simulate import save, simulate
+
+            data = simulate(self.config.preset, n=self.config.n, seed=self.config.seed, progress=True)
+            save(data, self.path("data.h5"))
+
+        self._stage("simulate", run, "data.h5")
+
+    def train(self):
+        def run():
+            import keras
+
+            from .keras.training import metrics_path, save_model_atomic, train_model, write_json_atomic
+
+            d = self.data()
+            xtr, ytr = d.subset("train")
+            xva, yva = d.subset("valid")
+            xte, yte = d.subset("test")
+            model, hist, metrics = train_model(
+                xtr, ytr, arch=self.config.arch, x_valid=xva, y_valid=yva, x_test=xte, y_test=yte,
+                epochs=self.config.epochs, patience=self.config.patience, seed=self.config.seed, verbose=0,
+            )
+            metrics["history"] = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
+            write_json_atomic(metrics, metrics_path(self.path("model.keras")))
+            save_model_atomic(model, self.path("model.keras"))
+            keras.backend.clear_session()
+
+        self._stage("train", run, "model.keras", "model.metrics.json")
+
+    def attribute(self):
+        from .attribution import attribute
+
+        for method in self.config.methods:
+            out = f"attributions/{method}.h5"
+
+            def run(method=method, out=out):
+                self.path("attributions").mkdir(exist_ok=True)
+                d = self.data()
+                idx = self.analysed()
+                opts: dict[str, Any] = {}
+                if method == "deepshap":
+                    opts = {"n_shuffles": self.config.n_shuffles, "seed": self.config.seed, "hypothetical": True}
+                attribute(self.model(), d.x[idx], method=method, out=self.path(out), index=idx,
+                          sequence_ids=[str(s) for s in d.sequence_ids[idx]], **opts)
+
+            self._stage(f"attr:{method}", run, out)
+
+    def filters(self):
+        def run():
+            import pandas as pd
+
+            from .keras.callbacks import FilterMotifTracker
+            from .motifs import annotate, write_meme
+
+            d = self.data()
+            idx = self.analysed()
+            model = self.model()
+            tracker = FilterMotifTracker(d.x[idx])
+            tracker.set_model(model)
+            tracker.on_train_begin()
+            motifs = [m for m in tracker.filter_motifs() if not m.metadata.get("few_sites")]
+            if not motifs:
+                raise InputError("no first-layer filter has enough activating sites to form a motif.")
+            write_meme(motifs, self.path("filters.meme"))
+            ann = annotate(motifs)
+            ann.insert(0, "n_sites", [int(m.metadata.get("n_sites", 0)) for m in motifs])
+            _write_tsv(ann, self.path("filters_annotation.tsv"))
+            del pd
+
+        self._stage("filters", run, "filters.meme", "filters_annotation.tsv")
+
+    def seqlets(self):
+        def run():
+            from .attribution import load_attributions
+            from .motifs import annotate, write_meme
+            from .seqlets import discover
+
+            a = load_attributions(self.path("attributions/deepshap.h5"))
+            res = discover(a["x"], a["contributions"], a["hypothetical"], seed=self.config.seed)
+            res.save(self.path("seqlets.h5"))
+            motifs = res.motifs
+            write_meme(motifs, self.path("seqlets.meme"), background=np.full(4, 0.25)) if motifs else \
+                self.path("seqlets.meme").write_text("MEME version 5\n\nALPHABET= ACGT\n\n")
+            ann = annotate(motifs) if motifs else _empty_annotation()
+            if motifs:
+                ann.insert(0, "n_seqlets", [int(m.metadata.get("n_seqlets", m.nsites or 0)) for m in motifs])
+            _write_tsv(ann, self.path("seqlets_annotation.tsv"))
+
+        self._stage("seqlets", run, "seqlets.h5", "seqlets.meme", "seqlets_annotation.tsv")
+
+    def interactions(self):
+        def run():
+            from .interactions.insilico import scan_pairs
+            from .keras import as_predict_fn
+            from .sequence import gc_matched_background
+
+            d = self.data()
+            bg = gc_matched_background(d.x[self.analysed()], n=self.config.n_backgrounds, seed=self.config.seed)
+            predict = as_predict_fn(self.model(), logits=True, batch_size=2048)
+            motifs = d.truth.motifs
+            scan = scan_pairs(predict, motifs, bg, distances=range(0, self.config.max_distance + 1),
+                              seed=self.config.seed, checkpoint=self.path("scan.partial.h5"))
+            scan.save(self.path("scan.h5"))
+            top = scan.to_frame().sort_values(["q", "t"], key=lambda c: c.abs() if c.name == "t" else c,
+                                              ascending=[True, False]).head(200)
+            _write_tsv(top, self.path("scan_top.tsv"))
+
+        self._stage("interactions", run, "scan.h5", "scan_top.tsv")
+
+    def cooccurrence(self):
+        def run():
+            from .interactions.cooccurrence import cooccurrence
+            from .motifs.scan import scan, write_fimo_tsv
+
+            d = self.data()
+            idx = self.analysed()
+            motifs = d.truth.motifs
+            hits = scan(d.x[idx], motifs, threshold=self.config.scan_threshold,
+                        seq_names=[str(s) for s in d.sequence_ids[idx]])
+            write_fimo_tsv(hits, self.path("hits.tsv"))
+            groups = d.y_class[idx, 0].astype(np.int64)
+            res = cooccurrence(hits, groups, motif_names=[m.name for m in motifs], max_distance=self.config.max_distance,
+                               bin_size=5, window=0, alternative="greater")
+            res.save(self.path("cooccurrence.h5"))
+
+        self._stage("cooccurrence", run, "hits.tsv", "cooccurrence.h5")
+
+    def evaluate(self):
+        def run():
+            write_results(self)
+
+        self._stage("evaluate", run, "results.h5")
+
+    def report(self):
+        def run():
+            from .report import build_report
+
+            build_report(self.out)
+
+        self._stage("report", run, "report.html")
+
+    def run(self):
+        """All stages in order."""
+        t0 = time.perf_counter()
+        for stage in (self.simulate, self.train, self.attribute, self.filters, self.seqlets,
+                      self.interactions, self.cooccurrence, self.evaluate, self.report):
+            stage()
+        self.timings["total"] = round(time.perf_counter() - t0, 2)
+        return self
+
+
+def _empty_annotation():
+    import pandas as pd
+
+    return pd.DataFrame(columns=["query", "query_id", "target", "target_id", "target_alt_id", "q_value"])
+
+
+def _write_tsv(df, path: Path) -> None:
+    tmp = Path(str(path) + ".tmp")
+    df.to_csv(tmp, sep="\t", index=False)
+    os.replace(tmp, path)
+
+
+# ---------------------------------------------------------------------------- results.h5
+def write_results(demo: Demo) -> Path:
+    """Collect every score and summary into ``results.h5`` (atomically).
+
+    Layout (``kgenint_format = "results"``, ``format_version`` 1); tables are stored as JSON
+    strings (pandas ``orient="split"``) under ``/tables/<name>`` and dicts as JSON under
+    ``/scores/<name>``:
+
+    * ``/scores/model`` test metrics; ``/scores/attribution`` per method AUROC/AUPRC;
+      ``/scores/interactions_insilico`` and ``/scores/interactions_cooccurrence``
+      (:func:`kgenint.evaluate.score_interactions` without its table);
+      ``/scores/timings`` seconds per stage;
+    * ``/tables/role_auroc``, ``/tables/role_auprc`` (method x motif role),
+      ``/tables/rules_insilico``, ``/tables/rules_cooccurrence`` (per planted rule),
+      ``/tables/pairs_insilico``, ``/tables/pairs_cooccurrence``, ``/tables/filters``,
+      ``/tables/seqlets``, ``/tables/truth_rules``, ``/tables/truth_motifs``;
+    * ``/examples/x``, ``/examples/<method>`` attributions of a few example sequences,
+      ``/examples/index`` their data-set indices, ``/examples/sites`` planted sites (JSON).
+    """
+    import h5py
+    import pandas as pd
+
+    from .attribution import load_attributions
+    from .evaluate import attribution_role_table, attribution_scores, score_interactions
+    from .interactions.cooccurrence import CooccurrenceScan
+    from .interactions.insilico import load as load_scan
+
+    d = demo.data()
+    truth = d.truth
+    scores: dict[str, Any] = {}
+    tables: dict[str, pd.DataFrame] = {}
+    scores["model"] = json.loads(demo.path("model.metrics.json").read_text())
+    scores["model"].pop("history", None)
+    attrs = {}
+    for m in demo.config.methods:
+        p = demo.path(f"attributions/{m}.h5")
+        if p.exists():
+            attrs[m] = load_attributions(p)
+    if attrs and truth is not None:
+        first = next(iter(attrs.values()))
+        idx = first["index"]
+        methods = {m: a["contributions"] for m, a in attrs.items()}
+        scores["attribution"] = {m: attribution_scores(v, truth, idx) for m, v in methods.items()}
+        tables["role_auroc"] = attribution_role_table(methods, truth, idx, metric="auroc").reset_index(names="method")
+        tables["role_auprc"] = attribution_role_table(methods, truth, idx, metric="auprc").reset_index(names="method")
+    if demo.path("scan.h5").exists():
+        scan = load_scan(demo.path("scan.h5"))
+        pairs = scan.pairs()
+        tables["pairs_insilico"] = pairs
+        if truth is not None:
+            s = score_interactions(pairs, truth, motif_names=scan.motif_names)
+            tables["rules_insilico"] = s.pop("table")
+            scores["interactions_insilico"] = s
+    if demo.path("cooccurrence.h5").exists():
+        co = CooccurrenceScan.load(demo.path("cooccurrence.h5"))
+        pairs = co.pairs()
+        tables["pairs_cooccurrence"] = pairs
+        if truth is not None and len(pairs):
+            s = score_interactions(pairs, truth, motif_names=co.motif_names)
+            tables["rules_cooccurrence"] = s.pop("table")
+            scores["interactions_cooccurrence"] = s
+    for name in ("filters", "seqlets"):
+        p = demo.path(f"{name}_annotation.tsv")
+        if p.exists():
+            tables[name] = pd.read_csv(p, sep="\t")
+    if truth is not None:
+        tables["truth_rules"] = truth.rules
+        tables["truth_motifs"] = truth.motif_table
+    scores["timings"] = demo.timings
+    tmp = demo.path("results.h5.tmp")
+    with h5py.File(tmp, "w") as h:
+        h.attrs.update(kgenint_format="results", format_version=1, config=json.dumps(asdict(demo.config)))
+        g = h.create_group("scores")
+        for k, v in scores.items():
+            g.attrs[k] = json.dumps(v, default=_json_default)
+        t = h.create_group("tables")
+        for k, v in tables.items():
+            t.attrs[k] = v.to_json(orient="split", default_handler=str)
+        if attrs and truth is not None:
+            e = h.create_group("examples")
+            first = next(iter(attrs.values()))
+            # examples: sequences carrying a satisfied interaction rule first
+            states = truth.states[first["index"]]
+            order = np.argsort(-(states == 3).sum(axis=1), kind="stable")[:6]
+            e.create_dataset("index", data=first["index"][order])
+            e.create_dataset("x", data=first["x"][order])
+            for m, a in attrs.items():
+                e.create_dataset(m, data=a["contributions"][order])
+            sites = {int(s): truth.instances_in(int(s))[["motif", "start", "end", "strand", "role"]].to_dict("records")
+                     for s in first["index"][order]}
+            e.attrs["sites"] = json.dumps(sites, default=_json_default)
+    os.replace(tmp, demo.path("results.h5"))
+    return demo.path("results.h5")
+
+
+def _json_default(o):
+    if isinstance(o, (np.integer,)):
+        return int(o)
+    if isinstance(o, (np.floating,)):
+        return float(o)
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, (set, frozenset)):
+        return sorted(o)
+    return str(o)
+
+
+def read_results(path: str | os.PathLike) -> dict:
+    """Read ``results.h5``: ``{"config", "scores": {...}, "tables": {name: DataFrame}, "examples"}``."""
+    import io
+
+    import h5py
+    import pandas as pd
+
+    path = Path(path)
+    if path.is_dir():
+        path = path / "results.h5"
+    if not path.exists():
+        raise InputError(f"{path} does not exist: run 'kgenint demo' (or the evaluate stage) first.")
+    with h5py.File(path, "r") as h:
+        if h.attrs.get("kgenint_format") != "results":
+            raise InputError(f"{path}: not a kgenint results file.")
+        out = {"config": json.loads(h.attrs["config"]),
+               "scores": {k: json.loads(v) for k, v in h["scores"].attrs.items()},
+               "tables": {k: pd.read_json(io.StringIO(v), orient="split") for k, v in h["tables"].attrs.items()},
+               "examples": None}
+        if "examples" in h:
+            e = h["examples"]
+            out["examples"] = {k: e[k][()] for k in e}
+            out["examples"]["sites"] = json.loads(e.attrs["sites"])
+    return out
+
+
+def run_demo(out: str | os.PathLike = "kgenint-demo", *, force: bool = False, config: DemoConfig | None = None) -> Demo:
+    """Run the whole demo (see the module docstring); returns the :class:`Demo` with timings."""
+    return Demo(Path(out), config or DemoConfig(), force=force).run()
