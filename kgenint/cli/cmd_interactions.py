@@ -1,0 +1,233 @@
+"""``kgenint interactions``: in-silico pairwise motif-distance scan through a Keras model."""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+import numpy as np
+
+log = logging.getLogger("kgenint")
+
+_EPILOG = """\
+how it works:
+  For every ordered motif pair (A, B), distance d (bp from the start of A to the start of B) and
+  orientation (strand of A, strand of B), consensus (or sampled) instances are written into each
+  background sequence and the model's logit is read four ways:
+      interaction = f(A and B) - f(A) - f(B) + f(neither)
+  0 means the model adds the two motifs' effects; > 0 synergy, < 0 antagonism. Each cell is
+  tested across backgrounds (t-test against an equivalence --margin), with BH q-values.
+
+backgrounds (--n-backgrounds sequences of the model's input length):
+  with --data: 'shuffle' (default) = dinucleotide shuffles of sequences drawn at random from
+  --data; 'gc' = random sequences with the GC contents of --data.
+  without --data: 'gc' = i.i.d. random sequences at 42 % GC.
+  Or give a FASTA/HDF5 file of background sequences (its first --n-backgrounds are used).
+
+outputs:
+  --out     HDF5 scan (kgenint.interactions.insilico.load): effect, se, ci_low, ci_high, t, p, q
+            (K, K, D, O), contrasts (K, K, D, O, N), motif_names, distances, orientations.
+            Progress is checkpointed in <out>.partial: run the same command again to resume.
+  table     the --top cells sorted by q then |t| (TSV; stdout unless --table).
+  --plots   heatmap.png (strongest effect per pair) and distance_curves.png.
+
+example:
+  kgenint interactions --model model.keras --motifs motifs.meme --data data.h5 --out scan.h5 --plots figs
+"""
+
+
+def register(subparsers, parents) -> None:
+    """Add the ``interactions`` subcommand."""
+    p = subparsers.add_parser(
+        "interactions",
+        parents=parents,
+        help="in-silico pairwise motif interaction scan through a model (distance x orientation)",
+        description=(
+            "Measure how a Keras model combines pairs of motifs: place every pair at every distance "
+            "and orientation in background sequences and test the interaction effect "
+            "f(AB) - f(A) - f(B) + f(neither) of each cell."
+        ),
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--model", required=True, help="Keras 3 model file (.keras)")
+    p.add_argument("--motifs", required=True, help="motif file (MEME or JASPAR)")
+    p.add_argument("--data", default=None, help="sequences for backgrounds: FASTA or HDF5 with /x")
+    p.add_argument("--split", default=None, help="HDF5 only: draw backgrounds from /split/<SPLIT>")
+    p.add_argument("--background", default=None,
+                   help="'shuffle' (default with --data), 'gc' (default without) or a FASTA/HDF5 file")
+    p.add_argument("--n-backgrounds", type=int, default=32, help="background sequences (default: 32)")
+    p.add_argument("--length", type=int, default=None,
+                   help="sequence length when the model accepts any length and --data is not given")
+    p.add_argument("--distances", default="0:150",
+                   help="distances between motif starts (bp): 'a:b' (inclusive), 'a:b:step' or a comma "
+                        "list, e.g. '0:150' (default), '-50:50:5', '10,20,30'")
+    p.add_argument("--orientations", default="++,+-,-+,--", help="comma list of ++ +- -+ -- (default: all)")
+    p.add_argument("--instances", choices=("consensus", "sample"), default="consensus",
+                   help="motif instances: consensus or sampled from the PWM per background (default: consensus)")
+    p.add_argument("--output", type=int, default=0, help="output unit (task column) to analyse (default: 0)")
+    p.add_argument("--head", default=None, help="model output (name or index) for multi-output models")
+    p.add_argument("--probabilities", action="store_true", help="use probabilities instead of logits")
+    p.add_argument("--margin", default="auto",
+                   help="equivalence margin of the tests in output units, or 'auto' (5 %% of the "
+                        "largest main effect, >= 0.01)")
+    p.add_argument("--batch-size", type=int, default=1024, help="sequences per model call (default: 1024)")
+    p.add_argument("--verify", type=int, default=0,
+                   help="recompute this many random cells naively as a self-check (default: 0)")
+    p.add_argument("--out", "-o", default=None, help="output HDF5 scan file (also enables resume)")
+    p.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
+    p.add_argument("--table", default=None, help="write the top-cell TSV here instead of stdout")
+    p.add_argument("--top", type=int, default=50, help="rows of the top-cell table (default: 50; 0 = all)")
+    p.add_argument("--plots", default=None, help="directory for heatmap.png and distance_curves.png")
+    p.set_defaults(func=run)
+
+
+def parse_distances(text: str) -> np.ndarray:
+    """Parse ``'a:b'``, ``'a:b:step'`` (inclusive) or comma lists of those and integers."""
+    from ..errors import InputError
+
+    out: list[int] = []
+    for part in str(text).split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            if ":" in part:
+                f = [int(v) for v in part.split(":")]
+                if len(f) not in (2, 3) or (len(f) == 3 and f[2] <= 0) or f[1] < f[0]:
+                    raise ValueError
+                out.extend(range(f[0], f[1] + 1, f[2] if len(f) == 3 else 1))
+            else:
+                out.append(int(part))
+        except ValueError:
+            raise InputError(
+                f"--distances: cannot read {part!r}; use 'a:b' (a <= b, inclusive), 'a:b:step' (step > 0) "
+                f"or integers separated by commas."
+            ) from None
+    if not out:
+        raise InputError("--distances is empty.")
+    return np.unique(np.asarray(out, dtype=np.int64))
+
+
+def make_backgrounds(kind: str | None, n: int, length: int | None, data_x: np.ndarray | None, seed: int
+                     ) -> tuple[np.ndarray, str]:
+    """Backgrounds ``(n, L, 4)`` and a sentence saying what they are.
+
+    ``shuffle``: rows drawn with ``np.random.default_rng(seed).choice(N, n, replace=N < n)`` from
+    ``data_x``, each dinucleotide-shuffled once (``shuffled_background(..., 1, seed=seed)``);
+    ``gc`` with data: ``gc_matched_background(data_x, n, seed=seed)``; ``gc`` without data:
+    ``random_background(n, length, gc=0.42, seed=seed)``.
+    """
+    from ..errors import InputError
+    from ..sequence import gc_matched_background, random_background, shuffled_background
+
+    if kind is None:
+        kind = "shuffle" if data_x is not None else "gc"
+    if kind == "shuffle":
+        if data_x is None:
+            raise InputError("--background shuffle needs --data (the sequences to shuffle); use --background gc.")
+        N = data_x.shape[0]
+        rows = np.random.default_rng(seed).choice(N, size=n, replace=N < n)
+        bg = shuffled_background(data_x[rows], 1, seed=seed)
+        return bg, f"{n} dinucleotide shuffles of sequences drawn from --data ({N} sequences), seed {seed}"
+    if kind == "gc":
+        if data_x is not None:
+            return gc_matched_background(data_x, n, seed=seed), f"{n} random sequences GC-matched to --data, seed {seed}"
+        if length is None:
+            raise InputError("the model accepts any sequence length: give --length or --data.")
+        return random_background(n, int(length), gc=0.42, seed=seed), f"{n} i.i.d. random sequences at 42 % GC, seed {seed}"
+    raise InputError(f"--background must be 'shuffle', 'gc' or a file. Received {kind!r}.")
+
+
+def top_table(scan, top: int):
+    """Cells sorted by q (ascending) then ``|t|`` (descending); the first ``top`` (all if 0)."""
+    df = scan.to_frame()
+    df = df.assign(_abs_t=df["t"].abs()).sort_values(["q", "_abs_t"], ascending=[True, False], kind="mergesort")
+    df = df.drop(columns="_abs_t").reset_index(drop=True)
+    return df if top == 0 else df.head(top)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``kgenint interactions``."""
+    from .._io_inputs import check_model_length, load_keras_model, read_motif_file, read_sequences
+    from ..errors import InputError
+
+    for name in ("n_backgrounds", "batch_size"):
+        if getattr(args, name) < 1:
+            raise InputError(f"--{name.replace('_', '-')} must be >= 1. Received: {getattr(args, name)}")
+    if args.top < 0 or args.verify < 0 or args.output < 0:
+        raise InputError("--top, --verify and --output must be >= 0.")
+    margin: float | str = args.margin
+    if margin != "auto":
+        try:
+            margin = float(margin)
+        except ValueError:
+            raise InputError(f"--margin must be a number or 'auto'. Received: {args.margin!r}") from None
+    distances = parse_distances(args.distances)
+    orientations = [o.strip() for o in args.orientations.split(",") if o.strip()]
+    out = os.fspath(args.out) if args.out else None
+    if out and os.path.exists(out) and not args.overwrite:
+        raise InputError(f"{out} exists (a finished scan); pass --overwrite to replace it or choose another --out.")
+    motifs = read_motif_file(args.motifs)
+    data = read_sequences(args.data, split=args.split, what="--data") if args.data else None
+    model, model_len = load_keras_model(args.model)
+    if data is not None:
+        check_model_length(data.x, model_len, data.path, args.model)
+    length = model_len or (data.length if data is not None else args.length)
+    if args.background not in (None, "gc", "shuffle"):
+        bgs = read_sequences(args.background, what="--background")
+        check_model_length(bgs.x, model_len, bgs.path, args.model)
+        bg = bgs.x[: args.n_backgrounds]
+        what = f"the first {len(bg)} sequences of {bgs.path}"
+    else:
+        bg, what = make_backgrounds(args.background, int(args.n_backgrounds), length,
+                                    None if data is None else data.x, int(args.seed))
+    log.info("backgrounds: %s", what)
+    from ..interactions.insilico import scan_pairs
+    from ..keras.adapter import as_predict_fn
+
+    head = None if args.head is None else (int(args.head) if args.head.lstrip("-").isdigit() else args.head)
+    predict = as_predict_fn(model, head, logits=not args.probabilities, batch_size=int(args.batch_size))
+    checkpoint = out + ".partial" if out else None
+    if checkpoint and os.path.exists(checkpoint):
+        log.info("resuming from %s", checkpoint)
+    log.info("%d motifs x %d distances x %d orientations x %d backgrounds", len(motifs), distances.size,
+             len(orientations), bg.shape[0])
+    scan = scan_pairs(predict, motifs, bg, distances=distances, orientations=orientations,
+                      output=int(args.output), instances=args.instances, margin=margin,
+                      batch_size=int(args.batch_size), seed=int(args.seed), checkpoint=checkpoint,
+                      verify=int(args.verify), show_progress=not args.quiet)
+    scan.params["backgrounds"] = what
+    if out:
+        scan.save(out)
+        log.info("wrote %s", out)
+    table = top_table(scan, int(args.top))
+    if args.table:
+        table.to_csv(args.table, sep="\t", index=False, float_format="%.6g")
+        log.info("wrote the top %d cells to %s", len(table), args.table)
+    else:
+        table.to_csv(sys.stdout, sep="\t", index=False, float_format="%.6g")
+    if args.plots:
+        _plots(scan, args.plots)
+    sig = int(np.sum(scan.q < 0.05))
+    log.info("%d of %d cells with q < 0.05 (margin %.3g)", sig, int(np.isfinite(scan.q).sum()), scan.margin)
+    return 0
+
+
+def _plots(scan, directory: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ..plot.interactions import plot_distance_curves, plot_interaction_heatmap
+
+    os.makedirs(directory, exist_ok=True)
+    ax = plot_interaction_heatmap(scan)
+    ax.figure.savefig(os.path.join(directory, "heatmap.png"), dpi=120, bbox_inches="tight")
+    plt.close(ax.figure)
+    fig = plot_distance_curves(scan)
+    fig.savefig(os.path.join(directory, "distance_curves.png"), dpi=120, bbox_inches="tight")
+    plt.close(fig)
+    log.info("wrote figures to %s", directory)
