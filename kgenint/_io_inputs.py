@@ -357,3 +357,26 @@ def load_keras_model(path: str | os.PathLike, *, what: str = "--model"):
     if shape is None or len(shape) != 3 or shape[-1] != 4:
         raise InputError(f"{what} {p}: the model must take one-hot DNA of shape (N, L, 4); its input is {shape}.")
     return model, (None if shape[1] is None else int(shape[1]))
+
+
+class progress_env:
+    """Context manager: hide ``TQDM_DISABLE`` while library calls run, returning whether bars
+    should be shown.
+
+    ``kgenint.progress.progress`` currently fails ("multiple values for keyword argument
+    'disable'") when ``TQDM_DISABLE`` is set *and* a caller passes ``disable=``, which the
+    chunked attribution and the pair scan always do; ``--quiet`` sets that variable. Inside this
+    block the variable is removed and callers pass ``show_progress=False`` instead.
+    """
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self._saved: str | None = None
+
+    def __enter__(self) -> bool:
+        self._saved = os.environ.pop("TQDM_DISABLE", None)
+        return not (self.quiet or self._saved)
+
+    def __exit__(self, *exc) -> None:
+        if self._saved is not None:
+            os.environ["TQDM_DISABLE"] = self._saved

@@ -16,7 +16,8 @@ inputs:
              'kgenint simulate'; --split keeps /split/<name> rows of an HDF5 file
   --background  references for deepshap/shap: FASTA or HDF5 (B, L, 4) shared by every sequence.
              Default for deepshap: --n-shuffles dinucleotide shuffles of each sequence (seeded by
-             --seed and the sequence's row, so results do not depend on --chunk-size); for shap:
+             --seed and the sequence's position in the input, so results do not depend on
+             --chunk-size); for shap:
              --n-shuffles GC-matched random sequences.
 
 output (HDF5, kgenint_format="attributions"; read with kgenint.attribution.load_attributions):
@@ -58,7 +59,8 @@ def register(subparsers, parents) -> None:
     p.add_argument("--data", required=True, help="sequences: FASTA or HDF5 with /x (N, L, 4)")
     p.add_argument("--split", default=None, help="HDF5 only: use the rows of /split/<SPLIT> (e.g. test)")
     p.add_argument("--max-seqs", type=int, default=None, help="explain only the first N sequences")
-    p.add_argument("--method", default="deepshap", choices=METHODS, help="attribution method (default: deepshap)")
+    p.add_argument("--method", default="deepshap", metavar="METHOD",
+                   help=f"attribution method: {', '.join(METHODS)} (default: deepshap)")
     p.add_argument("--output", type=int, default=0, help="output unit (task column) to explain (default: 0)")
     p.add_argument("--head", default=None, help="model output (name or index) for models with several outputs")
     p.add_argument("--n-shuffles", type=int, default=20,
@@ -102,10 +104,12 @@ def method_options(args: argparse.Namespace, x, background) -> dict:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``kgenint attribute``."""
-    from .._io_inputs import check_model_length, load_keras_model, read_sequences
+    from .._io_inputs import check_model_length, load_keras_model, progress_env, read_sequences
     from ..errors import InputError
 
     out = os.fspath(args.out)
+    if args.method not in METHODS:
+        raise InputError(f"--method {args.method!r} is not known; choose one of {', '.join(METHODS)}.")
     for name in ("chunk_size", "n_shuffles", "steps"):
         if getattr(args, name) < 1:
             raise InputError(f"--{name.replace('_', '-')} must be >= 1. Received: {getattr(args, name)}")
@@ -140,7 +144,8 @@ def run(args: argparse.Namespace) -> int:
 
     log.info("%s: %d sequences of %d bp from %s, chunks of %d", args.method, len(seqs), seqs.length,
              seqs.path, args.chunk_size)
-    attribute(model, seqs.x, method=args.method, out=out, chunk_size=int(args.chunk_size),
-              sequence_ids=seqs.ids, index=seqs.index, show_progress=not args.quiet, **opts)
+    with progress_env(args.quiet) as show:
+        attribute(model, seqs.x, method=args.method, out=out, chunk_size=int(args.chunk_size),
+                  sequence_ids=seqs.ids, index=seqs.index, show_progress=show, **opts)
     log.info("wrote %s", out)
     return 0
