@@ -150,7 +150,7 @@ def run_ours(d, threads: int | None) -> dict:
         "total_s": total.seconds,
         "cpu_s": total.cpu,
         "peak_mb": total.delta,
-        "stages": {k: (v.seconds, v.delta) for k, v in stages.items()},
+        "stages": {k: (v.seconds, v.delta, v.cpu) for k, v in stages.items()},
         "discover_timings": res.timings,
         "n_seqlets": len(res.seqlets),
         "placed": int((res.seqlets["cluster"] >= 0).sum()),
@@ -236,8 +236,8 @@ def main(argv=None) -> int:
         print(f"\n## kgenint.seqlets.discover")
         print(f"first call (compile/cache load, 64 sequences): {r['first_call_s']:.2f} s")
         print(f"{r['thresholds']}")
-        for k, (s, mb) in r["stages"].items():
-            print(f"  {k:<22s} {s:7.2f} s   peak +{mb:7.1f} MB")
+        for k, (s, mb, cpu) in r["stages"].items():
+            print(f"  {k:<22s} {s:7.2f} s   peak +{mb:7.1f} MB   CPU {cpu:6.2f} s")
         print(f"  {'total (steps)':<22s} {r['total_s']:7.2f} s   peak +{r['peak_mb']:7.1f} MB   CPU {r['cpu_s']:.1f} s")
         print(f"  discover() timings: " + ", ".join(f"{k} {v:.2f}" for k, v in r["discover_timings"].items()))
     if args.which in ("modisco", "both"):

@@ -295,7 +295,7 @@ class LaplaceSeqletCaller:
     --------
     >>> import numpy as np
     >>> rng = np.random.default_rng(0)
-    >>> x = np.eye(4, dtype=np.float32)[rng.integers(0, 4, (20, 100))]
+    >>> x = np.eye(4, dtype=np.float32)[rng.integers(0, 4, (20, 300))]
     >>> c = rng.normal(0, 0.01, x.shape).astype(np.float32) * x
     >>> c[:, 40:50] += x[:, 40:50]
     >>> res = LaplaceSeqletCaller(window=11).call(c)

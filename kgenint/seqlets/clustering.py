@@ -58,8 +58,11 @@ class ClusterResult:
     n_merged: int
 
 
-def leiden(graph: SimilarityGraph, min_similarity: float, resolution: float, seed: int, n_iterations: int = -1) -> np.ndarray:
+def leiden(graph: SimilarityGraph, min_similarity: float, resolution: float, seed: int, n_iterations: int = 2) -> np.ndarray:
     """Leiden communities of the similarity graph (edges with ``sim >= min_similarity``).
+
+    ``n_iterations`` Leiden passes (leidenalg's default, 2; -1 runs to convergence): the
+    merging step that follows repairs over-split communities, so more passes buy little.
 
     Returns
     -------
