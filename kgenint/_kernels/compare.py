@@ -1,7 +1,7 @@
 """Numba kernels of the TOMTOM-like motif comparison (:mod:`kgenint.motifs.compare`).
 
-One query at a time (``prange`` over blocks of queries, each block with its own workspace), in
-four stages that all read one per-query table:
+One query at a time (the caller runs interleaved blocks of queries on threads; the kernels
+release the GIL; each block allocates its workspace once), in four stages that all read one per-query table:
 
 1. **Column scores** ``S[i, j]`` of every query column ``i`` against every target column ``j``
    of the database, both orientations (the reverse-complement motifs are appended to the
@@ -37,10 +37,9 @@ from __future__ import annotations
 
 import math
 
-import numba
 import numpy as np
 
-from . import jit, pjit
+from . import jit
 
 __all__ = ["compare_kernel", "column_scores_kernel", "METRIC_PEARSON", "METRIC_ED"]
 
@@ -336,11 +335,14 @@ def _one_query(Q, c0, wq, T, t_start, n_fwd, metric, bins, min_overlap, complete
     return lo, scale
 
 
-@pjit
+@jit
 def compare_kernel(Q, q_start, T, t_start, n_fwd, metric, bins, min_overlap, complete,
-                   n_blocks, out_p, out_z, out_off, out_ov, out_strand, out_score, out_lo,
+                   block, n_blocks, out_p, out_z, out_off, out_ov, out_strand, out_score, out_lo,
                    out_scale):
-    """Compare every query with every target.
+    """Compare the queries ``block, block + n_blocks, ...`` with every target.
+
+    Serial and ``nogil``: the caller runs the ``n_blocks`` blocks on its own threads (this
+    compiles in a fraction of the time of a ``parallel=True`` kernel and caches reliably).
 
     Parameters
     ----------
@@ -363,9 +365,9 @@ def compare_kernel(Q, q_start, T, t_start, n_fwd, metric, bins, min_overlap, com
         Minimum number of aligned columns (lowered to the width of a shorter motif).
     complete : bool
         Complete (median-shifted) scores, or incomplete scores.
-    n_blocks : int
-        Number of work blocks (query ``m`` goes to block ``m % n_blocks``); results do not
-        depend on it.
+    block, n_blocks : int
+        This call handles the queries ``m`` with ``m % n_blocks == block``; results do not
+        depend on the blocking.
     out_p, out_z, out_off, out_ov, out_strand, out_score : (M, n_fwd) arrays
         p-value, best binned score, offset, overlap, strand (0 '+', 1 '-') and the unbinned
         score of the best alignment (complete: relative to the median bins' centres).
@@ -381,7 +383,7 @@ def compare_kernel(Q, q_start, T, t_start, n_fwd, metric, bins, min_overlap, com
         if w > wq_max:
             wq_max = w
     axis = wq_max * bins + 1
-    for blk in numba.prange(n_blocks):
+    for _ in range(1):
         Z = np.empty((wq_max, nt), dtype=np.int32)
         H = np.empty((wq_max, bins + 1), dtype=np.float64)
         H4 = np.empty((4, bins + 1), dtype=np.int64)
@@ -399,7 +401,7 @@ def compare_kernel(Q, q_start, T, t_start, n_fwd, metric, bins, min_overlap, com
         best_p = np.empty(n_fwd, dtype=np.float64)
         acc = np.empty(n_fwd, dtype=np.float64)
         best_score = np.empty(n_fwd, dtype=np.float64)
-        for m in range(blk, m_total, n_blocks):
+        for m in range(block, m_total, n_blocks):
             c0 = q_start[m]
             wq = q_start[m + 1] - c0
             lo, scale = _one_query(Q, c0, wq, T, t_start, n_fwd, metric, bins, min_overlap,

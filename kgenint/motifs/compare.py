@@ -233,9 +233,20 @@ def _run(queries: list[Motif], targets: list[Motif], metric: str, min_overlap: i
     out_score = np.empty((M, N))
     out_lo = np.empty(M)
     out_scale = np.empty(M)
-    n_blocks = max(1, min(M, 4 * numba.get_num_threads()))
-    compare_kernel(Q, q_start, T, t_start, N, metric_id, bins, min_overlap, bool(complete),
-                   n_blocks, out_p, out_z, out_off, out_ov, out_strand, out_score, out_lo, out_scale)
+    n_threads = max(1, min(M, numba.get_num_threads()))
+
+    def block(b: int) -> None:
+        compare_kernel(Q, q_start, T, t_start, N, metric_id, bins, min_overlap, bool(complete),
+                       b, n_threads, out_p, out_z, out_off, out_ov, out_strand, out_score,
+                       out_lo, out_scale)
+
+    if n_threads == 1:
+        block(0)
+    else:  # the kernel releases the GIL; query m goes to block m % n_threads
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(n_threads) as pool:
+            list(pool.map(block, range(n_threads)))
     return _RawResult(out_p, out_z, out_off, out_ov, out_strand, out_score, out_lo, out_scale)
 
 
