@@ -1,0 +1,498 @@
+"""Numba kernels of motif scanning: one-hot to letter codes, integer score distributions, the scan.
+
+Everything works on *integer* log-odds matrices (see :mod:`kgenint.motifs.scan` for how they
+are made).  Integer scores make the p-values exact for the statistic actually used, and make the
+early-abandon bounds of the scan exact too: no floating-point margin is needed anywhere.
+
+Letter codes are ``uint8``: A=0, C=1, G=2, T=3, anything else (N, an all-zero or all-0.25 row)
+=4.  A window containing a code 4 is not scored.
+
+Helpers live in this module (Numba's cache keys a function by its own file).
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import prange
+
+from . import jit, pjit
+
+__all__ = [
+    "QMER",
+    "onehot_to_codes",
+    "pmf_tail",
+    "survival_tails",
+    "scan_tiles",
+    "hit_scores",
+]
+
+#: Letters per lookup-table block of the scan (a table has 4**QMER int32 entries, 16 KB).
+QMER = 6
+_NCODES = 4**QMER
+
+
+# --------------------------------------------------------------------------- one-hot -> codes
+@pjit
+def onehot_to_codes(x, out):  # pragma: no cover - compiled
+    """Letter codes of one-hot sequences, with a check.
+
+    Parameters
+    ----------
+    x : float32 array, shape (N, L, 4)
+        One-hot ACGT.
+    out : uint8 array, shape (N * L,)
+        Filled with ``x[i, j]``'s code at ``i * L + j``: 0-3 for a one-hot row, 4 for an
+        all-zero or all-0.25 row (N).
+
+    Returns
+    -------
+    int64
+        ``i * L + j`` of the first row that is none of these (or of some such row when several
+        threads find one), or -1 when every row is valid.
+    """
+    n, length, _ = x.shape
+    bad = np.full(n, -1, dtype=np.int64)
+    for i in prange(n):
+        o = i * length
+        for j in range(length):
+            a = x[i, j, 0]
+            c = x[i, j, 1]
+            g = x[i, j, 2]
+            t = x[i, j, 3]
+            s = a + c + g + t
+            code = 255
+            if a == 0.25 and c == 0.25 and g == 0.25 and t == 0.25:
+                code = 4
+            elif s == 1.0:
+                if a == 1.0:
+                    code = 0
+                elif c == 1.0:
+                    code = 1
+                elif g == 1.0:
+                    code = 2
+                elif t == 1.0:
+                    code = 3
+            elif s == 0.0 and a == 0.0 and c == 0.0 and g == 0.0:
+                code = 4
+            if code == 255:
+                if bad[i] < 0:
+                    bad[i] = o + j
+                code = 4
+            out[o + j] = code
+    for i in range(n):
+        if bad[i] >= 0:
+            return bad[i]
+    return -1
+
+
+# --------------------------------------------------------------------------- score distribution
+@jit
+def pmf_tail(a, fin, bg, cut):  # pragma: no cover - compiled
+    """Probability mass function of an integer motif score under a 0-order background.
+
+    The score of a word ``x_1..x_W`` is ``sum_i a[i, x_i]``; letters whose entry is not finite
+    (``fin[i, c]`` False, a zero probability without pseudocount) make the score ``-inf``, so
+    their mass is dropped.  States that cannot reach ``cut`` any more (their partial score plus
+    the best possible rest is below ``cut``) are dropped as well, so the result is exact only for
+    scores ``>= cut``; give ``cut`` very negative for the whole distribution.
+
+    Parameters
+    ----------
+    a : int64 array, shape (W, 4)
+        Integer log-odds matrix.
+    fin : bool array, shape (W, 4)
+        Which entries are finite.
+    bg : float64 array, shape (4,)
+        Background probabilities of A, C, G, T.
+    cut : int64
+        Lowest score needed.
+
+    Returns
+    -------
+    base : int64
+        Score of ``pmf[0]``.
+    pmf : float64 array, shape (K,)
+        ``pmf[s - base] = P(S = s)`` for ``s >= cut`` (exact); empty when no word reaches
+        ``cut``.
+    """
+    w = a.shape[0]
+    hi = np.empty(w, dtype=np.int64)
+    lo = np.empty(w, dtype=np.int64)
+    for i in range(w):
+        h = -(1 << 62)
+        m = 1 << 62
+        for c in range(4):
+            if fin[i, c]:
+                h = max(h, a[i, c])
+                m = min(m, a[i, c])
+        hi[i] = h
+        lo[i] = m
+    rest = np.zeros(w, dtype=np.int64)  # best score of columns after i
+    for i in range(w - 2, -1, -1):
+        rest[i] = rest[i + 1] + hi[i + 1]
+
+    old = np.ones(1, dtype=np.float64)
+    cur_lo = 0
+    cur_hi = 0
+    for i in range(w):
+        new_hi = cur_hi + hi[i]
+        keep_lo = max(cur_lo + lo[i], cut - rest[i])
+        if keep_lo > new_hi:
+            return np.int64(0), np.zeros(0, dtype=np.float64)
+        new = np.zeros(new_hi - keep_lo + 1, dtype=np.float64)
+        for c in range(4):
+            if not fin[i, c]:
+                continue
+            p = bg[c]
+            sh = a[i, c]
+            j0 = max(cur_lo, keep_lo - sh)
+            d = sh - keep_lo
+            for s in range(j0, cur_hi + 1):
+                new[s + d] += p * old[s - cur_lo]
+        old = new
+        cur_lo = keep_lo
+        cur_hi = new_hi
+    return np.int64(cur_lo), old
+
+
+@jit
+def _sf(pmf):  # pragma: no cover - compiled
+    """Survival function ``sf[k] = sum(pmf[k:])``, summed from the top (small tails stay exact)."""
+    n = pmf.shape[0]
+    sf = np.empty(n, dtype=np.float64)
+    acc = 0.0
+    for k in range(n - 1, -1, -1):
+        acc += pmf[k]
+        sf[k] = acc
+    return sf
+
+
+@jit
+def _threshold_from_sf(base, sf, thr):  # pragma: no cover - compiled
+    """Smallest score ``t >= base`` with ``sf[t - base] <= thr``; ``base + len(sf)`` if none."""
+    n = sf.shape[0]
+    for k in range(n):
+        if sf[k] <= thr:
+            return base + k
+    return base + n
+
+
+@pjit
+def survival_tails(a_flat, fin_flat, offs, bg, coarse, thr, tail_cap, margin):  # pragma: no cover
+    """Score threshold and p-value tail of many integer motifs (parallel over motifs).
+
+    For motif ``k`` (rows ``offs[k]:offs[k+1]`` of ``a_flat``) find ``T_k``, the smallest
+    integer score whose survival probability ``P(S >= T_k)`` is at most ``thr``, and the
+    survival function from ``T_k`` to the best score.  A coarse pass (entries floor-divided by
+    ``coarse``) first bounds ``T_k`` from below, so the fine pass only carries states that can
+    still reach that bound: since ``coarse * floor(a / coarse) <= a`` the coarse score never
+    exceeds the fine one, and ``P(S >= t) >= P(coarse * C >= t)``.
+
+    Parameters
+    ----------
+    a_flat : int64 array, shape (sum W, 4)
+    fin_flat : bool array, shape (sum W, 4)
+    offs : int64 array, shape (K + 1,)
+    bg : float64 array, shape (K, 4)
+        Background of each motif.
+    coarse : int64
+        Divisor of the coarse pass (>= 1; 1 disables the bound).
+    thr : float64
+        p-value threshold (already including any tolerance).
+    tail_cap : int64
+        Size of the second axis of the returned tails.
+    margin : int64 array, shape (K,)
+        The tails start ``margin[k]`` integer steps below ``T_k``.
+
+    Returns
+    -------
+    thresh : int64 array, shape (K,)
+        ``T_k`` (``best + 1`` when even the best score has a p-value above ``thr``).
+    best : int64 array, shape (K,)
+        Best possible score.
+    tails : float64 array, shape (K, tail_cap)
+        ``tails[k, s - T_k + margin[k]] = P(S >= s)`` for ``T_k - margin[k] <= s <= best``,
+        when that fits;
+        ``tail_len[k]`` says how many entries are valid.
+    tail_len : int64 array, shape (K,)
+        Number of entries; ``-1`` marks a tail longer than ``tail_cap`` (call again with a
+        bigger cap).
+    """
+    k_n = offs.shape[0] - 1
+    thresh = np.empty(k_n, dtype=np.int64)
+    best = np.empty(k_n, dtype=np.int64)
+    tails = np.zeros((k_n, tail_cap), dtype=np.float64)
+    tail_len = np.zeros(k_n, dtype=np.int64)
+    for k in prange(k_n):
+        a = a_flat[offs[k]:offs[k + 1]]
+        fin = fin_flat[offs[k]:offs[k + 1]]
+        w = a.shape[0]
+        top = 0
+        for i in range(w):
+            h = -(1 << 62)
+            for c in range(4):
+                if fin[i, c]:
+                    h = max(h, a[i, c])
+            top += h
+        best[k] = top
+        cut = -(1 << 60)
+        if coarse > 1:
+            ac = np.empty_like(a)
+            for i in range(w):
+                for c in range(4):
+                    ac[i, c] = a[i, c] // coarse
+            cb, cp = pmf_tail(ac, fin, bg[k], -(1 << 60))
+            csf = _sf(cp)
+            # c* = largest coarse score whose survival is still above thr; one step of margin
+            # against rounding in the comparison.
+            cstar = -(1 << 60)
+            for j in range(csf.shape[0] - 1, -1, -1):
+                if csf[j] > thr:
+                    cstar = cb + j
+                    break
+            if cstar > -(1 << 60):
+                cut = coarse * (cstar - 1) + 1 - margin[k]
+        base, pmf = pmf_tail(a, fin, bg[k], cut)
+        sf = _sf(pmf)
+        t = _threshold_from_sf(base, sf, thr)
+        if pmf.shape[0] == 0 or (cut > -(1 << 60) and t < cut + margin[k]):
+            # The bound was not below the threshold (cannot happen in exact arithmetic):
+            # fall back to the whole distribution.
+            base, pmf = pmf_tail(a, fin, bg[k], -(1 << 60))
+            sf = _sf(pmf)
+            t = _threshold_from_sf(base, sf, thr)
+        thresh[k] = t
+        start = t - margin[k]
+        n = top - start + 1
+        if n <= 0:
+            tail_len[k] = 0
+        elif n > tail_cap:
+            tail_len[k] = -1
+        else:
+            tail_len[k] = n
+            for j in range(n):
+                idx = start - base + j
+                tails[k, j] = sf[max(idx, 0)] if sf.shape[0] > 0 else 0.0
+    return thresh, best, tails, tail_len
+
+
+# --------------------------------------------------------------------------- scan
+@jit
+def _tile_codes(codes, base, length, x0, n_read, qc, next_n):  # pragma: no cover - compiled
+    """q-mer codes and next-N positions of positions ``x0 .. x0 + n_read - 1`` of one sequence.
+
+    ``qc[i]`` packs the QMER letters from ``x0 + i`` (letters past the sequence end and N count
+    as A; windows holding an N are rejected with ``next_n``).  ``next_n[i]`` is the position of
+    the first N at or after ``x0 + i`` (``length`` when none).
+    """
+    lim = min(x0 + n_read + QMER, length)
+    # rolling code over letters; build from the right
+    code = 0
+    for p in range(x0 + n_read + QMER - 1, x0 - 1, -1):
+        letter = 0
+        if p < lim:
+            letter = codes[base + p]
+            if letter > 3:
+                letter = 0
+        code = ((code << 2) | letter) & (_NCODES - 1)
+        i = p - x0
+        if i < n_read:
+            qc[i] = code
+    nxt = length
+    for p in range(min(x0 + n_read, length) - 1, x0 - 1, -1):
+        if codes[base + p] > 3:
+            nxt = p
+        next_n[p - x0] = nxt
+    # positions at/after the last read position: find the next N beyond the tile
+    return nxt
+
+
+@pjit
+def scan_tiles(
+    codes, seq_off, seq_len, tile_seq, tile_x0, tile_x1, max_w,
+    widths, thresh, blk_start, blk_off, blk_rest, tables, cap_off,
+    out_ms, out_pos, out_score, out_count,
+):  # pragma: no cover - compiled
+    """Integer scores of every motif-strand at every window of every tile; keep those >= thresh.
+
+    Parameters
+    ----------
+    codes : uint8 array, shape (total,)
+        Letter codes of all sequences, concatenated.
+    seq_off, seq_len : int64 arrays, shape (S,)
+        Start of each sequence in ``codes`` and its length.
+    tile_seq, tile_x0, tile_x1 : int64 arrays, shape (T,)
+        A tile is the window starts ``tile_x0 .. tile_x1 - 1`` of sequence ``tile_seq``.
+    max_w : int64
+        Largest motif width.
+    widths, thresh : int64 arrays, shape (K,)
+        Width and integer score threshold of each motif-strand (a strand scanned as its own
+        matrix on the forward sequence).
+    blk_start : int64 array, shape (K + 1,)
+        Blocks of motif-strand k are ``blk_start[k]:blk_start[k+1]``, in test order.
+    blk_off : int64 array, shape (B,)
+        Column of the motif where a block starts.
+    blk_rest : int64 array, shape (B,)
+        Best score the blocks after this one can add.
+    tables : int32 array, shape (B * 4**QMER,)
+        ``tables[b * 4**QMER + code]``: summed entries of block b's columns for a q-mer code.
+    cap_off : int64 array, shape (T + 1,)
+        Tile ``t`` stores up to ``cap_off[t+1] - cap_off[t]`` hits from ``cap_off[t]`` on.
+    out_ms, out_pos, out_score : int64 arrays, shape (cap_off[T],)
+        Motif-strand, window start and integer score of hit ``j`` of tile ``t`` at
+        ``cap_off[t] + j``.
+    out_count : int64 array, shape (T,)
+        Number of hits of each tile (may exceed ``cap``: rescan that tile with a bigger cap).
+    """
+    n_tiles = tile_seq.shape[0]
+    n_ms = widths.shape[0]
+    for t in prange(n_tiles):
+        s = tile_seq[t]
+        base = seq_off[s]
+        length = seq_len[s]
+        x0 = tile_x0[t]
+        x1 = tile_x1[t]
+        n_read = min(x1 - x0 + max_w, length - x0)
+        qc = np.empty(n_read, dtype=np.uint16)
+        next_n = np.empty(n_read, dtype=np.int64)
+        _tile_codes(codes, base, length, x0, n_read, qc, next_n)
+        n = 0
+        o = cap_off[t]
+        cap = cap_off[t + 1] - o
+        for k in range(n_ms):
+            w = widths[k]
+            thr = thresh[k]
+            xe = min(x1, length - w + 1)
+            if xe <= x0:
+                continue
+            b0 = blk_start[k]
+            b1 = blk_start[k + 1]
+            off0 = blk_off[b0]
+            r0 = blk_rest[b0]
+            cut0 = thr - r0
+            tab0 = tables[b0 * _NCODES:(b0 + 1) * _NCODES]
+            for x in range(x0, xe):
+                i = x - x0
+                sc = np.int64(tab0[qc[i + off0]])
+                if sc < cut0:
+                    continue
+                alive = True
+                for b in range(b0 + 1, b1):
+                    sc += tables[b * _NCODES + qc[i + blk_off[b]]]
+                    if sc + blk_rest[b] < thr:
+                        alive = False
+                        break
+                if not alive:
+                    continue
+                if next_n[i] < x + w:
+                    continue
+                if n < cap:
+                    out_ms[o + n] = k
+                    out_pos[o + n] = x
+                    out_score[o + n] = sc
+                n += 1
+        out_count[t] = n
+
+
+@pjit
+def hit_scores(codes, seq_off, hit_seq, hit_pos, hit_ms, lo_flat, lo_off):  # pragma: no cover
+    """Float log-odds score of each hit window (float64, summed left to right).
+
+    Parameters
+    ----------
+    codes : uint8 array
+    seq_off : int64 array, shape (S,)
+    hit_seq, hit_pos, hit_ms : int64 arrays, shape (H,)
+        Sequence, window start and motif-strand of each hit.
+    lo_flat : float64 array, shape (sum W, 4)
+        Float log-odds matrices of the motif-strands, stacked.
+    lo_off : int64 array, shape (K + 1,)
+
+    Returns
+    -------
+    float64 array, shape (H,)
+    """
+    h = hit_seq.shape[0]
+    out = np.empty(h, dtype=np.float64)
+    for j in prange(h):
+        k = hit_ms[j]
+        p = seq_off[hit_seq[j]] + hit_pos[j]
+        r0 = lo_off[k]
+        w = lo_off[k + 1] - r0
+        acc = 0.0
+        for i in range(w):
+            acc += lo_flat[r0 + i, codes[p + i]]
+        out[j] = acc
+    return out
+
+
+@jit
+def band_words(a, fin, lo, bg, ilo, ihi, max_words):  # pragma: no cover - compiled
+    """Every word whose integer score lies in ``[ilo, ihi]``, with its real score and probability.
+
+    Depth-first over the columns, pruning prefixes that can no longer land in the band.  The
+    real score is summed left to right in float64, the same order as :func:`hit_scores`, so a
+    word gets bitwise the same real score here and in a scan.
+
+    Parameters
+    ----------
+    a : int64 array, shape (W, 4)
+    fin : bool array, shape (W, 4)
+    lo : float64 array, shape (W, 4)
+        Real log-odds (bits).
+    bg : float64 array, shape (4,)
+    ilo, ihi : int64
+        The band of integer scores.
+    max_words : int64
+        Give up (return n = -1) past this many words.
+
+    Returns
+    -------
+    n : int64
+        Number of words (-1 when more than ``max_words``).
+    scores, probs : float64 arrays, shape (max_words,)
+        Real score and background probability of words ``0 .. n - 1``.
+    """
+    w = a.shape[0]
+    hi_rest = np.zeros(w + 1, dtype=np.int64)
+    lo_rest = np.zeros(w + 1, dtype=np.int64)
+    for i in range(w - 1, -1, -1):
+        h = -(1 << 62)
+        m = 1 << 62
+        for c in range(4):
+            if fin[i, c]:
+                h = max(h, a[i, c])
+                m = min(m, a[i, c])
+        hi_rest[i] = hi_rest[i + 1] + h
+        lo_rest[i] = lo_rest[i + 1] + m
+    scores = np.empty(max_words, dtype=np.float64)
+    probs = np.empty(max_words, dtype=np.float64)
+    letter = np.full(w, -1, dtype=np.int64)
+    isum = np.zeros(w + 1, dtype=np.int64)
+    fsum = np.zeros(w + 1, dtype=np.float64)
+    psum = np.ones(w + 1, dtype=np.float64)
+    n = 0
+    i = 0
+    while i >= 0:
+        letter[i] += 1
+        c = letter[i]
+        if c == 4:
+            letter[i] = -1
+            i -= 1
+            continue
+        if not fin[i, c]:
+            continue
+        s = isum[i] + a[i, c]
+        if s + hi_rest[i + 1] < ilo or s + lo_rest[i + 1] > ihi:
+            continue
+        isum[i + 1] = s
+        fsum[i + 1] = fsum[i] + lo[i, c]
+        psum[i + 1] = psum[i] * bg[c]
+        if i + 1 == w:
+            if n >= max_words:
+                return np.int64(-1), scores, probs
+            scores[n] = fsum[w]
+            probs[n] = psum[w]
+            n += 1
+        else:
+            i += 1
+    return np.int64(n), scores, probs

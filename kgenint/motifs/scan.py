@@ -1,0 +1,973 @@
+"""FIMO-like motif scanning with exact p-values.
+
+What "exact" means here
+-----------------------
+A window's score is its real log-odds score ``S`` in bits (``Motif.log_odds(pseudocount)``
+against the background in use; ``pseudocount=0.1`` is FIMO's ``--motif-pseudo``), and its
+p-value is ``P(S' >= S)`` for a random word ``S'`` of the 0-order background.  A window is a hit
+when that p-value is ``<= threshold`` (ties at the threshold included; relative tolerance
+``1e-12`` for floating-point sums; real scores within :data:`TIE` bits are ties).
+
+How it is computed
+------------------
+1. The log-odds matrix is integerised, ``A = round(log_odds * resolution)`` (default
+   :data:`RESOLUTION` = 1000 steps per bit).  Every word's integer score ``I`` is then within
+   ``D = sum_i max_c |A_ic / resolution - L_ic|`` (<= W / 2000 bit) of its real score.
+2. The distribution of ``I`` under the background is computed by dynamic programming
+   (convolution over the columns), pruned to the states that can still reach the threshold
+   region (a cheap coarse pass bounds it).  This gives ``P(I >= t)`` exactly (to float
+   rounding) and the integer threshold ``T`` (smallest ``t`` with ``P(I >= t) <= threshold``).
+3. Only words with ``I`` in a narrow band around ``T`` can be ranked differently by ``S`` and
+   ``I``.  Those words are enumerated (depth-first with integer bounds) with their real scores,
+   which gives the *real-valued* p-value of every score in the band, and so the real threshold
+   ``s*``.  When the whole tail above the band is small (short motifs) it is enumerated too,
+   and every hit's p-value is the real-valued one.  The scan kernel keeps windows whose integer
+   score can reach ``s*`` and then compares the real score with ``s*``.
+4. If the band holds more than :data:`MAX_BAND_WORDS` words (long motifs; then ``exact_`` is
+   False for that motif-strand) the integer score itself is the test statistic: hits are the
+   windows with ``I >= T`` and the p-value is ``P(I' >= I)``, exact for that statistic, which
+   ranks windows as ``S`` does except within ``2 D`` bits.
+
+For windows above the enumerated band the reported p-value is ``P(I' >= I)`` of the integer
+score (within a relative error set by the ``D``-bit score difference, far below the threshold).
+The reported ``score`` is always the real log-odds score (bits) as FIMO reports it.
+
+Strands, backgrounds and N
+--------------------------
+The minus strand is scanned with the reverse-complement matrix on the given sequence, and its
+p-values come from that matrix's own score distribution under the same background (identical to
+the plus strand's when the background is strand-symmetric, A=T and C=G).  The background is the
+motif's (``Motif.background``, from the motif file) unless ``background`` is given.  A window that
+contains a non-ACGT position (an all-zero or all-0.25 one-hot row, an N in text) is not scored,
+as FIMO skips windows with ambiguous letters; such windows do not count as tested for q-values.
+
+q-values are Benjamini-Hochberg, per motif, over all tested windows of both strands (FIMO's
+convention: the number of tests is the number of scored positions, and every window not reported
+has a p-value above the threshold).  ``q = min_{j >= i} p_(j) * m / j``, capped at 1, over the
+reported hits; this equals BH on the full list whenever the threshold is 1.
+"""
+from __future__ import annotations
+
+import io
+import os
+import sys
+import warnings
+from collections.abc import Iterator, Sequence
+from typing import Any, TextIO
+
+import numpy as np
+import pandas as pd
+
+from .._kernels import scan as _k
+from .._validate import check_onehot
+from .._version import __version__
+from ..errors import FormatError, InputError
+from .motif import Motif, validate_background
+
+__all__ = ["scan", "MotifScanner", "write_fimo_tsv", "read_fimo_tsv", "RESOLUTION", "HIT_COLUMNS"]
+
+#: Integer steps per bit of the integerised log-odds matrices.
+RESOLUTION = 1000
+#: Relative tolerance of ``p <= threshold`` (floating-point summation in the DP).
+P_TOLERANCE = 1e-12
+#: Real scores closer than this (bits) are ties (float64 summation order noise).
+TIE = 1e-9
+#: Most words enumerated around a motif's threshold to make the hit decision exact for the
+#: real-valued score; motifs needing more keep the integer statistic (see the module docstring).
+MAX_BAND_WORDS = 200_000
+#: Columns of the hit table returned by :func:`scan`.
+HIT_COLUMNS = [
+    "seq", "sequence_name", "motif", "motif_id", "motif_alt_id", "start", "end", "strand",
+    "score", "p_value", "q_value", "matched_sequence",
+]
+FIMO_COLUMNS = [
+    "motif_id", "motif_alt_id", "sequence_name", "start", "stop", "strand", "score", "p-value",
+    "q-value", "matched_sequence",
+]
+_MAX_WIDTH = 300
+_TILE = 1 << 16
+_DEFAULT_CHUNK = 4_000_000
+_COMP = np.frombuffer(b"TGCAN", dtype=np.uint8)
+_LETTERS = np.frombuffer(b"ACGTN", dtype=np.uint8)
+
+
+# =========================================================================== helpers
+def _check_threshold(threshold: Any) -> float:
+    try:
+        t = float(threshold)
+    except (TypeError, ValueError):
+        raise InputError(f"threshold must be a number in (0, 1]. Received: threshold={threshold!r}") from None
+    if not (0.0 < t <= 1.0):
+        raise InputError(
+            f"threshold is a p-value and must be in (0, 1] (FIMO's default is 1e-4). "
+            f"Received: threshold={threshold!r}"
+        )
+    return t
+
+
+def _as_motif_list(motifs: Any) -> list[Motif]:
+    if isinstance(motifs, Motif):
+        motifs = [motifs]
+    if isinstance(motifs, dict):
+        motifs = list(motifs.values())
+    try:
+        ms = list(motifs)
+    except TypeError:
+        raise InputError(
+            f"motifs must be a Motif or a list of Motif objects. Received {type(motifs).__name__}."
+        ) from None
+    if not ms:
+        raise InputError(
+            "No motifs to scan: the motif list is empty. Load some with "
+            "kgenint.motifs.read_meme(path) or kgenint.motifs.load_default()."
+        )
+    for i, m in enumerate(ms):
+        if not isinstance(m, Motif):
+            raise InputError(
+                f"motifs[{i}] is a {type(m).__name__}, not a kgenint.motifs.Motif. Build one with "
+                f"Motif(name, pwm) or read a MEME file with kgenint.motifs.read_meme."
+            )
+        if m.width > _MAX_WIDTH:
+            raise InputError(
+                f"Motif {m.name!r} has width {m.width}; scanning supports widths up to {_MAX_WIDTH}."
+            )
+    return ms
+
+
+_TEXT_CODES = np.full(256, 255, dtype=np.uint8)
+for _i, _ch in enumerate("ACGT"):
+    _TEXT_CODES[ord(_ch)] = _i
+    _TEXT_CODES[ord(_ch.lower())] = _i
+_TEXT_CODES[ord("U")] = _TEXT_CODES[ord("u")] = 3
+for _ch in "NRYSWKMBDHVX.-":
+    _TEXT_CODES[ord(_ch)] = 4
+    _TEXT_CODES[ord(_ch.lower())] = 4
+
+
+def _text_to_codes(seqs: Sequence[str], first_index: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    lens = np.array([len(s) for s in seqs], dtype=np.int64)
+    off = np.zeros(len(seqs), dtype=np.int64)
+    if len(seqs) > 1:
+        off[1:] = np.cumsum(lens)[:-1]
+    buf = "".join(seqs).encode("ascii", errors="replace")
+    codes = _TEXT_CODES[np.frombuffer(buf, dtype=np.uint8)]
+    bad = np.flatnonzero(codes == 255)
+    if bad.size:
+        j = int(bad[0])
+        i = int(np.searchsorted(off, j, side="right") - 1)
+        pos = j - int(off[i])
+        raise InputError(
+            f"Sequence {first_index + i} has the letter {seqs[i][pos]!r} at position {pos} "
+            f"(0-based), which is not DNA (ACGT, U, or an IUPAC ambiguity code such as N)."
+        )
+    return np.ascontiguousarray(codes), off, lens
+
+
+class _Input:
+    """Sequences as chunks of letter codes: one-hot ``(N, L, 4)``, a list of one-hot arrays, or
+    a list of strings."""
+
+    def __init__(self, x: Any, chunk_size: int):
+        self.chunk_size = int(chunk_size)
+        if isinstance(x, str):
+            x = [x]
+        if isinstance(x, np.ndarray) or (
+            hasattr(x, "shape") and hasattr(x, "dtype") and not isinstance(x, (list, tuple))
+        ):
+            a = x
+            if not (isinstance(a, np.ndarray) and a.dtype == np.float32 and a.ndim == 3
+                    and a.shape[-1] == 4 and a.flags.c_contiguous):
+                a = check_onehot(a, "x")
+            if a.shape[0] == 0:
+                check_onehot(a, "x")
+            self.kind = "dense"
+            self.x = a
+            self.n = a.shape[0]
+            self.lengths = np.full(self.n, a.shape[1], dtype=np.int64)
+        elif isinstance(x, (list, tuple)):
+            if len(x) == 0:
+                raise InputError("x holds no sequences (an empty list).")
+            if all(isinstance(s, str) for s in x):
+                self.kind = "text"
+                self.x = list(x)
+                self.lengths = np.array([len(s) for s in x], dtype=np.int64)
+            else:
+                self.kind = "ragged"
+                self.x = [check_onehot(s, f"x[{i}]")[0] if np.ndim(s) == 2 else None for i, s in enumerate(x)]
+                for i, s in enumerate(self.x):
+                    if s is None:
+                        raise InputError(
+                            f"x[{i}] must be one sequence of shape (L, 4) in a list of sequences; "
+                            f"received an array of shape {np.shape(x[i])}."
+                        )
+                self.lengths = np.array([s.shape[0] for s in self.x], dtype=np.int64)
+            self.n = len(self.x)
+        else:
+            raise InputError(
+                f"x must be one-hot DNA of shape (N, L, 4), a list of (L, 4) arrays or a list of "
+                f"DNA strings. Received {type(x).__name__}."
+            )
+
+    def chunks(self) -> Iterator[tuple[int, np.ndarray, np.ndarray, np.ndarray]]:
+        """Yield ``(first_seq, codes, seq_off, seq_len)`` for consecutive groups of sequences."""
+        i = 0
+        while i < self.n:
+            tot = 0
+            j = i
+            while j < self.n and (j == i or tot + self.lengths[j] <= self.chunk_size):
+                tot += int(self.lengths[j])
+                j += 1
+            yield (i, *self._codes(i, j))
+            i = j
+
+    def _codes(self, i: int, j: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if self.kind == "text":
+            return _text_to_codes(self.x[i:j], i)
+        if self.kind == "dense":
+            part = self.x[i:j]
+            length = part.shape[1]
+            codes = np.empty(part.shape[0] * length, dtype=np.uint8)
+            bad = _k.onehot_to_codes(part, codes) if codes.size else -1
+            if bad >= 0:
+                check_onehot(part, "x")  # raises with the standard message
+                s, p = divmod(int(bad), length)
+                raise InputError(f"x is not one-hot DNA: sequence {i + s}, position {p}.")
+            off = np.arange(part.shape[0], dtype=np.int64) * length
+            return codes, off, np.full(part.shape[0], length, dtype=np.int64)
+        parts = self.x[i:j]
+        lens = np.array([p.shape[0] for p in parts], dtype=np.int64)
+        off = np.zeros(len(parts), dtype=np.int64)
+        if len(parts) > 1:
+            off[1:] = np.cumsum(lens)[:-1]
+        codes = np.empty(int(lens.sum()), dtype=np.uint8)
+        for t, p in enumerate(parts):
+            if p.shape[0]:
+                c = np.empty(p.shape[0], dtype=np.uint8)
+                bad = _k.onehot_to_codes(np.ascontiguousarray(p[None], dtype=np.float32), c)
+                if bad >= 0:
+                    raise InputError(f"x[{i + t}] is not one-hot DNA at position {int(bad)}.")
+                codes[off[t]:off[t] + p.shape[0]] = c
+        return codes, off, lens
+
+
+def _n_free_windows(codes: np.ndarray, seq_off: np.ndarray, seq_len: np.ndarray, widths: np.ndarray) -> np.ndarray:
+    """Number of windows of each width (``widths``) that contain no N, summed over sequences."""
+    isn = codes > 3
+    out = np.zeros(len(widths), dtype=np.int64)
+    for o, n in zip(seq_off.tolist(), seq_len.tolist()):
+        s = isn[o:o + n]
+        # lengths of runs of non-N
+        edges = np.flatnonzero(np.diff(np.concatenate(([1], s.view(np.int8), [1]))))
+        runs = (edges[1::2] - edges[::2]) if edges.size else np.zeros(0, dtype=np.int64)
+        for t, w in enumerate(widths.tolist()):
+            out[t] += int(np.clip(runs - w + 1, 0, None).sum())
+    return out
+
+
+def _bh(p: np.ndarray, m: int) -> np.ndarray:
+    """Benjamini-Hochberg q-values of the hits ``p`` among ``m`` tests (hits are the smallest)."""
+    n = p.size
+    if n == 0:
+        return np.zeros(0)
+    order = np.argsort(p, kind="stable")
+    ps = p[order]
+    q = ps * m / np.arange(1, n + 1)
+    q = np.minimum.accumulate(q[::-1])[::-1]
+    out = np.empty(n)
+    out[order] = np.minimum(q, 1.0)
+    return out
+
+
+class _NoBar:
+    def update(self, n: int) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+# =========================================================================== scanner
+class MotifScanner:
+    """Integer scoring matrices, score thresholds and exact p-value tables of a motif set.
+
+    Build it once and call :meth:`scan` on many inputs: the per-motif work (log-odds matrices,
+    score distributions, lookup tables) is done here.
+
+    Parameters
+    ----------
+    motifs : Motif or list of Motif, length K
+        Motifs to scan (at least one; width <= 300).
+    threshold : float
+        Report windows with p-value <= ``threshold`` (0 < threshold <= 1; FIMO's default 1e-4).
+    background : array_like, shape (4,), optional
+        ACGT background for log-odds and p-values; each motif's own ``background`` when omitted.
+    pseudocount : float
+        Total pseudo-sites spread by the background before the log (FIMO's ``--motif-pseudo``).
+    both_strands : bool
+        Also scan the reverse complement.
+    resolution : int
+        Integer steps per bit of the integerised matrices (>= 10).
+
+    Attributes
+    ----------
+    motifs_ : list of Motif
+    strands_ : list of str
+        ``['+', '-']`` or ``['+']``.
+    int_matrices_ : list of int64 arrays, shape (W, 4)
+        Integer matrix of each motif-strand ``k * len(strands_) + s`` (the minus strand is the
+        reverse complement); entries for zero probabilities (``pseudocount=0``) are a large
+        negative sentinel.
+    log_odds_ : list of float64 arrays, shape (W, 4)
+        Real log-odds (bits) of each motif-strand.
+    thresholds_ : int64 array, shape (K * S,)
+        Integer score threshold of each motif-strand (``best_ + 1`` when no window can pass).
+    best_ : int64 array, shape (K * S,)
+        Best integer score.
+    backgrounds_ : float64 array, shape (K, 4)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> m = Motif.from_counts(np.eye(4)[[0, 1, 2, 3, 0, 1]] * 20, "ACGTAC")
+    >>> sc = MotifScanner([m], threshold=1e-3)
+    >>> x = np.eye(4, dtype=np.float32)[[3, 0, 1, 2, 3, 0, 1, 3]]
+    >>> hits = sc.scan(x[None], progress=False)
+    >>> hits[["start", "end", "strand", "matched_sequence"]].values.tolist()
+    [[1, 7, '+', 'ACGTAC']]
+    """
+
+    def __init__(
+        self,
+        motifs: Motif | Sequence[Motif],
+        *,
+        threshold: float = 1e-4,
+        background: Any = None,
+        pseudocount: float = 0.1,
+        both_strands: bool = True,
+        resolution: int = RESOLUTION,
+    ):
+        self.threshold = _check_threshold(threshold)
+        self.pseudocount = float(pseudocount)
+        if not (self.pseudocount >= 0 and np.isfinite(self.pseudocount)):
+            raise InputError(f"pseudocount must be >= 0. Received: pseudocount={pseudocount!r}")
+        self.both_strands = bool(both_strands)
+        if int(resolution) < 10:
+            raise InputError(f"resolution must be an integer >= 10 steps per bit. Received: resolution={resolution!r}")
+        self.resolution = int(resolution)
+        self.background = background
+        self.motifs_ = _as_motif_list(motifs)
+        self.strands_ = ["+", "-"] if self.both_strands else ["+"]
+        self._build()
+
+    # ------------------------------------------------------------------ construction
+    def _build(self) -> None:
+        r = self.resolution
+        user_bg = None if self.background is None else validate_background(self.background, name="background")
+        bgs, los, ints, fins, ms_bg = [], [], [], [], []
+        for m in self.motifs_:
+            bg = m.background if user_bg is None else user_bg
+            mm = m if user_bg is None else m.copy(background=bg)
+            lo = np.asarray(mm.log_odds(self.pseudocount), dtype=np.float64)
+            bgs.append(bg)
+            for s in self.strands_:
+                L = lo if s == "+" else lo[::-1, ::-1].copy()
+                fin = np.isfinite(L)
+                if not np.all(fin.any(axis=1)):
+                    raise InputError(f"Motif {m.name!r}: a column has no letter with non-zero probability.")
+                a = np.zeros(L.shape, dtype=np.int64)
+                a[fin] = np.rint(L[fin] * r).astype(np.int64)
+                big = int(np.abs(np.where(fin, a, 0)).max(axis=1).sum())
+                a[~fin] = -(2 * big + 1)
+                if a.shape[0] * (2 * big + 1) >= 2**31 - 1:
+                    raise InputError(f"Motif {m.name!r}: scores too large for the integer scan; lower resolution.")
+                los.append(L)
+                ints.append(a)
+                fins.append(fin)
+                ms_bg.append(bg)
+        self.backgrounds_ = np.array(bgs, dtype=np.float64)
+        self.log_odds_ = los
+        self.int_matrices_ = ints
+        self._fins = fins
+        self._ms_bg = np.array(ms_bg, dtype=np.float64)
+        self.widths_ = np.array([a.shape[0] for a in ints], dtype=np.int64)
+        self._full_sf: dict[int, tuple[int, np.ndarray]] = {}
+
+        thr = self.threshold * (1.0 + P_TOLERANCE)
+        n_ms = len(ints)
+        # strand-symmetric backgrounds give the minus strand the plus strand's distribution
+        sym = [self.both_strands and np.allclose(b, b[::-1], rtol=0, atol=1e-15) for b in self._ms_bg]
+        todo = [k for k in range(n_ms) if not (sym[k] and k % 2 == 1)]
+        coarse = np.int64(max(1, r // 8))
+        th = np.empty(len(todo), dtype=np.int64)
+        best = np.empty(len(todo), dtype=np.int64)
+        tails_l: list[np.ndarray] = []
+        for b0 in range(0, len(todo), 64):  # batches bound the (batch, tail) buffer
+            part = todo[b0:b0 + 64]
+            offs = np.zeros(len(part) + 1, dtype=np.int64)
+            offs[1:] = np.cumsum(self.widths_[part])
+            a_flat = np.ascontiguousarray(np.concatenate([ints[k] for k in part]))
+            f_flat = np.ascontiguousarray(np.concatenate([fins[k] for k in part]))
+            bg_t = np.ascontiguousarray(self._ms_bg[part])
+            cap = 16 * r
+            margin = self.widths_[part] + 4
+            t_, b_, tails, tlen = _k.survival_tails(a_flat, f_flat, offs, bg_t, coarse, thr, np.int64(cap), margin)
+            if np.any(tlen < 0):
+                cap = int(np.max(b_ - t_ + margin)) + 1
+                t_, b_, tails, tlen = _k.survival_tails(a_flat, f_flat, offs, bg_t, coarse, thr, np.int64(cap), margin)
+            th[b0:b0 + len(part)] = t_
+            best[b0:b0 + len(part)] = b_
+            tails_l.extend(tails[j, : tlen[j]].copy() for j in range(len(part)))
+        thresholds = np.empty(n_ms, dtype=np.int64)
+        bests = np.empty(n_ms, dtype=np.int64)
+        tail_list: list[np.ndarray] = [np.zeros(0)] * n_ms
+        for j, k in enumerate(todo):
+            thresholds[k], bests[k] = th[j], best[j]
+            tail_list[k] = tails_l[j]
+            if sym[k] and k + 1 < n_ms:
+                thresholds[k + 1], bests[k + 1] = th[j], best[j]
+                tail_list[k + 1] = tail_list[k]
+        self.thresholds_ = thresholds
+        self.best_ = bests
+        self._tails = tail_list
+        self._tail_start = thresholds - (self.widths_ + 4)
+        self._refine(thr)
+        self._tail_off = np.zeros(n_ms + 1, dtype=np.int64)
+        self._tail_off[1:] = np.cumsum([t.size for t in tail_list])
+        self._tail_flat = np.concatenate(tail_list) if self._tail_off[-1] else np.zeros(1)
+        self._build_blocks()
+
+    def _refine(self, thr: float) -> None:
+        """Make the hit decision exact for the real-valued score (see the module docstring)."""
+        r = self.resolution
+        n_ms = len(self.int_matrices_)
+        self.real_thresholds_ = np.full(n_ms, -np.inf)
+        self.exact_ = np.zeros(n_ms, dtype=bool)
+        self._scan_thresh = self.thresholds_.copy()
+        self._band: dict[int, tuple[int, np.ndarray, np.ndarray]] = {}
+        for k in range(n_ms):
+            t, best = int(self.thresholds_[k]), int(self.best_[k])
+            a, fin, lo = self.int_matrices_[k], self._fins[k], self.log_odds_[k]
+            if t > best + self.widths_[k] + 4:
+                continue
+            dev = np.where(fin, np.abs(a / r - np.where(fin, lo, 0.0)), 0.0).max(axis=1).sum()
+            d = int(np.ceil(2 * dev * r)) + 1
+            ilo, ihi = t - 1 - d, t + d
+            lo0 = np.where(fin, lo, 0.0)
+            # the whole tail when it is small (every hit's p-value real-exact), else the band
+            n, sc, pr = _k.band_words(a, fin, lo0, self._ms_bg[k], np.int64(ilo), np.int64(best),
+                                      np.int64(MAX_BAND_WORDS))
+            if n >= 0:
+                ihi = best
+            else:
+                n, sc, pr = _k.band_words(a, fin, lo0, self._ms_bg[k], np.int64(ilo), np.int64(ihi),
+                                          np.int64(MAX_BAND_WORDS))
+            if n < 0:
+                continue
+            sc, pr = sc[:n], pr[:n]
+            order = np.argsort(-sc, kind="stable")
+            sd, pd_ = sc[order], pr[order]
+            above = float(self._sf_int(k, np.array([ihi + 1]))[0])
+            cum = above + np.cumsum(pd_)
+            # ties (within TIE bits) share the p-value of their whole group
+            last = np.searchsorted(-sd, -(sd - TIE), side="right") - 1
+            p_at = cum[last] if n else cum
+            ok = np.flatnonzero(p_at <= thr)
+            s_star = float(sd[ok].min()) if ok.size else t / r + dev
+            rt = s_star - TIE
+            self.real_thresholds_[k] = rt
+            self.exact_[k] = True
+            self._scan_thresh[k] = int(np.floor(r * (rt - dev))) - 1
+            self._band[k] = (ihi, sd, cum)
+
+    def _sf_int(self, ms: int, s: np.ndarray) -> np.ndarray:
+        """``P(I >= s)`` from the stored tail (s must be >= the tail start)."""
+        tail = self._tails[ms]
+        j = s - self._tail_start[ms]
+        return np.where(j >= tail.size, 0.0, tail[np.clip(j, 0, max(tail.size - 1, 0))] if tail.size else 0.0)
+
+    def _build_blocks(self) -> None:
+        q = _k.QMER
+        ncodes = 4**q
+        digits = (np.arange(ncodes)[:, None] >> (2 * np.arange(q))[None, :]) & 3
+        active = np.flatnonzero(self._scan_thresh <= self.best_)
+        blk_start = [0]
+        blk_off: list[int] = []
+        blk_rest: list[int] = []
+        tables: list[np.ndarray] = []
+        for k in active.tolist():
+            a = self.int_matrices_[k]
+            fin = self._fins[k]
+            bg = self._ms_bg[k]
+            w = a.shape[0]
+            hi = np.where(fin, a, np.iinfo(np.int64).min).max(axis=1)
+            mean = np.where(fin, a, a.min()) @ bg
+            gap = hi - mean
+            if w <= q:
+                blocks = [(0, w)]
+            else:
+                sums = np.convolve(gap, np.ones(q), mode="valid")
+                o1 = int(np.argmax(sums))
+                rest = []
+                for lo_, hi_ in ((0, o1), (o1 + q, w)):
+                    j = lo_
+                    while j < hi_:
+                        bw = min(q, hi_ - j)
+                        rest.append((float(gap[j:j + bw].sum()), j, bw))
+                        j += bw
+                rest.sort(key=lambda t: -t[0])
+                blocks = [(o1, q)] + [(j, bw) for _, j, bw in rest]
+            his = [int(hi[o:o + bw].sum()) for o, bw in blocks]
+            for b, (o, bw) in enumerate(blocks):
+                t = np.zeros(ncodes, dtype=np.int64)
+                for d in range(bw):
+                    t += a[o + d][digits[:, d]]
+                tables.append(t.astype(np.int32))
+                blk_off.append(o)
+                blk_rest.append(int(sum(his[b + 1:])))
+            blk_start.append(len(blk_off))
+        self._active = active.astype(np.int64)
+        self._blk_start = np.array(blk_start, dtype=np.int64)
+        self._blk_off = np.array(blk_off, dtype=np.int64)
+        self._blk_rest = np.array(blk_rest, dtype=np.int64)
+        self._tables = np.concatenate(tables) if tables else np.zeros(ncodes, dtype=np.int32)
+        self._lo_off = np.zeros(len(self.log_odds_) + 1, dtype=np.int64)
+        self._lo_off[1:] = np.cumsum(self.widths_)
+        lo = np.concatenate(self.log_odds_)
+        lo = np.where(np.isfinite(lo), lo, -1e300)
+        self._lo_flat = np.ascontiguousarray(np.concatenate([lo, np.zeros((1, 4))]))
+
+    # ------------------------------------------------------------------ p-values
+    def _ms_index(self, motif_index: int, strand: str) -> int:
+        k = int(motif_index)
+        if not 0 <= k < len(self.motifs_):
+            raise InputError(f"motif_index must be in [0, {len(self.motifs_)}). Received: motif_index={motif_index!r}")
+        if strand not in self.strands_:
+            raise InputError(f"strand must be one of {self.strands_}. Received: strand={strand!r}")
+        return k * len(self.strands_) + self.strands_.index(strand)
+
+    def _full(self, ms: int) -> tuple[int, np.ndarray]:
+        if ms not in self._full_sf:
+            base, pmf = _k.pmf_tail(self.int_matrices_[ms], self._fins[ms], self._ms_bg[ms], np.int64(-(1 << 60)))
+            self._full_sf[ms] = (int(base), np.cumsum(pmf[::-1])[::-1])
+        return self._full_sf[ms]
+
+    def pvalue_int(self, motif_index: int, int_score: Any, strand: str = "+") -> np.ndarray:
+        """Exact ``P(I >= int_score)`` of integer scores (array_like of int) under the background."""
+        ms = self._ms_index(motif_index, strand)
+        s = np.asarray(int_score, dtype=np.int64)
+        base, sf = self._full(ms)
+        idx = s - base
+        out = np.where(idx < 0, 1.0, 0.0)
+        ok = (idx >= 0) & (idx < sf.size)
+        out = np.where(ok, sf[np.clip(idx, 0, max(sf.size - 1, 0))] if sf.size else 0.0, out)
+        return out
+
+    def pvalue(self, motif_index: int, score: Any, strand: str = "+") -> np.ndarray:
+        """Exact p-value of scores in bits.
+
+        Parameters
+        ----------
+        motif_index : int
+            Index into ``motifs_``.
+        score : float or array_like of float, shape (n,)
+            Scores in bits on the integer grid (``I / resolution``); other values are rounded up
+            to the grid.
+        strand : {'+', '-'}
+
+        Returns
+        -------
+        float64 array, shape (n,) (or a 0-d array)
+            ``P(I >= ceil(score * resolution))`` for a background word.
+        """
+        s = np.ceil(np.asarray(score, dtype=np.float64) * self.resolution - 1e-6).astype(np.int64)
+        return self.pvalue_int(motif_index, s, strand)
+
+    def score_threshold(self, motif_index: int, pvalue: float | None = None, strand: str = "+") -> float:
+        """Smallest score (bits, on the integer grid) whose p-value is <= ``pvalue``.
+
+        ``pvalue`` defaults to the scanner's threshold.  Returns ``inf`` when even the best
+        score has a larger p-value.
+        """
+        ms = self._ms_index(motif_index, strand)
+        if pvalue is None or float(pvalue) == self.threshold:
+            t = int(self.thresholds_[ms])
+        else:
+            p = _check_threshold(pvalue) * (1.0 + P_TOLERANCE)
+            base, sf = self._full(ms)
+            ok = np.flatnonzero(sf <= p)
+            t = base + int(ok[0]) if ok.size else int(self.best_[ms]) + 1
+        if t > self.best_[ms]:
+            return float("inf")
+        return t / self.resolution
+
+    # ------------------------------------------------------------------ scanning
+    def _scan_codes(self, codes, seq_off, seq_len, first_seq):
+        """Hits of one chunk: (seq, pos, ms, int score) arrays."""
+        if self._active.size == 0 or codes.size == 0:
+            e = np.zeros(0, dtype=np.int64)
+            return e, e, e, e
+        widths = self.widths_[self._active]
+        max_w = int(widths.max())
+        nw = np.maximum(seq_len - int(widths.min()) + 1, 0)
+        nt = -(-nw // _TILE)
+        if int(nt.sum()) == 0:
+            e = np.zeros(0, dtype=np.int64)
+            return e, e, e, e
+        ts = np.repeat(np.arange(seq_len.size, dtype=np.int64), nt)
+        first_tile = np.repeat(np.cumsum(nt) - nt, nt)
+        tx0 = (np.arange(ts.size, dtype=np.int64) - first_tile) * _TILE
+        tx1 = np.minimum(tx0 + _TILE, nw[ts])
+        thresh = self._scan_thresh[self._active]
+        rate = float(self.threshold) * widths.size
+
+        def run(ts_, tx0_, tx1_, caps):
+            cap_off = np.zeros(ts_.size + 1, dtype=np.int64)
+            cap_off[1:] = np.cumsum(caps)
+            o_ms = np.empty(cap_off[-1], dtype=np.int64)
+            o_pos = np.empty(cap_off[-1], dtype=np.int64)
+            o_sc = np.empty(cap_off[-1], dtype=np.int64)
+            o_n = np.zeros(ts_.size, dtype=np.int64)
+            _k.scan_tiles(codes, seq_off, seq_len, ts_, tx0_, tx1_, np.int64(max_w), widths, thresh,
+                          self._blk_start, self._blk_off, self._blk_rest, self._tables, cap_off,
+                          o_ms, o_pos, o_sc, o_n)
+            keep = np.minimum(o_n, caps)
+            keep[o_n > caps] = 0
+            sel = np.repeat(cap_off[:-1], keep) + (np.arange(int(keep.sum())) - np.repeat(np.cumsum(keep) - keep, keep))
+            return np.repeat(ts_, keep), o_pos[sel], o_ms[sel], o_sc[sel], o_n
+
+        caps = np.minimum((4.0 * rate * (tx1 - tx0)).astype(np.int64) + 64, (tx1 - tx0) * widths.size)
+        seq, pos, msi, sc, o_n = run(ts, tx0, tx1, caps)
+        over = np.flatnonzero(o_n > caps)
+        if over.size:
+            s2, p2, m2, c2, _ = run(ts[over], tx0[over], tx1[over], o_n[over])
+            seq = np.concatenate([seq, s2])
+            pos = np.concatenate([pos, p2])
+            msi = np.concatenate([msi, m2])
+            sc = np.concatenate([sc, c2])
+        return seq, pos, self._active[msi], sc
+
+    def scan(
+        self,
+        x: Any,
+        *,
+        qvalues: bool = False,
+        seq_names: Sequence[str] | None = None,
+        max_hits: int | None = None,
+        chunk_size: int | None = None,
+        progress: bool = True,
+    ) -> pd.DataFrame:
+        """Scan sequences; see :func:`scan` for the parameters and the returned table."""
+        chunk = _DEFAULT_CHUNK if chunk_size is None else int(chunk_size)
+        if chunk < 1:
+            raise InputError(f"chunk_size must be a positive number of positions. Received: chunk_size={chunk_size!r}")
+        if max_hits is not None and int(max_hits) < 0:
+            raise InputError(f"max_hits must be >= 0 or None. Received: max_hits={max_hits!r}")
+        inp = _Input(x, chunk)
+        if seq_names is not None:
+            seq_names = [str(s) for s in seq_names]
+            if len(seq_names) != inp.n:
+                raise InputError(f"seq_names has {len(seq_names)} names for {inp.n} sequences.")
+        if int(inp.lengths.max()) < int(self.widths_.min()):
+            raise InputError(
+                f"Every sequence is shorter ({int(inp.lengths.max())} bp) than the narrowest motif "
+                f"({int(self.widths_.min())} bp): there is no window to scan."
+            )
+        n_str = len(self.strands_)
+        res: dict[str, list[np.ndarray]] = {k: [] for k in ("seq", "pos", "ms", "isc", "score", "site")}
+        uw = np.unique(self.widths_[:: n_str])
+        n_tested = np.zeros(uw.size, dtype=np.int64)
+        from ..progress import progress as _progress
+
+        total = int(inp.lengths.sum())
+        bar = _progress(total=total, desc="Scanning", unit="bp") if progress else _NoBar()
+        try:
+            for first, codes, off, lens in inp.chunks():
+                seq, pos, ms, isc = self._scan_codes(codes, off, lens, first)
+                if qvalues:
+                    n_tested += _n_free_windows(codes, off, lens, uw)
+                score = _k.hit_scores(codes, off, seq, pos, ms, self._lo_flat, self._lo_off)
+                keep = score >= self.real_thresholds_[ms]
+                if not keep.all():
+                    seq, pos, ms, isc, score = seq[keep], pos[keep], ms[keep], isc[keep], score[keep]
+                res["site"].append(self._sites(codes, off, seq, pos, ms))
+                res["seq"].append(seq + first)
+                res["pos"].append(pos)
+                res["ms"].append(ms)
+                res["isc"].append(isc)
+                res["score"].append(score)
+                bar.update(int(lens.sum()))
+        finally:
+            bar.close()
+        seq, pos, ms, isc, score = (np.concatenate(res[k]) for k in ("seq", "pos", "ms", "isc", "score"))
+        site = np.concatenate(res["site"]) if res["site"] else np.zeros(0, dtype=object)
+        pval = self._pvalues(ms, isc, score)
+        motif = ms // n_str
+        strand_idx = ms % n_str
+        qv = np.full(ms.size, np.nan)
+        if qvalues:
+            wpos = {int(w): i for i, w in enumerate(uw.tolist())}
+            for k in np.unique(motif).tolist():
+                sel = np.flatnonzero(motif == k)
+                m_tests = int(n_tested[wpos[int(self.widths_[k * n_str])]]) * n_str
+                qv[sel] = _bh(pval[sel], max(m_tests, sel.size))
+        if max_hits is not None and ms.size > int(max_hits):
+            warnings.warn(
+                f"{ms.size} hits found; keeping the {int(max_hits)} with the smallest p-values "
+                f"(max_hits={int(max_hits)}).",
+                stacklevel=3,
+            )
+            keep = np.sort(np.argsort(pval, kind="stable")[: int(max_hits)])
+            seq, pos, ms, score, pval, qv, site, motif, strand_idx = (
+                v[keep] for v in (seq, pos, ms, score, pval, qv, site, motif, strand_idx)
+            )
+        order = np.lexsort((strand_idx, pos, seq, motif))
+        seq, pos, ms, score, pval, qv, site, motif, strand_idx = (
+            v[order] for v in (seq, pos, ms, score, pval, qv, site, motif, strand_idx)
+        )
+        names = np.array(seq_names if seq_names is not None else [f"seq{i}" for i in range(inp.n)], dtype=object)
+        ids = np.array([m.name for m in self.motifs_], dtype=object)
+        alts = np.array([m.alt_name or "" for m in self.motifs_], dtype=object)
+        strands = np.array(self.strands_, dtype=object)
+        return pd.DataFrame(
+            {
+                "seq": seq.astype(np.int64),
+                "sequence_name": names[seq] if seq.size else np.zeros(0, dtype=object),
+                "motif": motif.astype(np.int64),
+                "motif_id": ids[motif] if motif.size else np.zeros(0, dtype=object),
+                "motif_alt_id": alts[motif] if motif.size else np.zeros(0, dtype=object),
+                "start": pos.astype(np.int64),
+                "end": (pos + self.widths_[ms]).astype(np.int64),
+                "strand": strands[strand_idx] if ms.size else np.zeros(0, dtype=object),
+                "score": score,
+                "p_value": pval,
+                "q_value": qv,
+                "matched_sequence": site,
+            },
+            columns=HIT_COLUMNS,
+        )
+
+    def _pvalues(self, ms: np.ndarray, isc: np.ndarray, score: np.ndarray) -> np.ndarray:
+        """p-values of hits: real-valued exact inside a refined band, else of the integer score."""
+        if ms.size == 0:
+            return np.zeros(0)
+        pval = self._tail_flat[self._tail_off[ms] + (isc - self._tail_start[ms])]
+        for k in np.unique(ms[self.exact_[ms]]).tolist():
+            ihi, sd, cum = self._band[k]
+            sel = np.flatnonzero((ms == k) & (isc <= ihi))
+            if sel.size == 0:
+                continue
+            j = np.searchsorted(-sd, -(score[sel] - TIE), side="right") - 1
+            pval[sel] = cum[j]
+        return pval
+
+    def _sites(self, codes, off, seq, pos, ms) -> np.ndarray:
+        out = np.empty(seq.size, dtype=object)
+        if seq.size == 0:
+            return out
+        w = self.widths_[ms]
+        minus = (ms % len(self.strands_)) == 1
+        for wv in np.unique(w).tolist():
+            sel = np.flatnonzero(w == wv)
+            idx = (off[seq[sel]] + pos[sel])[:, None] + np.arange(wv)[None, :]
+            c = codes[idx]
+            letters = _LETTERS[c]
+            mi = minus[sel]
+            if mi.any():
+                letters[mi] = _COMP[c[mi][:, ::-1]]
+            out[sel] = np.ascontiguousarray(letters).view(f"S{wv}").ravel().astype(str).astype(object)
+        return out
+
+
+# =========================================================================== public functions
+def scan(
+    x: Any,
+    motifs: Motif | Sequence[Motif],
+    *,
+    threshold: float = 1e-4,
+    background: Any = None,
+    pseudocount: float = 0.1,
+    both_strands: bool = True,
+    qvalues: bool = False,
+    seq_names: Sequence[str] | None = None,
+    max_hits: int | None = None,
+    chunk_size: int | None = None,
+    progress: bool = True,
+    resolution: int = RESOLUTION,
+) -> pd.DataFrame:
+    """Find motif occurrences with exact p-values (FIMO-like).
+
+    Parameters
+    ----------
+    x : float32 array, shape (N, L, 4), or list of N arrays of shape (L_i, 4), or list of N str
+        Sequences: one-hot ACGT (all-zero or all-0.25 rows are N), or DNA text.
+    motifs : Motif or list of K Motif
+        Motifs to scan.
+    threshold : float
+        Report windows with p-value <= threshold, in (0, 1].
+    background : array_like, shape (4,), optional
+        ACGT background (probabilities); each motif's own background when omitted.
+    pseudocount : float
+        FIMO's ``--motif-pseudo`` (default 0.1).
+    both_strands : bool
+        Scan the reverse complement too.
+    qvalues : bool
+        Compute Benjamini-Hochberg q-values (per motif, over all tested windows); NaN otherwise.
+    seq_names : list of N str, optional
+        Names for the ``sequence_name`` column (default ``seq0``, ``seq1``, ...).
+    max_hits : int, optional
+        Keep at most this many hits (smallest p-values) and warn when more were found.
+    chunk_size : int, optional
+        Positions (bp) converted and scanned at a time (default 4,000,000); bounds memory.
+    progress : bool
+        Progress bar on stderr (hidden when stderr is not a terminal).
+    resolution : int
+        Integer steps per bit of the integerised score (default :data:`RESOLUTION`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per hit, sorted by motif, sequence, start, strand, with columns ``seq`` (int),
+        ``sequence_name``, ``motif`` (int), ``motif_id``, ``motif_alt_id``, ``start``, ``end``
+        (0-based, half-open), ``strand`` ('+'/'-'), ``score`` (real log-odds, bits),
+        ``p_value``, ``q_value`` and ``matched_sequence`` (the site read on its strand).
+
+    Raises
+    ------
+    InputError
+        Empty motif list, threshold outside (0, 1], non-one-hot input, sequences shorter than
+        every motif.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> m = Motif.from_consensus("TGACTCA", name="AP1")
+    >>> hits = scan(["AATGACTCAAA"], [m], threshold=1e-3, progress=False)
+    >>> hits[["start", "end", "strand", "matched_sequence"]].values.tolist()
+    [[2, 9, '+', 'TGACTCA'], [2, 9, '-', 'TGAGTCA']]
+    """
+    sc = MotifScanner(
+        motifs, threshold=threshold, background=background, pseudocount=pseudocount,
+        both_strands=both_strands, resolution=resolution,
+    )
+    return sc.scan(x, qvalues=qvalues, seq_names=seq_names, max_hits=max_hits,
+                   chunk_size=chunk_size, progress=progress)
+
+
+def _fmt_g(v: float, prec: int | None = None) -> str:
+    if v != v:  # NaN
+        return ""
+    return f"{v:g}" if prec is None else f"{v:.{prec}g}"
+
+
+def write_fimo_tsv(
+    hits: pd.DataFrame,
+    path_or_buffer: str | os.PathLike | TextIO,
+    *,
+    command_line: str | None = None,
+    sort: bool = True,
+) -> None:
+    """Write hits as FIMO's ``fimo.tsv``.
+
+    Columns ``motif_id motif_alt_id sequence_name start stop strand score p-value q-value
+    matched_sequence`` with 1-based inclusive coordinates; score as C ``%g``, p- and q-values as
+    ``%.3g`` (an empty q-value when it was not computed), then a blank line and three ``#``
+    lines: the program and version, the format description and the command line, as FIMO
+    writes them.
+
+    Parameters
+    ----------
+    hits : pandas.DataFrame
+        A table from :func:`scan` (0-based half-open ``start``/``end``).
+    path_or_buffer : str, os.PathLike or text file
+        Destination.
+    command_line : str, optional
+        Recorded on the last line (default: this process's command line).
+    sort : bool
+        Sort by p-value as FIMO does (stable, so ties keep the table's order).
+    """
+    need = ["motif_id", "motif_alt_id", "sequence_name", "start", "end", "strand", "score", "p_value"]
+    if not isinstance(hits, pd.DataFrame):
+        raise InputError(f"hits must be a pandas DataFrame from kgenint.motifs.scan. Received {type(hits).__name__}.")
+    missing = [c for c in need if c not in hits.columns]
+    if missing:
+        raise InputError(f"hits lacks the columns {missing}; pass the table returned by kgenint.motifs.scan.")
+    h = hits
+    if sort and len(h):
+        h = h.iloc[np.argsort(h["p_value"].to_numpy(), kind="stable")]
+    qv = h["q_value"].to_numpy(dtype=float) if "q_value" in h.columns else np.full(len(h), np.nan)
+    site = h["matched_sequence"].to_numpy() if "matched_sequence" in h.columns else np.full(len(h), "")
+    lines = ["\t".join(FIMO_COLUMNS)]
+    for mid, alt, sn, st, en, strand, scv, pv, q, ms in zip(
+        h["motif_id"].to_numpy(), h["motif_alt_id"].to_numpy(), h["sequence_name"].to_numpy(),
+        h["start"].to_numpy(), h["end"].to_numpy(), h["strand"].to_numpy(), h["score"].to_numpy(),
+        h["p_value"].to_numpy(), qv, site,
+    ):
+        lines.append(
+            f"{mid}\t{'' if alt is None or alt != alt else alt}\t{sn}\t{int(st) + 1}\t{int(en)}\t{strand}\t"
+            f"{_fmt_g(float(scv))}\t{_fmt_g(float(pv), 3)}\t{_fmt_g(float(q), 3)}\t"
+            f"{'' if ms is None or ms != ms else ms}"
+        )
+    if command_line is None:
+        command_line = " ".join([os.path.basename(sys.argv[0]) or "python", *sys.argv[1:]])
+    text = "\n".join(lines) + "\n"
+    text += f"\n# kgenint scan (FIMO-compatible output): Version {__version__}\n"
+    text += "# The format of this file is described at https://meme-suite.org/meme/doc/fimo-output-format.html.\n"
+    text += f"# {command_line}\n"
+    if hasattr(path_or_buffer, "write"):
+        path_or_buffer.write(text)  # type: ignore[union-attr]
+    else:
+        with open(path_or_buffer, "w", encoding="utf-8") as fh:
+            fh.write(text)
+
+
+def read_fimo_tsv(path: str | os.PathLike | TextIO) -> pd.DataFrame:
+    """Read a FIMO ``fimo.tsv`` (ours or the MEME suite's) into a 0-based half-open table.
+
+    Returns a DataFrame with ``motif_id``, ``motif_alt_id``, ``sequence_name``, ``start``,
+    ``end`` (0-based, half-open), ``strand``, ``score``, ``p_value``, ``q_value`` (NaN when
+    empty) and ``matched_sequence``.  Lines starting with ``#`` and blank lines are skipped.
+
+    Raises
+    ------
+    FormatError
+        No header line, or a row with the wrong number of fields or non-numeric coordinates
+        (the message gives the file and line).
+    """
+    name = getattr(path, "name", None) if hasattr(path, "read") else os.fspath(path)
+    if hasattr(path, "read"):
+        text = path.read()  # type: ignore[union-attr]
+    else:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    rows = []
+    header_seen = False
+    for ln, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        f = line.split("\t")
+        if not header_seen:
+            if f[:3] != FIMO_COLUMNS[:3]:
+                raise FormatError(
+                    f"not a FIMO TSV: the first line should start with {FIMO_COLUMNS[:3]}, found {f[:3]}.",
+                    path=str(name), line=ln,
+                )
+            header_seen = True
+            continue
+        if len(f) < 9:
+            raise FormatError(f"expected 10 tab-separated fields, found {len(f)}.", path=str(name), line=ln)
+        while len(f) < 10:
+            f.append("")
+        try:
+            st, en = int(f[3]) - 1, int(f[4])
+            scv = float(f[6])
+            pv = float(f[7])
+            qv = float(f[8]) if f[8] else np.nan
+        except ValueError as err:
+            raise FormatError(f"bad number ({err}).", path=str(name), line=ln) from None
+        rows.append((f[0], f[1], f[2], st, en, f[5], scv, pv, qv, f[9]))
+    if not header_seen:
+        raise FormatError("no FIMO header line found.", path=str(name))
+    cols = ["motif_id", "motif_alt_id", "sequence_name", "start", "end", "strand", "score", "p_value",
+            "q_value", "matched_sequence"]
+    df = pd.DataFrame(rows, columns=cols)
+    return df.astype({"start": np.int64, "end": np.int64, "score": float, "p_value": float, "q_value": float})
