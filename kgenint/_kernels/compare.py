@@ -77,7 +77,7 @@ def _zbin_into(Q, c0, wq, T, metric, bins, Z):
                 s = q0 * t0[j] + q1 * t1[j] + q2 * t2[j] + q3 * t3[j]
                 v = math.floor(s * scale + off)
                 v = min(max(v, 0.0), float(bins))
-                zr[j] = np.int32(v)
+                zr[j] = np.int16(v)
         else:
             for j in range(nt):
                 d0 = q0 - t0[j]
@@ -87,7 +87,7 @@ def _zbin_into(Q, c0, wq, T, metric, bins, Z):
                 s = -math.sqrt(d0 * d0 + d1 * d1 + d2 * d2 + d3 * d3)
                 v = math.floor(s * scale + off)
                 v = min(max(v, 0.0), float(bins))
-                zr[j] = np.int32(v)
+                zr[j] = np.int16(v)
     return lo, scale
 
 
@@ -136,20 +136,33 @@ def _lower_median_bin(h, bins, n):
 
 
 @jit
-def _offset_sums(Z, wq, t_start, sums):
-    """``sums[base_k + o + wq - 1] = sum_i Z[i, start_k + i + o]`` for every target ``k``."""
-    nk = t_start.shape[0] - 1
-    for k in range(nk):
-        j0 = t_start[k]
-        wt = t_start[k + 1] - j0
-        base = k * (wq - 1) + j0
-        for x in range(wq + wt - 1):
-            sums[base + x] = 0
+def _offset_sums(Z, wq, g_width, g_size, g_col0, g_sum0, sums):
+    """Alignment sums of every target, offset and strand, one group of targets at a time.
+
+    Targets of one width and strand form a group whose columns are interleaved
+    (``column jj of member g`` is ``g_col0[h] + jj * g_size[h] + g``), so each step adds a
+    contiguous run of ``g_size[h]`` values: ``sums[g_sum0[h] + (o + wq - 1) * n + g] =
+    sum_i Z[i, column i + o of member g]``.
+    """
+    tot = 0
+    for h in range(g_width.shape[0]):
+        g_sum0[h] = tot
+        tot += (wq + g_width[h] - 1) * g_size[h]
+    for h in range(g_width.shape[0]):
+        w = g_width[h]
+        n = g_size[h]
+        c0 = g_col0[h]
+        s0 = g_sum0[h]
+        for x in range(s0, s0 + (wq + w - 1) * n):
+            sums[x] = 0
         for i in range(wq):
             zi = Z[i]
-            off = base + wq - 1 - i
-            for jj in range(wt):
-                sums[off + jj] += zi[j0 + jj]
+            for jj in range(w):
+                src = zi[c0 + jj * n:c0 + jj * n + n]
+                d = s0 + (jj - i + wq - 1) * n
+                dst = sums[d:d + n]
+                for g in range(n):
+                    dst[g] += src[g]
 
 
 @jit
@@ -163,7 +176,8 @@ def _sf_lookup(sfrow, slo, shi, x):
 
 
 @jit
-def _one_query(Q, c0, wq, T, t_start, n_fwd, metric, bins, min_overlap, complete,
+def _one_query(Q, c0, wq, T, g_width, g_size, g_col0, t_grp, t_pos, n_fwd, metric, bins,
+               min_overlap, complete, g_sum0,
                Z, H, H4, med_cum, sums, sfbuf, s_lo, s_hi, prev, new,
                best_z, best_off, best_ov, best_strand, best_p, acc, best_score):
     """Compare one query (columns ``Q[c0:c0 + wq]``) with every target; see the module doc.
@@ -185,24 +199,26 @@ def _one_query(Q, c0, wq, T, t_start, n_fwd, metric, bins, min_overlap, complete
         for x in range(bins + 1):
             H[i, x] *= inv
 
-    _offset_sums(Z, wq, t_start, sums)
+    _offset_sums(Z, wq, g_width, g_size, g_col0, g_sum0, sums)
+    n_grp = g_width.shape[0] // 2
 
     # ---------------------------------------------------------------- best alignment (complete)
     for t in range(n_fwd):
-        wt = t_start[t + 1] - t_start[t]
+        wt = g_width[t_grp[t]]
         mo = min(min_overlap, wq, wt)
         bz = np.int64(-(2 ** 62))
         bo = 0
         bov = -1
         bs = 0
         for strand in range(2):
-            k = t + strand * n_fwd
-            base = k * (wq - 1) + t_start[k]
+            h = t_grp[t] + strand * n_grp
+            n = g_size[h]
+            base = g_sum0[h] + t_pos[t]
             for o in range(mo - wq, wt - mo + 1):
                 a = max(0, -o)
                 b = min(wq - 1, wt - 1 - o)
                 ov = b - a + 1
-                raw = sums[base + o + wq - 1]
+                raw = sums[base + (o + wq - 1) * n]
                 zs = raw - (med_cum[b + 1] - med_cum[a])
                 if zs > bz or (zs == bz and ov > bov):
                     bz = zs
@@ -262,7 +278,7 @@ def _one_query(Q, c0, wq, T, t_start, n_fwd, metric, bins, min_overlap, complete
 
         # p-value contributions of every alignment whose query range starts at column a
         for t in range(n_fwd):
-            wt = t_start[t + 1] - t_start[t]
+            wt = g_width[t_grp[t]]
             mo = min(min_overlap, wq, wt)
             if a > 0:
                 o_first = -a
@@ -281,9 +297,8 @@ def _one_query(Q, c0, wq, T, t_start, n_fwd, metric, bins, min_overlap, complete
                     acc[t] = acc[t] + s - acc[t] * s
                 else:
                     for strand in range(2):
-                        k = t + strand * n_fwd
-                        base = k * (wq - 1) + t_start[k]
-                        raw = sums[base + o + wq - 1]
+                        h = t_grp[t] + strand * n_grp
+                        raw = sums[g_sum0[h] + t_pos[t] + (o + wq - 1) * g_size[h]]
                         s = _sf_lookup(sfbuf[L - 1], s_lo[L - 1], s_hi[L - 1], raw)
                         bp = best_p[t]
                         better = s < bp
@@ -306,14 +321,14 @@ def _one_query(Q, c0, wq, T, t_start, n_fwd, metric, bins, min_overlap, complete
     # ---------------------------------------------------------------- per-target p-values
     for t in range(n_fwd):
         # unbinned score of the best alignment (reported, and breaks ties between targets)
-        k = t + best_strand[t] * n_fwd
+        h = t_grp[t] + best_strand[t] * n_grp
         o = best_off[t]
-        wt = t_start[k + 1] - t_start[k]
+        wt = g_width[h]
         a = max(0, -o)
         b = min(wq - 1, wt - 1 - o)
         sc = 0.0
         for i in range(a, b + 1):
-            sc += _sim(Q, c0 + i, T, t_start[k] + i + o, metric)
+            sc += _sim(Q, c0 + i, T, g_col0[h] + (i + o) * g_size[h] + t_pos[t], metric)
         if complete:
             sc -= (b - a + 1) * lo + (med_cum[b + 1] - med_cum[a]) / scale
         best_score[t] = sc
@@ -321,7 +336,7 @@ def _one_query(Q, c0, wq, T, t_start, n_fwd, metric, bins, min_overlap, complete
             p = acc[t]
             p = p + p - p * p  # both strands
         else:
-            wt = t_start[t + 1] - t_start[t]
+            wt = g_width[t_grp[t]]
             mo = min(min_overlap, wq, wt)
             n_al = 2 * (wq + wt - 2 * mo + 1)
             pm = best_p[t]
@@ -336,7 +351,8 @@ def _one_query(Q, c0, wq, T, t_start, n_fwd, metric, bins, min_overlap, complete
 
 
 @jit
-def compare_kernel(Q, q_start, T, t_start, n_fwd, metric, bins, min_overlap, complete,
+def compare_kernel(Q, q_start, T, g_width, g_size, g_col0, t_grp, t_pos, metric, bins,
+                   min_overlap, complete,
                    block, n_blocks, out_p, out_z, out_off, out_ov, out_strand, out_score, out_lo,
                    out_scale):
     """Compare the queries ``block, block + n_blocks, ...`` with every target.
@@ -352,11 +368,12 @@ def compare_kernel(Q, q_start, T, t_start, n_fwd, metric, bins, min_overlap, com
         Query ``m`` is ``Q[q_start[m]:q_start[m + 1]]``.
     T : float64 (4, NT)
         Target columns, letters in rows; forward motifs then their reverse complements.
-    t_start : int64 (2 * n_fwd + 1,)
-        Target motif ``k`` is ``T[:, t_start[k]:t_start[k + 1]]``; ``k >= n_fwd`` are the
-        reverse complements of ``k - n_fwd``.
-    n_fwd : int
-        Number of target motifs (one orientation).
+    g_width, g_size, g_col0 : int64 (2 * G,)
+        Target groups: the targets of one width and orientation (groups ``G..2G-1`` are the
+        reverse complements of groups ``0..G-1``, same members in the same order); column
+        ``jj`` of member ``g`` of group ``h`` is ``T[:, g_col0[h] + jj * g_size[h] + g]``.
+    t_grp, t_pos : int64 (n_fwd,)
+        Group (forward orientation) and position in it of each target.
     metric : int
         ``METRIC_PEARSON`` or ``METRIC_ED``.
     bins : int
@@ -376,7 +393,8 @@ def compare_kernel(Q, q_start, T, t_start, n_fwd, metric, bins, min_overlap, com
     """
     m_total = q_start.shape[0] - 1
     nt = T.shape[1]
-    nk = t_start.shape[0] - 1
+    n_fwd = t_grp.shape[0]
+    n_groups = g_width.shape[0]
     wq_max = 1
     for m in range(m_total):
         w = q_start[m + 1] - q_start[m]
@@ -384,11 +402,12 @@ def compare_kernel(Q, q_start, T, t_start, n_fwd, metric, bins, min_overlap, com
             wq_max = w
     axis = wq_max * bins + 1
     for _ in range(1):
-        Z = np.empty((wq_max, nt), dtype=np.int32)
+        Z = np.empty((wq_max, nt), dtype=np.int16)
         H = np.empty((wq_max, bins + 1), dtype=np.float64)
-        H4 = np.empty((4, bins + 1), dtype=np.int64)
+        H4 = np.empty((4, bins + 1), dtype=np.int32)
         med_cum = np.empty(wq_max + 1, dtype=np.int64)
-        sums = np.empty(nk * (wq_max - 1) + nt, dtype=np.int64)
+        sums = np.empty(2 * n_fwd * (wq_max - 1) + nt, dtype=np.int32)
+        g_sum0 = np.empty(n_groups, dtype=np.int64)
         sfbuf = np.empty((wq_max, axis), dtype=np.float64)
         s_lo = np.empty(wq_max, dtype=np.int64)
         s_hi = np.empty(wq_max, dtype=np.int64)
@@ -404,8 +423,8 @@ def compare_kernel(Q, q_start, T, t_start, n_fwd, metric, bins, min_overlap, com
         for m in range(block, m_total, n_blocks):
             c0 = q_start[m]
             wq = q_start[m + 1] - c0
-            lo, scale = _one_query(Q, c0, wq, T, t_start, n_fwd, metric, bins, min_overlap,
-                                   complete, Z, H, H4, med_cum, sums, sfbuf, s_lo, s_hi, prev,
+            lo, scale = _one_query(Q, c0, wq, T, g_width, g_size, g_col0, t_grp, t_pos, n_fwd,
+                                   metric, bins, min_overlap, complete, g_sum0, Z, H, H4, med_cum, sums, sfbuf, s_lo, s_hi, prev,
                                    new, best_z, best_off, best_ov, best_strand, best_p, acc,
                                    best_score)
             out_lo[m] = lo
@@ -423,9 +442,9 @@ def compare_kernel(Q, q_start, T, t_start, n_fwd, metric, bins, min_overlap, com
 def column_scores_kernel(Q, c0, wq, T, metric, bins):
     """Binned score table and bin parameters of one query (for tests and inspection).
 
-    Returns ``(Z (wq, NT) int32, lo, scale)``: ``score ~ lo + Z / scale``.
+    Returns ``(Z (wq, NT) int16, lo, scale)``: ``score ~ lo + Z / scale``.
     """
     nt = T.shape[1]
-    Z = np.empty((wq, nt), dtype=np.int32)
+    Z = np.empty((wq, nt), dtype=np.int16)
     lo, scale = _zbin_into(Q, c0, wq, T, metric, bins, Z)
     return Z, lo, scale

@@ -171,6 +171,37 @@ def _starts(widths: Sequence[int]) -> np.ndarray:
     return s
 
 
+def _target_layout(pwms: Sequence[np.ndarray], metric: str):
+    """Target columns grouped by (orientation, width), members interleaved column by column.
+
+    Returns ``(T (4, NT), g_width, g_size, g_col0, t_grp, t_pos)`` as the kernel expects:
+    groups ``0..G-1`` hold the targets as given, groups ``G..2G-1`` their reverse complements
+    (same members, same order); column ``jj`` of member ``g`` of group ``h`` is
+    ``T[:, g_col0[h] + jj * g_size[h] + g]``.
+    """
+    widths = np.array([p.shape[0] for p in pwms], dtype=np.int64)
+    uw = np.unique(widths)
+    members = [np.flatnonzero(widths == w) for w in uw]
+    t_grp = np.empty(len(pwms), dtype=np.int64)
+    t_pos = np.empty(len(pwms), dtype=np.int64)
+    blocks = []
+    g_col0 = []
+    col = 0
+    for strand in (0, 1):
+        for h, (w, mem) in enumerate(zip(uw, members)):
+            if strand == 0:
+                t_grp[mem] = h
+                t_pos[mem] = np.arange(mem.size)
+            stack = np.stack([pwms[t] if strand == 0 else pwms[t][::-1][:, _COMPLEMENT] for t in mem])
+            blocks.append(stack.transpose(1, 0, 2).reshape(-1, 4))  # (w * n, 4): jj-major
+            g_col0.append(col)
+            col += int(w) * mem.size
+    T = np.ascontiguousarray(_prepare_columns(blocks, metric).T)
+    g_width = np.concatenate([uw, uw]).astype(np.int64)
+    g_size = np.array([m.size for m in members] * 2, dtype=np.int64)
+    return T, g_width, g_size, np.array(g_col0, dtype=np.int64), t_grp, t_pos
+
+
 def _consensus(pwm: np.ndarray) -> str:
     """TOMTOM's consensus: the most probable letter of each column (first one on ties)."""
     return "".join(ALPHABET[i] for i in np.argmax(pwm, axis=1))
@@ -220,10 +251,7 @@ def _run(queries: list[Motif], targets: list[Motif], metric: str, min_overlap: i
     metric_id, min_overlap, bins = _check_params(metric, min_overlap, bins)
     Q = _prepare_columns([m.pwm for m in queries], metric)
     q_start = _starts([m.width for m in queries])
-    fwd = [m.pwm for m in targets]
-    rc = [p[::-1][:, _COMPLEMENT] for p in fwd]
-    T = np.ascontiguousarray(_prepare_columns(fwd + rc, metric).T)
-    t_start = _starts([p.shape[0] for p in fwd + rc])
+    T, g_width, g_size, g_col0, t_grp, t_pos = _target_layout([m.pwm for m in targets], metric)
     M, N = len(queries), len(targets)
     out_p = np.empty((M, N))
     out_z = np.empty((M, N), dtype=np.int64)
@@ -236,8 +264,8 @@ def _run(queries: list[Motif], targets: list[Motif], metric: str, min_overlap: i
     n_threads = max(1, min(M, numba.get_num_threads()))
 
     def block(b: int) -> None:
-        compare_kernel(Q, q_start, T, t_start, N, metric_id, bins, min_overlap, bool(complete),
-                       b, n_threads, out_p, out_z, out_off, out_ov, out_strand, out_score,
+        compare_kernel(Q, q_start, T, g_width, g_size, g_col0, t_grp, t_pos, metric_id, bins,
+                       min_overlap, bool(complete), b, n_threads, out_p, out_z, out_off, out_ov, out_strand, out_score,
                        out_lo, out_scale)
 
     if n_threads == 1:
