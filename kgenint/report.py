@@ -47,7 +47,7 @@ GOALS = {
 }
 
 #: Largest number of filter logos drawn (the table lists all filters).
-MAX_FILTER_LOGOS = 16
+MAX_FILTER_LOGOS = 12
 #: Largest number of seqlet motif logos drawn.
 MAX_SEQLET_LOGOS = 12
 #: Example sequences drawn as attribution tracks.
@@ -754,7 +754,12 @@ def build_report(out_dir: str | os.PathLike, *, results: dict | None = None, dpi
         raise InputError(f"{out} has no results.h5: run 'kgenint demo --out {out}' (it reuses finished "
                          "stages) before building the report.")
     if results is None:
-        results = read_results(out / "results.h5")
+        try:
+            results = read_results(out / "results.h5")
+        except OSError as err:
+            raise InputError(f"{out / 'results.h5'} cannot be read as a kgenint results file ({err}); it may be "
+                             "truncated by an interrupted run: delete it and run 'kgenint demo' again (it "
+                             "recomputes only the missing summary).") from None
     ctx = _Ctx(out=out, results=results, fig=_Figures(out / "figures", dpi=int(dpi)))
     parts = []
     for anchor, title, fn in _SECTIONS:
