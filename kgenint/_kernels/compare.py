@@ -45,6 +45,7 @@ __all__ = ["compare_kernel", "column_scores_kernel", "METRIC_PEARSON", "METRIC_E
 
 METRIC_PEARSON = 0
 METRIC_ED = 1
+_PAD = 4  # guard cells in front of the DP buffers
 
 
 @jit
@@ -246,32 +247,45 @@ def _one_query(Q, c0, wq, T, g_width, g_size, g_col0, t_grp, t_pos, n_fwd, metri
             fhi = bins
             while fhi >= 0 and f[fhi] == 0.0:
                 fhi -= 1
+            # prev/new hold the pmf value of x at index x + _PAD, with zero guard cells on
+            # both sides of the support so the 4-tap loop below needs no edge cases
             if b == a:
+                prev[flo + _PAD - 3:flo + _PAD] = 0.0
                 for x in range(flo, fhi + 1):
-                    prev[x] = f[x]
+                    prev[x + _PAD] = f[x]
+                prev[fhi + _PAD + 1:fhi + _PAD + 4] = 0.0
                 plo = flo
                 phi = fhi
             else:
                 nlo = plo + flo
                 nhi = phi + fhi
-                new[nlo:nhi + 1] = 0.0
-                n = phi - plo + 1
-                src = prev[plo:phi + 1]
-                for y in range(flo, fhi + 1):
-                    c = f[y]
-                    if c == 0.0:
-                        continue
-                    dst = new[plo + y:plo + y + n]
-                    for x in range(n):
-                        dst[x] += c * src[x]
-                prev[nlo:nhi + 1] = new[nlo:nhi + 1]
+                new[nlo + _PAD:nhi + _PAD + 4] = 0.0
+                m = phi - plo + 4
+                s0 = plo + _PAD
+                p0 = prev[s0:s0 + m]
+                p1 = prev[s0 - 1:s0 - 1 + m]
+                p2 = prev[s0 - 2:s0 - 2 + m]
+                p3 = prev[s0 - 3:s0 - 3 + m]
+                # new[x + y] += f[y] * prev[x], four values of y per pass over prev
+                for yb in range(flo, fhi + 1, 4):
+                    k0 = f[yb]
+                    k1 = f[yb + 1] if yb + 1 <= fhi else 0.0
+                    k2 = f[yb + 2] if yb + 2 <= fhi else 0.0
+                    k3 = f[yb + 3] if yb + 3 <= fhi else 0.0
+                    d0 = plo + yb + _PAD
+                    dst = new[d0:d0 + m]
+                    for x in range(m):
+                        dst[x] += k0 * p0[x] + k1 * p1[x] + k2 * p2[x] + k3 * p3[x]
+                prev[nlo + _PAD - 3:nlo + _PAD] = 0.0
+                prev[nlo + _PAD:nhi + _PAD + 1] = new[nlo + _PAD:nhi + _PAD + 1]
+                prev[nhi + _PAD + 1:nhi + _PAD + 4] = 0.0
                 plo = nlo
                 phi = nhi
             # survival function of the range, from the top for relative precision
             row = sfbuf[L - 1]
             s = 0.0
             for x in range(phi, plo - 1, -1):
-                s += prev[x]
+                s += prev[x + _PAD]
                 row[x] = s
             s_lo[L - 1] = plo
             s_hi[L - 1] = phi
@@ -411,8 +425,8 @@ def compare_kernel(Q, q_start, T, g_width, g_size, g_col0, t_grp, t_pos, metric,
         sfbuf = np.empty((wq_max, axis), dtype=np.float64)
         s_lo = np.empty(wq_max, dtype=np.int64)
         s_hi = np.empty(wq_max, dtype=np.int64)
-        prev = np.empty(axis, dtype=np.float64)
-        new = np.empty(axis, dtype=np.float64)
+        prev = np.empty(axis + 2 * _PAD + 8, dtype=np.float64)
+        new = np.empty(axis + 2 * _PAD + 8, dtype=np.float64)
         best_z = np.empty(n_fwd, dtype=np.int64)
         best_off = np.empty(n_fwd, dtype=np.int64)
         best_ov = np.empty(n_fwd, dtype=np.int64)
