@@ -225,8 +225,11 @@ def _randomized_pca(f: np.ndarray, d: int, seed: int) -> np.ndarray:
     return f @ vt[:d].T
 
 
-def nearest_neighbors(emb: np.ndarray, k: int, chunk: int = 2048) -> np.ndarray:
+def nearest_neighbors(emb: np.ndarray, k: int, chunk: int | None = None) -> np.ndarray:
     """Indices of each row's ``k`` most cosine-similar other rows (exact, chunked BLAS).
+
+    Memory is bounded by the chunk: about ``12 * chunk * n`` bytes (similarities and the
+    partition indices); by default chunks hold at most ~4 million similarities.
 
     Parameters
     ----------
@@ -244,11 +247,15 @@ def nearest_neighbors(emb: np.ndarray, k: int, chunk: int = 2048) -> np.ndarray:
     out = np.empty((n, max(k, 0)), dtype=np.int64)
     if k <= 0:
         return out
+    if chunk is None:
+        chunk = max(64, min(2048, 4_000_000 // max(n, 1)))
     for lo in range(0, n, chunk):
         hi = min(lo + chunk, n)
         s = emb[lo:hi] @ emb.T
         s[np.arange(hi - lo), np.arange(lo, hi)] = -np.inf
-        part = np.argpartition(-s, k - 1, axis=1)[:, :k]
+        np.negative(s, out=s)
+        part = np.argpartition(s, k - 1, axis=1)[:, :k]
+        np.negative(s, out=s)
         # deterministic order: by similarity, then index
         ps = np.take_along_axis(s, part, axis=1)
         order = np.lexsort((part, -ps), axis=1)
