@@ -372,9 +372,17 @@ def test_cli_npz_and_npy_inputs(planted, tmp_path):
     np.savez(npz, onehot=planted.onehot, hypothetical=planted.hypothetical)
     out = tmp_path / "out.h5"
     meme = tmp_path / "out.meme"
-    assert main(["seqlets", "-q", "--attributions", str(npz), "--out", str(out), "--meme", str(meme)]) == 0
-    assert len(load_hdf5(out).motifs) == 3
+    tsv = tmp_path / "seqlets.tsv"
+    assert main(["seqlets", "-q", "--attributions", str(npz), "--out", str(out), "--meme", str(meme),
+                 "--tsv", str(tsv)]) == 0
+    back = load_hdf5(out)
+    assert len(back.motifs) == 3
     assert meme.read_text().count("MOTIF") == 3
+    import pandas as pd
+
+    df = pd.read_csv(tsv, sep="\t")
+    assert len(df) == len(back.seqlets) and set(df["motif"].dropna()) == {m.name for m in back.motifs}
+    assert "pos_patterns.pattern_0" in back.summary() and "FDR" in back.summary()
     np.save(tmp_path / "c.npy", planted.contributions)
     np.save(tmp_path / "x.npy", planted.onehot)
     x, c, h = load_attributions(tmp_path / "c.npy", tmp_path / "x.npy")

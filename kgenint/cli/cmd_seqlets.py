@@ -31,6 +31,9 @@ def register(subparsers, parents) -> None:
                    help="what a lone .npy attribution array holds (default: detect)")
     p.add_argument("--out", required=True, help="output results HDF5 (tfmodisco-lite layout)")
     p.add_argument("--meme", default=None, help="also write the trimmed motifs (PPMs) as a MEME file")
+    p.add_argument("--tsv", default=None,
+                   help="also write the seqlet table (seq, start, end, strand, score, sign, cluster, site_start, "
+                        "site_end; 0-based half-open) as tab-separated text")
     p.add_argument("--caller", choices=("laplace", "recursive"), default="laplace",
                    help="seqlet caller (default: laplace, TF-MoDISco style)")
     p.add_argument("--window", type=int, default=21, help="seqlet core width (default: 21)")
@@ -63,10 +66,11 @@ def run(args: argparse.Namespace) -> int:
         )
     for w in caught:
         log.warning("%s", w.message)
-    log.info("%s", res.thresholds)
     res.save(args.out)
-    for m in res.motifs:
-        log.info("%s: %d seqlets, consensus %s", m.name, m.metadata["n_seqlets"], m.consensus)
+    for line in res.summary().splitlines():
+        log.info("%s", line)
+    if args.tsv:
+        _write_tsv(res, args.tsv)
     if args.meme:
         from ..motifs.io import write_meme
 
@@ -80,3 +84,22 @@ def run(args: argparse.Namespace) -> int:
     )
     print(f"{len(res.motifs)} motifs written to {args.out}", file=sys.stderr if args.quiet else sys.stdout)
     return 0
+
+
+def _write_tsv(res, path) -> None:
+    import os
+    import tempfile
+
+    df = res.seqlet_table()
+    names = [m.name for m in res.motifs]
+    df.insert(df.columns.get_loc("cluster") + 1, "motif", [names[c] if c >= 0 else "" for c in df["cluster"]])
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".seqlets.", suffix=".tsv", dir=folder)
+    os.close(fd)
+    try:
+        df.to_csv(tmp, sep="\t", index=False)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

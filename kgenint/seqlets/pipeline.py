@@ -65,6 +65,23 @@ class DiscoveryResult:
 
         return pd.DataFrame({k: self.seqlets[k] for k in self.seqlets.dtype.names})
 
+    def summary(self) -> str:
+        """A short human-readable report: thresholds, then one line per motif."""
+        lines = [str(self.thresholds)]
+        for sign, label in ((1, "pos"), (-1, "neg")):
+            st = self.stats.get(label)
+            if st:
+                lines.append(
+                    f"{label}: {st['seqlets']} seqlets -> {st['leiden']} Leiden clusters -> {st['merged']} after "
+                    f"merging -> {st['motifs']} motifs holding {st['placed']} seqlets"
+                )
+        for m in self.motifs:
+            ann = m.metadata.get("annotation") or {}
+            best = f"  best match {ann.get('target_alt_id') or ann.get('target_id')} (q={ann.get('q_value'):.2g})" if ann.get("target_id") else ""
+            lines.append(f"{m.name}: {m.metadata['n_seqlets']} seqlets, width {m.width}, consensus {m.consensus}{best}")
+        lines.append("time: " + ", ".join(f"{k} {v:.2f} s" for k, v in self.timings.items()))
+        return "\n".join(lines)
+
     def save(self, path, **kwargs) -> None:
         """Write the tfmodisco-lite results HDF5 (see :func:`kgenint.seqlets.io.save_hdf5`)."""
         from .io import save_hdf5
