@@ -468,10 +468,9 @@ def _motif_pair_panel(c: _Ctx, motifs: list, by: dict) -> str:
         target = get_motif(str(r["target_id"]))
     except Exception as err:  # noqa: BLE001 - a user's database may not be the embedded one
         return _notice(f"The best match {_esc(r['target_id'])} is not in the embedded JASPAR set ({_esc(err)}).")
-    query = m if m.pwm is not None else m
     offset = int(r.get("optimal_offset", 0) or 0)
     orient = str(r.get("orientation", "+") or "+")
-    fig = plot_motif_pair(query, target, offset, orient,
+    fig = plot_motif_pair(m, target, offset, orient,
                           labels=(f"{m.name} (discovered)", f"{r.get('target_alt_id', '')} {r['target_id']} (JASPAR)"))
     return "<h3>Best-matching discovered motif</h3>" + c.fig(
         fig, "seqlet_motif_pair",
@@ -532,15 +531,10 @@ def _sec_roles(c: _Ctx) -> str:
     if t is None or len(t) == 0:
         return _notes(read, fix) + _notice("No method × role table: attributions or planted truth are missing.")
     tab = t.set_index("method") if "method" in t.columns else t
-    import sys
-
-    import matplotlib
-
     from .evaluate import plot_role_table
 
     fig, axes = _new_figure((1.0 * tab.shape[1] + 3.0, 0.5 * tab.shape[0] + 1.8))
     plot_role_table(tab, ax=axes[0, 0])
-    del matplotlib, sys
     body = c.fig(fig, "role_table", "Attribution AUROC at planted sites by method and motif role.")
     body += "<h3>AUROC</h3>" + _table(tab.reset_index())
     t2 = c.tables.get("role_auprc")
