@@ -167,23 +167,14 @@ def _offset_sums(Z, wq, g_width, g_size, g_col0, g_sum0, sums):
 
 
 @jit
-def _sf_lookup(sfrow, slo, shi, x):
-    """Survival ``P(S >= x)`` of a range stored on ``[slo, shi]``."""
-    if x <= slo:
-        return 1.0
-    if x > shi:
-        return 0.0
-    return sfrow[x]
-
-
-@jit
-def _one_query(Q, c0, wq, T, g_width, g_size, g_col0, t_grp, t_pos, n_fwd, metric, bins,
+def _one_query(Q, c0, wq, T, g_width, g_size, g_col0, u0, metric, bins,
                min_overlap, complete, g_sum0,
                Z, H, H4, med_cum, sums, sfbuf, s_lo, s_hi, prev, new,
                best_z, best_off, best_ov, best_strand, best_p, acc, best_score):
     """Compare one query (columns ``Q[c0:c0 + wq]``) with every target; see the module doc.
 
-    Writes per-target results into ``best_*`` (length ``n_fwd``) and returns ``(lo, scale)``.
+    Writes per-target results into ``best_*`` (length ``n_fwd``, targets in group order: member
+    ``g`` of group ``h`` at ``u0[h] + g``) and returns ``(lo, scale)``.
     """
     nt = T.shape[1]
     lo, scale = _zbin_into(Q, c0, wq, T, metric, bins, Z)
@@ -204,34 +195,37 @@ def _one_query(Q, c0, wq, T, g_width, g_size, g_col0, t_grp, t_pos, n_fwd, metri
     n_grp = g_width.shape[0] // 2
 
     # ---------------------------------------------------------------- best alignment (complete)
-    for t in range(n_fwd):
-        wt = g_width[t_grp[t]]
-        mo = min(min_overlap, wq, wt)
-        bz = np.int64(-(2 ** 62))
-        bo = 0
-        bov = -1
-        bs = 0
+    # Per-target arrays are in group order: target (group h, member g) is at u = u0[h] + g.
+    # Members of a group share width and offsets, so every loop below runs over members.
+    for h in range(n_grp):
+        w = g_width[h]
+        n = g_size[h]
+        u = u0[h]
+        mo = min(min_overlap, wq, w)
+        for g in range(u, u + n):
+            best_z[g] = -(2 ** 62)
+            best_off[g] = 0
+            best_ov[g] = -1
+            best_strand[g] = 0
+            acc[g] = 0.0
+            best_p[g] = 2.0  # incomplete: running minimum of per-alignment p-values
         for strand in range(2):
-            h = t_grp[t] + strand * n_grp
-            n = g_size[h]
-            base = g_sum0[h] + t_pos[t]
-            for o in range(mo - wq, wt - mo + 1):
+            hh = h + strand * n_grp
+            for o in range(mo - wq, w - mo + 1):
                 a = max(0, -o)
-                b = min(wq - 1, wt - 1 - o)
+                b = min(wq - 1, w - 1 - o)
                 ov = b - a + 1
-                raw = sums[base + (o + wq - 1) * n]
-                zs = raw - (med_cum[b + 1] - med_cum[a])
-                if zs > bz or (zs == bz and ov > bov):
-                    bz = zs
-                    bo = o
-                    bov = ov
-                    bs = strand
-        best_z[t] = bz
-        best_off[t] = bo
-        best_ov[t] = bov
-        best_strand[t] = bs
-        acc[t] = 0.0
-        best_p[t] = 2.0  # incomplete: running minimum of per-alignment p-values
+                mr = med_cum[b + 1] - med_cum[a]
+                r0 = g_sum0[hh] + (o + wq - 1) * n
+                row = sums[r0:r0 + n]
+                for g in range(n):
+                    zs = row[g] - mr
+                    bz = best_z[u + g]
+                    if zs > bz or (zs == bz and ov > best_ov[u + g]):
+                        best_z[u + g] = zs
+                        best_off[u + g] = o
+                        best_ov[u + g] = ov
+                        best_strand[u + g] = strand
 
     # ---------------------------------------------------------------- null DP over ranges
     for a in range(wq):
@@ -291,76 +285,97 @@ def _one_query(Q, c0, wq, T, g_width, g_size, g_col0, t_grp, t_pos, n_fwd, metri
             s_hi[L - 1] = phi
 
         # p-value contributions of every alignment whose query range starts at column a
-        for t in range(n_fwd):
-            wt = g_width[t_grp[t]]
-            mo = min(min_overlap, wq, wt)
+        for h in range(n_grp):
+            w = g_width[h]
+            n = g_size[h]
+            u = u0[h]
+            mo = min(min_overlap, wq, w)
             if a > 0:
-                o_first = -a
-                o_last = -a
                 if -a < mo - wq:
                     continue
+                o_first = -a
+                o_last = -a
             else:
                 o_first = 0
-                o_last = wt - mo
+                o_last = w - mo
             for o in range(o_first, o_last + 1):
-                b = min(wq - 1, wt - 1 - o)
+                b = min(wq - 1, w - 1 - o)
                 L = b - a + 1
-                mrange = med_cum[b + 1] - med_cum[a]
+                mr = med_cum[b + 1] - med_cum[a]
+                row = sfbuf[L - 1]
+                rlo = s_lo[L - 1]
+                rhi = s_hi[L - 1]
                 if complete:
-                    s = _sf_lookup(sfbuf[L - 1], s_lo[L - 1], s_hi[L - 1], best_z[t] + mrange)
-                    acc[t] = acc[t] + s - acc[t] * s
+                    for g in range(u, u + n):
+                        x = best_z[g] + mr
+                        if x <= rlo:
+                            sv = 1.0
+                        elif x > rhi:
+                            sv = 0.0
+                        else:
+                            sv = row[x]
+                        acc[g] = acc[g] + sv - acc[g] * sv
                 else:
                     for strand in range(2):
-                        h = t_grp[t] + strand * n_grp
-                        raw = sums[g_sum0[h] + t_pos[t] + (o + wq - 1) * g_size[h]]
-                        s = _sf_lookup(sfbuf[L - 1], s_lo[L - 1], s_hi[L - 1], raw)
-                        bp = best_p[t]
-                        better = s < bp
-                        if not better and s == bp:
-                            bov = best_ov[t]
-                            if L > bov:
-                                better = True
-                            elif L == bov:
-                                if strand < best_strand[t] or (
-                                    strand == best_strand[t] and o < best_off[t]
-                                ):
+                        hh = h + strand * n_grp
+                        r0 = g_sum0[hh] + (o + wq - 1) * n
+                        for g in range(n):
+                            x = sums[r0 + g]
+                            if x <= rlo:
+                                sv = 1.0
+                            elif x > rhi:
+                                sv = 0.0
+                            else:
+                                sv = row[x]
+                            bp = best_p[u + g]
+                            better = sv < bp
+                            if not better and sv == bp:
+                                bov = best_ov[u + g]
+                                if L > bov:
                                     better = True
-                        if better:
-                            best_p[t] = s
-                            best_z[t] = raw
-                            best_off[t] = o
-                            best_ov[t] = L
-                            best_strand[t] = strand
+                                elif L == bov:
+                                    if strand < best_strand[u + g] or (
+                                        strand == best_strand[u + g] and o < best_off[u + g]
+                                    ):
+                                        better = True
+                            if better:
+                                best_p[u + g] = sv
+                                best_z[u + g] = x
+                                best_off[u + g] = o
+                                best_ov[u + g] = L
+                                best_strand[u + g] = strand
 
     # ---------------------------------------------------------------- per-target p-values
-    for t in range(n_fwd):
-        # unbinned score of the best alignment (reported, and breaks ties between targets)
-        h = t_grp[t] + best_strand[t] * n_grp
-        o = best_off[t]
-        wt = g_width[h]
-        a = max(0, -o)
-        b = min(wq - 1, wt - 1 - o)
-        sc = 0.0
-        for i in range(a, b + 1):
-            sc += _sim(Q, c0 + i, T, g_col0[h] + (i + o) * g_size[h] + t_pos[t], metric)
-        if complete:
-            sc -= (b - a + 1) * lo + (med_cum[b + 1] - med_cum[a]) / scale
-        best_score[t] = sc
-        if complete:
-            p = acc[t]
-            p = p + p - p * p  # both strands
-        else:
-            wt = g_width[t_grp[t]]
-            mo = min(min_overlap, wq, wt)
-            n_al = 2 * (wq + wt - 2 * mo + 1)
-            pm = best_p[t]
-            if pm >= 1.0:
-                p = 1.0
+    for h in range(n_grp):
+        w = g_width[h]
+        n = g_size[h]
+        mo = min(min_overlap, wq, w)
+        n_al = 2 * (wq + w - 2 * mo + 1)
+        for g in range(n):
+            t = u0[h] + g
+            # unbinned score of the best alignment (reported, and breaks ties between targets)
+            hh = h + best_strand[t] * n_grp
+            o = best_off[t]
+            a = max(0, -o)
+            b = min(wq - 1, w - 1 - o)
+            sc = 0.0
+            for i in range(a, b + 1):
+                sc += _sim(Q, c0 + i, T, g_col0[hh] + (i + o) * n + g, metric)
+            if complete:
+                sc -= (b - a + 1) * lo + (med_cum[b + 1] - med_cum[a]) / scale
+            best_score[t] = sc
+            if complete:
+                p = acc[t]
+                p = p + p - p * p  # both strands
             else:
-                p = -math.expm1(n_al * math.log1p(-pm))
-        if p > 1.0:
-            p = 1.0
-        best_p[t] = p
+                pm = best_p[t]
+                if pm >= 1.0:
+                    p = 1.0
+                else:
+                    p = -math.expm1(n_al * math.log1p(-pm))
+            if p > 1.0:
+                p = 1.0
+            best_p[t] = p
     return lo, scale
 
 
@@ -422,6 +437,9 @@ def compare_kernel(Q, q_start, T, g_width, g_size, g_col0, t_grp, t_pos, metric,
         med_cum = np.empty(wq_max + 1, dtype=np.int64)
         sums = np.empty(2 * n_fwd * (wq_max - 1) + nt, dtype=np.int32)
         g_sum0 = np.empty(n_groups, dtype=np.int64)
+        u0 = np.zeros(n_groups // 2 + 1, dtype=np.int64)
+        for h in range(n_groups // 2):
+            u0[h + 1] = u0[h] + g_size[h]
         sfbuf = np.empty((wq_max, axis), dtype=np.float64)
         s_lo = np.empty(wq_max, dtype=np.int64)
         s_hi = np.empty(wq_max, dtype=np.int64)
@@ -437,19 +455,20 @@ def compare_kernel(Q, q_start, T, g_width, g_size, g_col0, t_grp, t_pos, metric,
         for m in range(block, m_total, n_blocks):
             c0 = q_start[m]
             wq = q_start[m + 1] - c0
-            lo, scale = _one_query(Q, c0, wq, T, g_width, g_size, g_col0, t_grp, t_pos, n_fwd,
+            lo, scale = _one_query(Q, c0, wq, T, g_width, g_size, g_col0, u0,
                                    metric, bins, min_overlap, complete, g_sum0, Z, H, H4, med_cum, sums, sfbuf, s_lo, s_hi, prev,
                                    new, best_z, best_off, best_ov, best_strand, best_p, acc,
                                    best_score)
             out_lo[m] = lo
             out_scale[m] = scale
             for t in range(n_fwd):
-                out_p[m, t] = best_p[t]
-                out_z[m, t] = best_z[t]
-                out_off[m, t] = best_off[t]
-                out_ov[m, t] = best_ov[t]
-                out_strand[m, t] = best_strand[t]
-                out_score[m, t] = best_score[t]
+                u = u0[t_grp[t]] + t_pos[t]
+                out_p[m, t] = best_p[u]
+                out_z[m, t] = best_z[u]
+                out_off[m, t] = best_off[u]
+                out_ov[m, t] = best_ov[u]
+                out_strand[m, t] = best_strand[u]
+                out_score[m, t] = best_score[u]
 
 
 @jit
