@@ -56,7 +56,7 @@ def _metric_range(metric):
     return -math.sqrt(2.0), 0.0
 
 
-@jit
+@jit(fastmath=True)
 def _zbin_into(Q, c0, wq, T, metric, bins, Z):
     """Binned column scores ``Z[i, j] = floor((s_ij - lo) * scale + 0.5)`` clipped to [0, bins]."""
     nt = T.shape[1]
