@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import textwrap
 import os
 
 log = logging.getLogger("kgenint")
@@ -45,12 +46,12 @@ def register(subparsers, parents) -> None:
         "attribute",
         parents=parents,
         help="attribution maps (DeepSHAP, saliency, ISM ...) of a model over sequences, resumable",
-        description=(
+        description=textwrap.fill(
             "Explain a Keras model's output on each input sequence with one attribution method and "
             "write (N, L, 4) maps to a resumable HDF5 file (the input of 'kgenint seqlets'). "
             "deepshap: exact DeepLIFT/DeepSHAP with hypothetical contributions (recommended); "
             "saliency/smoothgrad: gradients (tf-keras-vis); gradient_x_input; integrated_gradients; "
-            "lrp; ism: in-silico mutagenesis; shap: shap's DeepExplainer (reference, slow)."
+            "lrp; ism: in-silico mutagenesis; shap: shap's DeepExplainer (the reference implementation)."
         ),
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,

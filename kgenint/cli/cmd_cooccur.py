@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import textwrap
 import os
 import sys
 
@@ -42,7 +43,7 @@ def register(subparsers, parents) -> None:
         "cooccur",
         parents=parents,
         help="motif-pair co-occurrence (distance x orientation) enrichment between two groups of sequences",
-        description=(
+        description=textwrap.fill(
             "Count every pair of motif hits by distance and orientation in two groups of sequences "
             "(e.g. positives vs negatives) and test each cell for enrichment. Needs no model."
         ),

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import textwrap
 import os
 import sys
 
@@ -43,7 +44,7 @@ def register(subparsers, parents) -> None:
         "interactions",
         parents=parents,
         help="in-silico pairwise motif interaction scan through a model (distance x orientation)",
-        description=(
+        description=textwrap.fill(
             "Measure how a Keras model combines pairs of motifs: place every pair at every distance "
             "and orientation in background sequences and test the interaction effect "
             "f(AB) - f(A) - f(B) + f(neither) of each cell."
