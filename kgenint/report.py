@@ -197,6 +197,22 @@ def _new_figure(figsize: tuple[float, float], nrows: int = 1, ncols: int = 1, **
     return fig, axes
 
 
+#: Names of the figures the report writes (``attribution_seq<i>`` per example sequence).
+_FIGURE_NAMES = {"training_curves", "filters", "seqlet_motifs", "seqlet_motif_pair", "role_table",
+                 "interaction_heatmap", "distance_curves", "cooccurrence_curves"}
+
+
+def _remove_stale_figures(figs: "_Figures") -> None:
+    """Delete report figures of an earlier build that this build did not draw (other files stay)."""
+    if not figs.directory.is_dir():
+        return
+    keep = set(figs.names)
+    for p in figs.directory.iterdir():
+        if p.suffix in (".png", ".svg") and p.stem not in keep and (
+                p.stem in _FIGURE_NAMES or p.stem.startswith("attribution_seq")):
+            p.unlink(missing_ok=True)
+
+
 def _write_bytes_atomic(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_bytes(data)
@@ -783,5 +799,6 @@ def build_report(out_dir: str | os.PathLike, *, results: dict | None = None, dpi
     tmp = out / ".report.html.tmp"
     tmp.write_text(page, encoding="utf-8")
     os.replace(tmp, path)
+    _remove_stale_figures(ctx.fig)
     log.info("report: %s (%d figures)", path, len(ctx.fig.names))
     return path

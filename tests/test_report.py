@@ -118,6 +118,9 @@ def test_missing_stage_files_give_notices_not_errors(demo_dir, tmp_path):
     from kgenint.report import build_report
 
     d = _only_results(demo_dir, tmp_path / "partial")
+    (d / "figures").mkdir()
+    (d / "figures" / "interaction_heatmap.png").write_bytes(b"stale figure of an earlier build")
+    (d / "figures" / "my_own_plot.png").write_bytes(b"a user's file")
     path = build_report(d)
     page = path.read_text()
     for s in SECTIONS:
@@ -129,6 +132,9 @@ def test_missing_stage_files_give_notices_not_errors(demo_dir, tmp_path):
     assert "co-occurrence stage was not run" in page
     # results.h5 alone still carries the examples and the method x role table
     assert (d / "figures" / "role_table.png").exists()
+    # figures of an earlier build that were not drawn now are removed; other files are kept
+    assert not (d / "figures" / "interaction_heatmap.png").exists()
+    assert (d / "figures" / "my_own_plot.png").exists()
 
 
 @pytest.mark.slow
