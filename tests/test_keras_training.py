@@ -73,7 +73,8 @@ def test_metrics_hand_cases():
     assert auroc([0, 0, 1, 1], [0.4, 0.3, 0.2, 0.1]) == 0.0
     assert auprc([0, 1, 0, 1], [0.1, 0.9, 0.8, 0.2]) == pytest.approx(0.5 * 1.0 + 0.5 * 2 / 3)
     assert np.isnan(auroc([1, 1], [0.1, 0.2])) and np.isnan(auprc([0, 0], [0.1, 0.2]))
-    m = evaluate_predictions(np.c_[[1.0, 2.0, 3.0], [0.0, 1.0, 0.0]], np.c_[[2.0, 4.0, 6.0], [0.0, 1.0, 0.0]], "continuous")
+    truth = np.c_[[1.0, 2.0, 3.0], [0.0, 1.0, 0.0]]
+    m = evaluate_predictions(truth, np.c_[[2.0, 4.0, 6.0], [0.0, 1.0, 0.0]], "continuous")
     assert m["pearson_per_task"] == pytest.approx([1.0, 1.0]) and m["n"] == 3
 
 
@@ -138,7 +139,8 @@ def test_train_model_learns_planted_motif():
     )
     assert metrics["evaluated_on"] == "test" and metrics["target"] == "class"
     assert metrics["auroc"] > 0.9, metrics
-    assert len(history.history["val_loss"]) == metrics["epochs_trained"]
+    assert len(history.history["val_auroc"]) == metrics["epochs_trained"]
+    assert metrics["monitored"] == "val_auroc"
     assert model.get_layer("output").activation.__name__ == "sigmoid"
 
 

@@ -18,10 +18,10 @@ def register(subparsers, parents) -> None:
             "Train a reference genomic CNN (Keras 3) on an HDF5 file with '/x' (N, L, 4) one-hot "
             "sequences and '/y/class' or '/y/continuous' targets (as written by 'kgenint "
             "simulate'; a plain '/y' dataset also works). Uses '/split/train|valid|test' when "
-            "present, otherwise a seeded 80/10/10 split. Stops early when the validation loss "
-            "stops improving and keeps the best weights. Writes the model (.keras) and its test "
-            "metrics (AUROC/AUPRC for class targets, Pearson r for continuous) to "
-            "<out stem>.metrics.json."
+            "present, otherwise a seeded 80/10/10 split. Stops early when the validation AUROC "
+            "(class targets) or loss (continuous) stops improving and keeps the best weights. "
+            "Writes the model (.keras) and its test metrics (AUROC/AUPRC for class targets, "
+            "Pearson r for continuous) to <out stem>.metrics.json."
         ),
     )
     p.add_argument("--data", required=True, help="training HDF5 file")
@@ -31,10 +31,10 @@ def register(subparsers, parents) -> None:
     p.add_argument("--target", choices=("class", "continuous"), default=None,
                    help="which targets to fit (default: class when the file has them)")
     p.add_argument("--epochs", type=int, default=30, help="maximum epochs (default: 30)")
-    p.add_argument("--batch-size", type=int, default=64, help="sequences per step (default: 64)")
+    p.add_argument("--batch-size", type=int, default=128, help="sequences per step (default: 128)")
     p.add_argument("--patience", type=int, default=5,
                    help="epochs without validation improvement before stopping (default: 5)")
-    p.add_argument("--learning-rate", type=float, default=1e-3, help="Adam learning rate (default: 1e-3)")
+    p.add_argument("--learning-rate", type=float, default=3e-3, help="Adam learning rate (default: 3e-3)")
     p.add_argument("--n-filters", type=int, default=None, help="first-layer filters (default: per architecture)")
     p.add_argument("--first-activation", choices=("relu", "exponential"), default=None,
                    help="first-layer activation (default: per architecture; exponential for local)")

@@ -242,7 +242,11 @@ def read_training_data(
         split_grp = f.get("split")
         split = None
         if split_grp is not None:
-            split = {k: np.asarray(split_grp[k][()], dtype=np.int64) for k in ("train", "valid", "test") if k in split_grp}
+            split = {
+                k: np.asarray(split_grp[k][()], dtype=np.int64)
+                for k in ("train", "valid", "test")
+                if k in split_grp
+            }
     x = check_onehot(x, f"{path}:/x")
     y, target = _check_target(y, target, f"{path}:/y")
     n = x.shape[0]
@@ -376,9 +380,9 @@ def train_model(
     y_test: Any = None,
     valid_fraction: float = 0.1,
     epochs: int = 30,
-    batch_size: int = 64,
+    batch_size: int = 128,
     patience: int = 5,
-    learning_rate: float = 1e-3,
+    learning_rate: float = 3e-3,
     model: keras.Model | None = None,
     model_kwargs: dict | None = None,
     callbacks: list | None = None,
@@ -409,8 +413,8 @@ def train_model(
     batch_size : int
         Sequences per gradient step.
     patience : int
-        Epochs without improvement of the validation loss before stopping; the best weights are
-        restored.
+        Epochs without improvement before stopping (validation AUROC for class targets,
+        validation loss for continuous ones); the best weights are restored.
     learning_rate : float
         Adam learning rate.
     model : keras.Model, optional
@@ -487,8 +491,11 @@ def train_model(
         loss, metrics = keras.losses.MeanSquaredError(), []
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss, metrics=metrics)
 
+    # class targets: stop on validation AUROC (robust to the calibration drift BatchNorm's moving
+    # statistics cause in val_loss early in training); continuous: on validation loss
+    monitor, mode = ("val_auroc", "max") if target == "class" else ("val_loss", "min")
     stop = keras.callbacks.EarlyStopping(
-        monitor="val_loss", patience=int(patience), restore_best_weights=True, verbose=0
+        monitor=monitor, mode=mode, patience=int(patience), restore_best_weights=True, verbose=0
     )
     cbs = [*(callbacks or []), stop]
     if verbose:
@@ -499,12 +506,16 @@ def train_model(
     )
     pred = model.predict(x_test, batch_size=1024, verbose=0)
     result = evaluate_predictions(y_test, pred, target)
-    val_loss = history.history.get("val_loss", [])
+    monitored = np.asarray(history.history.get(monitor, []), dtype=np.float64)
+    best = None
+    if monitored.size and np.any(np.isfinite(monitored)):
+        best = int(np.nanargmax(monitored) if mode == "max" else np.nanargmin(monitored)) + 1
     result.update(
         target=target,
         arch=arch_name,
-        epochs_trained=len(val_loss),
-        best_epoch=int(np.nanargmin(val_loss)) + 1 if len(val_loss) else None,
+        epochs_trained=int(monitored.size),
+        best_epoch=best,
+        monitored=monitor,
         evaluated_on=evaluated_on,
         seconds=round(time.perf_counter() - t0, 2),
         seed=int(seed),
