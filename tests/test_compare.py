@@ -187,6 +187,9 @@ def test_evalue_qvalue_and_sorting(small_db):
     assert list(best["query"]) == [0, 1]
     assert list(best["target_id"]) == [small_db[3].name, small_db[10].name]
     assert list(best["orientation"]) == ["+", "-"]
+    full_best = table.groupby("query").head(1).reset_index(drop=True)
+    for col in ("target", "p_value", "q_value", "e_value", "optimal_offset", "score"):
+        np.testing.assert_allclose(best[col].to_numpy(float), full_best[col].to_numpy(float), rtol=1e-12)
     thr = compare(qs, small_db, evalue_threshold=1e-3)
     assert (thr["e_value"] <= 1e-3).all() and len(thr) >= 2
     assert (compare(qs, small_db, qvalue_threshold=0.01)["q_value"] <= 0.01).all()

@@ -207,11 +207,22 @@ def _consensus(pwm: np.ndarray) -> str:
     return "".join(ALPHABET[i] for i in np.argmax(pwm, axis=1))
 
 
-def _bh(p: np.ndarray) -> np.ndarray:
-    """Benjamini-Hochberg q-values along the last axis of ``p``, monotone, capped at 1."""
+def _consensus_all(pwms: Sequence[np.ndarray]) -> list[str]:
+    """:func:`_consensus` of many matrices at once."""
+    letters = "".join(np.array(list(ALPHABET))[np.argmax(np.concatenate(pwms), axis=1)])
+    ends = np.cumsum([p.shape[0] for p in pwms])
+    return [letters[e - p.shape[0]:e] for p, e in zip(pwms, ends)]
+
+
+def _bh(p: np.ndarray, order: np.ndarray | None = None) -> np.ndarray:
+    """Benjamini-Hochberg q-values along the last axis of ``p``, monotone, capped at 1.
+
+    ``order`` may give an ordering of each row by increasing p (ties in any order).
+    """
     p = np.atleast_2d(p)
     n = p.shape[-1]
-    order = np.argsort(p, axis=-1, kind="stable")
+    if order is None:
+        order = np.argsort(p, axis=-1, kind="stable")
     ranked = np.take_along_axis(p, order, axis=-1) * (n / np.arange(1, n + 1))
     q = np.minimum.accumulate(ranked[..., ::-1], axis=-1)[..., ::-1]
     out = np.empty_like(q)
@@ -328,7 +339,8 @@ def compare(
         query), ``overlap`` (aligned columns), ``query_consensus``, ``target_consensus`` (of
         the target in the reported orientation), ``orientation`` (``'+'`` target as given,
         ``'-'`` its reverse complement) and ``score`` (the best alignment's score in column
-        similarity units; complete scores are relative to the columns' null medians).
+        similarity units; complete scores are relative to the columns' null medians). The
+        string columns are pandas Categoricals (cheap for tables of a million rows).
 
     Raises
     ------
@@ -358,13 +370,22 @@ def _table(qs: list[Motif], ts: list[Motif], raw: _RawResult, complete: bool,
     M, N = raw.p.shape
     p = raw.p
     e = p * N
-    q = _bh(p)
     score = raw.score
     # rank within each query: smallest p, then higher score, then lower target index
-    tie = np.broadcast_to(np.arange(N), (M, N))
-    order = np.lexsort((tie, -score, p), axis=-1)
     if best_only:
-        order = order[:, :1]
+        best_p = p.min(axis=1, keepdims=True)
+        order = np.argmax(np.where(p == best_p, score, -np.inf), axis=1)[:, None]
+        # BH q-value of the smallest p of each row: min_k p_(k) N / k
+        q = np.full((M, N), np.nan)
+        q[np.arange(M), order[:, 0]] = np.minimum(
+            (np.sort(p, axis=1) * (N / np.arange(1, N + 1))).min(axis=1), 1.0
+        )
+    else:
+        by_score = np.argsort(-score, axis=1, kind="stable")
+        order = np.take_along_axis(
+            by_score, np.argsort(np.take_along_axis(p, by_score, axis=1), axis=1, kind="stable"), axis=1
+        )
+        q = _bh(p, order)
     mi = np.repeat(np.arange(M), order.shape[1])
     ti = order.reshape(-1)
     keep = np.ones(mi.size, dtype=bool)
@@ -374,33 +395,32 @@ def _table(qs: list[Motif], ts: list[Motif], raw: _RawResult, complete: bool,
         keep &= q[mi, ti] <= qvalue_threshold
     mi, ti = mi[keep], ti[keep]
     strand = raw.strand[mi, ti]
-    q_names = np.array([m.name for m in qs], dtype=object)
-    t_names = np.array([m.name for m in ts], dtype=object)
-    t_alt = np.array([m.alt_name or "" for m in ts], dtype=object)
-    q_cons = np.array([_consensus(m.pwm) for m in qs], dtype=object)
-    t_cons = np.array(
-        [[_consensus(m.pwm) for m in ts], [_consensus(m.pwm[::-1][:, _COMPLEMENT]) for m in ts]],
-        dtype=object,
-    )
+    t_cons = _consensus_all([m.pwm for m in ts] + [m.pwm[::-1][:, _COMPLEMENT] for m in ts])
     return pd.DataFrame(
         {
             "query": mi.astype(np.int64),
-            "query_id": q_names[mi],
+            "query_id": _categorical([m.name for m in qs], mi),
             "target": ti.astype(np.int64),
-            "target_id": t_names[ti],
-            "target_alt_id": t_alt[ti],
+            "target_id": _categorical([m.name for m in ts], ti),
+            "target_alt_id": _categorical([m.alt_name or "" for m in ts], ti),
             "optimal_offset": raw.offset[mi, ti],
             "p_value": p[mi, ti],
             "e_value": e[mi, ti],
             "q_value": q[mi, ti],
             "overlap": raw.overlap[mi, ti],
-            "query_consensus": q_cons[mi],
-            "target_consensus": t_cons[strand, ti],
-            "orientation": np.array(["+", "-"], dtype=object)[strand],
+            "query_consensus": _categorical(_consensus_all([m.pwm for m in qs]), mi),
+            "target_consensus": _categorical(t_cons, ti + strand * len(ts)),
+            "orientation": _categorical(["+", "-"], strand),
             "score": score[mi, ti],
         },
         columns=_RESULT_COLUMNS,
     )
+
+
+def _categorical(values: list[str], index: np.ndarray) -> pd.Categorical:
+    """``values[index]`` as a pandas Categorical (fast for tables of millions of rows)."""
+    cats, inv = np.unique(np.asarray(values, dtype=object).astype(str), return_inverse=True)
+    return pd.Categorical.from_codes(inv[index], categories=cats)
 
 
 def annotate(
