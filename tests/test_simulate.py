@@ -86,8 +86,8 @@ def test_sites_are_where_the_record_says(data, seqs):
         assert r.end - r.start == t.motifs[r.motif_index].width
         on_motif_strand = window if r.strand == "+" else naive.revcomp(window)
         assert naive.site_score(on_motif_strand, lo[r.motif_index]) == pytest.approx(r.score, abs=1e-9)
-    # sampled from the PWM: mostly strong sites, on the recorded strand
-    assert np.median(t.instances["p_value"]) < 1e-3
+    # sampled from the PWM: strong sites, on the recorded strand
+    assert np.median(t.instances["p_value"]) < 1e-4
     wrong = [naive.site_score(r.site if r.strand == "-" else naive.revcomp(r.site), lo[r.motif_index])
              for r in t.instances.itertuples()]
     assert np.mean(t.instances["score"]) > np.mean(wrong) + 5
@@ -98,11 +98,15 @@ def test_sites_are_where_the_record_says(data, seqs):
 
 def test_sites_are_sampled_not_consensus(data):
     t = data.truth
+    n_variable = 0
     for k, m in enumerate(t.motifs):
         sites = t.instances.loc[t.instances["motif_index"] == k]
         on_motif = [s if st == "+" else naive.revcomp(s) for s, st in zip(sites["site"], sites["strand"])]
-        assert len(set(on_motif)) > 1, m.name
+        n_variable += len(set(on_motif)) > 1
         assert {"+", "-"} <= set(sites["strand"]), m.name
+        # every site passes the site_max_p filter
+        assert sites["p_value"].max() <= t.config.site_max_p * 1.001, m.name
+    assert n_variable >= len(t.motifs) - 2  # very short motifs may only allow the consensus
 
 
 def test_no_overlaps_and_edges(data):
@@ -145,10 +149,13 @@ def test_rule_states_match_instances(data):
         else:
             assert (s == 4).sum() == 0
         if r.kind == "order":
-            assert np.all((d > 0) == (s[both] == 3))
+            assert np.all(((d >= 1) & (d <= 60)) == (s[both] == 3))
+            assert np.any(d[s[both] == 4] < 0)
         if r.kind == "orientation":
-            assert set(ori[s[both] == 3]) == {"+-"}
-            assert "+-" not in set(ori[s[both] == 4])
+            assert set(ori[s[both] == 3]) == {"+-"} and np.all(np.abs(d[s[both] == 3]) <= 60)
+            bad = s[both] == 4
+            assert np.all((ori[bad] != "+-") | (np.abs(d[bad]) > 60))
+            assert np.mean(ori[bad] != "+-") > 0.5
         if r.kind == "spacing":
             assert np.all((d[s[both] == 3] >= 18) & (d[s[both] == 3] <= 22))
             near = np.abs(d[s[both] == 4] - 20) <= 17
@@ -184,6 +191,8 @@ def test_interaction_effect_hand_cases(data):
     assert t.interaction_effect("TEAD1", "TCF7L2", 40, "++") == 0.0
     assert t.interaction_effect("RELA", "GRHL2", 30, "--") == 2.0
     assert t.interaction_effect("RELA", "GRHL2", -30, "--") == 0.0
+    assert t.interaction_effect("RELA", "GRHL2", 80, "++") == 0.0
+    assert t.interaction_effect("TEAD1", "TCF7L2", 90, "+-") == 0.0
     assert t.interaction_effect("FOXA1", "HNF4A", 30, "++") == 0.0
     assert t.interaction_effect("CEBPB", "SP1", 30, "++") == 0.0
     eff = t.effect_tensor(["SP1", "NFYA", "CEBPB"], distances=range(-25, 26))
@@ -206,7 +215,14 @@ def test_labels(data):
     s = t.states
     y = t.latent
     assert y[s[:, 1] == 3].mean() - y[s[:, 1] == 1].mean() > 1.5
-    assert abs(y[s[:, 5] == 3].mean() - y[(s[:, 5] == 0)].mean()) < 0.6
+    # XOR: both together contribute nothing, one alone its main effect; OR: both = one
+    for rule, both_val in ((5, 0.0), (6, 1.5)):
+        r = t.rules.iloc[rule]
+        keep = t.instances[~t.instances["motif_index"].isin([r["index_a"], r["index_b"]])]
+        without = latent_from_instances(keep, t.rules, t.motif_table, N)
+        np.testing.assert_allclose((y - without)[s[:, rule] == 3], both_val)
+        np.testing.assert_allclose((y - without)[s[:, rule] == 1], 1.5)
+        np.testing.assert_allclose((y - without)[s[:, rule] == 0], 0.0)
     d2 = simulate(_toy_config(label_mode="threshold", positive_fraction=0.3), n=400, seed=0,
                   motifs=_toy_motifs())
     t2 = d2.truth
@@ -235,15 +251,15 @@ def test_background_matches_against_naive_scan(data, seqs):
     planted = np.full((N, t.config.length), -1)
     for r in t.instances.itertuples():
         planted[r.seq, r.start : r.end] = r.motif_index
-    sub = range(0, N, 5)
+    sub = range(0, N, 15)
     want = naive.scan_matches([seqs[i] for i in sub], lo, plan.match_thr, planted[list(sub)])
     want = {(list(sub)[i], k, p, s) for i, k, p, s in want}
     got = {(r.seq, r.motif_index, r.start, r.strand) for r in t.background_matches.itertuples()
-           if r.seq % 5 == 0}
+           if r.seq % 15 == 0}
     assert got == want
     # the clean-up removed many and few are left
     assert t.n_removed > 10 * len(t.background_matches)
-    assert len(t.background_matches) < 0.02 * len(t.instances)
+    assert len(t.background_matches) < 0.05 * len(t.instances)
     assert np.all(t.background_matches["p_value"] <= t.config.match_p * 1.05)
 
 

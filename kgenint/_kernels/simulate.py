@@ -469,7 +469,7 @@ def _resample(st, bases, planted, i, p, w, half_gc):
 @jit
 def _scan_sequence(bases, planted, i, scan_motifs, widths, offsets, lo_f, suf_f, lo_r, suf_r,
                    pre_f, pre_r, thr, fix, st, half_gc, rec, out_motif, out_start, out_strand,
-                   out_score, first, unfix):
+                   out_score, first, unfix, lo_pos, hi_pos, dirty):
     """One pass over sequence ``i`` for every motif and strand.
 
     ``pre_f[m, c]`` / ``pre_r[m, c]`` hold the score of the first four motif rows for the 4-mer
@@ -479,6 +479,8 @@ def _scan_sequence(bases, planted, i, scan_motifs, widths, offsets, lo_f, suf_f,
     number of fixes is returned; matches that cannot be fixed are counted in ``unfix[0]``.
     Otherwise the number of accidental matches is returned, and they are written from row
     ``first`` of the ``out_*`` arrays when ``rec``.
+    Only windows that overlap positions ``[lo_pos, hi_pos)`` are scanned; re-sampled positions
+    widen ``dirty[0]:dirty[1]`` (the range the next pass has to look at again).
     """
     L = bases.shape[1]
     codes = np.zeros(max(L - 3, 1), dtype=np.int64)
@@ -489,7 +491,9 @@ def _scan_sequence(bases, planted, i, scan_motifs, widths, offsets, lo_f, suf_f,
         w = widths[m]
         off = offsets[m]
         t = thr[m]
-        for p in range(L - w + 1):
+        p_from = max(0, lo_pos - w + 1)
+        p_to = min(L - w + 1, hi_pos)
+        for p in range(p_from, p_to):
             for strand in range(2):
                 if w >= 4:
                     if strand == 0:
@@ -516,6 +520,10 @@ def _scan_sequence(bases, planted, i, scan_motifs, widths, offsets, lo_f, suf_f,
                         continue
                     _resample(st, bases, planted, i, p, w, half_gc)
                     _codes4(bases, i, codes)
+                    if p < dirty[0]:
+                        dirty[0] = p
+                    if p + w > dirty[1]:
+                        dirty[1] = p + w
                     c += 1
                 else:
                     if rec:
@@ -540,31 +548,42 @@ def clean_kernel(n, first_index, seed, bases, planted, gc, scan_motifs, widths, 
     left alone; matches lying entirely on planted bases cannot be fixed.  ``removed`` (n,)
     counts the re-sampled matches, ``remaining`` (n,) the matches left.
     """
+    L = bases.shape[1]
     dummy_i = np.zeros(0, dtype=np.int64)
     dummy_f = np.zeros(0, dtype=np.float64)
     for i in prange(n):
         st = _seed_state(seed, first_index + i, 2)
         half_gc = 0.5 * gc[i]
         unfix = np.zeros(1, dtype=np.int64)
+        dirty = np.zeros(2, dtype=np.int64)
+        lo_pos = 0
+        hi_pos = L
         cnt = 0
         clean = False
         for _round in range(max_rounds):
             unfix[0] = 0
+            dirty[0] = L
+            dirty[1] = 0
             fixed = _scan_sequence(bases, planted, i, scan_motifs, widths, offsets, lo_f, suf_f,
                                    lo_r, suf_r, pre_f, pre_r, thr, True, st, half_gc, False,
-                                   dummy_i, dummy_i, dummy_i, dummy_f, 0, unfix)
+                                   dummy_i, dummy_i, dummy_i, dummy_f, 0, unfix, lo_pos, hi_pos,
+                                   dirty)
             cnt += fixed
-            if fixed == 0:
+            if fixed == 0 and _round == 0:
                 clean = True
                 break
+            if fixed == 0:
+                break
+            lo_pos = dirty[0]
+            hi_pos = dirty[1]
         removed[i] = cnt
-        if clean:  # the last pass changed nothing: its unfixable matches are all that is left
+        if clean:  # nothing changed in a full pass: its unfixable matches are all that is left
             remaining[i] = unfix[0]
         else:
             remaining[i] = _scan_sequence(bases, planted, i, scan_motifs, widths, offsets, lo_f,
                                           suf_f, lo_r, suf_r, pre_f, pre_r, thr, False, st,
                                           half_gc, False, dummy_i, dummy_i, dummy_i, dummy_f, 0,
-                                          unfix)
+                                          unfix, 0, L, dirty)
 
 
 @jit
@@ -572,12 +591,14 @@ def fill_matches_kernel(seqs, bases, planted, scan_motifs, widths, offsets, lo_f
                         suf_r, pre_f, pre_r, thr, first, out_motif, out_start, out_strand,
                         out_score):
     """Write the remaining matches of sequences ``seqs``; ``seqs[j]`` writes from ``first[j]``."""
+    L = bases.shape[1]
     for j in prange(seqs.shape[0]):
         st = np.zeros(1, dtype=np.uint64)
         unfix = np.zeros(1, dtype=np.int64)
+        dirty = np.zeros(2, dtype=np.int64)
         _scan_sequence(bases, planted, seqs[j], scan_motifs, widths, offsets, lo_f, suf_f, lo_r,
                        suf_r, pre_f, pre_r, thr, False, st, 0.5, True, out_motif, out_start,
-                       out_strand, out_score, first[j], unfix)
+                       out_strand, out_score, first[j], unfix, 0, L, dirty)
 
 
 @jit

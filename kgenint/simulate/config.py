@@ -16,8 +16,10 @@ kind           satisfied when A and B are both present and     interaction term 
 additive       (always)                                        0 (effects add)
 and            (always)                                        ``+effect``
 spacing        ``dmin <= d <= dmax``                           ``+effect``
-orientation    orientation in the allowed set                  ``+effect``
-order          ``d > 0`` (A upstream of B)                     ``+effect``
+orientation    orientation in the allowed set (and d in the        ``+effect``
+               window, when one is given)
+order          ``dmin <= d <= dmax`` with ``dmin > 0`` (A          ``+effect``
+               upstream of B; default window ``(1, L)``)
 xor            (always)                                        ``-(main_a + main_b)``: both = neither
 or             (always)                                        ``-min(main_a, main_b)``: both = the larger one
 =============  ==============================================  ============================
@@ -147,7 +149,7 @@ class PairRule:
     main_b: float = 0.0
     distance: tuple[int, int] | None = None
     orientations: str = "any"
-    p_states: tuple[float, float, float, float] = (0.2, 0.2, 0.35, 0.25)
+    p_states: tuple[float, float, float, float] = (0.25, 0.25, 0.3, 0.2)
     placement: str | None = None
 
     def __post_init__(self) -> None:
@@ -295,11 +297,11 @@ class SimulationConfig:
     length: int = 200
     motifs: list[MotifSpec] = field(default_factory=list)
     rules: list[PairRule] = field(default_factory=list)
-    group_probs: tuple[float, ...] = (0.2, 0.5, 0.3)
+    group_probs: tuple[float, ...] = (0.1, 0.4, 0.5)
     bias: float = 0.0
     noise_sd: float = 0.5
     label_mode: str = "logistic"
-    temperature: float = 0.5
+    temperature: float = 0.3
     positive_fraction: float = 0.5
     background: str = "gc"
     gc_range: tuple[float, float] = (0.40, 0.46)
@@ -307,11 +309,11 @@ class SimulationConfig:
     edge: int = 5
     near: int = 15
     trim_ic: float | None = 0.3
-    site_max_p: float | None = None
-    match_p: float | None = 1e-4
+    site_max_p: float | None = 1e-4
+    match_p: float | None = 1e-3
     remove_matches: bool = True
     split: tuple[float, float, float] = (0.8, 0.1, 0.1)
-    n_default: int = 30000
+    n_default: int = 40000
 
     def __post_init__(self) -> None:
         self.motifs = [m if isinstance(m, MotifSpec) else MotifSpec(**m) for m in self.motifs]
@@ -448,8 +450,9 @@ def _default() -> SimulationConfig:
         PairRule("additive", "FOXA1", "HNF4A", main_a=1.0, main_b=1.0),
         PairRule("and", "SPI1", "RUNX1", effect=2.0),
         PairRule("spacing", "SP1", "NFYA", effect=2.0, distance=(18, 22)),
-        PairRule("orientation", "TEAD1", "TCF7L2", effect=2.0, orientations="+-"),
-        PairRule("order", "RELA", "GRHL2", effect=2.0),
+        PairRule("orientation", "TEAD1", "TCF7L2", effect=2.0, orientations="+-",
+                 distance=(-60, 60)),
+        PairRule("order", "RELA", "GRHL2", effect=2.0, distance=(1, 60)),
         PairRule("xor", "CREB1", "HNF1A", main_a=1.5, main_b=1.5),
         PairRule("or", "E2F1", "TFAP2A", main_a=1.5, main_b=1.5),
     ]
@@ -484,12 +487,17 @@ def _additive() -> SimulationConfig:
 
 
 def _long() -> SimulationConfig:
-    """1 kb sequences, long-range rules: spacing window 300-600 bp, order at any distance."""
+    """1 kb sequences, long-range rules: spacing window 300-600 bp, order and orientation rules
+    up to 600 bp apart."""
     cfg = _default()
     rules = []
     for r in cfg.rules:
         if r.kind == "spacing":
             r = dataclasses.replace(r, distance=(300, 600))
+        elif r.kind == "orientation":
+            r = dataclasses.replace(r, distance=(-600, 600))
+        elif r.kind == "order":
+            r = dataclasses.replace(r, distance=(1, 600))
         rules.append(r)
     return dataclasses.replace(
         cfg, preset="long", length=1000, rules=rules, group_probs=(0.1, 0.3, 0.35, 0.25),
