@@ -20,6 +20,7 @@ demo: $(STAMP)
 	$(VENV)/bin/kgenint demo
 
 test: $(STAMP)
+	sh scripts/install_chromium.sh
 	$(PY) -m pytest -q
 
 bench: $(STAMP)

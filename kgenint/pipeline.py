@@ -39,6 +39,20 @@ log = logging.getLogger("kgenint")
 
 ATTRIBUTION_METHODS = ("deepshap", "saliency", "gradient_x_input", "integrated_gradients")
 
+#: outputs of each stage in pipeline order (glob patterns, partial files included). When a stage
+#: runs, the outputs of every later stage are removed: they were made from what it replaces.
+_ORDER = [
+    ("simulate", ("data.h5",)),
+    ("train", ("model.keras", "model.metrics.json")),
+    ("attr", ("attributions/*.h5", "attributions/*.partial")),
+    ("filters", ("filters.meme", "filters_annotation.tsv")),
+    ("seqlets", ("seqlets.h5", "seqlets.meme", "seqlets_annotation.tsv")),
+    ("interactions", ("scan.h5", "scan_top.tsv", "scan.partial.h5")),
+    ("cooccurrence", ("hits.tsv", "cooccurrence.h5")),
+    ("evaluate", ("results.h5",)),
+    ("report", ("report.html",)),
+]
+
 
 @dataclass
 class DemoConfig:
@@ -93,6 +107,12 @@ class Demo:
     def __post_init__(self):
         self.out = Path(self.out)
         self.out.mkdir(parents=True, exist_ok=True)
+        tj = self.path("timings.json")
+        if tj.exists() and not self.force:
+            try:
+                self.timings = {**json.loads(tj.read_text()), **self.timings}
+            except ValueError:
+                pass
 
     # ---------------------------------------------------------------- helpers
     def path(self, name: str) -> Path:
@@ -109,7 +129,22 @@ class Demo:
         t0 = time.perf_counter()
         fn()
         self.timings[name] = round(time.perf_counter() - t0, 2)
+        self._save_timings()
         log.info("stage %-12s done in %.1f s", name, self.timings[name])
+        # anything built from this stage's outputs is out of date now
+        names = [n for n, _ in _ORDER]
+        group = name.split(":")[0]
+        for _, patterns in _ORDER[names.index(group) + 1:]:
+            for pat in patterns:
+                for p in self.out.glob(pat):
+                    p.unlink()
+
+    def _save_timings(self):
+        """Seconds per stage, kept across runs in ``timings.json`` (reused stages keep theirs)."""
+        p = self.path("timings.json")
+        tmp = self.path("timings.json.tmp")
+        tmp.write_text(json.dumps(self.timings, indent=1, sort_keys=True))
+        os.replace(tmp, p)
 
     def data(self):
         from .simulate import load
@@ -276,7 +311,8 @@ class Demo:
         for stage in (self.simulate, self.train, self.attribute, self.filters, self.seqlets,
                       self.interactions, self.cooccurrence, self.evaluate, self.report):
             stage()
-        self.timings["total"] = round(time.perf_counter() - t0, 2)
+        self.timings["total_this_run"] = round(time.perf_counter() - t0, 2)
+        self._save_timings()
         return self
 
 

@@ -11,5 +11,6 @@ __all__ = ["progress"]
 
 def progress(iterable=None, *, desc: str | None = None, total: int | None = None, unit: str = "it", **kw):
     """A tqdm bar on stderr; ``disable=None`` hides it when stderr is not a TTY."""
-    disable = True if os.environ.get("TQDM_DISABLE") else kw.pop("disable", None)
+    requested = kw.pop("disable", None)
+    disable = True if os.environ.get("TQDM_DISABLE") else requested
     return _tqdm(iterable, desc=desc, total=total, unit=unit, file=sys.stderr, disable=disable, leave=False, **kw)
