@@ -218,8 +218,11 @@ def test_interactions_gc_default_and_stdout(work, model, capsys, caplog):
 
     caplog.set_level("INFO", logger="kgenint")
     assert cli(["interactions", "--model", work["model"], "--motifs", work["meme"], "--n-backgrounds", "4",
-                 "--distances", "14,20", "--orientations", "+-", "--top", "0"]) == 0
+                 "--distances", "14,20", "--orientations", "+-", "--top", "0",
+                 "--plots", str(work["dir"] / "figs_i")]) == 0
     assert "42 % GC" in caplog.text
+    for name in ("heatmap.png", "distance_curves.png"):
+        assert (work["dir"] / "figs_i" / name).stat().st_size > 1000
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[0].split("\t")[:4] == ["motif_a", "motif_b", "distance", "orientation"]
     ref = scan_pairs(as_predict_fn(model), work["motifs"], random_background(4, L, gc=0.42, seed=0),
@@ -271,12 +274,20 @@ def test_cooccur_scan_and_hits_equal_direct(work, capsys):
         f"{n}\t{'pos' if c else 'neg'}\n" for n, c in list(zip(ids, data.y_class[:, 0]))[::-1]) + f"{ids[0]}x\t-1\n")
     out2 = str(work["dir"] / "c2.h5")
     assert cli(["cooccur", "--hits", str(tsv), "--groups", str(g), "--max-distance", "60", "--bin-size", "2",
-                 "--out", out2, "--table", str(work["dir"] / "c2.tsv"), "-q"]) == 0
+                 "--out", out2, "--table", str(work["dir"] / "c2.tsv"), "--plots", str(work["dir"] / "figs_c"),
+                 "-q"]) == 0
+    assert (work["dir"] / "figs_c" / "cooccurrence_curves.png").stat().st_size > 1000
     got2 = CooccurrenceScan.load(out2)
     perm = [got2.motif_names.index(n) for n in ref.motif_names]
     sc = got2.seq_counts[:, perm][:, :, perm]
     np.testing.assert_array_equal(sc, ref.seq_counts)
     np.testing.assert_array_equal(got2.n_sequences, ref.n_sequences)
+    # FIMO TSV + groups from the data set's class labels
+    out3 = str(work["dir"] / "c3.h5")
+    assert cli(["cooccur", "--hits", str(tsv), "--data", work["h5"], "--max-distance", "60", "--bin-size", "2",
+                "--out", out3, "--top", "3", "-q"]) == 0
+    got3 = CooccurrenceScan.load(out3)
+    np.testing.assert_array_equal(got3.pair_counts[:, perm][:, :, perm], ref.pair_counts)
 
 
 def test_cooccur_bad_inputs(work, capsys):
