@@ -204,10 +204,15 @@ def score_interactions(pairs, truth, *, q_threshold: float = 0.05, include_homot
     Returns
     -------
     dict
-        ``pair_auroc, pair_auprc, precision, recall, n_called, n_pairs, frac_called,
-        spacing_error_bp`` (mean over called spacing/AND rules whose best distance was found),
-        ``orientation_accuracy`` (orientation rules), ``sign_accuracy`` (interacting pairs),
-        ``additive_called`` (additive control pairs called), and ``table`` (per planted rule).
+        ``pair_auroc, pair_auprc, precision, recall, n_called, n_pairs, frac_called``;
+        ``spacing_error_bp``: mean ``|best distance - window centre|`` over the called
+        ``spacing`` rules (the only kind with a preferred spacing: AND, orientation and order
+        rules hold at any distance, or any positive one, so the centre of their window is not a
+        spacing to recover); ``orientation_accuracy``: fraction of called ``orientation``
+        rules whose best cell has an allowed orientation; ``order_accuracy``: fraction of called
+        ``order`` rules whose best cell puts A upstream of B (inside the window);
+        ``sign_accuracy`` (called interacting pairs); ``additive_called`` (additive control
+        pairs called), and ``table`` (per planted rule).
     """
     import pandas as pd
 
@@ -279,10 +284,12 @@ def score_interactions(pairs, truth, *, q_threshold: float = 0.05, include_homot
     table = pd.DataFrame(per_rule)
     res["table"] = table
     inter_rows = table[table["sign"] != 0] if len(table) else table
-    sp = inter_rows[inter_rows["kind"].isin(["spacing", "and", "orientation", "order"]) & inter_rows["called"]] if len(table) else table
+    sp = inter_rows[inter_rows["kind"].isin(["spacing"]) & inter_rows["called"]] if len(table) else table
     res["spacing_error_bp"] = float(sp["spacing_error_bp"].mean()) if len(sp) and "spacing_error_bp" in sp else float("nan")
     ori = inter_rows[inter_rows["kind"].isin(["orientation"]) & inter_rows["called"]] if len(table) else table
     res["orientation_accuracy"] = float(ori["orientation_ok"].mean()) if len(ori) else float("nan")
+    order = inter_rows[inter_rows["kind"].isin(["order"]) & inter_rows["called"]] if len(table) else table
+    res["order_accuracy"] = float(order["in_window"].astype(float).mean()) if len(order) else float("nan")
     sg = inter_rows[inter_rows["called"]] if len(table) else table
     res["sign_accuracy"] = float(sg["sign_ok"].astype(float).mean()) if len(sg) else float("nan")
     return res

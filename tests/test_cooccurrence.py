@@ -136,3 +136,65 @@ def test_bad_input():
         cooccurrence(bad, [0, 1, 0, 1])
     with pytest.raises(InputError, match="alternative"):
         fisher_pvalues([1], 2, [1], 4, "sideways")
+
+
+def test_presence_counts_and_conditional_fisher_against_scipy():
+    hits = random_hits(S=80, K=3, per_seq=5, L=120, seed=11)
+    groups = np.tile([1, 0, -1, 1], 20)
+    res = cooccurrence(hits, groups, max_distance=40, alternative="greater")
+    assert res.null == "conditional"
+    K = 3
+    cnt = np.zeros((80, K), int)
+    for s, m in zip(hits.seq, hits.motif):
+        cnt[s, m] += 1
+    for gi, gv in enumerate((1, 0)):
+        c = cnt[groups == gv]
+        for a in range(K):
+            for b in range(K):
+                if a == b:
+                    ref = [(c[:, a] == 0).sum(), (c[:, a] == 1).sum(), 0, (c[:, a] >= 2).sum()]
+                else:
+                    pa, pb = c[:, a] > 0, c[:, b] > 0
+                    ref = [(~pa & ~pb).sum(), (pa & ~pb).sum(), (~pa & pb).sum(), (pa & pb).sum()]
+                assert list(res.presence[gi, a, b]) == ref
+    # every observed cell: Fisher among the sequences with both motifs, against scipy
+    obs = np.argwhere(np.isfinite(res.p))
+    for a, b, d, o in obs[:: max(1, len(obs) // 25)]:
+        x, y = res.seq_counts[0, a, b, d, o], res.seq_counts[1, a, b, d, o]
+        m1, m2 = res.presence[0, a, b, 3], res.presence[1, a, b, 3]
+        ref = stats.fisher_exact([[x, m1 - x], [y, m2 - y]], alternative="greater").pvalue
+        assert res.p[a, b, d, o] == pytest.approx(ref, rel=1e-6, abs=1e-12)
+    marg = cooccurrence(hits, groups, max_distance=40, alternative="greater", null="marginal")
+    a, b, d, o = obs[0]
+    x, y = marg.seq_counts[0, a, b, d, o], marg.seq_counts[1, a, b, d, o]
+    ref = stats.fisher_exact([[x, 40 - x], [y, 20 - y]], alternative="greater").pvalue
+    assert marg.p[a, b, d, o] == pytest.approx(ref, rel=1e-6)
+    with pytest.raises(InputError, match="null"):
+        cooccurrence(hits, groups, null="other")
+
+
+def test_additive_pair_not_called_under_conditional_null():
+    """A and B each raise the chance of group 1 (main effects, no interaction): the marginal
+    test calls their co-occurrence, the conditional test and the presence contrast do not."""
+    rng = np.random.default_rng(3)
+    S = 4000
+    pa, pb = rng.random(S) < 0.4, rng.random(S) < 0.4
+    logit = -1.0 + 1.2 * pa + 1.2 * pb
+    groups = (rng.random(S) < 1 / (1 + np.exp(-logit))).astype(int)
+    rows = []
+    for s in range(S):
+        if pa[s] and pb[s] and rng.random() < 0.5:  # half of the pairs at 20 bp, ++ (design, not effect)
+            st = int(rng.integers(0, 100))
+            rows += [(s, 0, st, st + 8, "+"), (s, 1, st + 20, st + 28, "+")]
+            continue
+        for m, present in ((0, pa[s]), (1, pb[s])):
+            if present:
+                st = int(rng.integers(0, 190))
+                rows.append((s, m, st, st + 8, "+-"[rng.integers(0, 2)]))
+    hits = pd.DataFrame(rows, columns=["seq", "motif", "start", "end", "strand"])
+    marg = cooccurrence(hits, groups, motif_names=["A", "B"], max_distance=60, null="marginal")
+    cond = cooccurrence(hits, groups, motif_names=["A", "B"], max_distance=60)
+    assert marg.q[0, 1, 20, 0] < 1e-6
+    pr = cond.pairs().set_index(["motif_a", "motif_b"])
+    row = pr.loc[("A", "B")] if ("A", "B") in pr.index else pr.loc[("B", "A")]
+    assert row.p_geometry > 0.05 and row.p_presence > 0.01 and row.q > 0.05

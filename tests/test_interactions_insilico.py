@@ -222,3 +222,45 @@ def test_bad_input():
         scan_pairs(p, [A, A], bg, distances=[10])
     with pytest.raises(InputError, match="shape"):
         scan_pairs(p, [A, B], bg[0, :, :3], distances=[10])
+
+
+def _scan_from_contrasts(contrasts, names, margin=0.0):
+    from kgenint.interactions.insilico import InteractionScan
+
+    mean, se, lo, hi, t, p = cell_statistics(contrasts, margin, 0.95)
+    K, _, D, O, N = contrasts.shape
+    return InteractionScan(
+        motif_names=names, distances=np.arange(D) * 10, orientations=ORIENTATIONS[:O], effect=mean, se=se,
+        ci_low=lo, ci_high=hi, t=t, p=p, q=bh_qvalues(p), n_backgrounds=N, contrasts=contrasts,
+        margin=margin, params={"confidence": 0.95},
+    )
+
+
+def test_pairs_rank_by_lower_confidence_bound_and_restat():
+    rng = np.random.default_rng(0)
+    K, D, O, N = 4, 3, 2, 16
+    c = (rng.normal(0, 1e-7, (K, K, D, O, N))).astype(np.float32)  # round-off noise only
+    c[0, 1, 2, 1] += np.float32(2.0) + rng.normal(0, 0.5, N).astype(np.float32)  # large, variable
+    c[2, 3, 0, 0] += np.float32(0.05) + rng.normal(0, 0.001, N).astype(np.float32)  # tiny, regular
+    scan = _scan_from_contrasts(c, ["a", "b", "c", "d"])
+    pr = scan.pairs()
+    het = pr[pr.motif_a != pr.motif_b].reset_index(drop=True)
+    # |t| would put (c, d) first (t ~ 200 vs ~16); the confidence bound puts the large effect first
+    assert abs(scan.t[2, 3, 0, 0]) > abs(scan.t[0, 1, 2, 1])
+    top = het.sort_values("score", ascending=False).iloc[0]
+    assert (top.motif_a, top.motif_b, top.distance, top.orientation) == ("a", "b", 20, "+-")
+    lcb = max(scan.ci_low[0, 1, 2, 1], -scan.ci_high[0, 1, 2, 1])
+    assert top.score == pytest.approx(lcb)
+    # a pair of ignored motifs (round-off only) scores below both
+    assert het.set_index(["motif_a", "motif_b"]).loc[("a", "c"), "score"] < 0.01
+    # restat: a margin of 0.1 keeps the large effect and drops the tiny one
+    r2 = scan.restat(margin=0.1)
+    assert r2.margin == 0.1 and scan.margin == 0.0
+    m, se, lo, hi, t, p = cell_statistics(c, 0.1, 0.95)
+    assert np.array_equal(np.nan_to_num(r2.p), np.nan_to_num(p))
+    assert r2.p[2, 3, 0, 0] == pytest.approx(1.0) and r2.p[0, 1, 2, 1] < 1e-6
+    with pytest.raises(InputError, match="margin"):
+        scan.restat(margin=-1)
+    import dataclasses
+    with pytest.raises(InputError, match="keep_contrasts"):
+        dataclasses.replace(scan, contrasts=None).restat(margin=0.1)

@@ -9,6 +9,25 @@ with Fisher's exact test on *sequence* counts (sequences with at least one such 
 without, in each group), which keeps the unit of replication the sequence; Benjamini-Hochberg
 q-values over every cell observed at least once. ``window`` pools neighbouring distance bins.
 
+Two nulls for the cells (``null``):
+
+* ``"conditional"`` (default): the test is restricted to the sequences that contain both
+  motifs (for ``a == b``: at least two hits of the motif). It asks whether *this geometry*
+  (distance and orientation) is enriched beyond the mere presence of both motifs. Without the
+  restriction any two motifs that each raise the label (main effects, no interaction) are
+  enriched together in the positives at every distance they happen to be planted at, so the
+  marginal test calls additive pairs (measured on the simulator's ``additive`` preset:
+  SP1-NFYA, q = 0.002, see ``benchmarks/RESULTS_validation.md``).
+* ``"marginal"``: all sequences of both groups (the pair is enriched, for whatever reason).
+
+Interactions that depend on presence only (AND, XOR, OR: both motifs together behave
+differently from the sum of each alone, at any distance) have no geometry to test; for them
+:meth:`CooccurrenceScan.pairs` adds a presence-interaction test: with the sequences of each
+group split by the presence of A and of B (none / A only / B only / both), the contrast
+``logit(AB) - logit(A) - logit(B) + logit(none)`` of the group-1 log-odds (0.5 added to every
+count) is tested with its Woolf variance (z test), the co-occurrence analogue of the in-silico
+double difference.
+
 Distances here are non-negative: the upstream hit is ``a``; ``(b, a, d)`` is the same geometry
 seen from the other motif's side, so both ordered pairs are kept.
 """
@@ -69,7 +88,12 @@ class CooccurrenceScan:
     n_sequences : int64 (2,)
     odds_ratio, p, q : float64 (K, K, D, 4)
         Sample odds ratio (group 1 vs 2, 0.5 added to every cell), Fisher p, BH q (NaN for
-        cells never observed).
+        cells never observed), under ``null``.
+    presence : int64 (2, K, K, 4) or None
+        Sequences per group with neither motif, A only, B only, both (for ``a == b``: 0, 1, -, 2+
+        hits of the motif, "B only" is 0).
+    null : {"conditional", "marginal"}
+        The cells' null (module docstring).
     """
 
     motif_names: list[str]
@@ -87,6 +111,8 @@ class CooccurrenceScan:
     params: dict = field(default_factory=dict)
 
     orientations: tuple[str, ...] = ORIENTATIONS
+    presence: np.ndarray | None = None
+    null: str = "marginal"
 
     def to_frame(self, *, observed_only: bool = True):
         """One row per cell: ``motif_a motif_b distance orientation n1 n2 frac1 frac2
@@ -109,9 +135,21 @@ class CooccurrenceScan:
         return df.sort_values("p", kind="mergesort").reset_index(drop=True)
 
     def pairs(self):
-        """One row per unordered motif pair: strongest cell, pair p (Bonferroni over its
-        observed cells) and BH q over pairs."""
+        """One row per unordered motif pair: the strongest cell and a pair-level p and q.
+
+        Columns ``motif_a motif_b distance orientation odds_ratio p_cell n_cells p_geometry
+        presence_log_or p_presence effect p q``:
+
+        * ``p_geometry``: the smallest cell p of the pair times the number of observed cells
+          (Bonferroni over distances and orientations);
+        * ``presence_log_or``, ``p_presence``: the presence-interaction contrast and its z-test
+          p-value (module docstring; NaN without presence counts or for ``a == b``);
+        * ``p = min(1, 2 * min(p_geometry, p_presence))`` (Bonferroni over the two tests),
+          ``q`` BH over the pairs; ``effect`` is the log odds ratio of the test that gave ``p``
+          (its sign: > 0 synergy / enrichment in group 1).
+        """
         import pandas as pd
+        from scipy import stats
 
         K = self.p.shape[0]
         rows = []
@@ -120,17 +158,34 @@ class CooccurrenceScan:
                 blocks = [(a, b)] if a == b else [(a, b), (b, a)]
                 ps = np.concatenate([self.p[i, j].ravel() for i, j in blocks])
                 ok = np.isfinite(ps)
-                if not ok.any():
+                lor, pp = np.nan, np.nan
+                if self.presence is not None and a != b:
+                    c = self.presence[:, a, b, :].astype(np.float64) + 0.5  # (2 groups, 4 categories)
+                    lo = np.log(c[0] / c[1])
+                    lor = float(lo[3] - lo[1] - lo[2] + lo[0])
+                    se = float(np.sqrt((1.0 / c).sum()))
+                    pp = float(2 * stats.norm.sf(abs(lor) / se))
+                if not ok.any() and not np.isfinite(pp):
                     continue
-                k = int(np.nanargmin(ps))
-                blk, rest = divmod(k, self.p.shape[2] * self.p.shape[3])
-                di, oi = divmod(rest, self.p.shape[3])
-                i, j = blocks[blk]
+                if ok.any():
+                    k = int(np.nanargmin(ps))
+                    blk, rest = divmod(k, self.p.shape[2] * self.p.shape[3])
+                    di, oi = divmod(rest, self.p.shape[3])
+                    i, j = blocks[blk]
+                    pg = float(min(1.0, ps[k] * ok.sum()))
+                    cell = {"distance": int(self.distances[di]), "orientation": self.orientations[oi],
+                            "odds_ratio": float(self.odds_ratio[i, j, di, oi]), "p_cell": float(ps[k])}
+                else:
+                    i, j, pg = a, b, 1.0
+                    cell = {"distance": 0, "orientation": "++", "odds_ratio": np.nan, "p_cell": np.nan}
+                use_presence = np.isfinite(pp) and pp < pg
+                pbest = pp if use_presence else pg
+                n_tests = 2 if np.isfinite(pp) else 1
                 rows.append({
-                    "motif_a": self.motif_names[i], "motif_b": self.motif_names[j],
-                    "distance": int(self.distances[di]), "orientation": self.orientations[oi],
-                    "odds_ratio": float(self.odds_ratio[i, j, di, oi]), "p_cell": float(ps[k]),
-                    "n_cells": int(ok.sum()), "p": float(min(1.0, ps[k] * ok.sum())),
+                    "motif_a": self.motif_names[i], "motif_b": self.motif_names[j], **cell,
+                    "n_cells": int(ok.sum()), "p_geometry": pg, "presence_log_or": lor, "p_presence": pp,
+                    "effect": lor if use_presence else float(np.log(cell["odds_ratio"])),
+                    "p": float(min(1.0, pbest * n_tests)),
                 })
         df = pd.DataFrame(rows)
         if len(df):
@@ -142,7 +197,7 @@ class CooccurrenceScan:
         """Write to HDF5 atomically: attrs ``kgenint_format="cooccurrence_scan"``, ``bin_size``,
         ``window``, ``max_distance``, ``alternative``; datasets ``motif_names``, ``distances``,
         ``orientations``, ``pair_counts``, ``seq_counts``, ``n_sequences``, ``odds_ratio``,
-        ``p``, ``q``."""
+        ``p``, ``q``, optional ``presence``; attr ``null``."""
         import h5py
 
         path = os.fspath(path)
@@ -155,6 +210,9 @@ class CooccurrenceScan:
             h.create_dataset("orientations", data=np.array(self.orientations, dtype=object), dtype=sd)
             for k in ("distances", "pair_counts", "seq_counts", "n_sequences", "odds_ratio", "p", "q"):
                 h.create_dataset(k, data=getattr(self, k), compression="gzip")
+            if self.presence is not None:
+                h.create_dataset("presence", data=self.presence)
+            h.attrs["null"] = self.null
         os.replace(tmp, path)
 
     @classmethod
@@ -172,6 +230,8 @@ class CooccurrenceScan:
                 bin_size=int(h.attrs["bin_size"]), window=int(h.attrs["window"]),
                 max_distance=int(h.attrs["max_distance"]), alternative=str(h.attrs["alternative"]),
                 **{k: h[k][()] for k in ("distances", "pair_counts", "seq_counts", "n_sequences", "odds_ratio", "p", "q")},
+                presence=h["presence"][()] if "presence" in h else None,
+                null=str(h.attrs.get("null", "marginal")),
             )
 
 
@@ -244,6 +304,7 @@ def cooccurrence(
     window: int = 0,
     allow_overlap: bool = False,
     alternative: str = "two-sided",
+    null: str = "conditional",
     threads: int | None = None,
 ) -> CooccurrenceScan:
     """Exhaustive motif-pair co-occurrence histograms and enrichment tests.
@@ -269,6 +330,10 @@ def cooccurrence(
         Count pairs whose hit intervals overlap (default False: two sites must not overlap).
     alternative : {"two-sided", "greater", "less"}
         Fisher test alternative; "greater" = enriched in group 1.
+    null : {"conditional", "marginal"}
+        ``"conditional"``: each cell is tested among the sequences that contain both motifs
+        (is the geometry enriched beyond co-presence?); ``"marginal"``: among all sequences.
+        See the module docstring for why the default is conditional.
     threads : int, optional
         Threads for the counting kernel (default: Numba's).
 
@@ -292,6 +357,8 @@ def cooccurrence(
             raise InputError(f"{name} must be an integer >= {lo}. Received: {name}={v!r}")
     if alternative not in _ALT:
         raise InputError(f"alternative must be one of {sorted(_ALT)}. Received {alternative!r}.")
+    if null not in ("conditional", "marginal"):
+        raise InputError(f"null must be 'conditional' or 'marginal'. Received {null!r}.")
     seq, motif, start, end, strand, names = _hit_columns(hits, len(g), motif_names)
     K = len(names)
     if K == 0:
@@ -306,15 +373,31 @@ def cooccurrence(
     # group index 1 = group 1 (reported first)
     pair_counts = pc[::-1].copy()
     seq_counts = sc[::-1].copy()
+    presence = _presence_counts(seq, motif, g, K)  # (2, K, K, 4), group 1 first
+    shape = seq_counts.shape[1:]
     x = seq_counts[0].ravel()
     t = x + seq_counts[1].ravel()
     p = np.full(x.shape, np.nan)
     obs = t > 0
-    p[obs] = fisher_pvalues(x[obs], n1, t[obs], n1 + n2, alternative)
-    shape = seq_counts.shape[1:]
+    if null == "marginal":
+        p[obs] = fisher_pvalues(x[obs], n1, t[obs], n1 + n2, alternative)
+        m1 = np.full(shape, n1)
+        m2 = np.full(shape, n2)
+    else:
+        both = presence[:, :, :, 3]  # sequences with both motifs, per group
+        m1 = np.broadcast_to(both[0][:, :, None, None], shape)
+        m2 = np.broadcast_to(both[1][:, :, None, None], shape)
+        pf = p.reshape(shape)
+        xs, ts = seq_counts[0], seq_counts[0] + seq_counts[1]
+        for a in range(K):
+            for b in range(K):
+                o = ts[a, b] > 0
+                if o.any():
+                    pf[a, b][o] = fisher_pvalues(xs[a, b][o], int(both[0, a, b]), ts[a, b][o],
+                                                 int(both[0, a, b] + both[1, a, b]), alternative)
     p = p.reshape(shape)
     a1, a2 = seq_counts[0] + 0.5, seq_counts[1] + 0.5
-    odds = (a1 / (n1 - seq_counts[0] + 0.5)) / (a2 / (n2 - seq_counts[1] + 0.5))
+    odds = (a1 / (m1 - seq_counts[0] + 0.5)) / (a2 / (m2 - seq_counts[1] + 0.5))
     odds = np.where(np.isfinite(p), odds, np.nan)
     D = shape[2]
     return CooccurrenceScan(
@@ -322,4 +405,32 @@ def cooccurrence(
         window=int(window), max_distance=int(max_distance), pair_counts=pair_counts, seq_counts=seq_counts,
         n_sequences=np.array([n1, n2], dtype=np.int64), odds_ratio=odds, p=p, q=bh_qvalues(p),
         alternative=alternative, params={"allow_overlap": bool(allow_overlap)},
+        presence=presence, null=null,
     )
+
+
+def _presence_counts(seq: np.ndarray, motif: np.ndarray, groups: np.ndarray, K: int) -> np.ndarray:
+    """Sequences per group (group 1 first) with neither, A only, B only, both motifs.
+
+    Returns int64 ``(2, K, K, 4)``; on the diagonal ``a == b`` the categories are 0 hits,
+    exactly 1 hit, (unused, 0) and 2+ hits of the motif.
+    """
+    S = groups.size
+    cnt = np.zeros((S, K), dtype=np.int64)
+    np.add.at(cnt, (seq, motif), 1)
+    out = np.zeros((2, K, K, 4), dtype=np.int64)
+    for gi, gv in enumerate((1, 0)):
+        c = cnt[groups == gv]
+        pres = (c > 0).astype(np.int64)
+        n = c.shape[0]
+        both = pres.T @ pres
+        tot = pres.sum(axis=0)
+        out[gi, :, :, 3] = both
+        out[gi, :, :, 1] = tot[:, None] - both
+        out[gi, :, :, 2] = tot[None, :] - both
+        out[gi, :, :, 0] = n - both - out[gi, :, :, 1] - out[gi, :, :, 2]
+        two = (c >= 2).sum(axis=0)
+        one = (c == 1).sum(axis=0)
+        idx = np.arange(K)
+        out[gi, idx, idx] = np.stack([n - one - two, one, np.zeros(K, np.int64), two], axis=1)
+    return out

@@ -265,14 +265,29 @@ class InteractionScan:
     def pairs(self):
         """One row per unordered motif pair: the strongest cell and a pair-level p and q.
 
-        Columns: ``motif_a motif_b distance orientation effect t p_cell n_cells p q score``
-        where ``distance``/``orientation`` are in the ``(motif_a, motif_b)`` convention of the
-        strongest cell (largest ``|t|``, ties broken by ``|effect|``) and ``score = |t|`` of that
-        cell. Sorted by q, then score, then ``|effect|``.
+        Columns: ``motif_a motif_b distance orientation effect se t lcb p_cell n_cells p q score``.
+
+        * The strongest cell of a pair is the one with the largest lower confidence bound on
+          ``|effect|`` (``lcb = max(ci_low, -ci_high)``, output units; ties broken by
+          ``|effect|``): the cell whose interaction is *surely* largest. ``distance`` and
+          ``orientation`` are in the ``(motif_a, motif_b)`` convention of that cell.
+        * ``score = lcb`` of that cell ranks the pairs. Ranking by ``|t|`` instead would reward
+          consistency over size: a model that ignores both motifs gives contrasts at the
+          float32 round-off level whose ``|t|`` is arbitrary, and a tiny but very regular
+          non-additivity (a few % of a main effect) outranks a large planted interaction
+          that varies between backgrounds. The confidence bound keeps the units of the
+          effect and still penalises noisy cells.
+        * ``p`` is the smallest cell p-value of the pair (both ordered blocks ``(a, b)`` and
+          ``(b, a)``) times the number of valid cells tried (Bonferroni over distances and
+          orientations, capped at 1); ``q`` is Benjamini-Hochberg over the pairs.
+
+        Sorted by q, then score, then ``|effect|``.
         """
         import pandas as pd
 
         K = self.effect.shape[0]
+        with np.errstate(invalid="ignore"):
+            lcb_all = np.fmax(self.ci_low, -self.ci_high)
         rows = []
         for a in range(K):
             for b in range(a, K):
@@ -280,21 +295,21 @@ class InteractionScan:
                 best = None
                 n_cells = 0
                 for (i, j) in blocks:
-                    tt = self.t[i, j]
-                    valid = ~np.isnan(tt)
+                    lcb = lcb_all[i, j]
+                    valid = np.isfinite(self.effect[i, j])
                     n_cells += int(valid.sum())
                     if not valid.any():
                         continue
-                    # strongest: largest |t|, ties (e.g. se = 0) broken by |effect|
+                    # strongest: largest lower bound on |effect|, ties by |effect|
                     key = np.lexsort((np.abs(np.nan_to_num(self.effect[i, j])).ravel(),
-                                      np.where(valid, np.abs(tt), -np.inf).ravel()))
-                    di, oi = np.unravel_index(int(key[-1]), tt.shape)
-                    cand = (abs(tt[di, oi]), abs(self.effect[i, j, di, oi]), i, j, di, oi)
-                    if best is None or cand[0] > best[0]:
+                                      np.where(valid, np.nan_to_num(lcb, nan=-np.inf), -np.inf).ravel()))
+                    di, oi = np.unravel_index(int(key[-1]), lcb.shape)
+                    cand = (float(np.nan_to_num(lcb[di, oi], nan=-np.inf)), abs(self.effect[i, j, di, oi]), i, j, di, oi)
+                    if best is None or cand[:2] > best[:2]:
                         best = cand
                 if best is None:
                     continue
-                _, _, i, j, di, oi = best
+                score, _, i, j, di, oi = best
                 pmin = np.nanmin(np.concatenate([self.p[x, y].ravel() for (x, y) in blocks]))
                 rows.append(
                     {
@@ -303,11 +318,13 @@ class InteractionScan:
                         "distance": int(self.distances[di]),
                         "orientation": self.orientations[oi],
                         "effect": float(self.effect[i, j, di, oi]),
+                        "se": float(self.se[i, j, di, oi]),
                         "t": float(self.t[i, j, di, oi]),
+                        "lcb": float(score),
                         "p_cell": float(self.p[i, j, di, oi]),
                         "n_cells": n_cells,
                         "p": float(min(1.0, pmin * n_cells)),
-                        "score": float(abs(self.t[i, j, di, oi])),
+                        "score": float(score),
                     }
                 )
         df = pd.DataFrame(rows)
@@ -317,6 +334,44 @@ class InteractionScan:
             df = df.sort_values(["q", "score", "_abs"], ascending=[True, False, False], kind="mergesort")
             df = df.drop(columns="_abs").reset_index(drop=True)
         return df
+
+    def restat(self, margin: float | None = None, confidence: float | None = None) -> "InteractionScan":
+        """The same scan with its statistics recomputed from the stored per-background contrasts.
+
+        Parameters
+        ----------
+        margin : float, optional
+            New equivalence margin (output units); default the scan's own.
+        confidence : float, optional
+            New confidence level of the intervals; default the scan's own.
+
+        Returns
+        -------
+        InteractionScan
+            A new object (``self`` is unchanged).
+
+        Raises
+        ------
+        InputError
+            When the scan was made with ``keep_contrasts=False``.
+        """
+        import dataclasses
+
+        if self.contrasts is None:
+            raise InputError(
+                "This scan has no per-background contrasts (it was made with keep_contrasts=False); "
+                "run scan_pairs again with keep_contrasts=True to recompute its statistics."
+            )
+        m = self.margin if margin is None else float(margin)
+        if not m >= 0:
+            raise InputError(f"margin must be >= 0. Received: margin={margin}")
+        c = self.params.get("confidence", 0.95) if confidence is None else float(confidence)
+        if not 0 < c < 1:
+            raise InputError(f"confidence must be in (0, 1). Received: confidence={confidence}")
+        mean, se, lo, hi, t, p = cell_statistics(self.contrasts, m, c)
+        params = {**self.params, "margin": m, "confidence": c}
+        return dataclasses.replace(self, effect=mean, se=se, ci_low=lo, ci_high=hi, t=t, p=p,
+                                   q=bh_qvalues(p), margin=m, params=params)
 
     def strongest(self) -> np.ndarray:
         """``(K, K)`` signed effect of the cell with the largest ``|t|`` for each ordered pair."""
