@@ -22,6 +22,7 @@ __all__ = [
     "read_groups_tsv",
     "class_groups",
     "check_model_length",
+    "load_keras_model",
 ]
 
 _HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
@@ -358,25 +359,3 @@ def load_keras_model(path: str | os.PathLike, *, what: str = "--model"):
         raise InputError(f"{what} {p}: the model must take one-hot DNA of shape (N, L, 4); its input is {shape}.")
     return model, (None if shape[1] is None else int(shape[1]))
 
-
-class progress_env:
-    """Context manager: hide ``TQDM_DISABLE`` while library calls run, returning whether bars
-    should be shown.
-
-    ``kgenint.progress.progress`` currently fails ("multiple values for keyword argument
-    'disable'") when ``TQDM_DISABLE`` is set *and* a caller passes ``disable=``, which the
-    chunked attribution and the pair scan always do; ``--quiet`` sets that variable. Inside this
-    block the variable is removed and callers pass ``show_progress=False`` instead.
-    """
-
-    def __init__(self, quiet: bool) -> None:
-        self.quiet = quiet
-        self._saved: str | None = None
-
-    def __enter__(self) -> bool:
-        self._saved = os.environ.pop("TQDM_DISABLE", None)
-        return not (self.quiet or self._saved)
-
-    def __exit__(self, *exc) -> None:
-        if self._saved is not None:
-            os.environ["TQDM_DISABLE"] = self._saved

@@ -105,7 +105,7 @@ def method_options(args: argparse.Namespace, x, background) -> dict:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``kgenint attribute``."""
-    from .._io_inputs import check_model_length, load_keras_model, progress_env, read_sequences
+    from .._io_inputs import check_model_length, load_keras_model, read_sequences
     from ..errors import InputError
 
     out = os.fspath(args.out)
@@ -145,8 +145,7 @@ def run(args: argparse.Namespace) -> int:
 
     log.info("%s: %d sequences of %d bp from %s, chunks of %d", args.method, len(seqs), seqs.length,
              seqs.path, args.chunk_size)
-    with progress_env(args.quiet) as show:
-        attribute(model, seqs.x, method=args.method, out=out, chunk_size=int(args.chunk_size),
-                  sequence_ids=seqs.ids, index=seqs.index, show_progress=show, **opts)
+    attribute(model, seqs.x, method=args.method, out=out, chunk_size=int(args.chunk_size),
+              sequence_ids=seqs.ids, index=seqs.index, show_progress=not args.quiet, **opts)
     log.info("wrote %s", out)
     return 0

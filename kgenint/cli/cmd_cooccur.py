@@ -80,7 +80,7 @@ def _name_index(names: list[str], seq_names) -> np.ndarray:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``kgenint cooccur``."""
-    from .._io_inputs import class_groups, progress_env, read_groups_tsv, read_motif_file, read_sequences
+    from .._io_inputs import class_groups, read_groups_tsv, read_motif_file, read_sequences
     from ..errors import InputError
 
     if (args.hits is None) == (args.motifs is None):
@@ -142,8 +142,7 @@ def run(args: argparse.Namespace) -> int:
         from ..motifs.scan import scan
 
         motifs = read_motif_file(args.motifs)
-        with progress_env(args.quiet) as show:
-            hits = scan(data.x, motifs, threshold=float(args.thresh), seq_names=data.ids, progress=show)
+        hits = scan(data.x, motifs, threshold=float(args.thresh), seq_names=data.ids, progress=not args.quiet)
         motif_names = [m.name for m in motifs]
         log.info("%d hits of %d motifs at p <= %g in %d sequences", len(hits), len(motifs), args.thresh, len(data))
     if not motif_names:

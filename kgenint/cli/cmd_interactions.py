@@ -151,7 +151,7 @@ def top_table(scan, top: int):
 
 def run(args: argparse.Namespace) -> int:
     """Run ``kgenint interactions``."""
-    from .._io_inputs import check_model_length, load_keras_model, progress_env, read_motif_file, read_sequences
+    from .._io_inputs import check_model_length, load_keras_model, read_motif_file, read_sequences
     from ..errors import InputError
 
     for name in ("n_backgrounds", "batch_size"):
@@ -195,11 +195,10 @@ def run(args: argparse.Namespace) -> int:
         log.info("resuming from %s", checkpoint)
     log.info("%d motifs x %d distances x %d orientations x %d backgrounds", len(motifs), distances.size,
              len(orientations), bg.shape[0])
-    with progress_env(args.quiet) as show:
-        scan = scan_pairs(predict, motifs, bg, distances=distances, orientations=orientations,
-                          output=int(args.output), instances=args.instances, margin=margin,
-                          batch_size=int(args.batch_size), seed=int(args.seed), checkpoint=checkpoint,
-                          verify=int(args.verify), show_progress=show)
+    scan = scan_pairs(predict, motifs, bg, distances=distances, orientations=orientations,
+                      output=int(args.output), instances=args.instances, margin=margin,
+                      batch_size=int(args.batch_size), seed=int(args.seed), checkpoint=checkpoint,
+                      verify=int(args.verify), show_progress=not args.quiet)
     scan.params["backgrounds"] = what
     if out:
         scan.save(out)
