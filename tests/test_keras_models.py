@@ -83,7 +83,11 @@ def test_predict_fn_logits_and_probabilities():
     np.testing.assert_allclose(sigmoid(logits.astype(np.float64)), probs, atol=1e-6)
     np.testing.assert_allclose(probs, model.predict(x, verbose=0), atol=1e-6)
     # batching does not change results (short last batch, no padding artefacts)
-    np.testing.assert_allclose(as_predict_fn(model, batch_size=1024)(x), logits, atol=1e-6)
+    big = as_predict_fn(model, batch_size=1024)
+    np.testing.assert_allclose(big(x), logits, atol=1e-6)
+    np.testing.assert_allclose(big(x[:3]), logits[:3], atol=1e-6)
+    big(onehot(100, seed=9))
+    assert sorted(big._fns) == [32, 64, 128]  # fixed, bucketed batch shapes: no retracing
 
 
 def test_predict_fn_follows_weight_updates():

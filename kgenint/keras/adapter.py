@@ -65,9 +65,10 @@ class PredictFn:
         Sequences per model call.
     """
 
-    def __init__(self, fn: Callable, model: keras.Model, input_length: int | None, output_name: str,
+    def __init__(self, make_fn: Callable, model: keras.Model, input_length: int | None, output_name: str,
                  logits: bool, batch_size: int):
-        self._fn = fn
+        self._make_fn = make_fn
+        self._fns: dict[int, Callable] = {}
         self.model = model
         self.input_length = input_length
         self.output_name = output_name
@@ -99,8 +100,23 @@ class PredictFn:
             )
         out = []
         for start in range(0, x.shape[0], self.batch_size):
-            out.append(self._fn(tf.constant(x[start : start + self.batch_size])).numpy())
+            xb = x[start : start + self.batch_size]
+            n = xb.shape[0]
+            size = self._bucket(n)
+            if size > n:  # pad the short last batch to a traced shape (zeros = N bases)
+                xb = np.concatenate([xb, np.zeros((size - n,) + xb.shape[1:], np.float32)])
+            fn = self._fns.get(size)
+            if fn is None:
+                fn = self._fns[size] = self._make_fn(size)
+            out.append(fn(tf.constant(xb)).numpy()[:n])
         return np.concatenate(out, axis=0).astype(np.float32, copy=False)
+
+    def _bucket(self, n: int) -> int:
+        """Smallest traced batch shape >= n: powers of two from 32, capped at ``batch_size``."""
+        size = 32
+        while size < n:
+            size *= 2
+        return min(size, self.batch_size)
 
 
 def as_predict_fn(
@@ -112,11 +128,13 @@ def as_predict_fn(
 ) -> PredictFn:
     """Wrap a Keras model as a fast batched ``predict(onehot) -> float32[N, T]``.
 
-    The model runs inside one ``tf.function`` with a fixed input signature
-    ``TensorSpec([None, L, 4], float32)``: it is traced once, and because the batch axis is
-    dynamic the short last batch does not trigger a retrace (so it need not be padded, and small
-    inputs do not pay for a full ``batch_size`` batch). Weights are shared with ``model``, so a
-    function made before or during training always uses the current weights.
+    The model runs inside ``tf.function``s with fixed input signatures
+    ``TensorSpec([B, L, 4], float32)``: full batches use ``B = batch_size``, and a short last
+    batch is zero-padded to the next power of two (at least 32, at most ``batch_size``), so at
+    most ~6 shapes are ever traced and no call retraces. Static shapes also let TensorFlow's
+    grappler/oneDNN optimise the graph: about 2x faster than a dynamic batch axis on CPU.
+    Weights are shared with ``model``, so a function made before or during training always uses
+    the current weights.
 
     Parameters
     ----------
@@ -273,22 +291,27 @@ def _logits_tensor(model: keras.Model, tensor: Any, name: str):
     )
 
 
-def _compile(sub: Callable, length: int | None, post: Callable | None):
-    @tf.function(input_signature=[tf.TensorSpec([None, length, 4], tf.float32)])
-    def fn(x):
-        y = sub(x, training=False)
-        if isinstance(y, (list, tuple)):
-            y = y[0]
-        if post is not None:
-            y = post(y)
-        y = tf.cast(y, tf.float32)
-        if y.shape.rank == 1:
-            y = y[:, None]
-        elif y.shape.rank != 2:
-            y = tf.reshape(y, [tf.shape(y)[0], -1])
-        return y
+def _compile(sub: Callable, length: int | None, post: Callable | None) -> Callable[[int], Callable]:
+    """A factory: batch size -> ``tf.function`` with the fixed signature ``[batch, L, 4]``."""
 
-    return fn
+    def make(batch: int):
+        @tf.function(input_signature=[tf.TensorSpec([batch, length, 4], tf.float32)])
+        def fn(x):
+            y = sub(x, training=False)
+            if isinstance(y, (list, tuple)):
+                y = y[0]
+            if post is not None:
+                y = post(y)
+            y = tf.cast(y, tf.float32)
+            if y.shape.rank == 1:
+                y = y[:, None]
+            elif y.shape.rank != 2:
+                y = tf.reshape(y, [tf.shape(y)[0], -1])
+            return y
+
+        return fn
+
+    return make
 
 
 def _subclassed(model: keras.Model, output: Any, logits: bool, batch_size: int) -> PredictFn:
