@@ -255,6 +255,8 @@ def test_cooccur_scan_and_hits_equal_direct(work, capsys):
     hits = scan(data.x, work["motifs"], threshold=1e-3, seq_names=list(data.sequence_ids), progress=False)
     ref = cooccurrence(hits, data.y_class[:, 0], motif_names=[m.name for m in work["motifs"]], max_distance=60,
                        bin_size=2)
+    marg = cooccurrence(hits, data.y_class[:, 0], motif_names=[m.name for m in work["motifs"]], max_distance=60,
+                        bin_size=2, null="marginal")
     out = str(work["dir"] / "c.h5")
     assert cli(["cooccur", "--motifs", work["meme"], "--data", work["h5"], "--thresh", "1e-3",
                  "--max-distance", "60", "--bin-size", "2", "--out", out, "--top", "0", "-q"]) == 0
@@ -288,6 +290,13 @@ def test_cooccur_scan_and_hits_equal_direct(work, capsys):
                 "--out", out3, "--top", "3", "-q"]) == 0
     got3 = CooccurrenceScan.load(out3)
     np.testing.assert_array_equal(got3.pair_counts[:, perm][:, :, perm], ref.pair_counts)
+    # --null marginal
+    out4 = str(work["dir"] / "c4.h5")
+    assert cli(["cooccur", "--hits", str(tsv), "--data", work["h5"], "--max-distance", "60", "--bin-size", "2",
+                "--null", "marginal", "--out", out4, "--top", "3", "-q"]) == 0
+    got4 = CooccurrenceScan.load(out4)
+    assert got4.null == "marginal"
+    np.testing.assert_allclose(got4.p[perm][:, perm], marg.p, equal_nan=True)
 
 
 def test_cooccur_bad_inputs(work, capsys):

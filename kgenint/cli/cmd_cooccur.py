@@ -24,7 +24,8 @@ groups (--groups):
 what is counted:
   every ordered pair of non-overlapping hits in a sequence, upstream motif a, downstream motif b,
   0 <= start_b - start_a <= --max-distance, binned by --bin-size, orientation strand_a strand_b;
-  each cell is tested with Fisher's exact test on sequence counts (group 1 vs group 2), BH q.
+  each cell is tested with Fisher's exact test on sequence counts (group 1 vs group 2), BH q;
+  --null conditional (default) restricts each test to the sequences holding both motifs.
 
 outputs:
   --out    HDF5 (kgenint_format="cooccurrence_scan"; CooccurrenceScan.load): pair_counts,
@@ -63,6 +64,9 @@ def register(subparsers, parents) -> None:
     p.add_argument("--window", type=int, default=0, help="pool this many neighbouring bins on each side (default: 0)")
     p.add_argument("--alternative", choices=("two-sided", "greater", "less"), default="two-sided",
                    help="Fisher test alternative; 'greater' = enriched in group 1 (default: two-sided)")
+    p.add_argument("--null", choices=("conditional", "marginal"), default="conditional",
+                   help="'conditional' (default): test each geometry among the sequences holding both motifs "
+                        "(enriched beyond mere co-presence); 'marginal': among all sequences")
     p.add_argument("--allow-overlap", action="store_true", help="also count pairs of overlapping hits")
     p.add_argument("--out", "-o", required=True, help="output HDF5 file")
     p.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
@@ -154,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
 
     res = cooccurrence(hits, groups, motif_names=motif_names, max_distance=int(args.max_distance),
                        bin_size=int(args.bin_size), window=int(args.window), allow_overlap=bool(args.allow_overlap),
-                       alternative=args.alternative)
+                       alternative=args.alternative, null=args.null)
     res.save(out)
     log.info("wrote %s", out)
     table = res.to_frame()
