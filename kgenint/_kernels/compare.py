@@ -1,23 +1,27 @@
 """Numba kernels of the TOMTOM-like motif comparison (:mod:`kgenint.motifs.compare`).
 
-One query at a time (the caller runs interleaved blocks of queries on threads; the kernels
-release the GIL; each block allocates its workspace once), in four stages that all read one per-query table:
+One query at a time (the caller runs interleaved blocks of queries on its own threads; the
+kernels release the GIL; each block allocates its workspace once), in four stages that all
+read one per-query table of binned column scores:
 
-1. **Column scores** ``S[i, j]`` of every query column ``i`` against every target column ``j``
-   of the database, both orientations (the reverse-complement motifs are appended to the
-   target columns, as TOMTOM does): Pearson correlation (dot product of centred, normalised
-   columns prepared by the caller) or the negated Euclidean distance.
-2. **Binning**: ``z = floor((S - lo) * scale + 0.5)`` with ``lo``/``hi`` the smallest/largest
-   score of the query's table and ``scale = bins / (hi - lo)``; per query column the histogram
-   of ``z`` over all target columns is the column's null distribution (TOMTOM's null: a random
-   target column drawn uniformly from the database). With complete scoring each query column
-   is shifted by its (lower) median bin ``m_i`` so that an unaligned column contributes 0,
-   i.e. exactly its median, as in TOMTOM's complete scores.
+1. **Column scores** of every query column ``i`` against every target column ``j`` of the
+   database, both orientations (the reverse-complement motifs are part of the target columns,
+   as in TOMTOM): Pearson correlation (dot product of centred, normalised columns prepared by
+   the caller) or the negated Euclidean distance.
+2. **Binning**: ``z = floor((s - lo) * scale + 0.5)`` with ``[lo, hi]`` the metric's full
+   range (``[-1, 1]`` Pearson, ``[-sqrt 2, 0]`` ED) and ``scale = bins / (hi - lo)``. Per
+   query column, the histogram of ``z`` over all target columns is the column's null
+   distribution (TOMTOM's null: a target column drawn uniformly from the database). With
+   complete scoring each query column is shifted by its lower median bin ``m_i``, so an
+   unaligned column contributes 0, i.e. exactly its median, as in TOMTOM's complete scores.
 3. **Alignment sums**: every (query column, target column) pair belongs to exactly one
-   alignment offset, so all offsets of all targets are one scatter-add pass over ``z``.
-4. **Null distributions** of the sum over each contiguous range of query columns
-   ``[a, b]`` by dynamic programming (convolution of the column histograms, exact integer
-   bins), kept as survival functions; the p-value of every alignment is a table look-up.
+   alignment offset, so all offsets of all targets are one pass over ``z``. Targets are
+   grouped by width and orientation with their columns interleaved, so the pass is a series
+   of contiguous vector additions, one per (group, query column, target column).
+4. **Null distributions** of the sum over each contiguous range of query columns ``[a, b]``
+   by dynamic programming (exact convolution of the column histograms on integer bins),
+   kept as survival functions summed from the top (full relative precision in the tail);
+   the p-value of every alignment is a table look-up.
 
 Offsets follow TOMTOM: query column ``i`` is aligned with target column ``i + offset`` of the
 target in the reported orientation.
@@ -406,7 +410,7 @@ def compare_kernel(Q, q_start, T, g_width, g_size, g_col0, t_grp, t_pos, metric,
     metric : int
         ``METRIC_PEARSON`` or ``METRIC_ED``.
     bins : int
-        Number of score bins over the query's score range.
+        Number of score bins over the metric's range.
     min_overlap : int
         Minimum number of aligned columns (lowered to the width of a shorter motif).
     complete : bool

@@ -12,9 +12,10 @@ between motifs*, Genome Biology 8:R24, 2007; MEME suite ``tomtom``), written for
   the negated Euclidean distance (``metric="ed"``, memelite's only metric).
 * The **null model** of a query column is its score against a target column drawn uniformly
   from all columns of the database (both orientations). Scores are binned into ``bins``
-  integer bins over the query's score range (TOMTOM uses 100) and the null distribution of a
-  sum over a range of query columns is obtained by dynamic programming (exact convolution of
-  the binned column distributions).
+  equal integer bins spanning the metric's full range (``[-1, 1]`` for Pearson,
+  ``[-sqrt 2, 0]`` for ED; TOMTOM uses 100 bins) and the null distribution of a sum over a
+  range of query columns is obtained by dynamic programming (exact convolution of the binned
+  column distributions).
 * **Complete scoring** (``complete=True``, TOMTOM's default and the only mode of memelite):
   every query column counts; a column the target does not cover scores its null median, i.e.
   each column's scores are shifted by their (lower) median bin and unaligned columns add 0.
@@ -34,9 +35,16 @@ between motifs*, Genome Biology 8:R24, 2007; MEME suite ``tomtom``), written for
 
 Differences from MEME's ``tomtom`` (documented choices)
 ------------------------------------------------------
-* The score range is split into ``bins`` equal bins without TOMTOM's rounding of the scale
-  down to an integer, and the median shift is applied to the binned scores (bins are a
-  monotone function of scores, so the median bin is the bin of the median score).
+* Bins span the metric's full range rather than the observed range of each query's scores
+  (so bin edges, binned scores and p-values of one query do not depend on the other
+  scores, and no pass over the score table is needed before binning; for JASPAR both ranges
+  are nearly the same), without TOMTOM's rounding of the scale to an integer; the median
+  shift is applied to the binned scores (binning is monotone, so the median bin is the bin
+  of the median score; the lower median of the ``n`` scores, as TOMTOM takes for even
+  ``n``).
+* Targets with equal p-values (frequent with 100 bins: near-identical motifs reach the same
+  bins) are ranked by the unbinned score, so a motif's best match in a database containing
+  it is itself; memelite keeps the first index, MEME sorts them arbitrarily.
 * With complete scoring TOMTOM counts all ``wq + wt - 1`` alignments in the p-value even when
   ``min_overlap`` excludes some; we count only the alignments that were tried.
 * TOMTOM's q-values are computed over both orientations of every target (twice as many
@@ -319,7 +327,7 @@ def compare(
         Minimum number of aligned columns (>= 1; TOMTOM's default 1). Lowered to the width
         of a motif shorter than it, as TOMTOM does.
     bins : int
-        Number of score bins over each query's score range (TOMTOM: 100).
+        Number of score bins over the metric's range (TOMTOM: 100). Cost grows as ``bins^2``.
     complete : bool
         Complete scoring (default, TOMTOM's): unaligned query columns score their null
         median. ``False`` scores only the overlap (TOMTOM's ``-incomplete-scores``).
@@ -352,8 +360,13 @@ def compare(
     Examples
     --------
     >>> from kgenint.motifs import Motif
-    >>> db = [Motif.from_counts(c, f"m{i}", pseudocount=1) for i, c in enumerate(counts)]  # doctest: +SKIP
-    >>> table = compare(db[:3], db, best_only=True)  # doctest: +SKIP
+    >>> db = [Motif.from_consensus(s) for s in ("TGACTCA", "CACGTG", "CCAAT", "GATA", "TTGCGCAA")]
+    >>> hit = compare(Motif.from_consensus("GACTC", name="q"), db, best_only=True)
+    >>> hit[["query_id", "target_id", "optimal_offset", "overlap", "orientation"]].values.tolist()
+    [['q', 'TGACTCA', 1, 5, '+']]
+
+    With no ``targets`` the embedded JASPAR database is searched:
+    ``compare(my_motifs, best_only=True)``.
     """
     qs = _as_motifs(queries, "queries")
     ts = _default_targets() if targets is None else _as_motifs(targets, "targets")
