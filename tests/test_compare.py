@@ -372,3 +372,22 @@ def test_cli_compare(small_db, tmp_path, capsys):
     assert main(["compare", "--query", str(q), "--target", str(db), "--thresh", "2", "-q"]) == 1
     assert "--thresh" in capsys.readouterr().err
     assert main(["compare", "--query", str(tmp_path / "missing.meme"), "-q"]) == 1
+
+
+@pytest.mark.parametrize("complete", [True, False])
+def test_edge_cases_match_numpy(complete):
+    """Width-1 motifs, uniform (constant) columns, min_overlap above the widths, few bins."""
+    rng = np.random.default_rng(3)
+    targets = [rng.dirichlet(np.ones(4), size=w) for w in (1, 2, 3, 6, 6, 8)]
+    targets.append(np.full((4, 4), 0.25))
+    queries = [rng.dirichlet(np.ones(4), size=1), np.full((2, 4), 0.25), rng.dirichlet(np.ones(4), size=9)]
+    for metric in ("pearson", "ed"):
+        for mo, bins in ((1, 100), (4, 7)):
+            raw = _run([Motif(name=f"q{i}", pwm=q) for i, q in enumerate(queries)],
+                       [Motif(name=f"t{i}", pwm=t) for i, t in enumerate(targets)], metric, mo, bins, complete)
+            for qi, q in enumerate(queries):
+                ref = naive.compare_pair_tables(q, targets, metric, mo, bins, complete)
+                np.testing.assert_array_equal(raw.z[qi], ref["z"])
+                np.testing.assert_array_equal(raw.offset[qi], ref["offset"])
+                np.testing.assert_array_equal(raw.strand[qi], ref["strand"])
+                np.testing.assert_allclose(raw.p[qi], ref["p"], rtol=1e-9, atol=1e-300)
