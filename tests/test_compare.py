@@ -267,8 +267,11 @@ def test_annotate_one_row_per_motif(small_db):
     assert list(table["query_id"]) == [small_db[3].name, "flat", small_db[7].name]
     assert table.loc[0, "target_id"] == small_db[3].name
     assert table.loc[1, "target_id"] == "" and table.loc[1, "target"] == -1
-    assert np.isnan(table.loc[1, "p_value"])
+    assert np.isnan(table.loc[1, "p_value"]) and pd.isna(table.loc[1, "overlap"])
+    assert table.loc[0, "overlap"] == small_db[3].width and table["overlap"].dtype == "Int64"
     assert table.loc[2, "target"] == 7
+    text = write_tomtom_tsv(table, None)  # rows without a match are not written
+    assert len(pd.read_csv(io.StringIO(text), sep="\t", comment="#")) == 2
 
 
 def test_align_frames():

@@ -465,8 +465,9 @@ def annotate(
     pandas.DataFrame
         The columns of :func:`compare`, one row per motif in input order (``query`` is its
         index). Motifs without a match passing the thresholds have ``target`` -1, empty
-        strings in ``target_id``/``target_alt_id``/``target_consensus``/``orientation``
-        and NaN in the numeric columns.
+        strings in ``target_id``/``target_alt_id``/``target_consensus``/``orientation``,
+        NaN in ``p_value``/``e_value``/``q_value``/``score`` and ``<NA>`` in the (nullable
+        integer) ``optimal_offset`` and ``overlap``.
     """
     for bad in ("best_only",):
         if bad in kw:
@@ -502,7 +503,10 @@ def annotate(
                 "score": np.nan,
             }
         rows.append(r)
-    return pd.DataFrame(rows, columns=_RESULT_COLUMNS)
+    out = pd.DataFrame(rows, columns=_RESULT_COLUMNS)
+    for col in ("optimal_offset", "overlap"):
+        out[col] = out[col].astype("Int64")  # missing matches stay integer columns (<NA>)
+    return out
 
 
 # ------------------------------------------------------------------------------------ TSV output
