@@ -568,8 +568,14 @@ class AttributionMonitor(_PeriodicCallback):
         Planted sites (see :func:`planted_mask`).
     every : int
         Run every ``every`` epochs.
-    method : {"grad_x_input", "saliency"}
-        Gradient x input, or the corrected gradient alone (``|grad|`` summed over bases).
+    method : str
+        ``"grad_x_input"`` (default) or ``"saliency"`` (the corrected gradient alone) are
+        computed here in one compiled gradient function; any other name of
+        :data:`kgenint.attribution.METHODS` (``"deepshap"``, ``"integrated_gradients"``,
+        ``"ism"`` ...) is delegated to :func:`kgenint.attribution.attribute` (slower; use a
+        larger ``every``).
+    method_options : dict, optional
+        Extra options for a delegated method (``n_shuffles``, ``steps`` ...).
     output : int
         Column ``t`` of the model output (task) to explain.
     model_output : int or str, optional
@@ -586,7 +592,7 @@ class AttributionMonitor(_PeriodicCallback):
         Prefix of the log keys.
     """
 
-    METHODS = ("grad_x_input", "saliency")
+    METHODS = ("grad_x_input", "saliency")  # computed here; others go to kgenint.attribution
 
     def __init__(
         self,
@@ -598,6 +604,7 @@ class AttributionMonitor(_PeriodicCallback):
         *,
         model_output: int | str | None = None,
         indices: Any = None,
+        method_options: dict | None = None,
         history_path: str | os.PathLike | None = None,
         save_maps: bool = False,
         max_sequences: int = 500,
@@ -607,7 +614,15 @@ class AttributionMonitor(_PeriodicCallback):
         super().__init__(every, history_path, prefix)
         self.x = take_sequences(x, "x", max_sequences)
         if method not in self.METHODS:
-            raise InputError(f"method must be one of {self.METHODS}. Received: method={method!r}")
+            try:
+                from ..attribution import METHODS as delegated
+            except ImportError:  # pragma: no cover - attribution package not installed
+                delegated = ()
+            if method not in delegated:
+                raise InputError(
+                    f"method must be one of {self.METHODS + tuple(delegated)}. Received: method={method!r}"
+                )
+        self.method_options = dict(method_options or {})
         if isinstance(output, bool) or not isinstance(output, (int, np.integer)) or output < 0:
             raise InputError(f"output must be a task index >= 0. Received: output={output!r}")
         self.method = method
@@ -667,9 +682,18 @@ class AttributionMonitor(_PeriodicCallback):
         self._grad = grad
 
     def attributions(self) -> np.ndarray:
-        """Corrected gradient x input (or corrected gradient) on ``x``, float32 ``(N, L, 4)``."""
+        """Corrected gradient x input (or corrected gradient, or a delegated method's
+        contributions) on ``x``, float32 ``(N, L, 4)``."""
         import tensorflow as tf
 
+        if self.method not in self.METHODS:
+            from ..attribution import attribute
+
+            opts = {"output": self.output, **self.method_options}
+            if self.model_output is not None:
+                opts.setdefault("head", self.model_output)
+            contrib, _ = attribute(self.model, self.x, method=self.method, show_progress=False, **opts)
+            return np.asarray(contrib, dtype=np.float32)
         out = []
         for s in range(0, self.x.shape[0], self.batch_size):
             xb = self.x[s : s + self.batch_size]
