@@ -273,10 +273,10 @@ def _run(queries: list[Motif], targets: list[Motif], metric: str, min_overlap: i
     T, g_width, g_size, g_col0, t_grp, t_pos = _target_layout([m.pwm for m in targets], metric)
     M, N = len(queries), len(targets)
     out_p = np.empty((M, N))
-    out_z = np.empty((M, N), dtype=np.int64)
-    out_off = np.empty((M, N), dtype=np.int64)
-    out_ov = np.empty((M, N), dtype=np.int64)
-    out_strand = np.empty((M, N), dtype=np.int64)
+    out_z = np.empty((M, N), dtype=np.int32)
+    out_off = np.empty((M, N), dtype=np.int32)
+    out_ov = np.empty((M, N), dtype=np.int32)
+    out_strand = np.empty((M, N), dtype=np.int8)
     out_score = np.empty((M, N))
     out_lo = np.empty(M)
     out_scale = np.empty(M)
@@ -407,7 +407,7 @@ def _table(qs: list[Motif], ts: list[Motif], raw: _RawResult, complete: bool,
     if qvalue_threshold is not None:
         keep &= q[mi, ti] <= qvalue_threshold
     mi, ti = mi[keep], ti[keep]
-    strand = raw.strand[mi, ti]
+    strand = raw.strand[mi, ti].astype(np.int64)
     t_cons = _consensus_all([m.pwm for m in ts] + [m.pwm[::-1][:, _COMPLEMENT] for m in ts])
     return pd.DataFrame(
         {
@@ -416,11 +416,11 @@ def _table(qs: list[Motif], ts: list[Motif], raw: _RawResult, complete: bool,
             "target": ti.astype(np.int64),
             "target_id": _categorical([m.name for m in ts], ti),
             "target_alt_id": _categorical([m.alt_name or "" for m in ts], ti),
-            "optimal_offset": raw.offset[mi, ti],
+            "optimal_offset": raw.offset[mi, ti].astype(np.int64),
             "p_value": p[mi, ti],
             "e_value": e[mi, ti],
             "q_value": q[mi, ti],
-            "overlap": raw.overlap[mi, ti],
+            "overlap": raw.overlap[mi, ti].astype(np.int64),
             "query_consensus": _categorical(_consensus_all([m.pwm for m in qs]), mi),
             "target_consensus": _categorical(t_cons, ti + strand * len(ts)),
             "orientation": _categorical(["+", "-"], strand),
