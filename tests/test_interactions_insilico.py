@@ -264,3 +264,13 @@ def test_pairs_rank_by_lower_confidence_bound_and_restat():
     import dataclasses
     with pytest.raises(InputError, match="keep_contrasts"):
         dataclasses.replace(scan, contrasts=None).restat(margin=0.1)
+
+
+def test_pairs_report_the_centre_of_a_plateau():
+    K, D, O, N = 2, 9, 4, 4
+    c = np.zeros((K, K, D, O, N), np.float32)
+    c[0, 1, 3:6, 1] = 2.0  # distances 30, 40, 50 in "+-": a window, equal effects
+    c[0, 1, 3:5, 2] = 2.0  # and 30, 40 in "-+"
+    scan = _scan_from_contrasts(c, ["a", "b"], margin=0.1)
+    row = scan.pairs().query("motif_a != motif_b").iloc[0]
+    assert (row.distance, row.orientation) == (40, "+-")

@@ -269,8 +269,12 @@ class InteractionScan:
 
         * The strongest cell of a pair is the one with the largest lower confidence bound on
           ``|effect|`` (``lcb = max(ci_low, -ci_high)``, output units; ties broken by
-          ``|effect|``): the cell whose interaction is *surely* largest. ``distance`` and
-          ``orientation`` are in the ``(motif_a, motif_b)`` convention of that cell.
+          ``|effect|``): the cell whose interaction is *surely* largest. Cells that still tie
+          form a plateau (a deterministic model with a spacing window gives the same effect at
+          every distance of the window): the first orientation holding most of the plateau is
+          taken, and in it the plateau distance nearest the median, so the reported distance
+          is the window's centre rather than its edge. ``distance`` and ``orientation`` are in
+          the ``(motif_a, motif_b)`` convention of that cell.
         * ``score = lcb`` of that cell ranks the pairs. Ranking by ``|t|`` instead would reward
           consistency over size: a model that ignores both motifs gives contrasts at the
           float32 round-off level whose ``|t|`` is arbitrary, and a tiny but very regular
@@ -295,16 +299,17 @@ class InteractionScan:
                 best = None
                 n_cells = 0
                 for (i, j) in blocks:
-                    lcb = lcb_all[i, j]
                     valid = np.isfinite(self.effect[i, j])
                     n_cells += int(valid.sum())
                     if not valid.any():
                         continue
                     # strongest: largest lower bound on |effect|, ties by |effect|
-                    key = np.lexsort((np.abs(np.nan_to_num(self.effect[i, j])).ravel(),
-                                      np.where(valid, np.nan_to_num(lcb, nan=-np.inf), -np.inf).ravel()))
-                    di, oi = np.unravel_index(int(key[-1]), lcb.shape)
-                    cand = (float(np.nan_to_num(lcb[di, oi], nan=-np.inf)), abs(self.effect[i, j, di, oi]), i, j, di, oi)
+                    k1 = np.where(valid, np.nan_to_num(lcb_all[i, j], nan=-np.inf), -np.inf)
+                    k2 = np.where(valid, np.abs(np.nan_to_num(self.effect[i, j])), -np.inf)
+                    top = np.flatnonzero(k1.ravel() == k1.max())
+                    top = top[k2.ravel()[top] == k2.ravel()[top].max()]
+                    di, oi = _plateau_centre(top, k1.shape)
+                    cand = (float(k1[di, oi]), float(k2[di, oi]), i, j, di, oi)
                     if best is None or cand[:2] > best[:2]:
                         best = cand
                 if best is None:
@@ -394,6 +399,17 @@ class InteractionScan:
         with h5py.File(tmp, "w") as h:
             _write_scan(h, self)
         os.replace(tmp, path)
+
+
+def _plateau_centre(flat_idx: np.ndarray, shape: tuple[int, int]) -> tuple[int, int]:
+    """``(distance index, orientation index)`` at the centre of tied cells ``flat_idx`` of a
+    ``(D, O)`` block: the first orientation with most tied cells, the tied distance index in it
+    nearest the median (the lower one of two)."""
+    di, oi = np.unravel_index(flat_idx, shape)
+    counts = np.bincount(oi, minlength=shape[1])
+    o = int(np.argmax(counts))
+    ds = np.sort(di[oi == o])
+    return int(ds[(len(ds) - 1) // 2]), o
 
 
 def _write_scan(h, scan: InteractionScan) -> None:
