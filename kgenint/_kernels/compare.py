@@ -460,9 +460,9 @@ def compare_kernel(Q, q_start, T, g_width, g_size, g_col0, t_grp, t_pos, metric,
             c0 = q_start[m]
             wq = q_start[m + 1] - c0
             lo, scale = _one_query(Q, c0, wq, T, g_width, g_size, g_col0, u0,
-                                   metric, bins, min_overlap, complete, g_sum0, Z, H, H4, med_cum, sums, sfbuf, s_lo, s_hi, prev,
-                                   new, best_z, best_off, best_ov, best_strand, best_p, acc,
-                                   best_score)
+                                   metric, bins, min_overlap, complete, g_sum0, Z, H, H4,
+                                   med_cum, sums, sfbuf, s_lo, s_hi, prev, new, best_z,
+                                   best_off, best_ov, best_strand, best_p, acc, best_score)
             out_lo[m] = lo
             out_scale[m] = scale
             for t in range(n_fwd):

@@ -284,8 +284,8 @@ def _run(queries: list[Motif], targets: list[Motif], metric: str, min_overlap: i
 
     def block(b: int) -> None:
         compare_kernel(Q, q_start, T, g_width, g_size, g_col0, t_grp, t_pos, metric_id, bins,
-                       min_overlap, bool(complete), b, n_threads, out_p, out_z, out_off, out_ov, out_strand, out_score,
-                       out_lo, out_scale)
+                       min_overlap, bool(complete), b, n_threads, out_p, out_z, out_off, out_ov,
+                       out_strand, out_score, out_lo, out_scale)
 
     if n_threads == 1:
         block(0)
