@@ -21,12 +21,13 @@ __all__ = [
     "onehot_to_codes",
     "pmf_tail",
     "survival_tails",
-    "scan_tiles",
+    "chunk_codes",
+    "scan_motifs",
     "hit_scores",
 ]
 
 #: Letters per lookup-table block of the scan (a table has 4**QMER int32 entries, 16 KB).
-QMER = 6
+QMER = 7
 _NCODES = 4**QMER
 
 
@@ -276,57 +277,62 @@ def survival_tails(a_flat, fin_flat, offs, bg, coarse, thr, tail_cap, margin):  
 
 
 # --------------------------------------------------------------------------- scan
-@jit
-def _tile_codes(codes, base, length, x0, n_read, qc, next_n):  # pragma: no cover - compiled
-    """q-mer codes and next-N positions of positions ``x0 .. x0 + n_read - 1`` of one sequence.
-
-    ``qc[i]`` packs the QMER letters from ``x0 + i`` (letters past the sequence end and N count
-    as A; windows holding an N are rejected with ``next_n``).  ``next_n[i]`` is the position of
-    the first N at or after ``x0 + i`` (``length`` when none).
-    """
-    lim = min(x0 + n_read + QMER, length)
-    # rolling code over letters; build from the right
-    code = 0
-    for p in range(x0 + n_read + QMER - 1, x0 - 1, -1):
-        letter = 0
-        if p < lim:
-            letter = codes[base + p]
-            if letter > 3:
-                letter = 0
-        code = ((code << 2) | letter) & (_NCODES - 1)
-        i = p - x0
-        if i < n_read:
-            qc[i] = code
-    nxt = length
-    for p in range(min(x0 + n_read, length) - 1, x0 - 1, -1):
-        if codes[base + p] > 3:
-            nxt = p
-        next_n[p - x0] = nxt
-    # positions at/after the last read position: find the next N beyond the tile
-    return nxt
-
-
 @pjit
-def scan_tiles(
-    codes, seq_off, seq_len, tile_seq, tile_x0, tile_x1, max_w,
-    widths, thresh, blk_start, blk_off, blk_rest, tables, cap_off,
-    out_ms, out_pos, out_score, out_count,
-):  # pragma: no cover - compiled
-    """Integer scores of every motif-strand at every window of every tile; keep those >= thresh.
+def chunk_codes(codes, seq_off, seq_len, qc, next_n):  # pragma: no cover - compiled
+    """q-mer codes and next-N positions of every position of every sequence (parallel).
 
     Parameters
     ----------
     codes : uint8 array, shape (total,)
-        Letter codes of all sequences, concatenated.
+        Letter codes of the sequences, concatenated (4 = N).
     seq_off, seq_len : int64 arrays, shape (S,)
-        Start of each sequence in ``codes`` and its length.
-    tile_seq, tile_x0, tile_x1 : int64 arrays, shape (T,)
-        A tile is the window starts ``tile_x0 .. tile_x1 - 1`` of sequence ``tile_seq``.
-    max_w : int64
-        Largest motif width.
+    qc : uint16 array, shape (total,)
+        Filled with the QMER letters from each position packed 2 bits each (the letter at
+        the position in the lowest bits); letters past the sequence end and N count as A.
+    next_n : int32 array, shape (total,)
+        Filled with the position (within its sequence) of the first N at or after each position,
+        or the sequence length.
+    """
+    for s in prange(seq_off.shape[0]):
+        base = seq_off[s]
+        length = seq_len[s]
+        code = 0
+        for p in range(length + QMER - 1, -1, -1):
+            letter = 0
+            if p < length:
+                letter = codes[base + p]
+                if letter > 3:
+                    letter = 0
+            code = ((code << 2) | letter) & (_NCODES - 1)
+            if p < length:
+                qc[base + p] = code
+        nxt = length
+        for p in range(length - 1, -1, -1):
+            if codes[base + p] > 3:
+                nxt = p
+            next_n[base + p] = nxt
+
+
+@pjit
+def scan_motifs(
+    qc, next_n, seq_off, seq_len, widths, thresh, blk_start, blk_off, blk_rest, tables, cap_off,
+    out_seq, out_pos, out_score, out_count,
+):  # pragma: no cover - compiled
+    """Integer scores of every motif-strand at every window; keep those >= thresh.
+
+    Parallel over motif-strands: each thread keeps one motif-strand's lookup tables in cache
+    while it streams over the q-mer codes of all sequences (parallel over sequences, the other
+    loop order, reloads every table for every sequence and was measured slower).
+
+    Parameters
+    ----------
+    qc : uint16 array, shape (total,)
+    next_n : int32 array, shape (total,)
+        From :func:`chunk_codes`.
+    seq_off, seq_len : int64 arrays, shape (S,)
     widths, thresh : int64 arrays, shape (K,)
-        Width and integer score threshold of each motif-strand (a strand scanned as its own
-        matrix on the forward sequence).
+        Width and integer score threshold of each motif-strand (a strand is scanned as its own
+        matrix on the given sequence).
     blk_start : int64 array, shape (K + 1,)
         Blocks of motif-strand k are ``blk_start[k]:blk_start[k+1]``, in test order.
     blk_off : int64 array, shape (B,)
@@ -335,62 +341,69 @@ def scan_tiles(
         Best score the blocks after this one can add.
     tables : int32 array, shape (B * 4**QMER,)
         ``tables[b * 4**QMER + code]``: summed entries of block b's columns for a q-mer code.
-    cap_off : int64 array, shape (T + 1,)
-        Tile ``t`` stores up to ``cap_off[t+1] - cap_off[t]`` hits from ``cap_off[t]`` on.
-    out_ms, out_pos, out_score : int64 arrays, shape (cap_off[T],)
-        Motif-strand, window start and integer score of hit ``j`` of tile ``t`` at
-        ``cap_off[t] + j``.
-    out_count : int64 array, shape (T,)
-        Number of hits of each tile (may exceed ``cap``: rescan that tile with a bigger cap).
+    cap_off : int64 array, shape (K + 1,)
+        Motif-strand k stores up to ``cap_off[k+1] - cap_off[k]`` hits from ``cap_off[k]`` on.
+    out_seq, out_pos, out_score : int64 arrays, shape (cap_off[K],)
+        Sequence, window start and integer score of each stored hit.
+    out_count : int64 array, shape (K,)
+        Number of hits of each motif-strand (may exceed its capacity: rescan it with more).
     """
-    n_tiles = tile_seq.shape[0]
     n_ms = widths.shape[0]
-    for t in prange(n_tiles):
-        s = tile_seq[t]
-        base = seq_off[s]
-        length = seq_len[s]
-        x0 = tile_x0[t]
-        x1 = tile_x1[t]
-        n_read = min(x1 - x0 + max_w, length - x0)
-        qc = np.empty(n_read, dtype=np.uint16)
-        next_n = np.empty(n_read, dtype=np.int64)
-        _tile_codes(codes, base, length, x0, n_read, qc, next_n)
+    n_seq = seq_off.shape[0]
+    for k in prange(n_ms):
+        w = widths[k]
+        thr = thresh[k]
+        b0 = blk_start[k]
+        b1 = blk_start[k + 1]
+        off0 = blk_off[b0]
+        cut0 = thr - blk_rest[b0]
+        cut32 = np.int32(max(min(cut0, 2**31 - 1), -(2**31)))
+        tab0 = tables[b0 * _NCODES:(b0 + 1) * _NCODES]
+        o = cap_off[k]
+        cap = cap_off[k + 1] - o
         n = 0
-        o = cap_off[t]
-        cap = cap_off[t + 1] - o
-        for k in range(n_ms):
-            w = widths[k]
-            thr = thresh[k]
-            xe = min(x1, length - w + 1)
-            if xe <= x0:
+        for s in range(n_seq):
+            base = seq_off[s]
+            ie = seq_len[s] - w + 1
+            if ie <= 0:
                 continue
-            b0 = blk_start[k]
-            b1 = blk_start[k + 1]
-            off0 = blk_off[b0]
-            r0 = blk_rest[b0]
-            cut0 = thr - r0
-            tab0 = tables[b0 * _NCODES:(b0 + 1) * _NCODES]
-            for x in range(x0, xe):
-                i = x - x0
-                sc = np.int64(tab0[qc[i + off0]])
-                if sc < cut0:
-                    continue
+            q0 = qc[base + off0:base + off0 + ie]
+            uie = np.uint64(ie)
+            ui = np.uint64(0)
+            eight = np.uint64(8)
+            one = np.uint64(1)
+            while ui < uie:
+                # skip windows that fail the first block's bound, 8 at a time then one by one
+                # (unsigned indices: no negative-index wraparound code in the hot loop)
+                while ui + eight <= uie:
+                    alive8 = False
+                    for v in range(8):
+                        alive8 = alive8 | (tab0[q0[ui + np.uint64(v)]] >= cut32)
+                    if alive8:
+                        break
+                    ui += eight
+                while ui < uie and tab0[q0[ui]] < cut32:
+                    ui += one
+                if ui >= uie:
+                    break
+                i = np.int64(ui)
+                ui += one
+                sc = np.int64(tab0[q0[i]])
                 alive = True
                 for b in range(b0 + 1, b1):
-                    sc += tables[b * _NCODES + qc[i + blk_off[b]]]
+                    sc += tables[b * _NCODES + qc[base + i + blk_off[b]]]
                     if sc + blk_rest[b] < thr:
                         alive = False
                         break
-                if not alive:
-                    continue
-                if next_n[i] < x + w:
+                x = i
+                if not alive or next_n[base + x] < x + w:
                     continue
                 if n < cap:
-                    out_ms[o + n] = k
+                    out_seq[o + n] = s
                     out_pos[o + n] = x
                     out_score[o + n] = sc
                 n += 1
-        out_count[t] = n
+        out_count[k] = n
 
 
 @pjit
@@ -429,9 +442,10 @@ def hit_scores(codes, seq_off, hit_seq, hit_pos, hit_ms, lo_flat, lo_off):  # pr
 def band_words(a, fin, lo, bg, ilo, ihi, max_words):  # pragma: no cover - compiled
     """Every word whose integer score lies in ``[ilo, ihi]``, with its real score and probability.
 
-    Depth-first over the columns, pruning prefixes that can no longer land in the band.  The
-    real score is summed left to right in float64, the same order as :func:`hit_scores`, so a
-    word gets bitwise the same real score here and in a scan.
+    Depth-first over the columns (widest score range first, so the bounds prune early),
+    pruning prefixes that can no longer land in the band.  The real score of a word is summed
+    over the columns left to right in float64, the same order as :func:`hit_scores`, so a word
+    gets bitwise the same real score here and in a scan.
 
     Parameters
     ----------
@@ -453,22 +467,28 @@ def band_words(a, fin, lo, bg, ilo, ihi, max_words):  # pragma: no cover - compi
         Real score and background probability of words ``0 .. n - 1``.
     """
     w = a.shape[0]
-    hi_rest = np.zeros(w + 1, dtype=np.int64)
-    lo_rest = np.zeros(w + 1, dtype=np.int64)
-    for i in range(w - 1, -1, -1):
+    col_hi = np.empty(w, dtype=np.int64)
+    col_lo = np.empty(w, dtype=np.int64)
+    for i in range(w):
         h = -(1 << 62)
         m = 1 << 62
         for c in range(4):
             if fin[i, c]:
                 h = max(h, a[i, c])
                 m = min(m, a[i, c])
-        hi_rest[i] = hi_rest[i + 1] + h
-        lo_rest[i] = lo_rest[i + 1] + m
+        col_hi[i] = h
+        col_lo[i] = m
+    perm = np.argsort(-(col_hi - col_lo), kind="mergesort")
+    hi_rest = np.zeros(w + 1, dtype=np.int64)
+    lo_rest = np.zeros(w + 1, dtype=np.int64)
+    for i in range(w - 1, -1, -1):
+        hi_rest[i] = hi_rest[i + 1] + col_hi[perm[i]]
+        lo_rest[i] = lo_rest[i + 1] + col_lo[perm[i]]
     scores = np.empty(max_words, dtype=np.float64)
     probs = np.empty(max_words, dtype=np.float64)
     letter = np.full(w, -1, dtype=np.int64)
+    word = np.zeros(w, dtype=np.int64)
     isum = np.zeros(w + 1, dtype=np.int64)
-    fsum = np.zeros(w + 1, dtype=np.float64)
     psum = np.ones(w + 1, dtype=np.float64)
     n = 0
     i = 0
@@ -479,20 +499,49 @@ def band_words(a, fin, lo, bg, ilo, ihi, max_words):  # pragma: no cover - compi
             letter[i] = -1
             i -= 1
             continue
-        if not fin[i, c]:
+        col = perm[i]
+        if not fin[col, c]:
             continue
-        s = isum[i] + a[i, c]
+        s = isum[i] + a[col, c]
         if s + hi_rest[i + 1] < ilo or s + lo_rest[i + 1] > ihi:
             continue
         isum[i + 1] = s
-        fsum[i + 1] = fsum[i] + lo[i, c]
         psum[i + 1] = psum[i] * bg[c]
+        word[col] = c
         if i + 1 == w:
             if n >= max_words:
                 return np.int64(-1), scores, probs
-            scores[n] = fsum[w]
+            acc = 0.0
+            for j in range(w):
+                acc += lo[j, word[j]]
+            scores[n] = acc
             probs[n] = psum[w]
             n += 1
         else:
             i += 1
     return np.int64(n), scores, probs
+
+
+@pjit
+def build_tables(a_flat, row0, width, out):  # pragma: no cover - compiled
+    """Lookup tables of blocks of motif columns.
+
+    Parameters
+    ----------
+    a_flat : int64 array, shape (R, 4)
+        Integer matrices stacked.
+    row0, width : int64 arrays, shape (B,)
+        Block b covers rows ``row0[b] .. row0[b] + width[b] - 1`` of ``a_flat`` (width <= QMER).
+    out : int32 array, shape (B * 4**QMER,)
+        ``out[b * 4**QMER + code]`` = sum over d < width[b] of ``a_flat[row0[b] + d, digit_d]``
+        where digit d of ``code`` is ``(code >> 2d) & 3``.
+    """
+    for b in prange(row0.shape[0]):
+        o = b * _NCODES
+        r = row0[b]
+        wd = width[b]
+        for code in range(_NCODES):
+            acc = 0
+            for d in range(wd):
+                acc += a_flat[r + d, (code >> (2 * d)) & 3]
+            out[o + code] = acc

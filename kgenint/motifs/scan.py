@@ -74,7 +74,7 @@ P_TOLERANCE = 1e-12
 TIE = 1e-9
 #: Most words enumerated around a motif's threshold to make the hit decision exact for the
 #: real-valued score; motifs needing more keep the integer statistic (see the module docstring).
-MAX_BAND_WORDS = 200_000
+MAX_BAND_WORDS = 20_000
 #: Columns of the hit table returned by :func:`scan`.
 HIT_COLUMNS = [
     "seq", "sequence_name", "motif", "motif_id", "motif_alt_id", "start", "end", "strand",
@@ -454,11 +454,16 @@ class MotifScanner:
             ilo, ihi = t - 1 - d, t + d
             lo0 = np.where(fin, lo, 0.0)
             # the whole tail when it is small (every hit's p-value real-exact), else the band
-            n, sc, pr = _k.band_words(a, fin, lo0, self._ms_bg[k], np.int64(ilo), np.int64(best),
-                                      np.int64(MAX_BAND_WORDS))
+            # expected number of words in a score range (exact for a uniform background)
+            nwords = 4.0 ** a.shape[0]
+            p_lo, p_hi = self._sf_int(k, np.array([ilo, ihi + 1]))
+            n = -1
+            if p_lo * nwords <= MAX_BAND_WORDS / 2:
+                n, sc, pr = _k.band_words(a, fin, lo0, self._ms_bg[k], np.int64(ilo), np.int64(best),
+                                          np.int64(MAX_BAND_WORDS))
             if n >= 0:
                 ihi = best
-            else:
+            elif (p_lo - p_hi) * nwords <= MAX_BAND_WORDS / 2:
                 n, sc, pr = _k.band_words(a, fin, lo0, self._ms_bg[k], np.int64(ilo), np.int64(ihi),
                                           np.int64(MAX_BAND_WORDS))
             if n < 0:
@@ -488,13 +493,15 @@ class MotifScanner:
     def _build_blocks(self) -> None:
         q = _k.QMER
         ncodes = 4**q
-        digits = (np.arange(ncodes)[:, None] >> (2 * np.arange(q))[None, :]) & 3
         active = np.flatnonzero(self._scan_thresh <= self.best_)
         blk_start = [0]
         blk_off: list[int] = []
         blk_rest: list[int] = []
-        tables: list[np.ndarray] = []
+        rows: list[int] = []
+        bws: list[int] = []
+        row_starts = np.concatenate([[0], np.cumsum(self.widths_)])
         for k in active.tolist():
+            row_base = int(row_starts[k])
             a = self.int_matrices_[k]
             fin = self._fins[k]
             bg = self._ms_bg[k]
@@ -518,18 +525,20 @@ class MotifScanner:
                 blocks = [(o1, q)] + [(j, bw) for _, j, bw in rest]
             his = [int(hi[o:o + bw].sum()) for o, bw in blocks]
             for b, (o, bw) in enumerate(blocks):
-                t = np.zeros(ncodes, dtype=np.int64)
-                for d in range(bw):
-                    t += a[o + d][digits[:, d]]
-                tables.append(t.astype(np.int32))
+                rows.append(row_base + o)
+                bws.append(bw)
                 blk_off.append(o)
                 blk_rest.append(int(sum(his[b + 1:])))
             blk_start.append(len(blk_off))
+        a_all = np.ascontiguousarray(np.concatenate(self.int_matrices_))
+        tab = np.zeros(max(len(rows), 1) * ncodes, dtype=np.int32)
+        if rows:
+            _k.build_tables(a_all, np.array(rows, dtype=np.int64), np.array(bws, dtype=np.int64), tab)
         self._active = active.astype(np.int64)
         self._blk_start = np.array(blk_start, dtype=np.int64)
         self._blk_off = np.array(blk_off, dtype=np.int64)
         self._blk_rest = np.array(blk_rest, dtype=np.int64)
-        self._tables = np.concatenate(tables) if tables else np.zeros(ncodes, dtype=np.int32)
+        self._tables = tab
         self._lo_off = np.zeros(len(self.log_odds_) + 1, dtype=np.int64)
         self._lo_off[1:] = np.cumsum(self.widths_)
         lo = np.concatenate(self.log_odds_)
@@ -607,39 +616,44 @@ class MotifScanner:
             e = np.zeros(0, dtype=np.int64)
             return e, e, e, e
         widths = self.widths_[self._active]
-        max_w = int(widths.max())
-        nw = np.maximum(seq_len - int(widths.min()) + 1, 0)
-        nt = -(-nw // _TILE)
-        if int(nt.sum()) == 0:
-            e = np.zeros(0, dtype=np.int64)
-            return e, e, e, e
-        ts = np.repeat(np.arange(seq_len.size, dtype=np.int64), nt)
-        first_tile = np.repeat(np.cumsum(nt) - nt, nt)
-        tx0 = (np.arange(ts.size, dtype=np.int64) - first_tile) * _TILE
-        tx1 = np.minimum(tx0 + _TILE, nw[ts])
         thresh = self._scan_thresh[self._active]
-        rate = float(self.threshold) * widths.size
+        qc = np.empty(codes.size, dtype=np.uint16)
+        next_n = np.empty(codes.size, dtype=np.int32)
+        _k.chunk_codes(codes, seq_off, seq_len, qc, next_n)
+        n_win = np.maximum(seq_len[None, :] - widths[:, None] + 1, 0).sum(axis=1)
 
-        def run(ts_, tx0_, tx1_, caps):
-            cap_off = np.zeros(ts_.size + 1, dtype=np.int64)
+        def run(sel, caps):
+            cap_off = np.zeros(sel.size + 1, dtype=np.int64)
             cap_off[1:] = np.cumsum(caps)
-            o_ms = np.empty(cap_off[-1], dtype=np.int64)
+            o_seq = np.empty(cap_off[-1], dtype=np.int64)
             o_pos = np.empty(cap_off[-1], dtype=np.int64)
             o_sc = np.empty(cap_off[-1], dtype=np.int64)
-            o_n = np.zeros(ts_.size, dtype=np.int64)
-            _k.scan_tiles(codes, seq_off, seq_len, ts_, tx0_, tx1_, np.int64(max_w), widths, thresh,
-                          self._blk_start, self._blk_off, self._blk_rest, self._tables, cap_off,
-                          o_ms, o_pos, o_sc, o_n)
-            keep = np.minimum(o_n, caps)
-            keep[o_n > caps] = 0
-            sel = np.repeat(cap_off[:-1], keep) + (np.arange(int(keep.sum())) - np.repeat(np.cumsum(keep) - keep, keep))
-            return np.repeat(ts_, keep), o_pos[sel], o_ms[sel], o_sc[sel], o_n
+            o_n = np.zeros(sel.size, dtype=np.int64)
+            bs = self._blk_start
+            if sel.size == self._active.size:
+                blk_start, blk_idx = bs, None
+            else:  # a subset of motif-strands: re-point their blocks
+                blk_start = np.zeros(sel.size + 1, dtype=np.int64)
+                blk_start[1:] = np.cumsum(bs[sel + 1] - bs[sel])
+                blk_idx = np.concatenate([np.arange(bs[j], bs[j + 1]) for j in sel.tolist()])
+            if blk_idx is None:
+                boff, brest, tabs = self._blk_off, self._blk_rest, self._tables
+            else:
+                ncodes = 4**_k.QMER
+                boff, brest = self._blk_off[blk_idx], self._blk_rest[blk_idx]
+                tabs = self._tables.reshape(-1, ncodes)[blk_idx].ravel()
+            _k.scan_motifs(qc, next_n, seq_off, seq_len, widths[sel], thresh[sel], blk_start, boff, brest,
+                           tabs, cap_off, o_seq, o_pos, o_sc, o_n)
+            keep = np.where(o_n > caps, 0, o_n)
+            idx = np.repeat(cap_off[:-1], keep) + (np.arange(int(keep.sum())) - np.repeat(np.cumsum(keep) - keep, keep))
+            return o_seq[idx], o_pos[idx], np.repeat(sel, keep), o_sc[idx], o_n
 
-        caps = np.minimum((4.0 * rate * (tx1 - tx0)).astype(np.int64) + 64, (tx1 - tx0) * widths.size)
-        seq, pos, msi, sc, o_n = run(ts, tx0, tx1, caps)
+        allk = np.arange(self._active.size)
+        caps = np.minimum((4.0 * self.threshold * n_win).astype(np.int64) + 64, n_win)
+        seq, pos, msi, sc, o_n = run(allk, caps)
         over = np.flatnonzero(o_n > caps)
         if over.size:
-            s2, p2, m2, c2, _ = run(ts[over], tx0[over], tx1[over], o_n[over])
+            s2, p2, m2, c2, _ = run(over, o_n[over])
             seq = np.concatenate([seq, s2])
             pos = np.concatenate([pos, p2])
             msi = np.concatenate([msi, m2])
