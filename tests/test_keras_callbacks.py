@@ -281,5 +281,11 @@ def test_callbacks_bad_input():
     model = scan_model([AP1])
     with pytest.raises(InputError, match="no layer named 'conv9'"):
         model.fit(x, np.zeros(10), epochs=1, verbose=0, callbacks=[FilterMotifTracker(x, [AP1], layer="conv9")])
+    inp = keras.Input((L, 4))
+    h = keras.layers.Conv1D(2, 3, name="c2")(keras.layers.Conv1D(4, 3, name="c1")(inp))
+    deep = keras.Model(inp, keras.layers.Dense(1)(keras.layers.GlobalMaxPooling1D()(h)))
+    deep.compile(optimizer="sgd", loss="mse")
+    with pytest.raises(InputError, match="'c2' does not take the model's one-hot input directly"):
+        deep.fit(x, np.zeros(10), epochs=1, verbose=0, callbacks=[FilterMotifTracker(x, [AP1], layer="c2")])
     with pytest.raises(InputError, match="output=3 but the model output has 1 column"):
         model.fit(x, np.zeros(10), epochs=1, verbose=0, callbacks=[AttributionMonitor(x, output=3)])

@@ -355,6 +355,16 @@ class FilterMotifTracker(_PeriodicCallback):
                 f"layer {self._layer.name!r} has a kernel of shape {shape}; FilterMotifTracker needs a "
                 f"first-layer convolution on one-hot DNA (kernel (W, 4, F))."
             )
+        try:
+            direct = any(self._layer.input is t for t in self.model.inputs)
+        except (AttributeError, ValueError, RuntimeError):  # subclassed model: trust the user
+            direct = True
+        if not direct:
+            raise InputError(
+                f"layer {self._layer.name!r} does not take the model's one-hot input directly; "
+                f"FilterMotifTracker reads motifs from a first-layer convolution. Pass layer= the "
+                f"convolution applied to the input."
+            )
         self._act = _following_activation(self.model, self._layer)
 
     # -- the pieces
