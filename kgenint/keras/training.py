@@ -488,7 +488,7 @@ def train_model(
         loss = keras.losses.BinaryCrossentropy()
         metrics = [keras.metrics.AUC(name="auroc"), keras.metrics.AUC(curve="PR", name="auprc")]
     else:
-        loss, metrics = keras.losses.MeanSquaredError(), []
+        loss, metrics = keras.losses.MeanSquaredError(), [keras.metrics.PearsonCorrelation(name="pearson")]
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss, metrics=metrics)
 
     # class targets: stop on validation AUROC (robust to the calibration drift BatchNorm's moving
