@@ -271,7 +271,9 @@ def test_provenance_sites_are_planted_sites(planted, result):
 
 def test_reverse_complement_copies_merge():
     d = make_attributions(300, 150, [consensus_pwm("TGACTCAT")], sites_per_seq=1.0, rc_frac=0.5, seed=7)
-    res = discover(d.onehot, d.contributions, d.hypothetical)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a couple of negative noise seqlets: too few to cluster
+        res = discover(d.onehot, d.contributions, d.hypothetical)
     assert len(res.motifs) == 1
     strands = res.motifs[0].metadata["sites"]["strand"]
     assert 0.3 < np.mean(strands == "-") < 0.7
