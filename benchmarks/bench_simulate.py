@@ -91,7 +91,7 @@ def _consensus_onehot(m) -> np.ndarray:
 
 
 def part_learn(n: int, epochs: int, temperature: float | None, batch: int, lr: float,
-               first_activation: str = "relu") -> None:
+               first_activation: str = "relu", arch: str = "small") -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
 
@@ -110,13 +110,22 @@ def part_learn(n: int, epochs: int, temperature: float | None, batch: int, lr: f
     xva, yva = d.subset("valid")
     keras.utils.set_random_seed(0)
     inp = keras.Input((200, 4))
-    h = keras.layers.Conv1D(64, 15, padding="same", activation=first_activation)(inp)
-    h = keras.layers.MaxPooling1D(2)(h)
-    h = keras.layers.Conv1D(64, 5, padding="same", activation="relu", dilation_rate=2)(h)
-    h = keras.layers.Conv1D(64, 5, padding="same", activation="relu", dilation_rate=4)(h)
-    h = keras.layers.GlobalMaxPooling1D()(h)
-    h = keras.layers.Dropout(0.2)(h)
-    h = keras.layers.Dense(64, activation="relu")(h)
+    if arch == "wide":
+        h = keras.layers.Conv1D(128, 19, padding="same", activation=first_activation)(inp)
+        h = keras.layers.MaxPooling1D(4)(h)
+        h = keras.layers.Dropout(0.2)(h)
+        h = keras.layers.Conv1D(128, 7, padding="same", activation="relu", dilation_rate=2)(h)
+        h = keras.layers.GlobalMaxPooling1D()(h)
+        h = keras.layers.Dense(128, activation="relu")(h)
+        h = keras.layers.Dropout(0.3)(h)
+    else:
+        h = keras.layers.Conv1D(64, 15, padding="same", activation=first_activation)(inp)
+        h = keras.layers.MaxPooling1D(2)(h)
+        h = keras.layers.Conv1D(64, 5, padding="same", activation="relu", dilation_rate=2)(h)
+        h = keras.layers.Conv1D(64, 5, padding="same", activation="relu", dilation_rate=4)(h)
+        h = keras.layers.GlobalMaxPooling1D()(h)
+        h = keras.layers.Dropout(0.2)(h)
+        h = keras.layers.Dense(64, activation="relu")(h)
     logit = keras.layers.Dense(1)(h)
     model = keras.Model(inp, logit)
     model.compile(keras.optimizers.Adam(lr), keras.losses.BinaryCrossentropy(from_logits=True),
@@ -193,11 +202,12 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--activation", default="relu", help="first-layer activation (relu, exponential)")
+    ap.add_argument("--arch", default="small", choices=["small", "wide"])
     a = ap.parse_args()
     if a.part == "speed":
         part_speed(a.n)
     else:
-        part_learn(a.n, a.epochs, a.temperature, a.batch, a.lr, a.activation)
+        part_learn(a.n, a.epochs, a.temperature, a.batch, a.lr, a.activation, a.arch)
 
 
 if __name__ == "__main__":

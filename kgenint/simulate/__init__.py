@@ -9,8 +9,8 @@ Design (details in :mod:`kgenint.simulate.config` and docs/simulate.md)
 * Backgrounds: i.i.d. bases with a per-sequence GC fraction ~ U(0.40, 0.46), or dinucleotide
   shuffles of reference sequences.
 * Motifs from the curated JASPAR set, trimmed (IC < 0.3 bit flanks), sites sampled from the PWM
-  on either strand, never overlapping (``min_gap`` bp apart), at most one instance of a motif
-  per sequence.  Decoy motifs are planted but carry no effect.
+  (p <= 1e-4) on either strand, never overlapping (``min_gap`` bp apart), at most one instance
+  of a motif per sequence.  Decoy motifs are planted but carry no effect.
 * Pair rules (one of each kind in ``default``): additive control, AND, spacing window, orientation,
   order, XOR, OR; single motifs with main effects only.  Each sequence uses 0, 1 or 2 rules, each
   in one of the states "A only", "B only", "both, satisfied", "both, violated" (wrong spacing /
@@ -19,8 +19,8 @@ Design (details in :mod:`kgenint.simulate.config` and docs/simulate.md)
   satisfied rules)``; ``y_continuous = latent + N(0, noise_sd^2)``; ``y_class ~
   Bernoulli(sigmoid((latent - threshold) / temperature))`` (default) with ``threshold`` set for a
   balanced class ratio, so the Bayes-optimal logit is exactly additive in the main effects.
-* Accidental strong matches (p < 1e-4) of the planted motifs in the background are re-sampled
-  away; anything left is recorded in ``truth.background_matches``.
+* Accidental matches (p < 1e-3) of the planted motifs in the background are re-sampled away;
+  anything left is recorded in ``truth.background_matches``.
 
 HDF5 layout (``format_version`` 1)
 ----------------------------------
