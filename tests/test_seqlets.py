@@ -440,3 +440,17 @@ def test_load_hdf5_rejects_other_files(tmp_path):
         load_hdf5(p)
     with pytest.raises(FormatError, match="not a tfmodisco results file"):
         read_modisco_motifs(p)
+
+
+def test_aligned_coordinates_hand_computed():
+    from kgenint.seqlets.aggregate import aligned_coordinates, trim_bounds
+
+    # core at 100 on '+': shift +3 forward -> 103 '+'; shift +3 on the reverse complement -> 97 '-';
+    # a '-' seqlet read forward-again by a flip moves right
+    st, sd = aligned_coordinates(np.array([100, 100, 100, 100]), np.array(["+", "+", "-", "-"]),
+                                 np.array([3, 3, 3, 3]), np.array([False, True, False, True]), 21)
+    assert st.tolist() == [103, 97, 97, 103] and sd.tolist() == ["+", "-", "-", "+"]
+    cwm = np.zeros((10, 4))
+    cwm[3:7, 0] = [0.2, 1.0, 0.5, 0.31]
+    assert trim_bounds(cwm, 0.3) == (4, 7)
+    assert trim_bounds(cwm, 0.3, pad=2) == (2, 9)

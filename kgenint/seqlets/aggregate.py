@@ -88,14 +88,12 @@ def aligned_coordinates(start: np.ndarray, strand: np.ndarray, shift: np.ndarray
     """
     start = np.asarray(start, dtype=np.int64)
     minus = np.asarray(strand) == "-"
-    # shift in forward coordinates: a shift along the minus strand moves left on the forward strand
-    fwd_shift = np.where(minus, -shift, shift)
-    new_start = start + fwd_shift
-    new_minus = minus ^ np.asarray(flip, dtype=bool)
-    # a flip mirrors the core inside the window: window [s-f, s+w+f) reversed; core index o -> start s + f - o
-    # (shift already counts from the flipped frame, so mirror the shift as well)
     flipped = np.asarray(flip, dtype=bool)
-    new_start = np.where(flipped, start - fwd_shift, new_start)
+    # The matching core sits ``shift`` positions along the frame it was read in. That frame is
+    # the forward strand when (seqlet on '-') XOR (match on the reverse complement) is False,
+    # where a shift moves right; otherwise it runs backwards and the shift moves left.
+    new_minus = minus ^ flipped
+    new_start = np.where(new_minus, start - shift, start + shift)
     return new_start, np.where(new_minus, "-", "+")
 
 
