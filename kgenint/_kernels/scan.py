@@ -540,8 +540,15 @@ def build_tables(a_flat, row0, width, out):  # pragma: no cover - compiled
         o = b * _NCODES
         r = row0[b]
         wd = width[b]
-        for code in range(_NCODES):
-            acc = 0
-            for d in range(wd):
-                acc += a_flat[r + d, (code >> (2 * d)) & 3]
-            out[o + code] = acc
+        # digit by digit: the codes of d + 1 digits from those of d digits
+        out[o] = 0
+        size = 1
+        for d in range(wd):
+            for c in range(3, -1, -1):
+                v = a_flat[r + d, c]
+                for j in range(size):
+                    out[o + c * size + j] = out[o + j] + v
+            size *= 4
+        # digits at or past the block's width add nothing: the table repeats
+        for code in range(size, _NCODES):
+            out[o + code] = out[o + code % size]
