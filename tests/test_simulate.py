@@ -92,7 +92,7 @@ def test_sites_are_where_the_record_says(data, seqs):
              for r in t.instances.itertuples()]
     assert np.mean(t.instances["score"]) > np.mean(wrong) + 5
     # x is exactly one-hot
-    assert data.x.dtype == np.float32 and data.x.shape == (N, 200, 4)
+    assert data.x.dtype == np.float32 and data.x.shape == (N, 200, 4) and data.onehot is data.x
     assert np.all(data.x.sum(-1) == 1)
 
 

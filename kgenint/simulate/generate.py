@@ -74,6 +74,11 @@ class SimulatedData:
         return int(self.x.shape[0])
 
     @property
+    def onehot(self) -> np.ndarray:
+        """Alias of :attr:`x`: one-hot sequences, float32 ``(N, L, 4)``."""
+        return self.x
+
+    @property
     def config(self) -> SimulationConfig | None:
         return None if self.truth is None else self.truth.config
 
