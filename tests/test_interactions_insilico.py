@@ -274,3 +274,19 @@ def test_pairs_report_the_centre_of_a_plateau():
     scan = _scan_from_contrasts(c, ["a", "b"], margin=0.1)
     row = scan.pairs().query("motif_a != motif_b").iloc[0]
     assert (row.distance, row.orientation) == (40, "+-")
+
+
+def test_pair_p_bonferroni_and_simes_hand_computed():
+    rng = np.random.default_rng(1)
+    K, D, O, N = 2, 5, 1, 8
+    c = rng.normal(0, 1, (K, K, D, O, N)).astype(np.float32)
+    c[0, 1, :, 0] += 1.5
+    scan = _scan_from_contrasts(c, ["a", "b"])
+    ps = np.sort(np.r_[scan.p[0, 1].ravel(), scan.p[1, 0].ravel()])
+    row = lambda pr: pr[pr.motif_a != pr.motif_b].iloc[0]  # noqa: E731
+    assert row(scan.pairs()).p == pytest.approx(min(1.0, ps[0] * ps.size))
+    simes = min(1.0, float(np.min(ps * ps.size / np.arange(1, ps.size + 1))))
+    assert row(scan.pairs("simes")).p == pytest.approx(simes)
+    assert row(scan.pairs("simes")).p <= row(scan.pairs()).p
+    with pytest.raises(InputError, match="method"):
+        scan.pairs("fisher")
