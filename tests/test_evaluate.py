@@ -96,3 +96,24 @@ def test_score_interactions_perfect_and_null(data):
     assert r3["frac_called"] == 1.0 and r3["precision"] == pytest.approx(len(inter) / r3["n_pairs"])
     with pytest.raises(InputError, match="lacks column"):
         score_interactions(pairs.drop(columns="q"), truth)
+
+
+def test_spacing_error_only_for_spacing_rules_and_order_accuracy(data):
+    truth = data.truth
+    rows = []
+    for _, r in truth.rules.iterrows():
+        if r["interaction"] == 0:
+            continue
+        # every rule called; AND/XOR/OR/orientation rules reported far from 0 bp, which is not a
+        # spacing error; the spacing rule 1 bp off its window centre; the order rule with B first
+        d = {"spacing": int(0.5 * (r["dmin"] + r["dmax"])) + 1, "order": -30}.get(r["kind"], 120)
+        o = r["orientations"].split(",")[0]
+        rows.append((r["motif_a"], r["motif_b"], d, o, float(r["sign"]) * 2, 10.0, 1e-8))
+    pairs = pd.DataFrame(rows, columns=["motif_a", "motif_b", "distance", "orientation", "effect", "score", "p"])
+    pairs["q"] = pairs["p"]
+    res = score_interactions(pairs, truth)
+    kinds = set(truth.rules["kind"])
+    if "spacing" in kinds:
+        assert res["spacing_error_bp"] == pytest.approx(1.0)
+    if "order" in kinds:
+        assert res["order_accuracy"] == 0.0
