@@ -164,6 +164,7 @@ def test_rule_states_match_instances(data):
 
 def test_rule_table_and_roles(data):
     t = data.truth
+    assert isinstance(t, GroundTruth)
     kinds = list(t.rules["kind"])
     assert kinds == ["additive", "and", "spacing", "orientation", "order", "xor", "or"]
     inter = dict(zip(t.rules["kind"], t.rules["interaction"]))

@@ -3,7 +3,7 @@
 Every random step runs on a small per-sequence random number generator (splitmix64) seeded from
 ``(seed, global sequence index, stream)``, so the output does not depend on the number of
 threads or on how the sequences are split into chunks.  Streams: 0 = design (which motifs, where,
-which bases), 1 = background bases and their clean-up.
+which bases, noise, label draw), 1 = background bases, 2 = re-sampling during the clean-up.
 
 Sequences are handled as ``uint8`` base codes ``(N, L)`` (0=A, 1=C, 2=G, 3=T); the caller turns
 them into one-hot arrays.  Strands are ``+1`` / ``-1``.
