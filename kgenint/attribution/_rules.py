@@ -9,8 +9,11 @@ value is unchanged but whose gradient is the rule's multiplier. With
 
 so ordinary automatic differentiation of the rebuilt model yields DeepLIFT multipliers.
 
-DeepLIFT/DeepSHAP (``mode="deeplift"``): every batch is ``[X; R]`` - the inputs in the first
-half, their references in the second. Elementwise nonlinearities use the rescale rule
+DeepLIFT/DeepSHAP (``mode="deeplift"``): the model is called twice inside one traced function,
+first on the references (a plain forward pass that records, at every nonlinear site, the
+reference-side tensor) and then on the inputs under the gradient tape, where every nonlinear site
+uses the recorded reference tensor. Only the input pass is differentiated, so a pair costs two
+forward passes and one backward pass. Elementwise nonlinearities use the rescale rule
 ``m = (g(z_x) - g(z_r)) / (z_x - z_r)`` (the derivative where ``|z_x - z_r| < 1e-6``). Max pooling
 (``MaxPooling1D``, ``GlobalMaxPooling1D``, and the strand ``max`` of kgenint's reverse-complement
 layers) uses the DeepSHAP max rule: with ``c = max(out_x, out_r)`` the part ``c - out_r`` of the
@@ -95,22 +98,19 @@ def _elementwise_layer_fn(layer) -> tuple[str, Callable] | None:
 
 
 # ----------------------------------------------------------------------------- DeepLIFT ops
-def _halves(z):
-    b = tf.shape(z)[0] // 2
-    return z[:b], z[b:]
-
-
+# Each rule takes the input-side tensor ``zx`` (on the gradient path) and the reference-side
+# tensor ``zr`` recorded by the reference pass, and returns a tensor with the value of the plain
+# operation on ``zx`` whose gradient is the rule's multiplier.
 def _derivative(fn, z, h=1e-3):
     return (fn(z + h) - fn(z - h)) / (2 * h)
 
 
-def dl_nonlinear(z, fn, name: str):
-    """DeepLIFT rescale rule for ``y = fn(z)`` on a ``[X; R]`` batch."""
-    zx, zr = _halves(z)
+def dl_nonlinear(zx, zr, fn, name: str):
+    """DeepLIFT rescale rule for ``y = fn(z)``: multiplier ``(fn(zx) - fn(zr)) / (zx - zr)``."""
     fx, fr = fn(zx), fn(zr)
     d = zx - zr
     if name == "relu":
-        grad = tf.cast(zx > 0, z.dtype)
+        grad = tf.cast(zx > 0, zx.dtype)
     elif name in ("exponential", "exp"):
         grad = fx
     elif name == "sigmoid":
@@ -123,70 +123,46 @@ def dl_nonlinear(z, fn, name: str):
         grad = _derivative(fn, zx)
     small = tf.abs(d) < 1e-6
     m = tf.where(small, grad, (fx - fr) / tf.where(small, tf.ones_like(d), d))
-    y = tf.concat([fx, fr], axis=0)
-    return sg(y) + (z - sg(z)) * sg(tf.concat([m, m], axis=0))
+    return sg(fx) + (zx - sg(zx)) * sg(m)
 
 
-def _window_index(length: int, pool: int, stride: int, padding: str) -> tuple[np.ndarray, int]:
-    """``(K, pool)`` input indices of each pooling window (into a left-padded input) + left pad."""
-    if padding == "valid":
-        k = (length - pool) // stride + 1
-        left = 0
-    else:
-        k = -(-length // stride)
-        total = max((k - 1) * stride + pool - length, 0)
-        left = total // 2
-    idx = np.arange(k)[:, None] * stride + np.arange(pool)[None, :]
-    return idx.astype(np.int32), left
+def dl_maxpool(zx, zr, pool: int | None, stride: int | None, padding: str):
+    """DeepSHAP max rule for 1-D max pooling over axis 1 of ``(B, L, C)``; ``pool=None``: global.
 
-
-def dl_maxpool(z, pool: int | None, stride: int | None, padding: str):
-    """DeepSHAP max rule for 1-D max pooling over axis 1 of ``(2B, L, C)``; ``pool=None``: global."""
-    length = z.shape[1]
-    if length is None:
-        raise UnsupportedLayerError("DeepLIFT max pooling needs a fixed sequence length.")
+    The input position ``p`` gets the multiplier ``(g (c - r_out) [p = argmax x] + g (x_out - c)
+    [p = argmax r]) / (x_p - r_p)`` with ``c = max(x_out, r_out)``. It is built from two ordinary
+    max pools that carry ``v = (z_x - sg(z_x)) / (x - r)`` (value 0): ``maxpool(sg(z_x) + v)`` has
+    the input's values and so routes to the input's argmax, ``maxpool(sg(z_r) + v)`` routes to the
+    reference's argmax. The backward pass is two native max-pool gradients plus elementwise work
+    (no gathers or scatters); this formulation was found while benchmarking against shap.
+    """
     if pool is None:
-        pool, stride = length, length
-    idx, left = _window_index(length, pool, stride, padding)
-    right = int(max(idx.max() + 1 - left - length, 0))
-    neg = tf.constant(-3.0e38, z.dtype)
-    zp = tf.pad(z, [[0, 0], [left, right], [0, 0]], constant_values=neg) if (left or right) else z
-    zx, zr = _halves(zp)
-    u = zp - sg(zp)
-    ux = u[: tf.shape(u)[0] // 2]
-    gx = tf.gather(zx, idx, axis=1)  # (B, K, pool, C)
-    gr = tf.gather(zr, idx, axis=1)
-    ax = tf.argmax(gx, axis=2, output_type=tf.int32)  # (B, K, C)
-    ar = tf.argmax(gr, axis=2, output_type=tf.int32)
-    xout = tf.reduce_max(gx, axis=2)
-    rout = tf.reduce_max(gr, axis=2)
+        length = zx.shape[1]
+        if length is None:
+            raise UnsupportedLayerError("DeepLIFT global max pooling needs a fixed sequence length.")
+        pool, stride, padding = int(length), int(length), "valid"
+    stride = stride or pool
+    pad = padding.upper()
+    delta = sg(zx - zr)
+    small = tf.abs(delta) < 1e-7
+    v = tf.where(small, tf.zeros_like(delta), (zx - sg(zx)) / tf.where(small, tf.ones_like(delta), delta))
+    px = tf.nn.max_pool1d(sg(zx) + v, pool, stride, pad)
+    pr = tf.nn.max_pool1d(sg(zr) + v, pool, stride, pad)
+    xout, rout = sg(px), sg(pr)
     cross = tf.maximum(xout, rout)
-    # absolute (padded) input position of each window's argmax: idx[k, a[b, k, c]]
-    flat = tf.constant(idx.reshape(-1))
-    base = tf.constant((np.arange(idx.shape[0]) * pool).astype(np.int32))[None, :, None]
-    pos_x = tf.gather(flat, base + ax)
-    pos_r = tf.gather(flat, base + ar)
-    dpad = zx - zr
-    dx = tf.experimental.numpy.take_along_axis(dpad, pos_x, axis=1)
-    dr = tf.experimental.numpy.take_along_axis(dpad, pos_r, axis=1)
-    wx = tf.where(tf.abs(dx) < 1e-7, tf.zeros_like(dx), (cross - rout) / tf.where(tf.abs(dx) < 1e-7, tf.ones_like(dx), dx))
-    wr = tf.where(tf.abs(dr) < 1e-7, tf.zeros_like(dr), (xout - cross) / tf.where(tf.abs(dr) < 1e-7, tf.ones_like(dr), dr))
-    yx = sg(xout) + tf.experimental.numpy.take_along_axis(ux, pos_x, axis=1) * sg(wx) \
-        + tf.experimental.numpy.take_along_axis(ux, pos_r, axis=1) * sg(wr)
-    return tf.concat([yx, sg(rout)], axis=0)
+    return xout + (px - xout) * (cross - rout) + (pr - rout) * (xout - cross)
 
 
-def dl_max2(a, b):
-    """DeepSHAP max rule for the elementwise maximum of two tensors on a ``[X; R]`` batch."""
-    ax_, ar_ = _halves(a)
-    bx_, br_ = _halves(b)
-    ua = (a - sg(a))[: tf.shape(a)[0] // 2]
-    ub = (b - sg(b))[: tf.shape(b)[0] // 2]
-    xout, rout = tf.maximum(ax_, bx_), tf.maximum(ar_, br_)
+def dl_max2(ax, bx, ar, br):
+    """DeepSHAP max rule for the elementwise maximum of two tensors (input side ``ax, bx``,
+    reference side ``ar, br``)."""
+    ua, ub = ax - sg(ax), bx - sg(bx)
+    xout, rout = tf.maximum(ax, bx), tf.maximum(ar, br)
+    xout, rout = sg(xout), sg(rout)
     cross = tf.maximum(xout, rout)
-    x_is_a = ax_ >= bx_
-    r_is_a = ar_ >= br_
-    da, db = ax_ - ar_, bx_ - br_
+    x_is_a = ax >= bx
+    r_is_a = ar >= br
+    da, db = sg(ax - ar), sg(bx - br)
     dx = tf.where(x_is_a, da, db)
     dr = tf.where(r_is_a, da, db)
     safe = lambda v: tf.where(tf.abs(v) < 1e-7, tf.ones_like(v), v)  # noqa: E731
@@ -194,8 +170,7 @@ def dl_max2(a, b):
     wr = tf.where(tf.abs(dr) < 1e-7, tf.zeros_like(dr), (xout - cross) / safe(dr))
     ux = tf.where(x_is_a, ua, ub)
     ur = tf.where(r_is_a, ua, ub)
-    yx = sg(xout) + ux * sg(wx) + ur * sg(wr)
-    return tf.concat([yx, sg(rout)], axis=0)
+    return xout + ux * sg(wx) + ur * sg(wr)
 
 
 # ----------------------------------------------------------------------------- LRP ops
@@ -218,15 +193,36 @@ def lrp_affine(z, zpos, zneg, rule: str, epsilon: float, alpha: float, beta: flo
 
 
 # ----------------------------------------------------------------------------- wrapper layers
+class _PassContext:
+    """Which pass a DeepLIFT call is in (``None`` plain, ``"ref"``, ``"x"``) and the recorded
+    reference tensors. A plain object on purpose: Keras would copy a dict assigned to a layer."""
+
+    def __init__(self):
+        self.phase: str | None = None
+        self.store: dict = {}
+
+
 class _Modified(keras.layers.Layer):
     """Runs one original layer (weights shared) with a rule's modified forward."""
 
-    def __init__(self, layer, mode: str, params: dict, final_linear: bool, **kw):
+    def __init__(self, layer, mode: str, params: dict, final_linear: bool, ctx: _PassContext, **kw):
         super().__init__(name=f"{mode}_{layer.name}", **kw)
         self.inner = layer
         self.mode = mode
         self.params = params
         self.final_linear = final_linear
+        self.ctx = ctx
+
+    def _ref(self, tag: str, z):
+        """Reference-side tensor of site ``tag``: recorded in the reference pass, returned in the
+        input pass; ``None`` outside a DeepLIFT call (plain forward)."""
+        phase = self.ctx.phase
+        key = (self.name, tag)
+        if phase == "ref":
+            self.ctx.store[key] = z
+        elif phase == "x":
+            return self.ctx.store[key]
+        return None
 
     def _pre_activation(self, x):
         inner = self.inner
@@ -257,11 +253,12 @@ class _Modified(keras.layers.Layer):
             zn = conv(tf.nn.relu(x), -tf.nn.relu(-k)) + conv(-tf.nn.relu(-x), tf.nn.relu(k))
         return z, zp, zn
 
-    def _nonlinear(self, z, name, fn):
+    def _nonlinear(self, z, name, fn, tag: str = "act"):
         if fn is None:
             return z
         if self.mode == "deeplift":
-            return dl_nonlinear(z, fn, name)
+            zr = self._ref(tag, z)
+            return fn(z) if zr is None else dl_nonlinear(z, zr, fn, name)
         if name == "relu":
             return tf.nn.relu(z)
         return lrp_ratio(z, fn(z))
@@ -284,12 +281,13 @@ class _Modified(keras.layers.Layer):
         if isinstance(inner, (RevCompConv1D, MotifScan)):
             return self._revcomp(x)
         if isinstance(inner, (keras.layers.MaxPooling1D, keras.layers.GlobalMaxPooling1D)):
-            if self.mode != "deeplift":
-                return inner(x)  # winner takes all: the ordinary gradient
+            zr = self._ref("pool", x) if self.mode == "deeplift" else None
+            if zr is None:
+                return inner(x)  # plain forward; for LRP winner takes all = the ordinary gradient
             if isinstance(inner, keras.layers.GlobalMaxPooling1D):
-                y = dl_maxpool(x, None, None, "valid")
+                y = dl_maxpool(x, zr, None, None, "valid")
                 return y if inner.keepdims else y[:, 0, :]
-            return dl_maxpool(x, int(inner.pool_size[0]), int(inner.strides[0]), inner.padding)
+            return dl_maxpool(x, zr, int(inner.pool_size[0]), int(inner.strides[0]), inner.padding)
         el = _elementwise_layer_fn(inner)
         if el is not None:
             if self.final_linear:
@@ -329,7 +327,7 @@ class _Modified(keras.layers.Layer):
             y = lrp_affine(y, zp, zn, p["rule"], p["epsilon"], p["alpha"], p["beta"])
         fwd, rc = y[..., :f], y[..., f:]
         name, fn = _act_fn(act)
-        fwd, rc = self._nonlinear(fwd, name, fn), self._nonlinear(rc, name, fn)
+        fwd, rc = self._nonlinear(fwd, name, fn, "fwd"), self._nonlinear(rc, name, fn, "rc")
         if merge == "forward":
             return fwd
         if merge is None:
@@ -337,7 +335,9 @@ class _Modified(keras.layers.Layer):
         if merge == "sum":
             return fwd + rc
         if self.mode == "deeplift":
-            return dl_max2(fwd, rc)
+            fr, rr = self._ref("max_fwd", fwd), self._ref("max_rc", rc)
+            if fr is not None:
+                return dl_max2(fwd, rc, fr, rr)
         return tf.maximum(fwd, rc)
 
 
@@ -417,6 +417,7 @@ def modified_model(
     if rule == "alphabeta" and not np.isclose(alpha - beta, 1.0):
         raise InputError(f"the alpha-beta rule needs alpha - beta = 1. Received alpha={alpha}, beta={beta}.")
     fm, k, out_layer = select_output(model, head)
+    ctx = _PassContext()
     params = {"rule": rule, "dense_rule": dense_rule, "epsilon": float(epsilon), "alpha": float(alpha),
               "beta": float(beta)}
     squash = None
@@ -444,14 +445,14 @@ def modified_model(
                 return layer(*args, **kwargs)
             if name in ("softmax", "log_softmax") and not final:
                 raise UnsupportedLayerError(f"layer {layer.name!r} has a softmax activation inside the model.")
-            return _Modified(layer, mode, params, final)(args[0])
+            return _Modified(layer, mode, params, final, ctx)(args[0])
         if isinstance(layer, (RevCompConv1D, MotifScan, keras.layers.MaxPooling1D, keras.layers.GlobalMaxPooling1D)):
             if isinstance(layer, (keras.layers.MaxPooling1D, keras.layers.GlobalMaxPooling1D)) and \
                     getattr(layer, "data_format", "channels_last") != "channels_last":
                 raise UnsupportedLayerError(f"layer {layer.name!r}: only channels_last pooling is supported.")
-            return _Modified(layer, mode, params, False)(args[0])
+            return _Modified(layer, mode, params, False, ctx)(args[0])
         if _elementwise_layer_fn(layer) is not None:
-            return _Modified(layer, mode, params, final)(args[0])
+            return _Modified(layer, mode, params, final, ctx)(args[0])
         raise UnsupportedLayerError(
             f"layer {layer.name!r} ({type(layer).__name__}) has no {mode} rule in kgenint, so attributions "
             f"would be wrong. Supported: Dense, Conv1D, RevCompConv1D, MotifScan, elementwise "
@@ -464,4 +465,6 @@ def modified_model(
     except UnsupportedLayerError:
         raise
     outs = clone.outputs
-    return keras.Model(clone.inputs, outs[k], name=f"{model.name}_{mode}")
+    mm = keras.Model(clone.inputs, outs[k], name=f"{model.name}_{mode}")
+    mm._kgenint_ctx = ctx  # phase switch of the two-pass DeepLIFT call (see deeplift._Explainer)
+    return mm

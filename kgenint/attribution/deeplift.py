@@ -103,7 +103,7 @@ def prepare_background(x: np.ndarray, background, n_shuffles: int, seed) -> tupl
 
 
 class _Explainer:
-    """Compiled gradient of a modified model on ``[X; R]`` batches (cached per model)."""
+    """Compiled two-pass DeepLIFT gradient of a modified model (cached per model)."""
 
     def __init__(self, model, mode: str, output: int, head, logits: bool, pairs_per_batch: int, **rule):
         import tensorflow as tf
@@ -120,16 +120,24 @@ class _Explainer:
         if not 0 <= out < n_out:
             raise InputError(f"output={output} is out of range: the model has {n_out} output unit(s).")
 
-        @tf.function(input_signature=[tf.TensorSpec([None, self.length, 4], tf.float32)])
-        def grad(xr):
-            with tf.GradientTape() as tape:
-                tape.watch(xr)
-                y = mm(xr, training=False)
-                y = tf.reshape(y, [tf.shape(y)[0], -1])[:, out]
-                half = tf.shape(xr)[0] // 2
-                s = tf.reduce_sum(y[:half])
-            g = tape.gradient(s, xr)
-            return g[:half], y
+        ctx = mm._kgenint_ctx
+        spec = tf.TensorSpec([None, self.length, 4], tf.float32)
+
+        @tf.function(input_signature=[spec, spec])
+        def grad(x, r):
+            try:
+                ctx.phase = "ref"  # plain forward on the references, recording their tensors
+                yr = tf.reshape(mm(r, training=False), [tf.shape(r)[0], -1])[:, out]
+                ctx.phase = "x"  # modified forward on the inputs, differentiated
+                with tf.GradientTape() as tape:
+                    tape.watch(x)
+                    yx = tf.reshape(mm(x, training=False), [tf.shape(x)[0], -1])[:, out]
+                    s = tf.reduce_sum(yx)
+                g = tape.gradient(s, x)
+            finally:
+                ctx.phase = None
+                ctx.store.clear()
+            return g, yx, yr
 
         self._grad = grad
 
@@ -137,10 +145,8 @@ class _Explainer:
         """Multipliers for pairs ``(xs[i], rs[i])`` and outputs ``f(xs)``, ``f(rs)``."""
         import tensorflow as tf
 
-        P = xs.shape[0]
-        g, y = self._grad(tf.constant(np.concatenate([xs, rs], axis=0)))
-        y = y.numpy().astype(np.float64)
-        return g.numpy(), y[:P], y[P:]
+        g, yx, yr = self._grad(tf.constant(xs), tf.constant(np.ascontiguousarray(rs, dtype=np.float32)))
+        return g.numpy(), yx.numpy().astype(np.float64), yr.numpy().astype(np.float64)
 
 
 _CACHE: dict = {}
@@ -169,7 +175,7 @@ def deepshap(
     hypothetical: bool = False,
     head: int | str | None = None,
     logits: bool = True,
-    batch_size: int = 256,
+    batch_size: int = 64,
     tolerance: float = 1e-3,
     return_result: bool = False,
     show_progress: bool = False,
@@ -250,12 +256,14 @@ def deepshap(
         c = diff * m
         delta = np.abs(fx - fr - c.sum(axis=(1, 2)))
         worst = max(worst, float(delta.max()))
-        np.add.at(contrib, ni, c)
-        np.add.at(f_ref, ni, fr)
+        # pairs are sequence-major: sum each sequence's run of references in one reduceat
+        uniq, first = np.unique(ni, return_index=True)
+        contrib[uniq] += np.add.reduceat(c, first, axis=0)
+        f_ref[uniq] += np.add.reduceat(fr, first)
         f_x[ni] = fx
         if hypothetical:
             h = m - (m * rs).sum(axis=2, keepdims=True)
-            np.add.at(hyp, ni, h)
+            hyp[uniq] += np.add.reduceat(h, first, axis=0)
         bar.update(e - s)
     bar.close()
     contrib /= B

@@ -119,9 +119,14 @@ def attribute(model, x, *, method: str = "deepshap", out: str | os.PathLike | No
 
     out = os.fspath(out)
     partial = out + ".partial"
-    h = hashlib.sha256(json.dumps({"method": method, "options": options, "chunk": int(chunk_size)},
+    arrays = {k: v for k, v in options.items() if isinstance(v, np.ndarray)}
+    scalars = {k: v for k, v in options.items() if k not in arrays}
+    h = hashlib.sha256(json.dumps({"method": method, "options": scalars, "chunk": int(chunk_size)},
                                   sort_keys=True, default=str).encode())
     h.update(x.tobytes())
+    for k in sorted(arrays):  # e.g. a background: identified by its bytes, not its printout
+        h.update(k.encode())
+        h.update(np.ascontiguousarray(arrays[k]).tobytes())
     digest = h.hexdigest()
     if os.path.exists(partial):
         with h5py.File(partial, "r") as f:
@@ -133,7 +138,8 @@ def attribute(model, x, *, method: str = "deepshap", out: str | os.PathLike | No
         with h5py.File(partial + ".tmp", "w") as f:
             f.attrs.update(kgenint_format="attributions", format_version=1, method=method,
                            output=int(options.get("output", 0)), config_hash=digest, chunk_size=int(chunk_size),
-                           params=json.dumps(options, sort_keys=True, default=str))
+                           params=json.dumps({k: (f"array{tuple(v.shape)}" if isinstance(v, np.ndarray) else v)
+                                              for k, v in options.items()}, sort_keys=True, default=str))
             f.create_dataset("x", data=x, compression="gzip", chunks=(min(N, 256), L, 4))
             ids = sequence_ids if sequence_ids is not None else [f"seq{i}" for i in range(N)]
             if len(ids) != N:

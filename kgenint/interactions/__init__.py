@@ -1,7 +1,9 @@
 """Motif interactions: in-silico pairwise scans through a model, and hit co-occurrence scans.
 
 The in-silico scan takes any ``predict(onehot) -> (N, T)`` callable, so nothing here imports
-TensorFlow; :func:`kgenint.keras.as_predict_fn` adapts a Keras model.
+TensorFlow; :func:`kgenint.keras.as_predict_fn` adapts a Keras model. The co-occurrence scan is
+:func:`kgenint.interactions.cooccurrence.cooccurrence` (not re-exported here: the submodule of the
+same name would shadow it).
 """
 from .._lazy import lazy_exports
 
@@ -12,7 +14,6 @@ _EXPORTS = {
     "ORIENTATIONS": "insilico",
     "load": "insilico",
     "bh_qvalues": "insilico",
-    "cooccurrence": "cooccurrence",
     "CooccurrenceScan": "cooccurrence",
 }
 __all__ = sorted(_EXPORTS)

@@ -18,14 +18,15 @@ _EXPORTS = {
     "DEFAULT_DATABASE": "database",
     "get_motif": "database",
     "motif_similarity": "database",
-    # scan.py
-    "scan": "scan",
+    # scan.py (the function is kgenint.motifs.scan.scan: a package attribute "scan" would be
+    # shadowed by the submodule of the same name once it is imported)
     "MotifScanner": "scan",
     "write_fimo_tsv": "scan",
     "read_fimo_tsv": "scan",
-    # compare.py
-    "compare": "compare",
+    # compare.py (the function is kgenint.motifs.compare.compare, as for scan)
     "annotate": "compare",
+    "align": "compare",
+    "MotifAlignment": "compare",
     "write_tomtom_tsv": "compare",
     # from_filters.py
     "filters_to_motifs": "from_filters",
