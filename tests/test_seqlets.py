@@ -454,3 +454,26 @@ def test_aligned_coordinates_hand_computed():
     cwm[3:7, 0] = [0.2, 1.0, 0.5, 0.31]
     assert trim_bounds(cwm, 0.3) == (4, 7)
     assert trim_bounds(cwm, 0.3, pad=2) == (2, 9)
+
+
+def test_planted_jaspar_motifs_annotate_to_themselves():
+    """Planted default-database motifs are recovered and named by TOMTOM-like comparison (q < 0.05)."""
+    database = pytest.importorskip("kgenint.motifs.database")
+    compare = pytest.importorskip("kgenint.motifs.compare")
+    try:
+        db = database.load_default()
+        planted_motifs = [database.get_motif(name, db) for name in ("CTCF", "GATA1", "YY1")]
+    except Exception as err:  # the embedded database is someone else's work in progress
+        pytest.skip(f"default motif database unavailable: {err}")
+    d = make_attributions(400, 200, [m.pwm for m in planted_motifs], signs=[1, 1, -1], sites_per_seq=1.2, seed=11)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = discover(d.onehot, d.contributions, d.hypothetical)
+    assert len(res.motifs) == 3
+    table = compare.annotate(res.motifs, database=db)
+    got = set(table["target_alt_id"].str.upper())
+    assert {"CTCF", "GATA1"} <= got
+    assert np.all(table["q_value"].to_numpy() < 0.05)
+    # YY1 may be named by a near-identical paralog profile (ZFP42/REX1, YY2)
+    yy = table.loc[table["query_id"].str.startswith("neg"), "target_alt_id"].iloc[0].upper()
+    assert yy in {"YY1", "YY2", "ZFP42"}
