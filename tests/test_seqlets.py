@@ -288,6 +288,20 @@ def test_pure_noise_invents_no_motif():
     assert res.thresholds.n_pos + res.thresholds.n_neg < 20
 
 
+def test_spiky_noise_gives_no_single_base_motifs():
+    # infinite-variance noise: isolated one-position spikes pass the caller and cluster by base,
+    # but a one-position "motif" is dropped (min_width)
+    rng = np.random.default_rng(12)
+    x = np.eye(4, dtype=np.float32)[rng.integers(0, 4, (1500, 200))]
+    h = (0.05 * rng.standard_t(1.5, x.shape)).astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = discover(x, h * x, h)
+    assert res.motifs == []
+    assert res.thresholds.n_pos > 20 and res.stats["pos"]["dropped_narrow"] >= 1
+    assert np.all(res.seqlets["cluster"] == -1)
+
+
 def test_recursive_caller_pipeline(planted):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -120,9 +120,17 @@ class MotifAggregator:
         Positions kept beyond the trimmed span (default 0).
     pseudocount : float
         Added to the one-hot counts of the PPM, per base (default 0.001 of a site).
+    min_width : int
+        Clusters whose trimmed motif is narrower than this are dropped and their seqlets left
+        unassigned (default 4): single-position attribution spikes cluster together but are
+        not binding motifs. The number dropped is kept in ``dropped_narrow``.
     """
 
-    def __init__(self, flank: int = 10, trim_threshold: float = 0.3, trim_pad: int = 0, pseudocount: float = 1e-3) -> None:
+    def __init__(
+        self, flank: int = 10, trim_threshold: float = 0.3, trim_pad: int = 0, pseudocount: float = 1e-3,
+        min_width: int = 4,
+    ) -> None:
+        self.min_width = min_width
         self.flank = flank
         self.trim_threshold = trim_threshold
         self.trim_pad = trim_pad
@@ -148,6 +156,7 @@ class MotifAggregator:
         f = int(self.flank)
         group = "pos_patterns" if sign > 0 else "neg_patterns"
         out = []
+        self.dropped_narrow = 0
         k = int(clusters.labels.max()) + 1 if clusters.labels.size else 0
         for c in range(k):
             mem = np.flatnonzero(clusters.labels == c)
@@ -164,18 +173,22 @@ class MotifAggregator:
             cwm = cb.mean(axis=0, dtype=np.float64)
             hcwm = hy.mean(axis=0, dtype=np.float64)
             a, b = trim_bounds(cwm, self.trim_threshold, self.trim_pad)
+            if b - a < int(self.min_width):
+                self.dropped_narrow += 1
+                continue
+            idx = len(out)
             ws = st - f
             e = window + 2 * f
             minus = strand == "-"
             site_start = np.where(minus, ws + e - b, ws + a)
             site_end = np.where(minus, ws + e - a, ws + b)
             table["strand"][r] = strand
-            table["cluster"][r] = first_index + c
+            table["cluster"][r] = first_index + idx
             table["site_start"][r] = site_start
             table["site_end"][r] = site_end
             out.append(
                 Pattern(
-                    name=f"{group}.pattern_{c}", sign=int(sign), ppm=ppm, cwm=cwm, hcwm=hcwm,
+                    name=f"{group}.pattern_{idx}", sign=int(sign), ppm=ppm, cwm=cwm, hcwm=hcwm,
                     seqlet_index=r.astype(np.int64), seq=seq.astype(np.int64), start=ws.astype(np.int64),
                     end=(ws + e).astype(np.int64), is_revcomp=minus, onehot=oh, contrib=cb, hyp=hy, trim=(a, b),
                     extra={"similarity": clusters.similarity[mem]},

@@ -160,6 +160,7 @@ def discover(
     min_cluster_size: int = 20,
     min_member_similarity: float = 0.3,
     trim_threshold: float = 0.3,
+    min_width: int = 4,
     annotate: bool | Any = False,
     seed: int = 0,
 ) -> DiscoveryResult:
@@ -189,7 +190,7 @@ def discover(
         Candidate neighbours per seqlet from the k-mer prefilter.
     min_similarity, resolution, merge_threshold, min_cluster_size, min_member_similarity
         See :class:`~kgenint.seqlets.clustering.SeqletClusterer`.
-    trim_threshold : float
+    trim_threshold, min_width
         See :class:`~kgenint.seqlets.aggregate.MotifAggregator`.
     annotate : bool or list of Motif
         Annotate motifs against the default database (True) or the given motifs, with
@@ -222,7 +223,8 @@ def discover(
         caller=caller, window=window, flank=flank, fdr=fdr, min_gap=min_gap, max_seqlets=max_seqlets,
         n_neighbors=n_neighbors, min_similarity=min_similarity, resolution=resolution,
         merge_threshold=merge_threshold, min_cluster_size=min_cluster_size,
-        min_member_similarity=min_member_similarity, trim_threshold=trim_threshold, seed=seed,
+        min_member_similarity=min_member_similarity, trim_threshold=trim_threshold, min_width=min_width,
+        seed=seed,
     )
     clusterer = SeqletClusterer(
         min_similarity=min_similarity, resolution=resolution, merge_threshold=merge_threshold,
@@ -237,12 +239,13 @@ def discover(
     for k in ("windows", "similarity", "clustering", "aggregation"):
         timings[k] = 0.0
     sim_step = SeqletSimilarity(n_neighbors=n_neighbors)
-    agg = MotifAggregator(flank=flank, trim_threshold=trim_threshold)
+    agg = MotifAggregator(flank=flank, trim_threshold=trim_threshold, min_width=min_width)
     patterns: list[Pattern] = []
     stats: dict[str, Any] = {}
     for sign, label in ((1, "pos"), (-1, "neg")):
         rows = np.flatnonzero(table["sign"] == sign)
-        st = stats[label] = {"seqlets": int(rows.size), "leiden": 0, "merged": 0, "motifs": 0, "placed": 0}
+        st = stats[label] = {"seqlets": int(rows.size), "leiden": 0, "merged": 0, "motifs": 0, "placed": 0,
+                             "dropped_narrow": 0}
         if rows.size == 0:
             continue
         if rows.size < int(min_cluster_size):
@@ -268,7 +271,9 @@ def discover(
         pats = agg.patterns(x, c, h, table, rows, cr, window, sign, first_index=len(patterns))
         timings["aggregation"] += time.perf_counter() - t0
         patterns.extend(pats)
-        st.update(leiden=cr.n_leiden, merged=cr.n_merged, motifs=len(pats), placed=int((cr.labels >= 0).sum()))
+        placed = int((table["cluster"][rows] >= 0).sum())
+        st.update(leiden=cr.n_leiden, merged=cr.n_merged, motifs=len(pats), placed=placed,
+                  dropped_narrow=agg.dropped_narrow)
     t0 = time.perf_counter()
     motifs: list[Motif] = [agg.motif(p, table) for p in patterns]
     timings["aggregation"] += time.perf_counter() - t0
