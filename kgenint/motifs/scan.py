@@ -649,7 +649,11 @@ class MotifScanner:
             return o_seq[idx], o_pos[idx], np.repeat(sel, keep), o_sc[idx], o_n
 
         allk = np.arange(self._active.size)
-        caps = np.minimum((4.0 * self.threshold * n_win).astype(np.int64) + 64, n_win)
+        # expected hits under the background: P(I >= scan threshold) per window (x4 margin);
+        # a motif-strand that finds more is rescanned with the exact capacity
+        p_scan = np.array([float(self._sf_int(k, np.array([t]))[0])
+                           for k, t in zip(self._active.tolist(), thresh.tolist())])
+        caps = np.minimum((4.0 * p_scan * n_win).astype(np.int64) + 64, n_win)
         seq, pos, msi, sc, o_n = run(allk, caps)
         over = np.flatnonzero(o_n > caps)
         if over.size:
