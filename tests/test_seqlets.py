@@ -410,6 +410,16 @@ def test_cli_npz_and_npy_inputs(planted, tmp_path):
     assert main(["seqlets", "-q", "--attributions", str(bad), "--out", str(out)]) == 1
     with pytest.raises(FormatError, match="no one-hot sequences"):
         load_attributions(bad)
+    import h5py
+
+    h5 = tmp_path / "attr.h5"
+    with h5py.File(h5, "w") as f:
+        f.create_dataset("x", data=planted.onehot[:5])
+        f.create_dataset("contributions", data=planted.contributions[:5])
+    x, c, h = load_attributions(h5)
+    assert x.shape == (5, 200, 4) and h is None and np.array_equal(c, planted.contributions[:5])
+    with pytest.raises(InputError, match="kind"):
+        load_attributions(h5, kind="scores")
 
 
 # ---------------------------------------------------------------- bad input

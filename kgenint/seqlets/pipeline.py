@@ -238,7 +238,7 @@ def discover(
     timings["calling"] = time.perf_counter() - t0
     for k in ("windows", "similarity", "clustering", "aggregation"):
         timings[k] = 0.0
-    sim_step = SeqletSimilarity(n_neighbors=n_neighbors)
+    sim_step = SeqletSimilarity(n_neighbors=n_neighbors, seed=seed)
     agg = MotifAggregator(flank=flank, trim_threshold=trim_threshold, min_width=min_width)
     patterns: list[Pattern] = []
     stats: dict[str, Any] = {}
