@@ -290,3 +290,19 @@ def test_pair_p_bonferroni_and_simes_hand_computed():
     assert row(scan.pairs("simes")).p <= row(scan.pairs()).p
     with pytest.raises(InputError, match="method"):
         scan.pairs("fisher")
+
+
+def test_auto_margin_hand_computed_and_used_by_default():
+    from kgenint.interactions.insilico import auto_margin
+
+    main = np.array([[2.0, -1.0], [0.5, 0.5]])
+    # bulk: median 0.1, |dev| = [0.1, 0, 0.1, 0.2, 3.9] -> MAD 0.1
+    cells = np.array([0.0, 0.1, 0.2, -0.1, 4.0, np.nan])
+    assert auto_margin(main, cells) == pytest.approx(0.1 + 3 * 1.4826 * 0.1)
+    assert auto_margin(main, np.zeros(10)) == pytest.approx(0.1)  # 5 % of the largest main effect
+    assert auto_margin(np.zeros((2, 2)), np.zeros(3)) == pytest.approx(0.01)
+    bg = _background(6, 60, seed=1)
+    res = scan_pairs(make_predict(), [A, B, C], bg, distances=[-12, 10, 20], show_progress=False)
+    ref = auto_margin(res.main_effects, res.contrasts.astype(np.float64).mean(-1))
+    assert res.margin == pytest.approx(ref) and res.params["margin_rule"] == "auto"
+    assert res.restat(margin="auto").margin == pytest.approx(ref)
