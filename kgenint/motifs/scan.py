@@ -769,9 +769,16 @@ class MotifScanner:
         if ms.size == 0:
             return np.zeros(0)
         pval = self._tail_flat[self._tail_off[ms] + (isc - self._tail_start[ms])]
-        for k in np.unique(ms[self.exact_[ms]]).tolist():
+        cand = np.flatnonzero(self.exact_[ms])
+        if cand.size == 0:
+            return pval
+        cand = cand[np.argsort(ms[cand], kind="stable")]
+        keys, starts = np.unique(ms[cand], return_index=True)
+        bounds = np.append(starts, cand.size)
+        for g, k in enumerate(keys.tolist()):
             ihi, sd, cum = self._band[k]
-            sel = np.flatnonzero((ms == k) & (isc <= ihi))
+            sel = cand[bounds[g]:bounds[g + 1]]
+            sel = sel[isc[sel] <= ihi]
             if sel.size == 0:
                 continue
             j = np.searchsorted(-sd, -(score[sel] - TIE), side="right") - 1
