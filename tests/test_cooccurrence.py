@@ -195,6 +195,6 @@ def test_additive_pair_not_called_under_conditional_null():
     marg = cooccurrence(hits, groups, motif_names=["A", "B"], max_distance=60, null="marginal")
     cond = cooccurrence(hits, groups, motif_names=["A", "B"], max_distance=60)
     assert marg.q[0, 1, 20, 0] < 1e-6
-    pr = cond.pairs().set_index(["motif_a", "motif_b"])
+    pr = cond.pairs(presence=True).set_index(["motif_a", "motif_b"])
     row = pr.loc[("A", "B")] if ("A", "B") in pr.index else pr.loc[("B", "A")]
     assert row.p_geometry > 0.05 and row.p_presence > 0.01 and row.q > 0.05
