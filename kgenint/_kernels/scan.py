@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 #: Letters per lookup-table block of the scan (a table has 4**QMER int32 entries, 16 KB).
-QMER = 7
+QMER = 6
 _NCODES = 4**QMER
 
 
@@ -359,6 +359,11 @@ def scan_motifs(
         cut0 = thr - blk_rest[b0]
         cut32 = np.int32(max(min(cut0, 2**31 - 1), -(2**31)))
         tab0 = tables[b0 * _NCODES:(b0 + 1) * _NCODES]
+        two = b1 - b0 >= 2
+        bfirst = b0 + 2 if two else b0 + 1
+        tab1 = tables[min(b0 + 1, b1 - 1) * _NCODES:(min(b0 + 1, b1 - 1) + 1) * _NCODES]
+        off1 = blk_off[min(b0 + 1, b1 - 1)]
+        cut1 = np.int32(max(min(thr - blk_rest[min(b0 + 1, b1 - 1)], 2**31 - 1), -(2**31)))
         o = cap_off[k]
         cap = cap_off[k + 1] - o
         n = 0
@@ -372,25 +377,44 @@ def scan_motifs(
             ui = np.uint64(0)
             eight = np.uint64(8)
             one = np.uint64(1)
+            if two:
+                q1 = qc[base + off1:base + off1 + ie]
+            else:
+                q1 = q0
             while ui < uie:
-                # skip windows that fail the first block's bound, 8 at a time then one by one
-                # (unsigned indices: no negative-index wraparound code in the hot loop)
-                while ui + eight <= uie:
-                    alive8 = False
-                    for v in range(8):
-                        alive8 = alive8 | (tab0[q0[ui + np.uint64(v)]] >= cut32)
-                    if alive8:
-                        break
-                    ui += eight
-                while ui < uie and tab0[q0[ui]] < cut32:
-                    ui += one
+                # skip windows that fail the first test, 8 at a time then one by one (unsigned
+                # indices: no negative-index wraparound code in the hot loop).  The first test
+                # is the first two blocks when the motif has them, else the first block.
+                if two:
+                    while ui + eight <= uie:
+                        alive8 = False
+                        for v in range(8):
+                            uv = ui + np.uint64(v)
+                            alive8 = alive8 | (tab0[q0[uv]] + tab1[q1[uv]] >= cut1)
+                        if alive8:
+                            break
+                        ui += eight
+                    while ui < uie and tab0[q0[ui]] + tab1[q1[ui]] < cut1:
+                        ui += one
+                else:
+                    while ui + eight <= uie:
+                        alive8 = False
+                        for v in range(8):
+                            alive8 = alive8 | (tab0[q0[ui + np.uint64(v)]] >= cut32)
+                        if alive8:
+                            break
+                        ui += eight
+                    while ui < uie and tab0[q0[ui]] < cut32:
+                        ui += one
                 if ui >= uie:
                     break
                 i = np.int64(ui)
                 ui += one
                 sc = np.int64(tab0[q0[i]])
+                if two:
+                    sc += np.int64(tab1[q1[i]])
                 alive = True
-                for b in range(b0 + 1, b1):
+                for b in range(bfirst, b1):
                     sc += tables[b * _NCODES + qc[base + i + blk_off[b]]]
                     if sc + blk_rest[b] < thr:
                         alive = False
