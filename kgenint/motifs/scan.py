@@ -48,7 +48,6 @@ reported hits; this equals BH on the full list whenever the threshold is 1.
 """
 from __future__ import annotations
 
-import io
 import os
 import sys
 import warnings
@@ -85,7 +84,6 @@ FIMO_COLUMNS = [
     "q-value", "matched_sequence",
 ]
 _MAX_WIDTH = 300
-_TILE = 1 << 16
 _DEFAULT_CHUNK = 4_000_000
 _COMP = np.frombuffer(b"TGCAN", dtype=np.uint8)
 _LETTERS = np.frombuffer(b"ACGTN", dtype=np.uint8)
