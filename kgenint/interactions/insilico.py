@@ -31,9 +31,10 @@ effects far too small to matter; the margin states the smallest interaction wort
 (default: :func:`auto_margin`, which also absorbs the model's generic, scan-wide
 non-additivity).
 Benjamini-Hochberg q-values over all valid cells of the scan. Per unordered pair ``{a, b}``: the
-strongest cell (largest ``|t|``), its effect, distance and orientation, and a pair p-value, the
-smallest cell p-value times the number of valid cells tried for that pair (Bonferroni, capped
-at 1), BH-corrected over pairs.
+strongest cell (largest lower confidence bound of ``|effect|``), its effect, distance and
+orientation, and a pair p-value, the smallest cell p-value times the number of valid cells tried
+for that pair (Bonferroni, capped at 1; Simes on request), BH-corrected over pairs
+(:meth:`InteractionScan.pairs`).
 """
 from __future__ import annotations
 
