@@ -369,7 +369,10 @@ def write_results(demo: Demo) -> Path:
     if attrs and truth is not None:
         first = next(iter(attrs.values()))
         idx = first["index"]
-        methods = {m: a["contributions"] for m, a in attrs.items()}
+        # gradient maps (saliency, SmoothGrad) are scored as maps over all four bases, as they are
+        # read; the others by their contributions on the observed bases
+        methods = {m: (a["hypothetical"] if m in ("saliency", "smoothgrad") and a["hypothetical"] is not None
+                       else a["contributions"]) for m, a in attrs.items()}
         scores["attribution"] = {m: attribution_scores(v, truth, idx) for m, v in methods.items()}
         tables["role_auroc"] = attribution_role_table(methods, truth, idx, metric="auroc").reset_index(names="method")
         tables["role_auprc"] = attribution_role_table(methods, truth, idx, metric="auprc").reset_index(names="method")
