@@ -85,6 +85,11 @@ FIMO_COLUMNS = [
 ]
 _MAX_WIDTH = 300
 _DEFAULT_CHUNK = 4_000_000
+#: Letters of the scan's prefilter code (its bit tables have 4**FILTER_Q uint64 entries per 64
+#: motif-strands).
+FILTER_Q = 8
+#: Window starts per tile of the scan (the unit of parallel work).
+TILE = 16384
 _COMP = np.frombuffer(b"TGCAN", dtype=np.uint8)
 _LETTERS = np.frombuffer(b"ACGTN", dtype=np.uint8)
 
@@ -489,14 +494,23 @@ class MotifScanner:
         return np.where(j >= tail.size, 0.0, tail[np.clip(j, 0, max(tail.size - 1, 0))] if tail.size else 0.0)
 
     def _build_blocks(self) -> None:
-        q = _k.QMER
-        ncodes = 4**q
+        """Prefilter bit tables and exact-stage block tables of the active motif-strands.
+
+        Each motif-strand gets a filter block: the ``FILTER_Q`` consecutive columns (or the whole
+        motif when narrower) with the largest summed gap between best and mean entry.  Its
+        exact stage reads the other columns in blocks of ``FQ`` (largest gap first), then the
+        filter block's columns; after each block a window is dropped when its partial score
+        plus the best the remaining blocks can add is below the threshold.
+        """
+        q = _k.FQ
+        kq = FILTER_Q
         active = np.flatnonzero(self._scan_thresh <= self.best_)
         blk_start = [0]
         blk_off: list[int] = []
         blk_rest: list[int] = []
         rows: list[int] = []
         bws: list[int] = []
+        f_row, f_w, f_rest, f_off = [], [], [], []
         row_starts = np.concatenate([[0], np.cumsum(self.widths_)])
         for k in active.tolist():
             row_base = int(row_starts[k])
@@ -507,20 +521,31 @@ class MotifScanner:
             hi = np.where(fin, a, np.iinfo(np.int64).min).max(axis=1)
             mean = np.where(fin, a, a.min()) @ bg
             gap = hi - mean
-            if w <= q:
-                blocks = [(0, w)]
-            else:
-                sums = np.convolve(gap, np.ones(q), mode="valid")
-                o1 = int(np.argmax(sums))
-                rest = []
-                for lo_, hi_ in ((0, o1), (o1 + q, w)):
-                    j = lo_
-                    while j < hi_:
-                        bw = min(q, hi_ - j)
-                        rest.append((float(gap[j:j + bw].sum()), j, bw))
-                        j += bw
-                rest.sort(key=lambda t: -t[0])
-                blocks = [(o1, q)] + [(j, bw) for _, j, bw in rest]
+            kk = min(kq, w)
+            o1 = int(np.argmax(np.convolve(gap, np.ones(kk), mode="valid"))) if w > kk else 0
+            f_row.append(row_base + o1)
+            f_w.append(kk)
+            f_off.append(o1)
+            f_rest.append(int(hi.sum() - hi[o1:o1 + kk].sum()))
+            rest = []
+            for lo_, hi_ in ((0, o1), (o1 + kk, w)):
+                j = lo_
+                while j < hi_:
+                    bw = min(q, hi_ - j)
+                    rest.append((float(gap[j:j + bw].sum()), j, bw))
+                    j += bw
+            rest.sort(key=lambda t: -t[0])
+            fblocks = []
+            j = o1
+            while j < o1 + kk:
+                bw = min(q, o1 + kk - j)
+                fblocks.append((j, bw))
+                j += bw
+            blocks = [(j, bw) for _, j, bw in rest]
+            # filter block first (measured faster than last: 0.36 vs 0.54 s per 10 Mbp)
+            blocks = fblocks + blocks
+            while len(blocks) < 3:  # the kernel reads three blocks unconditionally
+                blocks.append((0, 0))
             his = [int(hi[o:o + bw].sum()) for o, bw in blocks]
             for b, (o, bw) in enumerate(blocks):
                 rows.append(row_base + o)
@@ -529,14 +554,25 @@ class MotifScanner:
                 blk_rest.append(int(sum(his[b + 1:])))
             blk_start.append(len(blk_off))
         a_all = np.ascontiguousarray(np.concatenate(self.int_matrices_))
-        tab = np.zeros(max(len(rows), 1) * ncodes, dtype=np.int32)
+        tab = np.zeros(max(len(rows), 1) * 4**q, dtype=np.int32)
         if rows:
             _k.build_tables(a_all, np.array(rows, dtype=np.int64), np.array(bws, dtype=np.int64), tab)
+        n_act = active.size
+        n_grp = -(-n_act // 64)
+        grp = np.arange(n_act, dtype=np.int64) // 64
+        fbits = np.zeros(max(n_grp, 1) * 4**kq, dtype=np.uint64)
+        if n_act:
+            _k.build_filter(a_all, np.array(f_row, dtype=np.int64), np.array(f_w, dtype=np.int64),
+                            np.array(f_rest, dtype=np.int64), self._scan_thresh[active].astype(np.int64),
+                            grp, np.arange(n_act, dtype=np.int64) % 64, np.int64(kq), fbits)
         self._active = active.astype(np.int64)
         self._blk_start = np.array(blk_start, dtype=np.int64)
         self._blk_off = np.array(blk_off, dtype=np.int64)
         self._blk_rest = np.array(blk_rest, dtype=np.int64)
         self._tables = tab
+        self._fbits = fbits
+        self._foff = np.array(f_off, dtype=np.int64)
+        self._grp_start = np.minimum(np.arange(n_grp + 1, dtype=np.int64) * 64, n_act)
         self._lo_off = np.zeros(len(self.log_odds_) + 1, dtype=np.int64)
         self._lo_off[1:] = np.cumsum(self.widths_)
         lo = np.concatenate(self.log_odds_)
@@ -609,7 +645,7 @@ class MotifScanner:
 
     # ------------------------------------------------------------------ scanning
     def _scan_codes(self, codes, seq_off, seq_len, first_seq):
-        """Hits of one chunk: (seq, pos, ms, int score) arrays."""
+        """Hits of one chunk: (seq, pos, ms, int score) arrays, sorted by motif-strand, seq, pos."""
         if self._active.size == 0 or codes.size == 0:
             e = np.zeros(0, dtype=np.int64)
             return e, e, e, e
@@ -618,41 +654,35 @@ class MotifScanner:
         qc = np.empty(codes.size, dtype=np.uint16)
         next_n = np.empty(codes.size, dtype=np.int32)
         _k.chunk_codes(codes, seq_off, seq_len, qc, next_n)
-        n_win = np.maximum(seq_len[None, :] - widths[:, None] + 1, 0).sum(axis=1)
+        # tiles of at most TILE window starts, each inside one sequence
+        n_win = np.maximum(seq_len - int(widths.min()) + 1, 0)
+        n_t = -(-n_win // TILE)
+        tile_seq = np.repeat(np.arange(seq_len.size, dtype=np.int64), n_t)
+        first_t = np.cumsum(n_t) - n_t
+        tile_start = (np.arange(int(n_t.sum()), dtype=np.int64) - np.repeat(first_t, n_t)) * TILE
+        tile_end = np.minimum(tile_start + TILE, n_win[tile_seq])
+        # expected hits under the background (x4 margin); a tile that finds more is rescanned
+        p_scan = float(sum(float(self._sf_int(k, np.array([t]))[0])
+                           for k, t in zip(self._active.tolist(), thresh.tolist())))
+        caps = (4.0 * p_scan * (tile_end - tile_start)).astype(np.int64) + 64
 
         def run(sel, caps):
             cap_off = np.zeros(sel.size + 1, dtype=np.int64)
             cap_off[1:] = np.cumsum(caps)
-            o_seq = np.empty(cap_off[-1], dtype=np.int64)
             o_pos = np.empty(cap_off[-1], dtype=np.int64)
+            o_ms = np.empty(cap_off[-1], dtype=np.int64)
             o_sc = np.empty(cap_off[-1], dtype=np.int64)
             o_n = np.zeros(sel.size, dtype=np.int64)
-            bs = self._blk_start
-            if sel.size == self._active.size:
-                blk_start, blk_idx = bs, None
-            else:  # a subset of motif-strands: re-point their blocks
-                blk_start = np.zeros(sel.size + 1, dtype=np.int64)
-                blk_start[1:] = np.cumsum(bs[sel + 1] - bs[sel])
-                blk_idx = np.concatenate([np.arange(bs[j], bs[j + 1]) for j in sel.tolist()])
-            if blk_idx is None:
-                boff, brest, tabs = self._blk_off, self._blk_rest, self._tables
-            else:
-                ncodes = 4**_k.QMER
-                boff, brest = self._blk_off[blk_idx], self._blk_rest[blk_idx]
-                tabs = self._tables.reshape(-1, ncodes)[blk_idx].ravel()
-            _k.scan_motifs(qc, next_n, seq_off, seq_len, widths[sel], thresh[sel], blk_start, boff, brest,
-                           tabs, cap_off, o_seq, o_pos, o_sc, o_n)
+            _k.scan_filtered(qc, next_n, seq_off, seq_len, tile_seq[sel], tile_start[sel], tile_end[sel],
+                             np.int64(FILTER_Q), self._grp_start, self._fbits, self._foff, widths, thresh,
+                             self._blk_start, self._blk_off, self._blk_rest, self._tables, cap_off,
+                             o_pos, o_ms, o_sc, o_n)
             keep = np.where(o_n > caps, 0, o_n)
             idx = np.repeat(cap_off[:-1], keep) + (np.arange(int(keep.sum())) - np.repeat(np.cumsum(keep) - keep, keep))
-            return o_seq[idx], o_pos[idx], np.repeat(sel, keep), o_sc[idx], o_n
+            return np.repeat(tile_seq[sel], keep), o_pos[idx], o_ms[idx], o_sc[idx], o_n
 
-        allk = np.arange(self._active.size)
-        # expected hits under the background: P(I >= scan threshold) per window (x4 margin);
-        # a motif-strand that finds more is rescanned with the exact capacity
-        p_scan = np.array([float(self._sf_int(k, np.array([t]))[0])
-                           for k, t in zip(self._active.tolist(), thresh.tolist())])
-        caps = np.minimum((4.0 * p_scan * n_win).astype(np.int64) + 64, n_win)
-        seq, pos, msi, sc, o_n = run(allk, caps)
+        allt = np.arange(tile_seq.size)
+        seq, pos, msi, sc, o_n = run(allt, caps)
         over = np.flatnonzero(o_n > caps)
         if over.size:
             s2, p2, m2, c2, _ = run(over, o_n[over])
@@ -660,7 +690,8 @@ class MotifScanner:
             pos = np.concatenate([pos, p2])
             msi = np.concatenate([msi, m2])
             sc = np.concatenate([sc, c2])
-        return seq, pos, self._active[msi], sc
+        order = np.lexsort((pos, seq, msi))
+        return seq[order], pos[order], self._active[msi[order]], sc[order]
 
     def scan(
         self,
