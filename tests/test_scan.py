@@ -400,3 +400,46 @@ def test_bad_input():
     # motif wider than some sequences: those are skipped, others scanned
     h = scan([("ACGT" * 20), "ACG"], [m], threshold=1.0, progress=False)
     assert set(h.seq) == {0}
+
+
+def test_prefilter_tiles_groups_overflow_and_threads(monkeypatch):
+    """Many motif-strands (several 64-wide filter groups), sequences longer than a tile, Ns,
+    and a sequence full of one motif's consensus (more hits than the tile's first capacity):
+    the kernel keeps exactly the N-free windows whose integer score reaches the scan
+    threshold, whatever the thread count."""
+    import numba
+
+    from kgenint.motifs import scan as S
+
+    rng = np.random.default_rng(11)
+    widths = [1, 3, 5, 8, 9, 12, 16, 21] * 5
+    motifs = [_random_motif(rng, w, f"m{i}", alpha=0.3) for i, w in enumerate(widths)]
+    sc = MotifScanner(motifs, threshold=1e-2)
+    assert sc._grp_start.size - 1 >= 2
+    x = nv.random_onehot(rng, 3, S.TILE + 3000, n_frac=0.01, p=BG)
+    cons = motifs[3].pwm.argmax(1)
+    x[1] = np.eye(4, dtype=np.float32)[np.resize(cons, x.shape[1])]
+    inp = S._Input(x, 10**9)
+    (_, codes, off, lens), = list(inp.chunks())
+    monkeypatch.setattr(S, "_CAP_MARGIN", 0.0)  # 64 hits per tile at first: tiles overflow
+    got = {}
+    for nt in (1, 2):
+        numba.set_num_threads(min(nt, numba.config.NUMBA_NUM_THREADS))
+        seq, pos, ms, isc = sc._scan_codes(codes, off, lens, 0)
+        got[nt] = (seq, pos, ms, isc)
+    numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    for a, b in zip(got[1], got[2]):
+        np.testing.assert_array_equal(a, b)
+    seq, pos, ms, isc = got[1]
+    ref = set()
+    ref_sc = {}
+    for k in sc._active.tolist():
+        s = nv.window_int_scores(x, sc.int_matrices_[k])
+        for i, p in zip(*np.nonzero(s >= sc._scan_thresh[k])):
+            ref.add((int(i), int(p), k))
+            ref_sc[(int(i), int(p), k)] = int(s[i, p])
+    hit = set(zip(seq.tolist(), pos.tolist(), ms.tolist()))
+    assert len(hit) == seq.size
+    assert hit == ref
+    assert all(ref_sc[h] == v for h, v in zip(zip(seq.tolist(), pos.tolist(), ms.tolist()), isc.tolist()))
+    assert int((seq == 1).sum()) > 64  # the consensus sequence overflowed its first capacity

@@ -90,6 +90,8 @@ _DEFAULT_CHUNK = 4_000_000
 FILTER_Q = 8
 #: Window starts per tile of the scan (the unit of parallel work).
 TILE = 16384
+#: First hit capacity of a tile: this many times the hits expected under the background, + 64.
+_CAP_MARGIN = 4.0
 _COMP = np.frombuffer(b"TGCAN", dtype=np.uint8)
 _LETTERS = np.frombuffer(b"ACGTN", dtype=np.uint8)
 
@@ -664,7 +666,7 @@ class MotifScanner:
         # expected hits under the background (x4 margin); a tile that finds more is rescanned
         p_scan = float(sum(float(self._sf_int(k, np.array([t]))[0])
                            for k, t in zip(self._active.tolist(), thresh.tolist())))
-        caps = (4.0 * p_scan * (tile_end - tile_start)).astype(np.int64) + 64
+        caps = (_CAP_MARGIN * p_scan * (tile_end - tile_start)).astype(np.int64) + 64
 
         def run(sel, caps):
             cap_off = np.zeros(sel.size + 1, dtype=np.int64)
