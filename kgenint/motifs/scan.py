@@ -575,6 +575,9 @@ class MotifScanner:
         self._fbits = fbits
         self._foff = np.array(f_off, dtype=np.int64)
         self._grp_start = np.minimum(np.arange(n_grp + 1, dtype=np.int64) * 64, n_act)
+        # probability that a window of some active motif-strand reaches its scan threshold
+        self._p_scan = float(sum(float(self._sf_int(k, np.array([self._scan_thresh[k]]))[0])
+                                 for k in active.tolist()))
         self._lo_off = np.zeros(len(self.log_odds_) + 1, dtype=np.int64)
         self._lo_off[1:] = np.cumsum(self.widths_)
         lo = np.concatenate(self.log_odds_)
@@ -647,7 +650,7 @@ class MotifScanner:
 
     # ------------------------------------------------------------------ scanning
     def _scan_codes(self, codes, seq_off, seq_len, first_seq):
-        """Hits of one chunk: (seq, pos, ms, int score) arrays, sorted by motif-strand, seq, pos."""
+        """Hits of one chunk: (seq, pos, ms, int score) arrays, in no particular order."""
         if self._active.size == 0 or codes.size == 0:
             e = np.zeros(0, dtype=np.int64)
             return e, e, e, e
@@ -664,8 +667,7 @@ class MotifScanner:
         tile_start = (np.arange(int(n_t.sum()), dtype=np.int64) - np.repeat(first_t, n_t)) * TILE
         tile_end = np.minimum(tile_start + TILE, n_win[tile_seq])
         # expected hits under the background (x4 margin); a tile that finds more is rescanned
-        p_scan = float(sum(float(self._sf_int(k, np.array([t]))[0])
-                           for k, t in zip(self._active.tolist(), thresh.tolist())))
+        p_scan = self._p_scan
         caps = (_CAP_MARGIN * p_scan * (tile_end - tile_start)).astype(np.int64) + 64
 
         def run(sel, caps):
@@ -692,8 +694,7 @@ class MotifScanner:
             pos = np.concatenate([pos, p2])
             msi = np.concatenate([msi, m2])
             sc = np.concatenate([sc, c2])
-        order = np.lexsort((pos, seq, msi))
-        return seq[order], pos[order], self._active[msi[order]], sc[order]
+        return seq, pos, self._active[msi], sc
 
     def scan(
         self,
@@ -759,20 +760,28 @@ class MotifScanner:
                 sel = np.flatnonzero(motif == k)
                 m_tests = int(n_tested[wpos[int(self.widths_[k * n_str])]]) * n_str
                 qv[sel] = _bh(pval[sel], max(m_tests, sel.size))
+        # output order: motif, sequence, start, strand (one int64 key when it fits)
+        n_seq = max(inp.n, 1)
+        span = int(inp.lengths.max()) + 1
+        if len(self.motifs_) * n_seq * span * n_str < 2**62:
+            key = ((motif * n_seq + seq) * span + pos) * n_str + strand_idx
+            order = np.argsort(key)  # keys are distinct
+        else:
+            order = np.lexsort((strand_idx, pos, seq, motif))
+        seq, pos, ms, score, pval, qv, site, motif, strand_idx = (
+            v[order] for v in (seq, pos, ms, score, pval, qv, site, motif, strand_idx)
+        )
         if max_hits is not None and ms.size > int(max_hits):
             warnings.warn(
                 f"{ms.size} hits found; keeping the {int(max_hits)} with the smallest p-values "
                 f"(max_hits={int(max_hits)}).",
                 stacklevel=3,
             )
+            # ties at the cut: the first in output order
             keep = np.sort(np.argsort(pval, kind="stable")[: int(max_hits)])
             seq, pos, ms, score, pval, qv, site, motif, strand_idx = (
                 v[keep] for v in (seq, pos, ms, score, pval, qv, site, motif, strand_idx)
             )
-        order = np.lexsort((strand_idx, pos, seq, motif))
-        seq, pos, ms, score, pval, qv, site, motif, strand_idx = (
-            v[order] for v in (seq, pos, ms, score, pval, qv, site, motif, strand_idx)
-        )
         names = np.array(seq_names if seq_names is not None else [f"seq{i}" for i in range(inp.n)], dtype=object)
         ids = np.array([m.name for m in self.motifs_], dtype=object)
         alts = np.array([m.alt_name or "" for m in self.motifs_], dtype=object)
