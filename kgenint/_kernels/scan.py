@@ -283,9 +283,11 @@ def survival_tails(a_flat, fin_flat, offs, bg, coarse, thr, tail_cap, margin):  
 
 
 # --------------------------------------------------------------------------- scan
-@pjit
+@jit
 def chunk_codes(codes, seq_off, seq_len, qc, next_n):  # pragma: no cover - compiled
-    """q-mer codes and next-N positions of every position of every sequence (parallel).
+    """q-mer codes and next-N positions of every position of every sequence.
+
+    Serial: it costs ~2 ms per Mbp, less than a parallel kernel's extra compile time is worth.
 
     Parameters
     ----------
@@ -299,7 +301,7 @@ def chunk_codes(codes, seq_off, seq_len, qc, next_n):  # pragma: no cover - comp
         Filled with the position (within its sequence) of the first N at or after each position,
         or the sequence length.
     """
-    for s in prange(seq_off.shape[0]):
+    for s in range(seq_off.shape[0]):
         base = seq_off[s]
         length = seq_len[s]
         code = 0
@@ -319,7 +321,7 @@ def chunk_codes(codes, seq_off, seq_len, qc, next_n):  # pragma: no cover - comp
             next_n[base + p] = nxt
 
 
-@pjit
+@jit
 def hit_scores(codes, seq_off, hit_seq, hit_pos, hit_ms, lo_flat, lo_off):  # pragma: no cover
     """Float log-odds score of each hit window (float64, summed left to right).
 
@@ -339,7 +341,7 @@ def hit_scores(codes, seq_off, hit_seq, hit_pos, hit_ms, lo_flat, lo_off):  # pr
     """
     h = hit_seq.shape[0]
     out = np.empty(h, dtype=np.float64)
-    for j in prange(h):
+    for j in range(h):
         k = hit_ms[j]
         p = seq_off[hit_seq[j]] + hit_pos[j]
         r0 = lo_off[k]
@@ -435,7 +437,7 @@ def band_words(a, fin, lo, bg, ilo, ihi, max_words):  # pragma: no cover - compi
     return np.int64(n), scores, probs
 
 
-@pjit
+@jit
 def build_tables(a_flat, row0, width, out):  # pragma: no cover - compiled
     """Lookup tables of blocks of motif columns.
 
@@ -449,7 +451,7 @@ def build_tables(a_flat, row0, width, out):  # pragma: no cover - compiled
         ``out[b * 4**FQ + code]`` = sum over d < width[b] of ``a_flat[row0[b] + d, digit_d]``
         where digit d of ``code`` is ``(code >> 2d) & 3``.
     """
-    for b in prange(row0.shape[0]):
+    for b in range(row0.shape[0]):
         o = b * _FCODES
         r = row0[b]
         wd = width[b]
@@ -467,7 +469,7 @@ def build_tables(a_flat, row0, width, out):  # pragma: no cover - compiled
             out[o + code] = out[o + code % size]
 
 
-@pjit
+@jit
 def build_filter(a_flat, row0, width, rest, thresh, group, bit, kq, out):  # pragma: no cover
     """Bit tables of the prefilter: which letter codes let a motif-strand's window still pass.
 
@@ -493,7 +495,7 @@ def build_filter(a_flat, row0, width, rest, thresh, group, bit, kq, out):  # pra
     nc = 1 << (2 * kq)
     n_ms = row0.shape[0]
     n_grp = out.shape[0] // nc
-    for g in prange(n_grp):
+    for g in range(n_grp):
         sc = np.empty(nc, dtype=np.int64)
         for k in range(n_ms):
             if group[k] != g:
