@@ -7,6 +7,15 @@ early-abandon bounds of the scan exact too: no floating-point margin is needed a
 Letter codes are ``uint8``: A=0, C=1, G=2, T=3, anything else (N, an all-zero or all-0.25 row)
 =4.  A window containing a code 4 is not scored.
 
+The scan (:func:`scan_filtered`) has two exact integer stages.  A *prefilter* packs the test
+of up to 64 motif-strands into one uint64 table per group, indexed by the 8-letter code at a
+position: bit k is set when motif-strand k's filter block (its 8 most informative consecutive
+columns) can still reach the threshold with those letters and the best letters elsewhere.  One
+load per position and group replaces one lookup per position and motif-strand; about 1% of
+(window, motif-strand) pairs pass it.  Those are grouped by motif-strand and scored from
+4-letter block tables (1 KB, in L1 while one motif-strand's candidates are processed), the
+first three blocks without branching, then block by block with early abandon.
+
 Helpers live in this module (Numba's cache keys a function by its own file).
 """
 from __future__ import annotations
