@@ -839,7 +839,8 @@ class MotifScanner:
             mi = minus[sel]
             if mi.any():
                 letters[mi] = _COMP[c[mi][:, ::-1]]
-            out[sel] = np.ascontiguousarray(letters).view(f"S{wv}").ravel().astype(str).astype(object)
+            txt = np.ascontiguousarray(letters).tobytes().decode("ascii")
+            out[sel] = [txt[j:j + wv] for j in range(0, len(txt), wv)]
         return out
 
 
