@@ -7,7 +7,7 @@ keras = pytest.importorskip("keras")
 from kgenint.errors import InputError  # noqa: E402
 from kgenint.keras.adapter import as_predict_fn  # noqa: E402
 from kgenint.keras.layers import ExpActivation, RevCompConv1D  # noqa: E402
-from kgenint.keras.models import ARCHITECTURES, build_model, deepbind, local_cnn  # noqa: E402
+from kgenint.keras.models import ARCHITECTURES, build_model, deepbind, interaction_cnn, local_cnn  # noqa: E402
 
 L = 100
 
@@ -44,6 +44,25 @@ def test_local_and_distributed_differ_in_first_pool():
     assert build_model("local", 200).get_layer("conv1").filters >= 64
 
 
+def test_interaction_cnn_keeps_positions_and_strand():
+    model = interaction_cnn(200, n_filters=8, n_filters2=8, dropout=0.0)
+    assert model.get_layer("pool1").pool_size == (4,)
+    assert model.get_layer("conv3").dilation_rate == (4,)
+    assert model.get_layer("global_pools").output.shape[-1] == 16  # global max + global average
+    assert build_model("interaction", 200).name == "interaction_cnn"
+    # strand-specific by default (orientation rules need it): f(rc(x)) != f(x)
+    x = onehot(4, length=200, seed=5)
+    assert not np.allclose(model.predict(x[:, ::-1, ::-1], verbose=0), model.predict(x, verbose=0), atol=1e-4)
+    # a motif pair's response depends on its spacing: move one of two planted sites, output changes
+    base = np.tile(np.eye(4, dtype=np.float32)[[0, 1, 2, 3] * 50], (3, 1, 1))
+    site = np.eye(4, dtype=np.float32)[[2, 2, 2, 0, 0, 0, 3, 3]]
+    for i, d in enumerate((0, 20, 60)):
+        base[i, 40:48] = site
+        base[i, 60 + d : 68 + d] = site[::-1]
+    p = model.predict(base, verbose=0)[:, 0]
+    assert np.ptp(p) > 0
+
+
 def test_rc_deepbind_is_strand_invariant():
     model = deepbind(L, 3, rc_equivariant=True, dropout=0.0)
     x = onehot(4, seed=1)
@@ -71,6 +90,10 @@ def test_architecture_bad_arguments():
         deepbind(L, output_activation="relu")
     with pytest.raises(InputError, match="n_outputs must be a positive integer"):
         deepbind(L, 0)
+    with pytest.raises(InputError, match="dilation3 must be a positive integer"):
+        interaction_cnn(L, dilation3=0)
+    with pytest.raises(InputError, match="too short for pool_size=4"):
+        interaction_cnn(10)
 
 
 # ----------------------------------------------------------------------------- adapter

@@ -156,6 +156,24 @@ def test_train_model_continuous_and_seeded():
     np.testing.assert_allclose(runs[0][1].history["loss"], runs[1][1].history["loss"], rtol=1e-5)
 
 
+def test_train_model_reduces_learning_rate_on_plateau():
+    x, y = planted(64, seed=5)
+    yc = np.random.default_rng(1).normal(0, 1, y.size)  # pure noise: validation loss plateaus
+    _, history, metrics = train_model(
+        x, yc, arch="interaction", epochs=6, patience=4, seed=0, verbose=0, learning_rate=1e-2,
+        model_kwargs={"n_filters": 4, "n_filters2": 4, "hidden": 4},
+    )
+    lr = np.asarray(history.history["learning_rate"])
+    assert metrics["arch"] == "interaction"
+    if metrics["epochs_trained"] - metrics["best_epoch"] >= 2:  # 2 = patience // 2 epochs idle
+        assert lr[-1] < lr[0]
+    assert np.all(lr >= 1e-2 / 100 - 1e-12)
+    # patience < 2 adds no schedule (Keras then logs no learning rate at all)
+    _, h2, _ = train_model(x, yc, arch="deepbind", epochs=2, patience=1, seed=0, verbose=0,
+                           learning_rate=1e-2, model_kwargs={"n_filters": 4})
+    assert "learning_rate" not in h2.history
+
+
 def test_train_model_bad_input():
     x, y = planted(20)
     with pytest.raises(InputError, match="x has 20 sequences but y has 19 rows"):

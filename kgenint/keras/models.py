@@ -30,7 +30,7 @@ from keras import layers as kl
 from ..errors import InputError
 from .layers import ExpActivation, RevCompConv1D
 
-__all__ = ["deepbind", "local_cnn", "distributed_cnn", "basset", "bpnet", "build_model", "ARCHITECTURES"]
+__all__ = ["deepbind", "local_cnn", "distributed_cnn", "basset", "bpnet", "interaction_cnn", "build_model", "ARCHITECTURES"]
 
 _FIRST_ACTIVATIONS = ("relu", "exponential")
 _OUTPUT_ACTIVATIONS = ("sigmoid", "linear", "softmax")
@@ -404,6 +404,102 @@ def bpnet(
     return _head(h, n_outputs, output_activation, 0, 0.0, "bpnet", inp)
 
 
+def interaction_cnn(
+    input_length: int,
+    n_outputs: int = 1,
+    *,
+    n_filters: int = 64,
+    kernel_size: int = 15,
+    pool_size: int = 4,
+    first_activation: str = "relu",
+    rc_equivariant: bool = False,
+    n_filters2: int = 64,
+    kernel_size2: int = 7,
+    dilation3: int = 4,
+    hidden: int = 128,
+    dropout: float = 0.3,
+    output_activation: str = "sigmoid",
+) -> keras.Model:
+    """A CNN that keeps motif positions long enough to learn pairwise rules (spacing,
+    orientation, order, AND/OR/XOR).
+
+    ``conv1 (n_filters, kernel_size) -> BatchNorm -> activation -> max-pool(pool_size, small) ->
+    conv2 (n_filters2, kernel_size2) -> BatchNorm -> relu -> conv3 (n_filters2, 5, dilation
+    dilation3) -> BatchNorm -> relu (+ conv2, residual) -> [global max-pool, global average-pool]
+    -> dense(hidden) -> BatchNorm -> relu -> dropout -> logits``.
+
+    The small first pool keeps motif positions at ``pool_size`` bp resolution, so conv2/conv3
+    can see the relative position, order and strand of two motif hits (the first layer is not
+    reverse-complement shared by default, so a motif on ``+`` and on ``-`` are different
+    features).  The receptive field of conv3 spans ``kernel_size + pool_size * (kernel_size2 - 1
+    + 4 * dilation3)`` bp (~111 bp with the defaults), enough for rules acting within +-60 bp;
+    the global max-pool then reports "is this arrangement anywhere", and the dense layer
+    combines presence features into AND/OR/XOR logic.  The global average-pool adds motif
+    counts (additive main effects).
+
+    Parameters
+    ----------
+    input_length : int
+        Sequence length ``L`` (positions); at least ``4 * pool_size``.
+    n_outputs : int
+        Number of targets ``T``.
+    n_filters : int
+        First-layer filters.
+    kernel_size : int
+        First-layer filter width (positions).
+    pool_size : int
+        First max-pool width (positions, 2-4 keeps positions).
+    first_activation : {"relu", "exponential"}
+        Activation of the first layer.
+    rc_equivariant : bool
+        Each first-layer filter scans both strands (strand max per position); leave False when
+        rules depend on the strand of a motif.
+    n_filters2 : int
+        Filters of the second and third convolutions.
+    kernel_size2 : int
+        Width of the second convolution (pooled positions).
+    dilation3 : int
+        Dilation of the third convolution (width 5, pooled positions).
+    hidden : int
+        Units of the dense layer.
+    dropout : float
+        Dropout after the dense layer (a quarter of it after the first pool).
+    output_activation : {"sigmoid", "linear", "softmax"}
+        Applied after the ``"logits"`` layer.
+
+    Returns
+    -------
+    keras.Model
+        Functional model ``(N, L, 4) -> (N, T)``.
+    """
+    act = _check_common(
+        input_length, n_outputs, first_activation, output_activation, n_filters, kernel_size, 1
+    )
+    for nm, v in (("pool_size", pool_size), ("n_filters2", n_filters2), ("kernel_size2", kernel_size2),
+                  ("dilation3", dilation3)):
+        if not isinstance(v, numbers.Integral) or isinstance(v, bool) or v <= 0:
+            raise InputError(f"{nm} must be a positive integer. Received: {nm}={v!r}")
+    if input_length < 4 * pool_size:
+        raise InputError(
+            f"input_length={input_length} is too short for pool_size={pool_size} (at least "
+            f"{4 * pool_size} positions needed). Use a smaller pool_size or longer sequences."
+        )
+    inp = keras.Input((int(input_length), 4), name="sequence")
+    h = _first_layer(inp, n_filters, kernel_size, act, rc_equivariant, "same", batchnorm=True)
+    h = kl.MaxPooling1D(pool_size, name="pool1")(h)
+    if dropout:
+        h = kl.Dropout(dropout / 4, name="pool1_dropout")(h)
+    h2 = _conv_bn_relu(h, n_filters2, kernel_size2, "conv2")
+    h3 = kl.Conv1D(n_filters2, 5, padding="same", dilation_rate=int(dilation3), name="conv3")(h2)
+    h3 = kl.BatchNormalization(momentum=0.9, name="conv3_bn")(h3)
+    h3 = kl.Activation("relu", name="conv3_act")(h3)
+    h = kl.Add(name="residual3")([h2, h3])
+    h = kl.Concatenate(name="global_pools")(
+        [kl.GlobalMaxPooling1D(name="global_max_pool")(h), kl.GlobalAveragePooling1D(name="global_avg_pool")(h)]
+    )
+    return _head(h, n_outputs, output_activation, hidden, dropout, "interaction_cnn", inp, batchnorm=True)
+
+
 #: Architecture names accepted by :func:`build_model` and ``kgenint train --arch``.
 ARCHITECTURES: dict[str, Callable[..., keras.Model]] = {
     "deepbind": deepbind,
@@ -411,6 +507,7 @@ ARCHITECTURES: dict[str, Callable[..., keras.Model]] = {
     "distributed": distributed_cnn,
     "basset": basset,
     "bpnet": bpnet,
+    "interaction": interaction_cnn,
 }
 
 

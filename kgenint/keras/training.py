@@ -397,7 +397,7 @@ def train_model(
         Training sequences, one-hot ACGT.
     y : array_like, shape (N,) or (N, T)
         Targets: 0/1 labels (``target="class"``) or values (``"continuous"``).
-    arch : {"deepbind", "local", "distributed", "basset", "bpnet"}
+    arch : {"deepbind", "local", "distributed", "basset", "bpnet", "interaction"}
         Architecture built with :func:`kgenint.keras.models.build_model` (ignored if ``model``).
     target : {"class", "continuous"}, optional
         Inferred from ``y`` when omitted (0/1 values mean ``"class"``).
@@ -414,7 +414,10 @@ def train_model(
         Sequences per gradient step.
     patience : int
         Epochs without improvement before stopping (validation AUROC for class targets,
-        validation loss for continuous ones); the best weights are restored.
+        validation loss for continuous ones); the best weights are restored.  With
+        ``patience >= 2`` the learning rate is also cut 3x after ``patience // 2`` epochs
+        without improvement (``ReduceLROnPlateau``, down to ``learning_rate / 100``) unless
+        ``callbacks`` already holds a ``ReduceLROnPlateau``.
     learning_rate : float
         Adam learning rate.
     model : keras.Model, optional
@@ -498,6 +501,12 @@ def train_model(
         monitor=monitor, mode=mode, patience=int(patience), restore_best_weights=True, verbose=0
     )
     cbs = [*(callbacks or []), stop]
+    if patience >= 2 and not any(isinstance(c, keras.callbacks.ReduceLROnPlateau) for c in cbs):
+        # lower the learning rate before giving up: a plateau at lr 3e-3 is often not the optimum
+        cbs.append(keras.callbacks.ReduceLROnPlateau(
+            monitor=monitor, mode=mode, factor=0.3, patience=max(1, int(patience) // 2),
+            min_lr=float(learning_rate) / 100, verbose=0,
+        ))
     if verbose:
         cbs.append(EpochProgress(int(epochs)))
     history = model.fit(
