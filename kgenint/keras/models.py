@@ -411,13 +411,13 @@ def interaction_cnn(
     n_filters: int = 64,
     kernel_size: int = 15,
     pool_size: int = 4,
-    first_activation: str = "relu",
+    first_activation: str = "exponential",
     rc_equivariant: bool = False,
-    n_filters2: int = 64,
+    n_filters2: int = 32,
     kernel_size2: int = 7,
     dilation3: int = 4,
-    hidden: int = 128,
-    dropout: float = 0.3,
+    hidden: int = 64,
+    dropout: float = 0.4,
     output_activation: str = "sigmoid",
 ) -> keras.Model:
     """A CNN that keeps motif positions long enough to learn pairwise rules (spacing,
@@ -435,7 +435,10 @@ def interaction_cnn(
     + 4 * dilation3)`` bp (~111 bp with the defaults), enough for rules acting within +-60 bp;
     the global max-pool then reports "is this arrangement anywhere", and the dense layer
     combines presence features into AND/OR/XOR logic.  The global average-pool adds motif
-    counts (additive main effects).
+    counts (additive main effects).  On the default simulated set (40,000 sequences, class
+    labels) these defaults (exponential first layer, 64/32 filters) reach test AUROC 0.856 vs
+    0.798 for ``local_cnn`` with relu (benchmarks/RESULTS_training.md); a relu first layer
+    overfits quickly (0.776).
 
     Parameters
     ----------
