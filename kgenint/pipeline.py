@@ -83,7 +83,7 @@ class DemoConfig:
 
     preset: str = "default"
     n: int | None = None
-    arch: str = "local"
+    arch: str = "interaction"
     epochs: int = 20
     patience: int = 3
     n_attr: int = 1000

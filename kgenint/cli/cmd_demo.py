@@ -25,7 +25,8 @@ def register(subparsers, parents) -> None:
     p.add_argument("--force", action="store_true", help="recompute every stage")
     p.add_argument("--preset", default="default", help="simulation preset: default, additive or long")
     p.add_argument("--n", type=int, default=None, help="number of simulated sequences (default: the preset's)")
-    p.add_argument("--arch", default="local", help="architecture: local, distributed, deepbind, basset, bpnet")
+    p.add_argument("--arch", default="interaction",
+                   help="architecture: interaction (default), local, distributed, deepbind, basset, bpnet")
     p.add_argument("--epochs", type=int, default=20, help="maximum training epochs (early stopping)")
     p.add_argument("--n-attr", type=int, default=1000, help="test sequences analysed by attribution and motif stages")
     p.add_argument("--n-backgrounds", type=int, default=16, help="backgrounds of the in-silico scan")

@@ -6,7 +6,8 @@ import logging
 
 log = logging.getLogger("kgenint")
 
-_ARCHS = ("local", "distributed", "deepbind", "basset", "bpnet")
+# the names of kgenint.keras.models.ARCHITECTURES, listed here so that --help does not import Keras
+_ARCHS = ("local", "interaction", "distributed", "deepbind", "basset", "bpnet")
 
 
 def register(subparsers, parents) -> None:
