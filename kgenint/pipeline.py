@@ -213,8 +213,6 @@ class Demo:
 
     def filters(self):
         def run():
-            import pandas as pd
-
             from .keras.callbacks import FilterMotifTracker
             from .motifs import annotate, write_meme
 
@@ -231,7 +229,6 @@ class Demo:
             ann = annotate(motifs)
             ann.insert(0, "n_sites", [int(m.metadata.get("n_sites", 0)) for m in motifs])
             _write_tsv(ann, self.path("filters_annotation.tsv"))
-            del pd
 
         self._stage("filters", run, "filters.meme", "filters_annotation.tsv")
 

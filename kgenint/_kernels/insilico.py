@@ -5,7 +5,6 @@ with up to two motif instances written over it.
 """
 from __future__ import annotations
 
-import numpy as np
 from numba import prange
 
 from . import jit, pjit
@@ -53,16 +52,3 @@ def assemble_jobs(background, inst, widths, job_n, job_k1, job_p1, job_s1, job_k
         k = job_k2[j]
         if k >= 0:
             _write_instance(out, j, inst, k, n, widths[k], job_p2[j], job_s2[j])
-
-
-@jit
-def pair_contrasts(f_pair, f_a, f_b, f_none):
-    """``f_pair - f_a - f_b + f_none`` elementwise over (cells, N); float64 accumulate."""
-    C, N = f_pair.shape
-    out = np.empty((C, N), dtype=np.float32)
-    for c in range(C):
-        for n in range(N):
-            out[c, n] = np.float32(
-                np.float64(f_pair[c, n]) - np.float64(f_a[c, n]) - np.float64(f_b[c, n]) + np.float64(f_none[n])
-            )
-    return out

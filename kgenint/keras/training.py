@@ -55,62 +55,22 @@ class TrainingData(NamedTuple):
 
 # ---------------------------------------------------------------------------- metrics
 def auroc(y_true: Any, score: Any) -> float:
-    """Area under the ROC curve (Mann-Whitney U with tie-averaged ranks).
+    """Area under the ROC curve (Mann-Whitney U with tie-averaged ranks); NaN with one class.
 
-    Parameters
-    ----------
-    y_true : array_like, shape (N,)
-        Binary labels (0/1 or bool).
-    score : array_like, shape (N,)
-        Scores; higher means more likely positive.
-
-    Returns
-    -------
-    float
-        AUROC in [0, 1]; NaN when only one class is present.
+    ``(y_true, score)`` argument order as in scikit-learn; the computation is
+    :func:`kgenint.evaluate.auroc` (which takes ``scores, labels``).
     """
-    from scipy.stats import rankdata
+    from ..evaluate import auroc as _auroc
 
-    y = np.asarray(y_true).astype(bool).ravel()
-    s = np.asarray(score, dtype=np.float64).ravel()
-    n_pos, n_neg = int(y.sum()), int((~y).sum())
-    if n_pos == 0 or n_neg == 0:
-        return float("nan")
-    r = rankdata(s)
-    return float((r[y].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+    return _auroc(np.asarray(score, dtype=np.float64).ravel(), np.asarray(y_true).astype(bool).ravel())
 
 
 def auprc(y_true: Any, score: Any) -> float:
-    """Area under the precision-recall curve as average precision (step interpolation).
+    """Average precision (step interpolation over distinct thresholds, as scikit-learn's
+    ``average_precision_score``); NaN without positives. Computed by :func:`kgenint.evaluate.auprc`."""
+    from ..evaluate import auprc as _auprc
 
-    ``AP = sum_k (R_k - R_{k-1}) P_k`` over distinct score thresholds, the definition used by
-    scikit-learn's ``average_precision_score``.
-
-    Parameters
-    ----------
-    y_true : array_like, shape (N,)
-        Binary labels.
-    score : array_like, shape (N,)
-        Scores; higher means more likely positive.
-
-    Returns
-    -------
-    float
-        Average precision in [0, 1]; NaN when there are no positives.
-    """
-    y = np.asarray(y_true).astype(bool).ravel()
-    s = np.asarray(score, dtype=np.float64).ravel()
-    n_pos = int(y.sum())
-    if n_pos == 0:
-        return float("nan")
-    order = np.argsort(-s, kind="mergesort")
-    s, y = s[order], y[order]
-    tp = np.cumsum(y)
-    last = np.r_[np.flatnonzero(np.diff(s)), s.size - 1]  # last index of each distinct score
-    tp = tp[last]
-    precision = tp / (last + 1)
-    recall = tp / n_pos
-    return float(np.sum(np.diff(np.r_[0.0, recall]) * precision))
+    return _auprc(np.asarray(score, dtype=np.float64).ravel(), np.asarray(y_true).astype(bool).ravel())
 
 
 def _pearson(a: np.ndarray, b: np.ndarray) -> float:
