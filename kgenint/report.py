@@ -1,15 +1,18 @@
 """The HTML report of a pipeline directory: one self-contained page a biologist can read.
 
-:func:`build_report` reads what the pipeline stages wrote (``results.h5`` and the stage files
-next to it, see :mod:`kgenint.pipeline`) and writes
+:func:`build_report` reads what the pipeline stages wrote: ``results.h5`` and the stage files
+next to it in a ``kgenint demo`` directory (see :mod:`kgenint.pipeline`), or, in a directory the
+stage commands wrote into under names of the user's choosing, the stage files recognised by
+their content (:mod:`kgenint._stagefiles`), from which the same summary is computed. It writes
 
 * ``report.html``: one file with inline CSS and every figure inline as a base64 PNG; no
   JavaScript, no network access, so it can be e-mailed or archived as it is;
 * ``figures/<name>.png`` and ``figures/<name>.svg``: every figure as files for papers and slides.
 
-Nothing is recomputed: the report only draws and tabulates saved results. A missing piece (a
+No model is run: the report only draws, tabulates and scores saved results. A missing piece (a
 stage that was not run, no seqlet motif found, a file that cannot be read) becomes a clear
-notice in its section, never an error; only a directory without ``results.h5`` is an error.
+notice in its section, never an error; only a directory with neither ``results.h5`` nor any
+recognised stage file is an error. Each section names the file(s) it was drawn from.
 
 Every section carries two notes written for the reader: *How to read this* and *If this check
 fails, do this*. Checks against the planted truth (simulated data only) get PASS / FAIL badges
@@ -33,7 +36,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ._version import __version__
-from .errors import InputError
+from .errors import FormatError, InputError
 
 __all__ = ["build_report", "GOALS"]
 
@@ -220,11 +223,40 @@ def _write_bytes_atomic(path: Path, data: bytes) -> None:
 
 
 # ---------------------------------------------------------------------------- the context
+#: The file of each role in a directory written by ``kgenint demo`` (:mod:`kgenint.pipeline`).
+DEMO_FILES = {
+    "results": "results.h5",
+    "data": "data.h5",
+    "metrics": "model.metrics.json",
+    "filters_meme": "filters.meme",
+    "filters_annotation": "filters_annotation.tsv",
+    "seqlets_h5": "seqlets.h5",
+    "seqlets_meme": "seqlets.meme",
+    "seqlets_annotation": "seqlets_annotation.tsv",
+    "scan": "scan.h5",
+    "cooccurrence": "cooccurrence.h5",
+}
+
+
+def _demo_file_map(out: Path) -> dict[str, Path]:
+    """``role -> path`` of the demo files that exist in ``out``."""
+    files = {role: out / name for role, name in DEMO_FILES.items() if (out / name).exists()}
+    adir = out / "attributions"
+    if adir.is_dir():
+        files.update({f"attributions:{p.stem}": p for p in sorted(adir.glob("*.h5"))})
+    return files
+
+
 @dataclass
 class _Ctx:
+    """What the sections draw from: the results dict (:func:`kgenint.pipeline.read_results`
+    layout) and the file of each role (``files``: role -> path; see ``DEMO_FILES``)."""
+
     out: Path
     results: dict
     fig: _Figures
+    files: dict[str, Path] = field(default_factory=dict)
+    stage: Any = None  # kgenint._stagefiles.StageFiles for a stage directory, None for a demo one
 
     @property
     def tables(self) -> dict:
@@ -234,8 +266,41 @@ class _Ctx:
     def scores(self) -> dict:
         return self.results.get("scores") or {}
 
-    def has(self, name: str) -> bool:
-        return (self.out / name).exists()
+    def has(self, role: str) -> bool:
+        p = self.files.get(role)
+        return p is not None and p.exists()
+
+    def file(self, role: str) -> Path:
+        return self.files[role]
+
+    def name(self, role: str) -> str:
+        """The role's file relative to the directory (for notices)."""
+        p = self.files.get(role)
+        return DEMO_FILES.get(role, role) if p is None else self._rel(p)
+
+    def source(self, *roles: str) -> str:
+        """A line naming the files a section was drawn from (and the older ones not used)."""
+        names = []
+        for r in roles:
+            if r == "attributions":
+                names += [self.name(k) for k in self.files if k.startswith("attributions:")]
+            elif self.has(r):
+                names.append(self.name(r))
+        if not names:
+            return ""
+        text = "From " + ", ".join(f"<code>{_esc(n)}</code>" for n in dict.fromkeys(names))
+        if self.stage is not None:
+            older = [f for f in self.stage.unused if f.role in roles]
+            if older:
+                text += (" (the newest of its kind; not used: "
+                         + ", ".join(f"<code>{_esc(self._rel(f.path))}</code>" for f in older) + ")")
+        return f'<p class="sub src">{text}.</p>'
+
+    def _rel(self, p: Path) -> str:
+        try:
+            return str(p.relative_to(self.out))
+        except ValueError:
+            return str(p)
 
 
 # ---------------------------------------------------------------------------- sections
@@ -244,14 +309,14 @@ def _sec_overview(c: _Ctx) -> str:
     rows: list[tuple[str, Any]] = [("kgenint version", __version__), ("directory", str(c.out.resolve())),
                                    ("report written", time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))]
     n_seq = length = None
-    if c.has("data.h5"):
+    if c.has("data"):
         try:
             import h5py
 
-            with h5py.File(c.out / "data.h5", "r") as h:
+            with h5py.File(c.file("data"), "r") as h:
                 n_seq, length = int(h["x"].shape[0]), int(h["x"].shape[1])
         except Exception as err:  # noqa: BLE001 - only a size for the overview
-            log.debug("overview: cannot read data.h5 sizes: %s", err)
+            log.debug("overview: cannot read %s sizes: %s", c.name("data"), err)
     if n_seq is not None:
         rows += [("sequences in the data set", n_seq), ("sequence length (bp)", length)]
     labels = {"preset": "simulation preset", "n": "sequences requested", "arch": "model architecture",
@@ -264,6 +329,8 @@ def _sec_overview(c: _Ctx) -> str:
             v = ", ".join(map(str, v))
         rows.append((labels.get(k, k), v))
     body = "<h3>What was run</h3>" + _kv(rows)
+    if c.stage is not None:
+        body += _stage_file_tables(c)
     t = c.scores.get("timings") or {}
     if t:
         import pandas as pd
@@ -275,29 +342,58 @@ def _sec_overview(c: _Ctx) -> str:
     read = ("The pipeline simulates (or reads) sequences, trains a convolutional network, explains its "
             "predictions base by base (attribution), turns learned patterns into motifs, and tests which "
             "motif pairs the model combines non-additively. Each section below shows one of these steps.")
-    fix = ("If a section shows a notice instead of figures, that stage was not run or found nothing. Run "
-           "<code>kgenint demo --out DIR</code> again (finished stages are reused) or the stage command "
-           "named in the notice, then <code>kgenint report DIR</code>.")
+    if c.stage is None:
+        fix = ("If a section shows a notice instead of figures, that stage was not run or found nothing. Run "
+               "<code>kgenint demo --out DIR</code> again (finished stages are reused) or the stage command "
+               "named in the notice, then <code>kgenint report DIR</code>.")
+    else:
+        fix = ("If a section shows a notice instead of figures, its stage command was not run into this "
+               "directory or found nothing: run the command named in the notice with its output in DIR "
+               "(any file name), then <code>kgenint report DIR</code>. If the report used the wrong one of "
+               "several files of one kind, it takes the newest: move the others away or touch the one you "
+               "want. The files it did not use are listed above, each with the reason.")
     return _notes(read, fix) + body
+
+
+def _stage_file_tables(c: _Ctx) -> str:
+    """Overview of a stage directory: the file used for each role, and the files not used."""
+    import pandas as pd
+
+    from ._stagefiles import ROLE_LABELS
+
+    st = c.stage
+    rows = []
+    for f in st.used():
+        rows.append({"file": c._rel(f.path), "holds": ROLE_LABELS.get(f.role, f.role), "contents": f.detail,
+                     "modified": time.strftime("%Y-%m-%d %H:%M", time.localtime(f.mtime))})
+    body = "<h3>Files used</h3>" + _table(pd.DataFrame(rows))
+    body += ('<p class="sub">Recognised by their content, not their names. When several files hold the same '
+             "kind of result, the newest is used.</p>")
+    other = [{"file": c._rel(f.path), "why not used": f.why_unused} for f in st.unused]
+    other += [{"file": c._rel(p), "why not used": why} for p, why in st.skipped]
+    if other:
+        body += "<h3>Files not used</h3>" + _table(pd.DataFrame(other))
+    return body
 
 
 def _model_metrics(c: _Ctx) -> dict:
     m = dict(c.scores.get("model") or {})
-    if c.has("model.metrics.json"):
+    if c.has("metrics"):
         try:
-            full = json.loads((c.out / "model.metrics.json").read_text())
+            full = json.loads(c.file("metrics").read_text())
             for k, v in full.items():
                 m.setdefault(k, v)
         except (OSError, ValueError) as err:
-            log.debug("model.metrics.json unreadable: %s", err)
+            log.debug("%s unreadable: %s", c.name("metrics"), err)
     return m
 
 
 def _sec_model(c: _Ctx) -> str:
     m = _model_metrics(c)
     if not m:
-        return _notice("No model metrics found (<code>model.metrics.json</code> and <code>/scores/model</code> "
-                       "are missing): the training stage was not run.")
+        return _notice("No model metrics found (<code>model.metrics.json</code>, or the "
+                       "<code>&lt;model&gt;.metrics.json</code> that <code>kgenint train</code> writes beside the "
+                       "model, and <code>/scores/model</code> are missing): the training stage was not run.")
     rows: list[tuple[str, Any]] = []
     state = None
     for key, label in (("auroc", "test AUROC"), ("auprc", "test AUPRC"), ("pearson", "test Pearson r"),
@@ -330,7 +426,7 @@ def _sec_model(c: _Ctx) -> str:
         fig.tight_layout()
         body += c.fig(fig, "training_curves", "Training curves: training (solid) and validation (dashed) per epoch.")
     else:
-        body += _notice("No training history in <code>model.metrics.json</code>: the curves are not drawn.")
+        body += _notice(f"No training history in <code>{_esc(c.name('metrics'))}</code>: the curves are not drawn.")
     read = ("AUROC is the chance that a random positive sequence scores above a random negative one (0.5 = "
             "guessing, 1 = perfect); AUPRC is the precision averaged over recall (its chance level is the "
             "fraction of positives). The curves show the loss and metrics after each training epoch; "
@@ -339,7 +435,7 @@ def _sec_model(c: _Ctx) -> str:
            "longer (<code>--epochs</code>), on more sequences (<code>--n</code>), or check that the labels "
            "match the sequences. Over-fitting: use more data or stop earlier (the demo keeps the best "
            "validation epoch).")
-    return _notes(read, fix) + body
+    return _notes(read, fix) + c.source("metrics") + body
 
 
 def _annotation_label(row) -> tuple[str, float]:
@@ -376,13 +472,21 @@ def _sec_filters(c: _Ctx) -> str:
            "spread one motif over several filters or learn partial motifs. If no filter matches any known "
            "motif, check model quality above first; then look at the seqlet motifs below, which are usually "
            "cleaner than single filters.")
-    if not c.has("filters.meme"):
-        return _notes(read, fix) + _notice("No <code>filters.meme</code>: the filter stage was not run.")
+    if not c.has("filters_meme"):
+        return _notes(read, fix) + _notice(
+            "No <code>filters.meme</code> (or other MEME file of first-layer filter motifs, named "
+            "<code>filter_&lt;i&gt;</code> or <code>&lt;layer&gt;_f&lt;i&gt;</code>): the filter stage was not run.")
     from .motifs import read_meme
 
-    motifs = read_meme(c.out / "filters.meme")
+    src = c.source("filters_meme", "filters_annotation")
+    try:
+        motifs = read_meme(c.file("filters_meme"))
+    except FormatError as err:
+        if "no motifs found" not in str(err):
+            raise
+        motifs = []
     if not motifs:
-        return _notes(read, fix) + _notice("No filter had enough activating sites to form a motif.")
+        return _notes(read, fix) + src + _notice("No filter had enough activating sites to form a motif.")
     ann = c.tables.get("filters")
     by = _annotation_by_query(ann)
     labelled = []
@@ -403,22 +507,40 @@ def _sec_filters(c: _Ctx) -> str:
         cols = ["query_id", "n_sites", "target_id", "target_alt_id", "q_value", "orientation", "query_consensus"]
         t = ann.sort_values("q_value") if "q_value" in ann.columns else ann
         body += "<h3>All filters and their best match</h3>" + _table(t, columns=cols, max_rows=40)
-    return _notes(read, fix) + body
+    return _notes(read, fix) + src + body
 
 
-def _seqlet_motifs(c: _Ctx) -> list:
-    if c.has("seqlets.h5"):
+def _seqlet_motifs(c: _Ctx) -> tuple[list, str | None]:
+    """The seqlet motifs and the role of the file they came from."""
+    if c.has("seqlets_h5"):
+        from .seqlets import load_hdf5, read_modisco_motifs
+
         try:
-            from .seqlets import load_hdf5
-
-            return list(load_hdf5(c.out / "seqlets.h5").motifs)
+            return list(load_hdf5(c.file("seqlets_h5")).motifs), "seqlets_h5"
+        except Exception as err:  # noqa: BLE001 - modisco's own layout, or fall back to the MEME file
+            log.debug("%s: not kgenint's seqlet layout (%s)", c.name("seqlets_h5"), err)
+        try:
+            return read_modisco_motifs(c.file("seqlets_h5")), "seqlets_h5"
         except Exception as err:  # noqa: BLE001 - fall back to the MEME file
-            log.debug("seqlets.h5 unreadable (%s); using seqlets.meme", err)
-    if c.has("seqlets.meme"):
+            log.debug("%s unreadable (%s); using the MEME file", c.name("seqlets_h5"), err)
+    if c.has("seqlets_meme"):
         from .motifs import read_meme
 
-        return read_meme(c.out / "seqlets.meme")
-    return []
+        try:
+            return read_meme(c.file("seqlets_meme")), "seqlets_meme"
+        except Exception as err:  # noqa: BLE001 - an empty MEME file (no motif found)
+            log.debug("%s: %s", c.name("seqlets_meme"), err)
+            return [], "seqlets_meme"
+    return [], None
+
+
+def _annotation_from_metadata(motifs: list):
+    """Annotation rows kept in the motifs themselves (``kgenint seqlets --annotate``)."""
+    import pandas as pd
+
+    rows = [{**m.metadata["annotation"], "query_id": m.name} for m in motifs
+            if isinstance(m.metadata.get("annotation"), dict)]
+    return pd.DataFrame(rows) if rows else None
 
 
 def _sec_seqlets(c: _Ctx) -> str:
@@ -431,14 +553,18 @@ def _sec_seqlets(c: _Ctx) -> str:
            "sequences were analysed: raise <code>--n-attr</code> or train a better model. A motif without a "
            "database match may be new, a composite of two motifs (look for two half-sites in the logo) or a "
            "sequence bias (e.g. GC-rich); compare it with the filter logos above.")
-    if not (c.has("seqlets.h5") or c.has("seqlets.meme")):
-        return _notes(read, fix) + _notice("No seqlet results (<code>seqlets.h5</code>): the seqlet stage was not run.")
-    motifs = _seqlet_motifs(c)
+    if not (c.has("seqlets_h5") or c.has("seqlets_meme")):
+        return _notes(read, fix) + _notice("No seqlet results (<code>seqlets.h5</code>, or any results file of "
+                                           "<code>kgenint seqlets</code>): the seqlet stage was not run.")
+    motifs, role = _seqlet_motifs(c)
+    src = c.source(*(r for r in (role, "seqlets_annotation") if r))
     if not motifs:
-        return _notes(read, fix) + _notice(
+        return _notes(read, fix) + src + _notice(
             "The seqlet stage ran but found <b>no motif</b>: no group of seqlets was large enough. See "
             "<i>If this check fails</i> above.")
     ann = c.tables.get("seqlets")
+    if ann is None or len(ann) == 0:
+        ann = _annotation_from_metadata(motifs)
     by = _annotation_by_query(ann)
     shown = motifs[:MAX_SEQLET_LOGOS]
     mats, titles = [], []
@@ -462,7 +588,7 @@ def _sec_seqlets(c: _Ctx) -> str:
                      "best match": r.get("target_id"), "TF": r.get("target_alt_id"), "q_value": r.get("q_value")})
     body += _table(pd.DataFrame(rows))
     body += _motif_pair_panel(c, motifs, by)
-    return _notes(read, fix) + body
+    return _notes(read, fix) + src + body
 
 
 def _motif_pair_panel(c: _Ctx, motifs: list, by: dict) -> str:
@@ -504,7 +630,9 @@ def _sec_tracks(c: _Ctx) -> str:
            "(compare methods). Tall letters on decoys: the model uses a spurious feature.")
     e = c.results.get("examples")
     if not e or "x" not in e:
-        return _notes(read, fix) + _notice("No example attributions in <code>results.h5</code>: the attribution "
+        where = ("in <code>results.h5</code>" if c.stage is None else
+                 "(no finished file of <code>kgenint attribute</code> in the directory)")
+        return _notes(read, fix) + _notice(f"No example attributions {where}: the attribution "
                                            "stage was not run or the data have no planted truth.")
     methods = [m for m in (c.results.get("config") or {}).get("methods", []) if m in e]
     methods += [k for k in e if k not in methods and k not in ("x", "index", "sites")]
@@ -512,8 +640,11 @@ def _sec_tracks(c: _Ctx) -> str:
         return _notes(read, fix) + _notice("No attribution method in the examples.")
     from .plot import plot_attribution_track
 
-    body = ""
+    body = _results_source(c, "attributions", "data")
     sites = e.get("sites") or {}
+    if not sites:
+        body += ('<p class="sub">No planted truth for these sequences: no sites are marked. The sequences with '
+                 "the largest total attribution are shown.</p>")
     index = np.asarray(e.get("index", np.arange(len(e["x"]))))
     for i in range(min(MAX_EXAMPLES, len(index))):
         seq = int(index[i])
@@ -529,8 +660,8 @@ def _sec_tracks(c: _Ctx) -> str:
             plot_attribution_track(a, ax=ax, highlight=hl, title=f"{meth}", ylabel="attribution")
         fig.suptitle(f"test sequence {seq}", fontsize=10)
         fig.tight_layout()
-        body += c.fig(fig, f"attribution_seq{seq}",
-                      f"Sequence {seq}: attributions by method; shaded = planted sites (motif, role).")
+        body += c.fig(fig, f"attribution_seq{seq}", f"Sequence {seq}: attributions by method"
+                      + ("; shaded = planted sites (motif, role)." if sites else "."))
     return _notes(read, fix) + body
 
 
@@ -551,7 +682,8 @@ def _sec_roles(c: _Ctx) -> str:
 
     fig, axes = _new_figure((1.0 * tab.shape[1] + 3.0, 0.5 * tab.shape[0] + 1.8))
     plot_role_table(tab, ax=axes[0, 0])
-    body = c.fig(fig, "role_table", "Attribution AUROC at planted sites by method and motif role.")
+    body = _results_source(c, "attributions", "data")
+    body += c.fig(fig, "role_table", "Attribution AUROC at planted sites by method and motif role.")
     body += "<h3>AUROC</h3>" + _table(tab.reset_index())
     t2 = c.tables.get("role_auprc")
     if t2 is not None and len(t2):
@@ -576,19 +708,21 @@ def _sec_insilico(c: _Ctx) -> str:
            "<code>--n-backgrounds</code>). Effects along a whole row or column come from one motif's main "
            "effect saturating the output, not a pair rule: read them with the per-motif main effects. "
            "A curve that stops at the largest distance may need a larger <code>--max-distance</code>.")
-    if not c.has("scan.h5"):
-        return _notes(read, fix) + _notice("No <code>scan.h5</code>: the in-silico interaction stage was not run "
+    if not c.has("scan"):
+        return _notes(read, fix) + _notice("No <code>scan.h5</code> (or other scan file of <code>kgenint "
+                                           "interactions --out</code>): the in-silico interaction stage was not run "
                                            "(<code>kgenint interactions</code>).")
     from .interactions.insilico import load
     from .plot import plot_distance_curves, plot_interaction_heatmap
 
-    scan = load(c.out / "scan.h5")
+    scan = load(c.file("scan"))
     K = len(scan.motif_names)
     size = max(3.5, 0.42 * K + 1.6)
     fig, axes = _new_figure((size + 1.2, size))
     plot_interaction_heatmap(scan, ax=axes[0, 0])
     fig.tight_layout()
-    body = c.fig(fig, "interaction_heatmap", "Strongest in-silico interaction effect per motif pair (dot: q < 0.05).")
+    body = c.source("scan")
+    body += c.fig(fig, "interaction_heatmap", "Strongest in-silico interaction effect per motif pair (dot: q < 0.05).")
     fig = plot_distance_curves(scan, top=4)
     body += c.fig(fig, "distance_curves", "Distance–effect curves of the four strongest pairs, one line per orientation.")
     pairs = c.tables.get("pairs_insilico")
@@ -608,15 +742,16 @@ def _sec_cooccurrence(c: _Ctx) -> str:
            "<code>kgenint cooccur</code>) or analyse more sequences. An enriched pair that the in-silico scan "
            "does not confirm may be a data correlation the model does not use (or two motifs with separate "
            "main effects).")
-    if not c.has("cooccurrence.h5"):
-        return _notes(read, fix) + _notice("No <code>cooccurrence.h5</code>: the co-occurrence stage was not run "
+    if not c.has("cooccurrence"):
+        return _notes(read, fix) + _notice("No <code>cooccurrence.h5</code> (or other file of <code>kgenint cooccur "
+                                           "--out</code>): the co-occurrence stage was not run "
                                            "(<code>kgenint cooccur</code>).")
     from .interactions.cooccurrence import CooccurrenceScan
     from .plot import plot_cooccurrence_curves
 
-    co = CooccurrenceScan.load(c.out / "cooccurrence.h5")
+    co = CooccurrenceScan.load(c.file("cooccurrence"))
     n = [int(v) for v in np.asarray(co.n_sequences).ravel()]
-    body = f"<p>{n[0]} sequences in group 1 and {n[1]} in group 2; distance bins of {co.bin_size} bp.</p>"
+    body = c.source("cooccurrence") + f"<p>{n[0]} sequences in group 1 and {n[1]} in group 2; distance bins of {co.bin_size} bp.</p>"
     if len(co.pairs()):
         body += c.fig(plot_cooccurrence_curves(co, top=4), "cooccurrence_curves",
                       "Fraction of sequences carrying each of the top pairs by distance: group 1 (solid) vs group 2 (dashed).")
@@ -678,7 +813,8 @@ def _sec_truth(c: _Ctx) -> str:
     rules = c.tables.get("truth_rules")
     if rules is None or len(rules) == 0:
         return _notes(read, fix) + _notice("No planted truth in the results (real data): nothing to score against.")
-    body = "<h3>Planted rules</h3>" + _table(
+    body = _results_source(c, "data", "scan", "cooccurrence")
+    body += "<h3>Planted rules</h3>" + _table(
         rules, columns=["rule", "kind", "motif_a", "motif_b", "dmin", "dmax", "orientations", "order", "sign", "effect"])
     any_scan = False
     for key, table_key, title in (("interactions_insilico", "rules_insilico", "In-silico interaction scan"),
@@ -714,8 +850,19 @@ def _sec_truth(c: _Ctx) -> str:
                                         "q", "best_distance", "best_orientation", "detected", "spacing", "orientation"],
                            raw={"detected", "spacing", "orientation"})
     if not any_scan:
-        body += _notice("Neither interaction scan was run: run <code>kgenint demo</code> again to finish them.")
+        how = ("run <code>kgenint demo</code> again to finish them" if c.stage is None else
+               "run <code>kgenint interactions</code> or <code>kgenint cooccur</code> with the simulated data "
+               "set's motifs (a scan of other motifs cannot be scored against the planted pairs)")
+        body += _notice(f"Neither interaction scan was run or could be scored: {how}.")
     return _notes(read, fix) + body
+
+
+def _results_source(c: _Ctx, *roles: str) -> str:
+    """Source line of a section drawn from the summary: ``results.h5`` of a demo directory,
+    the stage files it was computed from otherwise."""
+    if c.stage is None or c.has("results"):
+        return c.source("results")
+    return c.source(*roles)
 
 
 _SECTIONS: list[tuple[str, str, Callable[[_Ctx], str]]] = [
@@ -732,15 +879,34 @@ _SECTIONS: list[tuple[str, str, Callable[[_Ctx], str]]] = [
 
 
 def build_report(out_dir: str | os.PathLike, *, results: dict | None = None, dpi: int = 110) -> Path:
-    """Write ``out_dir/report.html`` and ``out_dir/figures/`` from a pipeline directory's results.
+    """Write ``out_dir/report.html`` and ``out_dir/figures/`` from the results saved in a directory.
+
+    Two kinds of directory are understood:
+
+    * the output of ``kgenint demo`` (:class:`kgenint.pipeline.Demo`): it holds ``results.h5``
+      (every score and summary) and the stage files under their fixed names (``data.h5``,
+      ``model.metrics.json``, ``filters.meme``, ``seqlets.h5``, ``scan.h5``, ``cooccurrence.h5``
+      ...; see :data:`DEMO_FILES`);
+    * a directory the stage commands wrote into (``kgenint train``, ``attribute``, ``seqlets``,
+      ``compare``, ``interactions``, ``cooccur``, ``simulate``), with file names of the user's
+      choosing: when there is no ``results.h5``, every ``*.h5``, ``*.meme``, ``*.json`` and
+      ``*.tsv`` file (also one sub-directory down) is recognised by its content
+      (:func:`kgenint._stagefiles.discover`), the newest file of each kind is used, and the
+      summary is computed from them with :func:`kgenint.pipeline.collect_results` (pair tables
+      of the scans; scores against the planted truth when a simulated data set is among the
+      files). That summary is not written into the directory: the report is rebuilt from the
+      stage files each time, so a stage run again is always seen. Files that cannot be read or
+      are of no known kind are skipped (logged, and listed in the report's overview).
+
+    Each section names the file(s) it was drawn from.
 
     Parameters
     ----------
     out_dir : str or path-like
-        A directory written by :class:`kgenint.pipeline.Demo` (or the stage commands); it must
-        hold ``results.h5``. The other stage files are used when present.
+        The directory (see above).
     results : dict, optional
-        What :func:`kgenint.pipeline.read_results` returns for ``out_dir`` (read when omitted).
+        What :func:`kgenint.pipeline.read_results` returns for ``out_dir`` (read or computed
+        when omitted).
     dpi : int
         Resolution of the PNG figures (dots per inch).
 
@@ -752,7 +918,8 @@ def build_report(out_dir: str | os.PathLike, *, results: dict | None = None, dpi
     Raises
     ------
     InputError
-        ``out_dir`` is not a directory or holds no (valid) ``results.h5``.
+        ``out_dir`` is not a directory, its ``results.h5`` cannot be read, or it holds neither
+        ``results.h5`` nor any stage file the report recognises (the message lists them).
     """
     from .pipeline import read_results
 
@@ -760,17 +927,19 @@ def build_report(out_dir: str | os.PathLike, *, results: dict | None = None, dpi
     if not out.is_dir():
         raise InputError(f"{out} is not a directory: give the output directory of 'kgenint demo' "
                          "(or of the stage commands).")
-    if not (out / "results.h5").exists():
-        raise InputError(f"{out} has no results.h5: run 'kgenint demo --out {out}' (it reuses finished "
-                         "stages) before building the report.")
-    if results is None:
-        try:
-            results = read_results(out / "results.h5")
-        except OSError as err:
-            raise InputError(f"{out / 'results.h5'} cannot be read as a kgenint results file ({err}); it may be "
-                             "truncated by an interrupted run: delete it and run 'kgenint demo' again (it "
-                             "recomputes only the missing summary).") from None
-    ctx = _Ctx(out=out, results=results, fig=_Figures(out / "figures", dpi=int(dpi)))
+    stage = None
+    if (out / "results.h5").exists():
+        files = _demo_file_map(out)
+        if results is None:
+            try:
+                results = read_results(out / "results.h5")
+            except OSError as err:
+                raise InputError(f"{out / 'results.h5'} cannot be read as a kgenint results file ({err}); it may be "
+                                 "truncated by an interrupted run: delete it and run 'kgenint demo' again (it "
+                                 "recomputes only the missing summary).") from None
+    else:
+        stage, files, results = _stage_results(out, results)
+    ctx = _Ctx(out=out, results=results, fig=_Figures(out / "figures", dpi=int(dpi)), files=files, stage=stage)
     parts = []
     for anchor, title, fn in _SECTIONS:
         try:
@@ -783,8 +952,9 @@ def build_report(out_dir: str | os.PathLike, *, results: dict | None = None, dpi
         parts.append(f'<section id="{anchor}"><h2>{_esc(title)}</h2>{body}</section>')
     toc = "".join(f'<li><a href="#{a}">{_esc(t)}</a></li>' for a, t, _ in _SECTIONS)
     cfg = results.get("config") or {}
-    subtitle = (f"{_esc(cfg.get('preset', ''))} data, {_esc(cfg.get('arch', ''))} model · kgenint {__version__}"
-                if cfg else f"kgenint {__version__}")
+    what = [f"{_esc(cfg[k])} {label}" for k, label in (("preset", "data"), ("arch", "model")) if cfg.get(k)]
+    subtitle = ", ".join(what + ([] if stage is None else ["stage files"])) + f" · kgenint {__version__}"
+    subtitle = subtitle.lstrip(" ·")
     page = (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
@@ -802,3 +972,39 @@ def build_report(out_dir: str | os.PathLike, *, results: dict | None = None, dpi
     _remove_stale_figures(ctx.fig)
     log.info("report: %s (%d figures)", path, len(ctx.fig.names))
     return path
+
+
+def _stage_results(out: Path, results: dict | None) -> tuple[Any, dict[str, Path], dict]:
+    """Discover the stage files of ``out`` and compute the results dict from them."""
+    from ._stagefiles import LOOKED_FOR, discover, stage_config
+    from .pipeline import collect_results, read_results
+
+    st = discover(out)
+    if not st:
+        skipped = ""
+        looked = [(f.path, "your own motifs: nothing to report from motifs alone") for f in st.motif_files]
+        looked += st.skipped
+        if looked:
+            listed = "; ".join(f"{p.name}: {why}" for p, why in looked[:5])
+            more = f" and {len(looked) - 5} more" if len(looked) > 5 else ""
+            skipped = f" Files looked at and not used: {listed}{more}."
+        raise InputError(
+            f"{out} has no results.h5 and none of the stage files kgenint report reads. It looks for: "
+            f"results.h5 of 'kgenint demo'; or {LOOKED_FOR}.{skipped} Run 'kgenint demo --out {out}' or the "
+            "stage commands with their output in this directory first.")
+    files = st.file_map()
+    if results is None and "results" in st.chosen:
+        try:
+            results = read_results(st.chosen["results"].path)
+        except Exception as err:  # noqa: BLE001 - fall back to the stage files
+            log.warning("report: %s cannot be read (%s); using the stage files", st.chosen["results"].path, err)
+    if results is None:
+        scores, tables, examples = collect_results(
+            data=st.path("data"), metrics=st.path("metrics"),
+            attributions={m: f.path for m, f in st.attributions.items()},
+            scan=st.path("scan"), cooccurrence=st.path("cooccurrence"),
+            annotations={k: st.path(f"{k}_annotation") for k in ("filters", "seqlets")
+                         if st.path(f"{k}_annotation") is not None}, strict=False)
+        results = {"config": stage_config(st), "scores": scores, "tables": tables, "examples": examples}
+    log.info("report: %d stage files recognised in %s", len(files), out)
+    return st, files, results

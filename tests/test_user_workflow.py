@@ -105,3 +105,31 @@ def test_bad_input_late_keeps_earlier_results(workdir, capsys):
                        "--out", str(d / "attr.h5"), "--overwrite"], capsys)
     assert rc == 1 and "nope.keras" in err
     assert hashlib.sha256((d / "attr.h5").read_bytes()).hexdigest() == before
+
+
+def test_report_on_the_stage_directory(workdir, capsys):
+    """``kgenint report`` on the directory the stage commands above wrote into (no results.h5,
+    names of the user's choosing, a user's model without metrics, no planted truth)."""
+    import re
+
+    d = workdir
+    if not (d / "cooc.h5").exists():
+        pytest.skip("runs after test_every_stage_in_order")
+    rc, out, err = _run(["report", str(d)], capsys)
+    assert rc == 0, err
+    assert out.strip() == str(d / "report.html")
+    page = (d / "report.html").read_text(encoding="utf-8")
+    assert "could not be drawn" not in page
+    unused = page.split("<h3>Files not used</h3>")[1].split("</table>")[0]
+    assert "<td>broken.meme</td>" in unused and "<td>peaks.fa</td>" not in unused
+    sec = {s: page.split(f'<section id="{s}">')[1].split("</section>")[0]
+           for s in ("model", "seqlets", "tracks", "insilico", "cooccurrence", "truth")}
+    assert "From <code>motifs.h5</code>" in sec["seqlets"]
+    assert "From <code>attr.h5</code>" in sec["tracks"] and "No planted truth" in sec["tracks"]
+    assert "From <code>scan.h5</code>" in sec["insilico"] and "From <code>cooc.h5</code>" in sec["cooccurrence"]
+    assert "the training stage was not run" in sec["model"]
+    assert "real data" in sec["truth"]
+    # the strongest pair of the scan heads the table: one with SPI1, the only motif the model learned
+    top = re.findall(r"<tr><td>([^<]+)</td><td>([^<]+)</td>", sec["insilico"].split("<h3>Strongest pairs</h3>")[1])[0]
+    assert get_motif("SPI1").name in top
+    assert not (d / "results.h5").exists()
