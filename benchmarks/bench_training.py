@@ -20,13 +20,13 @@ from pathlib import Path
 import numpy as np
 
 
-def get_data(cache: Path, n: int | None, seed: int):
+def get_data(cache: Path, n: int | None, seed: int, preset: str = "default"):
     from kgenint.simulate import load, save, simulate
 
-    path = cache / f"sim_default_s{seed}_n{n or 'default'}.h5"
+    path = cache / f"sim_{preset}_s{seed}_n{n or 'default'}.h5"
     if path.exists():
         return load(path)
-    data = simulate("default", n, seed)
+    data = simulate(preset, n, seed)
     cache.mkdir(parents=True, exist_ok=True)
     save(data, path)
     return data
@@ -48,22 +48,34 @@ def main() -> None:
     ap.add_argument("--cache", default="/tmp/kgtrain")
     ap.add_argument("--save", default=None, help="save the trained model here (.keras)")
     ap.add_argument("--log", default=None, help="append the JSON result line to this file")
+    ap.add_argument("--load", default=None, help="skip training: evaluate (and scan) this saved .keras model")
+    ap.add_argument("--save-scan", default=None, help="save the in-silico scan here (HDF5)")
+    ap.add_argument("--preset", default="default", help="simulation preset (default, additive, long)")
+    ap.add_argument("--distance-step", type=int, default=2, help="step of the scanned distances (bp)")
     a = ap.parse_args()
 
     from kgenint.keras.training import train_model
 
-    data = get_data(Path(a.cache), a.n, a.seed)
+    data = get_data(Path(a.cache), a.n, a.seed, a.preset)
     kw = json.loads(a.kwargs)
     xtr, ytr = data.subset("train", a.target)
     xva, yva = data.subset("valid", a.target)
     xte, yte = data.subset("test", a.target)
-    model, hist, met = train_model(
-        xtr, ytr, arch=a.arch, target=a.target, x_valid=xva, y_valid=yva, x_test=xte, y_test=yte,
-        epochs=a.epochs, batch_size=a.batch_size, patience=a.patience, learning_rate=a.lr,
-        model_kwargs=kw, seed=a.seed, verbose=1,
-    )
+    if a.load:
+        from kgenint.keras import load_model
+        from kgenint.keras.training import evaluate_predictions
+
+        model = load_model(a.load)
+        met = {"loaded": a.load,
+               **evaluate_predictions(yte, model.predict(xte, batch_size=1024, verbose=0), a.target)}
+    else:
+        model, hist, met = train_model(
+            xtr, ytr, arch=a.arch, target=a.target, x_valid=xva, y_valid=yva, x_test=xte, y_test=yte,
+            epochs=a.epochs, batch_size=a.batch_size, patience=a.patience, learning_rate=a.lr,
+            model_kwargs=kw, seed=a.seed, verbose=1,
+        )
     out = {k: v for k, v in met.items() if isinstance(v, (int, float, str)) or v is None}
-    out.update(arch=a.arch, kwargs=kw, n=len(data), lr=a.lr, params=int(model.count_params()))
+    out.update(preset=a.preset, arch=a.arch, kwargs=kw, n=len(data), lr=a.lr, params=int(model.count_params()))
     # the other target on the same test set: logits vs y_reg / labels
     pred = model.predict(xte, batch_size=1024, verbose=0)[:, 0]
     yreg = data.y_reg[data.split["test"], 0]
@@ -84,8 +96,16 @@ def main() -> None:
         t0 = time.perf_counter()
         bg = gc_matched_background(xte, a.backgrounds, seed=0)
         scan = scan_pairs(as_predict_fn(model, batch_size=4096), truth.motifs, bg,
-                          distances=range(0, 101, 2), batch_size=4096, show_progress=False)
+                          distances=range(0, 101, a.distance_step), batch_size=4096, show_progress=False)
         out["scan_seconds"] = round(time.perf_counter() - t0, 1)
+        if a.save_scan:
+            scan.save(a.save_scan)
+        pairs = scan.pairs()
+        called = pairs[pairs.q < 0.05]
+        roles = truth.motif_roles()
+        out["called_pairs"] = [f"{r.motif_a}-{r.motif_b}" for r in called.itertuples()]
+        out["decoy_pairs_called"] = int(sum(roles.get(r.motif_a) == "decoy" or roles.get(r.motif_b) == "decoy"
+                                            for r in called.itertuples()))
         res = score_interactions(scan.pairs(), truth, motif_names=truth.motif_names)
         for k in ("pair_auroc", "pair_auprc", "precision", "recall", "n_called", "n_pairs",
                   "spacing_error_bp", "orientation_accuracy", "order_accuracy", "sign_accuracy",

@@ -451,7 +451,7 @@ def train_model(
         loss = keras.losses.BinaryCrossentropy()
         metrics = [keras.metrics.AUC(name="auroc"), keras.metrics.AUC(curve="PR", name="auprc")]
     else:
-        loss, metrics = keras.losses.MeanSquaredError(), [keras.metrics.PearsonCorrelation(name="pearson")]
+        loss, metrics = keras.losses.MeanSquaredError(), [keras.metrics.PearsonCorrelation(axis=0, name="pearson")]
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss, metrics=metrics)
 
     # class targets: stop on validation AUROC (robust to the calibration drift BatchNorm's moving
