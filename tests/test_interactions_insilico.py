@@ -306,3 +306,80 @@ def test_auto_margin_hand_computed_and_used_by_default():
     ref = auto_margin(res.main_effects, res.contrasts.astype(np.float64).mean(-1))
     assert res.margin == pytest.approx(ref) and res.params["margin_rule"] == "auto"
     assert res.restat(margin="auto").margin == pytest.approx(ref)
+
+
+def test_distance_margins_hand_computed():
+    from kgenint.interactions.insilico import distance_margins
+
+    # K=2, D=3, O=1 -> 4 cells per distance
+    m = np.zeros((2, 2, 3, 1))
+    m[:, :, 0, 0] = [[-1.0, -1.2], [-0.8, 3.0]]  # median -0.9, |dev| 0.1 0.3 0.1 3.9 -> MAD 0.2
+    m[:, :, 1, 0] = [[0.0, 0.1], [np.nan, 0.0]]  # median 0, MAD 0 -> the base
+    m[:, :, 2, 0] = np.nan  # no valid cell: pooled with distance 1 when min_cells > 3
+    got = distance_margins(m, 0.25, min_cells=3)
+    assert got[0] == pytest.approx(0.9 + 3 * 1.4826 * 0.2)
+    assert got[1] == pytest.approx(0.25)
+    # distance 2 has no cell of its own: its neighbours (distance 1) give the estimate
+    assert got[2] == pytest.approx(0.25)
+    # pooling: with min_cells=7 distance 0 borrows distance 1 (4 + 3 cells)
+    v = np.r_[m[:, :, 0, 0].ravel(), [0.0, 0.1, 0.0]]
+    med = np.median(v)
+    ref = max(0.25, abs(med) + 3 * 1.4826 * np.median(np.abs(v - med)))
+    assert distance_margins(m, 0.25, min_cells=7)[0] == pytest.approx(ref)
+    # too few cells in the whole scan: the base everywhere
+    assert np.all(distance_margins(m, 0.25, min_cells=100) == 0.25)
+    with pytest.raises(InputError, match="shape"):
+        distance_margins(np.zeros((2, 2, 3)), 0.1)
+
+
+def test_junction_effect_is_absorbed_by_the_distance_null():
+    """A predict function that is additive except that any two *different* motifs closer than
+    12 bp lose about 0.5 (a generic junction effect, slightly background-dependent), plus one
+    real interaction A-B at start_B - start_A = 20: with margin='auto' only A-B is called among
+    heterotypic pairs; a constant margin calls every pair through its junction cells."""
+    motifs = [A, B, C]
+
+    def predict(x):
+        hits = [_sites(x, mo.consensus) for mo in motifs]
+        out = np.zeros((len(x), 1), dtype=np.float32)
+        for n in range(len(x)):
+            starts = [h[n][0][0] if h[n] else None for h in hits]
+            present = [s0 for s0 in starts if s0 is not None]
+            out[n, 0] = len(present)
+            jitter = 1.0 + 0.1 * x[n, :, 1].mean()  # background-dependent size of the junction effect
+            for j in range(len(present)):
+                for k in range(j + 1, len(present)):
+                    if abs(present[j] - present[k]) < 12:
+                        out[n, 0] -= 0.5 * jitter
+            if starts[0] is not None and starts[1] is not None and starts[1] - starts[0] == 20:
+                out[n, 0] += 1.0
+        return out
+
+    bg = _background(8, 80, seed=3)
+    res = scan_pairs(predict, motifs, bg, distances=range(0, 31, 2), show_progress=False)
+    assert res.margin_by_distance is not None
+    close = (res.distances >= 8) & (res.distances < 12)
+    assert np.all(res.margin_by_distance[close] >= 0.5)
+    assert res.margin_by_distance[res.distances == 20][0] == pytest.approx(res.margin)
+    het = lambda pr: pr[pr.motif_a != pr.motif_b]  # noqa: E731
+    pr = het(res.pairs())
+    called = {frozenset((r.motif_a, r.motif_b)) for r in pr.itertuples() if r.q < 0.05}
+    assert called == {frozenset(("A", "B"))}
+    top = pr.iloc[0]
+    assert {top.motif_a, top.motif_b} == {"A", "B"} and abs(top.distance) == 20
+    const = res.restat(margin=float(res.margin))
+    assert const.margin_by_distance is None and const.params["margin_rule"] == "user"
+    called_c = {frozenset((r.motif_a, r.motif_b)) for r in het(const.pairs()).itertuples() if r.q < 0.05}
+    assert len(called_c) == 3  # every heterotypic pair, through its junction cells
+    again = const.restat(margin="auto")
+    np.testing.assert_allclose(again.margin_by_distance, res.margin_by_distance)
+    assert "margin" in res.to_frame().columns
+
+
+def test_margin_by_distance_saved_and_loaded(tmp_path):
+    bg = _background(6, 60, seed=1)
+    res = scan_pairs(make_predict(), [A, B, C], bg, distances=[-12, 10, 20], show_progress=False)
+    res.save(tmp_path / "s.h5")
+    back = load(tmp_path / "s.h5")
+    np.testing.assert_array_equal(back.margin_by_distance, res.margin_by_distance)
+    np.testing.assert_array_equal(back.q, res.q)

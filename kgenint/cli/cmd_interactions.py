@@ -71,8 +71,10 @@ def register(subparsers, parents) -> None:
     p.add_argument("--head", default=None, help="model output (name or index) for multi-output models")
     p.add_argument("--probabilities", action="store_true", help="use probabilities instead of logits")
     p.add_argument("--margin", default="auto",
-                   help="equivalence margin of the tests in output units, or 'auto' (5 %% of the "
-                        "largest main effect, >= 0.01)")
+                   help="equivalence margin of the tests in output units (the same at every distance), "
+                        "or 'auto' (default): the larger of 5 %% of the largest main effect and the "
+                        "model's generic non-additivity over all cells, raised at each distance to what "
+                        "the model does to most motif pairs there (motifs that nearly touch)")
     p.add_argument("--batch-size", type=int, default=1024, help="sequences per model call (default: 1024)")
     p.add_argument("--verify", type=int, default=0,
                    help="recompute this many random cells naively as a self-check (default: 0)")
@@ -212,7 +214,9 @@ def run(args: argparse.Namespace) -> int:
     if args.plots:
         _plots(scan, args.plots)
     sig = int(np.sum(scan.q < 0.05))
-    log.info("%d of %d cells with q < 0.05 (margin %.3g)", sig, int(np.isfinite(scan.q).sum()), scan.margin)
+    mmax = float(np.max(scan.margin_by_distance)) if scan.margin_by_distance is not None else scan.margin
+    log.info("%d of %d cells with q < 0.05 (margin %.3g, up to %.3g at the distances where the model is "
+             "non-additive for most pairs)", sig, int(np.isfinite(scan.q).sum()), scan.margin, mmax)
     return 0
 
 
