@@ -55,7 +55,7 @@ def get_data(preset: str, seed: int, n: int | None):
 
 
 def get_model(data, preset: str, arch: str, seed: int, epochs: int, tag: str, target: str = "continuous",
-              first_activation: str = "relu", patience: int = 4):
+              first_activation: str = "relu", patience: int = 4, batch_size: int = 128):
     import keras
 
     from kgenint.keras.training import train_model
@@ -69,7 +69,7 @@ def get_model(data, preset: str, arch: str, seed: int, epochs: int, tag: str, ta
     xte, yte = data.subset("test", target)
     model, hist, metrics = train_model(
         xtr, ytr, arch=arch, target=target, x_valid=xva, y_valid=yva, x_test=xte, y_test=yte,
-        epochs=epochs, batch_size=128, patience=patience, seed=seed, verbose=1,
+        epochs=epochs, batch_size=batch_size, patience=patience, seed=seed, verbose=1,
         model_kwargs={"first_activation": first_activation},
     )
     model.save(path)
@@ -213,6 +213,7 @@ def main(argv=None):
     ap.add_argument("--patience", type=int, default=4)
     ap.add_argument("--target", choices=("class", "continuous"), default="continuous")
     ap.add_argument("--first-activation", choices=("relu", "exponential"), default="relu")
+    ap.add_argument("--batch-size", type=int, default=128, help="training batch size")
     ap.add_argument("--backgrounds", type=int, default=32)
     ap.add_argument("--distance-step", type=int, default=1,
                     help="scan distances 0, step, 2 step ... 150 (default 1 = every distance)")
@@ -243,7 +244,7 @@ def main(argv=None):
             log("   model: oracle (the simulator's rules on FIMO-like hits at p < 1e-4)")
         else:
             model, metrics = get_model(data, preset, args.arch, args.seed, args.epochs, args.tag,
-                                       args.target, args.first_activation, args.patience)
+                                       args.target, args.first_activation, args.patience, args.batch_size)
             log(f"   model {args.arch}/{args.target}/{args.first_activation}: test AUROC {metrics.get('auroc')} "
                 f"pearson {metrics.get('pearson')} epochs {metrics.get('epochs_trained')} "
                 f"train {metrics.get('seconds')}s (load {time.perf_counter() - t0:.1f}s)")

@@ -66,8 +66,11 @@ class DemoConfig:
         Number of simulated sequences (None: the preset's default).
     arch : str
         Architecture for :func:`kgenint.keras.training.train_model`.
-    epochs, patience : int
-        Training length and early-stopping patience.
+    target : {"continuous", "class"}
+        Which simulated target the model fits: the continuous activity (an MPRA-like readout;
+        default, it carries more information per sequence than the 0/1 labels) or the labels.
+    epochs, patience, batch_size : int
+        Training length, early-stopping patience and sequences per step.
     n_attr : int
         Test sequences analysed by attribution, motif discovery and co-occurrence.
     n_shuffles : int
@@ -84,8 +87,10 @@ class DemoConfig:
     preset: str = "default"
     n: int | None = None
     arch: str = "interaction"
+    target: str = "continuous"
     epochs: int = 20
-    patience: int = 3
+    patience: int = 4
+    batch_size: int = 256
     n_attr: int = 1000
     n_shuffles: int = 10
     n_backgrounds: int = 16
@@ -179,12 +184,14 @@ class Demo:
             from .keras.training import metrics_path, save_model_atomic, train_model, write_json_atomic
 
             d = self.data()
-            xtr, ytr = d.subset("train")
-            xva, yva = d.subset("valid")
-            xte, yte = d.subset("test")
+            tgt = self.config.target
+            xtr, ytr = d.subset("train", tgt)
+            xva, yva = d.subset("valid", tgt)
+            xte, yte = d.subset("test", tgt)
             model, hist, metrics = train_model(
-                xtr, ytr, arch=self.config.arch, x_valid=xva, y_valid=yva, x_test=xte, y_test=yte,
-                epochs=self.config.epochs, patience=self.config.patience, seed=self.config.seed, verbose=0,
+                xtr, ytr, arch=self.config.arch, target=tgt, x_valid=xva, y_valid=yva, x_test=xte, y_test=yte,
+                epochs=self.config.epochs, patience=self.config.patience, batch_size=self.config.batch_size,
+                seed=self.config.seed, verbose=0,
             )
             metrics["history"] = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
             write_json_atomic(metrics, metrics_path(self.path("model.keras")))

@@ -27,6 +27,8 @@ def register(subparsers, parents) -> None:
     p.add_argument("--n", type=int, default=None, help="number of simulated sequences (default: the preset's)")
     p.add_argument("--arch", default="interaction",
                    help="architecture: interaction (default), local, distributed, deepbind, basset, bpnet")
+    p.add_argument("--target", choices=("continuous", "class"), default="continuous",
+                   help="simulated target the model fits: continuous activity (default) or 0/1 labels")
     p.add_argument("--epochs", type=int, default=20, help="maximum training epochs (early stopping)")
     p.add_argument("--n-attr", type=int, default=1000, help="test sequences analysed by attribution and motif stages")
     p.add_argument("--n-backgrounds", type=int, default=16, help="backgrounds of the in-silico scan")
@@ -38,7 +40,8 @@ def register(subparsers, parents) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..pipeline import DemoConfig, run_demo
 
-    cfg = DemoConfig(preset=args.preset, n=args.n, arch=args.arch, epochs=args.epochs, n_attr=args.n_attr,
+    cfg = DemoConfig(preset=args.preset, n=args.n, arch=args.arch, target=args.target, epochs=args.epochs,
+                     n_attr=args.n_attr,
                      n_backgrounds=args.n_backgrounds, max_distance=args.max_distance, seed=args.seed)
     if args.quick:
         cfg.n, cfg.epochs, cfg.n_attr, cfg.n_backgrounds, cfg.max_distance, cfg.n_shuffles = 3000, 2, 200, 4, 40, 4

@@ -26,7 +26,7 @@ def register(subparsers, parents) -> None:
     p.add_argument("--preset", default="default", choices=["default", "additive", "long"],
                    help="simulation preset (default: default)")
     p.add_argument("--n", type=int, default=None,
-                   help="number of sequences (default: the preset's, 40000 for default)")
+                   help="number of sequences (default: the preset's, 100000 for default)")
     p.add_argument("--out", "-o", required=True, help="output HDF5 file")
     p.add_argument("--length", type=int, default=None, help="sequence length in bp (default: the preset's)")
     p.add_argument("--noise-sd", type=float, default=None, help="noise SD of the continuous target")
