@@ -383,3 +383,26 @@ def test_margin_by_distance_saved_and_loaded(tmp_path):
     back = load(tmp_path / "s.h5")
     np.testing.assert_array_equal(back.margin_by_distance, res.margin_by_distance)
     np.testing.assert_array_equal(back.q, res.q)
+
+
+def test_min_gap_skips_near_touching_placements():
+    # widths 8 and 8: d = 8 is back-to-back (gap 0), d = 11 leaves 3 bases, d = -11 likewise
+    assert placements(8, 8, 8, 60) is not None
+    assert placements(8, 8, 8, 60, min_gap=3) is None
+    assert placements(8, 8, 10, 60, min_gap=3) is None
+    assert placements(8, 8, 11, 60, min_gap=3) is not None
+    assert placements(8, 8, -10, 60, min_gap=3) is None
+    assert placements(8, 8, -11, 60, min_gap=3) is not None
+    bg = _background(4, 60, seed=2)
+    full = scan_pairs(make_predict(d0=12), [A, B], bg, distances=[8, 10, 12], margin=0.0, show_progress=False)
+    gap = scan_pairs(make_predict(d0=12), [A, B], bg, distances=[8, 10, 12], margin=0.0, min_gap=3,
+                     show_progress=False)
+    # distances 8 and 10 (gaps 0 and 2) are skipped for every pair and orientation, 12 (gap 4) kept
+    assert np.isnan(gap.effect[:, :, :2]).all()
+    np.testing.assert_array_equal(gap.effect[:, :, 2], full.effect[:, :, 2])
+    assert gap.skipped == full.skipped + 2 * 2 * 2 * 4
+    assert gap.params["min_gap"] == 3
+    with pytest.raises(InputError, match="min_gap"):
+        scan_pairs(make_predict(), [A, B], bg, distances=[12], min_gap=-1, show_progress=False)
+    with pytest.raises(InputError, match="min_gap"):
+        scan_pairs(make_predict(), [A, B], bg, distances=[8, 10], min_gap=5, show_progress=False)

@@ -67,6 +67,9 @@ def register(subparsers, parents) -> None:
     p.add_argument("--orientations", default="++,+-,-+,--", help="comma list of ++ +- -+ -- (default: all)")
     p.add_argument("--instances", choices=("consensus", "sample"), default="consensus",
                    help="motif instances: consensus or sampled from the PWM per background (default: consensus)")
+    p.add_argument("--min-gap", type=int, default=0,
+                   help="skip placements with fewer than this many bases between the two motifs (default: 0, "
+                        "back-to-back allowed); e.g. the smallest gap between sites in your training data")
     p.add_argument("--output", type=int, default=0, help="output unit (task column) to analyse (default: 0)")
     p.add_argument("--head", default=None, help="model output (name or index) for multi-output models")
     p.add_argument("--probabilities", action="store_true", help="use probabilities instead of logits")
@@ -198,7 +201,7 @@ def run(args: argparse.Namespace) -> int:
     log.info("%d motifs x %d distances x %d orientations x %d backgrounds", len(motifs), distances.size,
              len(orientations), bg.shape[0])
     scan = scan_pairs(predict, motifs, bg, distances=distances, orientations=orientations,
-                      output=int(args.output), instances=args.instances, margin=margin,
+                      output=int(args.output), instances=args.instances, margin=margin, min_gap=int(args.min_gap),
                       batch_size=int(args.batch_size), seed=int(args.seed), checkpoint=checkpoint,
                       verify=int(args.verify), show_progress=not args.quiet)
     scan.params["backgrounds"] = what
