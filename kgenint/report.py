@@ -707,6 +707,10 @@ def _sec_insilico(c: _Ctx) -> str:
     fix = ("No dots at all: the model may be weak, or too few backgrounds were used (raise "
            "<code>--n-backgrounds</code>). Effects along a whole row or column come from one motif's main "
            "effect saturating the output, not a pair rule: read them with the per-motif main effects. "
+           "A pair whose strongest cell has the two motifs almost touching (a few bp between them) may "
+           "reflect how the model reads a site's immediate flanks rather than a spacing rule: the test "
+           "already discounts what the model does to most pairs at each distance, and "
+           "<code>kgenint interactions --min-gap 3</code> leaves such placements out. "
            "A curve that stops at the largest distance may need a larger <code>--max-distance</code>.")
     if not c.has("scan"):
         return _notes(read, fix) + _notice("No <code>scan.h5</code> (or other scan file of <code>kgenint "
