@@ -462,11 +462,19 @@ def test_cli(tmp_path, capsys):
 
     out = tmp_path / "cli.h5"
     fa = tmp_path / "cli.fa"
-    assert main(["simulate", "--n", "300", "--out", str(out), "--fasta", str(fa), "--seed", "4"]) == 0
+    meme = tmp_path / "planted.meme"
+    assert main(["simulate", "--n", "300", "--out", str(out), "--fasta", str(fa), "--seed", "4",
+                 "--motifs", str(meme)]) == 0
     err = capsys.readouterr().err
     assert "spacing SP1-NFYA" in err and "class 1 fraction" in err
     d = load(out)
     assert d.x.shape == (300, 200, 4) and d.seed == 4
+    from kgenint.motifs import read_meme
+
+    planted = read_meme(meme)
+    assert [m.name for m in planted] == d.truth.motif_names
+    for got, ref in zip(planted, d.truth.motifs):
+        np.testing.assert_allclose(got.pwm, ref.pwm, atol=1e-5)
     lines = fa.read_text().splitlines()
     assert lines[0].startswith(">sim_0000000 class=") and lines[1] == naive.decode(d.x[:1])[0]
     assert main(["simulate", "--n", "0", "--out", str(out)]) == 1

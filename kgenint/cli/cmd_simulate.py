@@ -32,6 +32,9 @@ def register(subparsers, parents) -> None:
     p.add_argument("--noise-sd", type=float, default=None, help="noise SD of the continuous target")
     p.add_argument("--positive-fraction", type=float, default=None, help="target fraction of class 1")
     p.add_argument("--fasta", default=None, help="also write the sequences as FASTA to this file")
+    p.add_argument("--motifs", default=None,
+                   help="also write the planted motifs (as planted: trimmed PWMs) as MEME to this file, "
+                        "e.g. for 'kgenint interactions --motifs' or 'kgenint scan --motifs'")
     p.add_argument("--x-dtype", default="uint8", choices=["uint8", "float32"],
                    help="storage type of /x (default: uint8)")
     p.set_defaults(func=run)
@@ -57,6 +60,10 @@ def run(args: argparse.Namespace) -> int:
                              x_dtype=args.x_dtype)
     if args.fasta:
         _write_fasta(args.out, args.fasta)
+    if args.motifs:
+        from ..motifs import write_meme
+
+        write_meme(truth.motifs, args.motifs)
     if not args.quiet:
         import h5py
 
