@@ -4,6 +4,9 @@
   at planted motif positions against background positions, overall and split by the role of the
   planted motif (main effect only / partner in an AND, spacing, orientation, order, XOR, OR or
   additive rule / decoy): the "method x motif role" table.
+* What a model learned on the data (:func:`learned_terms`): its predictions regressed on the
+  truth's features (each motif's presence, each rule's "both present" and "satisfied" states),
+  next to the planted coefficients.
 * Interaction scans (in silico or co-occurrence): AUROC/AUPRC of the pair ranking (planted
   interacting pairs vs all other heterotypic pairs), precision and recall at ``q < 0.05``, error
   of the preferred spacing (bp), orientation and sign accuracy, and the fraction of pairs called
@@ -21,7 +24,7 @@ from .errors import InputError
 
 __all__ = [
     "auroc", "auprc", "site_mask", "attribution_scores", "attribution_role_table",
-    "score_interactions", "plot_role_table",
+    "score_interactions", "plot_role_table", "learned_terms",
 ]
 
 
@@ -293,3 +296,76 @@ def score_interactions(pairs, truth, *, q_threshold: float = 0.05, include_homot
     sg = inter_rows[inter_rows["called"]] if len(table) else table
     res["sign_accuracy"] = float(sg["sign_ok"].astype(float).mean()) if len(sg) else float("nan")
     return res
+
+
+def learned_terms(predictions, truth, seqs: Sequence[int] | np.ndarray | None = None):
+    """What a model learned on the data: its predictions regressed on the planted features.
+
+    Least squares of ``predictions`` on an intercept, one presence indicator per planted motif
+    (a planted site of it in the sequence), one "both partners present" indicator per rule and,
+    for rules with a constraint (spacing, orientation, order), one "rule satisfied" indicator.
+    The same regression of the noise-free latent activity gives the planted coefficients
+    (exact: the simulator's latent is linear in these features), so the two columns can be
+    compared term by term: a rule the model has not learned has a ``model`` coefficient near 0
+    where ``truth`` is not; a model fitted to class labels works on the logit scale (divide by
+    ``truth.temperature`` to compare, or fit the continuous target).
+
+    Parameters
+    ----------
+    predictions : array_like, float, shape (n,) or (n, 1)
+        Model outputs for the sequences ``seqs`` (logits or the continuous target's scale).
+    truth : kgenint.simulate.GroundTruth
+    seqs : array_like of int, shape (n,), optional
+        Data-set indices of the predicted sequences; default ``0 .. n-1``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per term: ``term`` (``bias``, ``main <motif>``, ``both <kind> <A>-<B>``,
+        ``satisfied <kind> <A>-<B>``), ``model``, ``truth``; ``attrs["r2"]``: the share of the
+        predictions' variance the planted features explain.
+
+    Raises
+    ------
+    InputError
+        Predictions of the wrong length, indices outside the data set, or NaN predictions.
+    """
+    import pandas as pd
+
+    pred = np.asarray(predictions, dtype=np.float64)
+    if pred.ndim == 2 and pred.shape[1] == 1:
+        pred = pred[:, 0]
+    if pred.ndim != 1:
+        raise InputError(f"predictions must have shape (n,) or (n, 1). Received shape {np.shape(predictions)}.")
+    if not np.all(np.isfinite(pred)):
+        raise InputError(f"predictions contain {int((~np.isfinite(pred)).sum())} NaN or infinite value(s).")
+    N = int(truth.n_sequences)
+    idx = np.arange(pred.size) if seqs is None else np.asarray(seqs, dtype=np.int64).ravel()
+    if idx.size != pred.size:
+        raise InputError(f"{pred.size} predictions but {idx.size} sequence indices.")
+    if idx.size and (idx.min() < 0 or idx.max() >= N):
+        raise InputError(f"sequence indices must lie in 0..{N - 1} (the data set has {N} sequences).")
+    inst = truth.instances
+    names = list(truth.motif_names)
+    present = np.zeros((N, len(names)))
+    present[inst["seq"].to_numpy(), inst["motif_index"].to_numpy()] = 1.0
+    cols, terms = [np.ones(N)], ["bias"]
+    for k, nm in enumerate(names):
+        cols.append(present[:, k])
+        terms.append(f"main {nm}")
+    for r, row in enumerate(truth.rules.itertuples()):
+        st = truth.states[:, r]
+        label = f"{row.kind} {row.motif_a}-{row.motif_b}"
+        cols.append(np.isin(st, (3, 4)).astype(float))
+        terms.append(f"both {label}")
+        if row.kind in ("spacing", "orientation", "order"):
+            cols.append((st == 3).astype(float))
+            terms.append(f"satisfied {label}")
+    X = np.column_stack(cols)[idx]
+    coef, *_ = np.linalg.lstsq(X, pred, rcond=None)
+    coef_t, *_ = np.linalg.lstsq(X, np.asarray(truth.latent, dtype=np.float64)[idx], rcond=None)
+    resid = pred - X @ coef
+    out = pd.DataFrame({"term": terms, "model": coef, "truth": coef_t})
+    var = float(pred.var())
+    out.attrs["r2"] = float(1.0 - resid.var() / var) if var > 0 else float("nan")
+    return out

@@ -117,3 +117,39 @@ def test_spacing_error_only_for_spacing_rules_and_order_accuracy(data):
         assert res["spacing_error_bp"] == pytest.approx(1.0)
     if "order" in kinds:
         assert res["order_accuracy"] == 0.0
+
+
+def test_learned_terms_recovers_the_planted_coefficients(data):
+    from kgenint.evaluate import learned_terms
+
+    truth = data.truth
+    # the noise-free latent is exactly linear in the planted features: R^2 = 1, coefficients = the
+    # configuration's main effects and interaction terms (hand-read from the default preset)
+    t = learned_terms(truth.latent, truth).set_index("term")
+    assert t.attrs["r2"] == pytest.approx(1.0, abs=1e-9)
+    np.testing.assert_allclose(t["model"], t["truth"], atol=1e-8)
+    assert t.loc["main CEBPB", "truth"] == pytest.approx(1.5)
+    assert t.loc["main ZBTB33", "truth"] == pytest.approx(-1.5)
+    assert t.loc["main MEF2C", "truth"] == pytest.approx(0.0, abs=1e-9)
+    assert t.loc["both and SPI1-RUNX1", "truth"] == pytest.approx(2.0)
+    assert t.loc["both xor CREB1-HNF1A", "truth"] == pytest.approx(-3.0)
+    assert t.loc["both or E2F1-TFAP2A", "truth"] == pytest.approx(-1.5)
+    assert t.loc["both additive FOXA1-HNF4A", "truth"] == pytest.approx(0.0, abs=1e-9)
+    assert t.loc["satisfied spacing SP1-NFYA", "truth"] == pytest.approx(2.0)
+    assert t.loc["both spacing SP1-NFYA", "truth"] == pytest.approx(0.0, abs=1e-9)
+    # a "model" that ignores the AND rule: that term drops to 0, the others are unchanged
+    rule = int(np.flatnonzero(truth.rules["kind"].to_numpy() == "and")[0])
+    pred = truth.latent - 2.0 * np.isin(truth.states[:, rule], (3, 4))
+    m = learned_terms(pred[:, None], truth).set_index("term")
+    assert m.loc["both and SPI1-RUNX1", "model"] == pytest.approx(0.0, abs=1e-8)
+    assert m.loc["main CEBPB", "model"] == pytest.approx(1.5)
+    # a subset of sequences by index
+    idx = np.arange(0, truth.n_sequences, 2)
+    s = learned_terms(truth.latent[idx], truth, idx)
+    assert s.attrs["r2"] == pytest.approx(1.0, abs=1e-9)
+    with pytest.raises(InputError, match="indices"):
+        learned_terms(truth.latent[:5], truth, np.arange(4))
+    with pytest.raises(InputError, match="NaN"):
+        learned_terms(np.full(truth.n_sequences, np.nan), truth)
+    with pytest.raises(InputError, match="0.."):
+        learned_terms(truth.latent[:2], truth, [0, 10**6])
