@@ -77,23 +77,25 @@ def _log_comb(n, k):
 
 
 @pjit
-def fisher_exact(x, n1, t, N, alternative):
+def fisher_exact(x, n1s, t, Ns, alternative):
     """Fisher's exact test p-values of many 2x2 tables.
 
-    Table per cell: ``x`` = group-1 sequences with the feature, ``n1`` group-1 size, ``t``
-    sequences with the feature in both groups, ``N`` all sequences. ``alternative``: 0
+    Table per cell ``m``: ``x[m]`` = group-1 sequences with the feature, ``n1[m]`` group-1
+    size, ``t[m]`` sequences with the feature in both groups, ``N[m]`` all sequences (``n1``
+    and ``N`` per cell, so each cell can have its own reference set). ``alternative``: 0
     two-sided (sum of tables no more probable than the observed, relative tolerance 1e-7, as
     R and scipy do), 1 greater (enrichment in group 1), 2 less.
     """
     M = x.shape[0]
     out = np.empty(M, dtype=np.float64)
-    n2 = N - n1
     for m in prange(M):
         tm = t[m]
         xm = x[m]
+        n1 = n1s[m]
+        n2 = Ns[m] - n1
         kmin = max(0, tm - n2)
         kmax = min(n1, tm)
-        base = _log_comb(N, tm)
+        base = _log_comb(Ns[m], tm)
         lp_obs = _log_comb(n1, xm) + _log_comb(n2, tm - xm) - base
         acc = 0.0
         if alternative == 1:

@@ -60,12 +60,12 @@ def fisher_pvalues(x, n1, t, n, alternative: str = "two-sided") -> np.ndarray:
     ----------
     x : int array
         Group-1 items with the feature.
-    n1 : int
-        Group-1 size.
+    n1 : int or int array
+        Group-1 size (one per table, or one for all).
     t : int array
         Items with the feature in both groups.
-    n : int
-        Total items.
+    n : int or int array
+        Total items (one per table, or one for all).
     alternative : {"two-sided", "greater", "less"}
         "greater" tests enrichment in group 1.
     """
@@ -73,7 +73,9 @@ def fisher_pvalues(x, n1, t, n, alternative: str = "two-sided") -> np.ndarray:
         raise InputError(f"alternative must be one of {sorted(_ALT)}. Received {alternative!r}.")
     x = np.ascontiguousarray(x, dtype=np.int64).ravel()
     t = np.ascontiguousarray(t, dtype=np.int64).ravel()
-    return fisher_exact(x, int(n1), t, int(n), _ALT[alternative])
+    n1 = np.ascontiguousarray(np.broadcast_to(np.asarray(n1, dtype=np.int64).ravel(), x.shape))
+    n = np.ascontiguousarray(np.broadcast_to(np.asarray(n, dtype=np.int64).ravel(), x.shape))
+    return fisher_exact(x, n1, t, n, _ALT[alternative])
 
 
 @dataclass
@@ -391,22 +393,13 @@ def cooccurrence(
     t = x + seq_counts[1].ravel()
     p = np.full(x.shape, np.nan)
     obs = t > 0
-    if null == "marginal":
-        p[obs] = fisher_pvalues(x[obs], n1, t[obs], n1 + n2, alternative)
-        m1 = np.full(shape, n1)
-        m2 = np.full(shape, n2)
-    else:
-        both = presence[:, :, :, 3]  # sequences with both motifs, per group
+    if null == "marginal":  # reference set of every cell: all sequences of each group
+        m1, m2 = np.full(shape, n1), np.full(shape, n2)
+    else:  # the sequences with both motifs of the cell's pair, per group
+        both = presence[:, :, :, 3]
         m1 = np.broadcast_to(both[0][:, :, None, None], shape)
         m2 = np.broadcast_to(both[1][:, :, None, None], shape)
-        pf = p.reshape(shape)
-        xs, ts = seq_counts[0], seq_counts[0] + seq_counts[1]
-        for a in range(K):
-            for b in range(K):
-                o = ts[a, b] > 0
-                if o.any():
-                    pf[a, b][o] = fisher_pvalues(xs[a, b][o], int(both[0, a, b]), ts[a, b][o],
-                                                 int(both[0, a, b] + both[1, a, b]), alternative)
+    p[obs] = fisher_pvalues(x[obs], m1.ravel()[obs], t[obs], (m1 + m2).ravel()[obs], alternative)
     p = p.reshape(shape)
     a1, a2 = seq_counts[0] + 0.5, seq_counts[1] + 0.5
     odds = (a1 / (m1 - seq_counts[0] + 0.5)) / (a2 / (m2 - seq_counts[1] + 0.5))
