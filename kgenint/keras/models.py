@@ -36,18 +36,18 @@ _FIRST_ACTIVATIONS = ("relu", "exponential")
 _OUTPUT_ACTIVATIONS = ("sigmoid", "linear", "softmax")
 
 
+def _check_positive_ints(**values) -> None:
+    for nm, v in values.items():
+        if not isinstance(v, numbers.Integral) or isinstance(v, bool) or v <= 0:
+            raise InputError(f"{nm} must be a positive integer. Received: {nm}={v!r}")
+
+
 def _check_common(
     input_length: int, n_outputs: int, first_activation: str, output_activation: str, n_filters: int,
     kernel_size: int, min_length: int,
 ) -> str:
-    if not isinstance(input_length, numbers.Integral) or isinstance(input_length, bool) or input_length <= 0:
-        raise InputError(f"input_length must be a positive integer. Received: input_length={input_length!r}")
-    if not isinstance(n_outputs, numbers.Integral) or isinstance(n_outputs, bool) or n_outputs <= 0:
-        raise InputError(f"n_outputs must be a positive integer. Received: n_outputs={n_outputs!r}")
-    if not isinstance(n_filters, numbers.Integral) or isinstance(n_filters, bool) or n_filters <= 0:
-        raise InputError(f"n_filters must be a positive integer. Received: n_filters={n_filters!r}")
-    if not isinstance(kernel_size, numbers.Integral) or isinstance(kernel_size, bool) or kernel_size <= 0:
-        raise InputError(f"kernel_size must be a positive integer. Received: kernel_size={kernel_size!r}")
+    _check_positive_ints(input_length=input_length, n_outputs=n_outputs, n_filters=n_filters,
+                         kernel_size=kernel_size)
     act = "exponential" if first_activation == "exp" else first_activation
     if act not in _FIRST_ACTIVATIONS:
         raise InputError(
@@ -87,8 +87,8 @@ def _first_layer(
     return kl.Activation("relu", name="conv1_act")(h)
 
 
-def _conv_bn_relu(h, filters: int, width: int, name: str):
-    h = kl.Conv1D(filters, width, padding="same", name=name)(h)
+def _conv_bn_relu(h, filters: int, width: int, name: str, dilation: int = 1):
+    h = kl.Conv1D(filters, width, padding="same", dilation_rate=int(dilation), name=name)(h)
     h = kl.BatchNormalization(momentum=0.9, name=f"{name}_bn")(h)
     return kl.Activation("relu", name=f"{name}_act")(h)
 
@@ -480,10 +480,7 @@ def interaction_cnn(
     act = _check_common(
         input_length, n_outputs, first_activation, output_activation, n_filters, kernel_size, 1
     )
-    for nm, v in (("pool_size", pool_size), ("n_filters2", n_filters2), ("kernel_size2", kernel_size2),
-                  ("dilation3", dilation3)):
-        if not isinstance(v, numbers.Integral) or isinstance(v, bool) or v <= 0:
-            raise InputError(f"{nm} must be a positive integer. Received: {nm}={v!r}")
+    _check_positive_ints(pool_size=pool_size, n_filters2=n_filters2, kernel_size2=kernel_size2, dilation3=dilation3)
     if input_length < 4 * pool_size:
         raise InputError(
             f"input_length={input_length} is too short for pool_size={pool_size} (at least "
@@ -495,9 +492,7 @@ def interaction_cnn(
     if dropout:
         h = kl.Dropout(dropout / 4, name="pool1_dropout")(h)
     h2 = _conv_bn_relu(h, n_filters2, kernel_size2, "conv2")
-    h3 = kl.Conv1D(n_filters2, 5, padding="same", dilation_rate=int(dilation3), name="conv3")(h2)
-    h3 = kl.BatchNormalization(momentum=0.9, name="conv3_bn")(h3)
-    h3 = kl.Activation("relu", name="conv3_act")(h3)
+    h3 = _conv_bn_relu(h2, n_filters2, 5, "conv3", dilation=dilation3)
     h = kl.Add(name="residual3")([h2, h3])
     h = kl.Concatenate(name="global_pools")(
         [kl.GlobalMaxPooling1D(name="global_max_pool")(h), kl.GlobalAveragePooling1D(name="global_avg_pool")(h)]
