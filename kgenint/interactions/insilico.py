@@ -248,10 +248,7 @@ class InteractionScan:
     @property
     def cell_margin(self) -> np.ndarray:
         """Margin of every cell, float64 ``(1, 1, D, 1)`` (broadcasts against ``effect``)."""
-        D = self.effect.shape[2]
-        m = np.full(D, float(self.margin)) if self.margin_by_distance is None else \
-            np.asarray(self.margin_by_distance, dtype=np.float64)
-        return m.reshape(1, 1, D, 1)
+        return _cell_margins(self.margin, self.margin_by_distance, self.effect.shape[2])
 
     def to_frame(self, *, valid_only: bool = True):
         """Tidy table, one row per cell.
@@ -416,10 +413,7 @@ class InteractionScan:
         if isinstance(margin, str) and margin == "auto":
             if self.main_effects is None:
                 raise InputError("margin='auto' needs the scan's main effects, which this scan lacks.")
-            with np.errstate(invalid="ignore"):
-                means = self.contrasts.astype(np.float64).mean(axis=-1)
-                m = auto_margin(self.main_effects, means)
-                m_d = distance_margins(means, m)
+            m, m_d = _auto_margins(self.main_effects, self.effect)
         elif margin is None:
             m, m_d = self.margin, self.margin_by_distance
         else:
@@ -429,9 +423,7 @@ class InteractionScan:
         c = self.params.get("confidence", 0.95) if confidence is None else float(confidence)
         if not 0 < c < 1:
             raise InputError(f"confidence must be in (0, 1). Received: confidence={confidence}")
-        D = self.effect.shape[2]
-        cm = np.full(D, m) if m_d is None else np.asarray(m_d, dtype=np.float64)
-        mean, se, lo, hi, t, p = cell_statistics(self.contrasts, cm.reshape(1, 1, D, 1), c)
+        mean, se, lo, hi, t, p = cell_statistics(self.contrasts, _cell_margins(m, m_d, self.effect.shape[2]), c)
         rule = "auto" if isinstance(margin, str) else "user" if margin is not None else \
             self.params.get("margin_rule", "user")
         params = {**self.params, "margin": m, "confidence": c, "margin_rule": rule}
@@ -562,11 +554,27 @@ def auto_margin(main_effects: np.ndarray, cell_means: np.ndarray) -> float:
     m = np.asarray(cell_means, dtype=np.float64)
     m = m[np.isfinite(m)]
     rel = 0.05 * float(np.nanmax(np.abs(main))) if main.size else 0.0
-    bulk = 0.0
-    if m.size:
-        med = float(np.median(m))
-        bulk = abs(med) + 3.0 * 1.4826 * float(np.median(np.abs(m - med)))
+    bulk = _robust_bound(m) if m.size else 0.0
     return float(max(0.01, rel, bulk))
+
+
+def _robust_bound(v: np.ndarray) -> float:
+    """``|median(v)| + 3 * 1.4826 * MAD(v)``: the edge of the bulk of ``v`` (robust 3 sd)."""
+    med = float(np.median(v))
+    return abs(med) + 3.0 * 1.4826 * float(np.median(np.abs(v - med)))
+
+
+def _auto_margins(main_effects: np.ndarray, cell_means: np.ndarray) -> tuple[float, np.ndarray]:
+    """``margin="auto"``: the scan-wide margin and the per-distance margins from the cell means."""
+    with np.errstate(invalid="ignore"):
+        m = auto_margin(main_effects, cell_means)
+        return m, distance_margins(cell_means, m)
+
+
+def _cell_margins(margin: float, by_distance: np.ndarray | None, D: int) -> np.ndarray:
+    """Margins as float64 ``(1, 1, D, 1)``: ``by_distance`` when given, else ``margin`` everywhere."""
+    m = np.full(D, float(margin)) if by_distance is None else np.asarray(by_distance, dtype=np.float64)
+    return m.reshape(1, 1, D, 1)
 
 
 def distance_margins(cell_means: np.ndarray, base: float, *, min_cells: int = 50) -> np.ndarray:
@@ -620,10 +628,8 @@ def distance_margins(cell_means: np.ndarray, base: float, *, min_cells: int = 50
                 hi += 1
                 n += counts[hi]
         v = np.concatenate(per_d[lo : hi + 1])
-        if v.size == 0:
-            continue
-        med = float(np.median(v))
-        out[d] = max(float(base), abs(med) + 3.0 * 1.4826 * float(np.median(np.abs(v - med))))
+        if v.size:
+            out[d] = max(float(base), _robust_bound(v))
     return out
 
 
@@ -985,13 +991,10 @@ def scan_pairs(
     margin_d = None
     if margin == "auto":
         with np.errstate(invalid="ignore"):
-            cell_means = contrasts.astype(np.float64).mean(axis=-1)
-            margin_v = auto_margin(main, cell_means)
-            margin_d = distance_margins(cell_means, margin_v)
+            margin_v, margin_d = _auto_margins(main, contrasts.mean(axis=-1, dtype=np.float64))
     params["margin"] = margin_v
     params["margin_rule"] = "auto" if margin == "auto" else "user"
-    cm = np.full(D, margin_v) if margin_d is None else margin_d
-    mean, se, lo, hi, t, p = cell_statistics(contrasts, cm.reshape(1, 1, D, 1), confidence)
+    mean, se, lo, hi, t, p = cell_statistics(contrasts, _cell_margins(margin_v, margin_d, D), confidence)
     q = bh_qvalues(p)
     params["predict_seconds"] = engine.predict_seconds
     params["n_predicted"] = engine.n_predicted
