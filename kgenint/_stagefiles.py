@@ -52,6 +52,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .motifs.compare import TOMTOM_COLUMNS
+
 log = logging.getLogger("kgenint")
 
 __all__ = ["StageFiles", "Found", "discover", "read_annotation", "ROLE_LABELS", "LOOKED_FOR"]
@@ -84,7 +86,7 @@ _H5_SUFFIXES = (".h5", ".hdf5", ".hdf")
 _TSV_SUFFIXES = (".tsv", ".txt")
 _SEQLET_NAME = re.compile(r"^(pos|neg)_patterns\.pattern_\d+$")
 _FILTER_NAME = re.compile(r"^(filter_\d+|.+_f\d+)$")
-_TOMTOM_HEAD = ("Query_ID", "Target_ID")
+_TOMTOM_HEAD = TOMTOM_COLUMNS[:2]
 _ANNOT_COLS = {"query_id", "target_id", "q_value"}
 _METRIC_KEYS = ("auroc", "pearson", "epochs_trained")
 
@@ -305,13 +307,18 @@ def _tsv(path: Path) -> Found | str:
     head = _tsv_header(path)
     if head is None:
         return "empty or unreadable table"
-    if tuple(head[:2]) != _TOMTOM_HEAD and not _ANNOT_COLS <= set(head):
+    tomtom = tuple(head[:2]) == _TOMTOM_HEAD
+    if not tomtom and not _ANNOT_COLS <= set(head):
         return "a table that is not a motif annotation (TOMTOM / kgenint compare) table"
+    import pandas as pd
+
+    # only the query ids are needed to recognise it; the table is read by collect_results
+    col = "Query_ID" if tomtom else "query_id"
     try:
-        table = read_annotation(path)
+        ids = pd.read_csv(path, sep="\t", comment="#" if tomtom else None, usecols=[col], dtype=str)[col]
     except Exception as err:  # noqa: BLE001
         return f"an annotation table that cannot be read ({err})"
-    queries = [str(q) for q in table["query_id"]]
+    queries = list(dict.fromkeys(ids.dropna()))
     return Found("annotation", path, path.stat().st_mtime, f"best matches of {len(queries)} motifs",
                  {"queries": queries})
 
@@ -339,10 +346,7 @@ def read_annotation(path: str | os.PathLike):
     if tuple(head[:2]) != _TOMTOM_HEAD:
         return pd.read_csv(path, sep="\t")
     df = pd.read_csv(path, sep="\t", comment="#", dtype={"Query_ID": str, "Target_ID": str})
-    df = df.rename(columns={"Query_ID": "query_id", "Target_ID": "target_id", "Optimal_offset": "optimal_offset",
-                            "p-value": "p_value", "E-value": "e_value", "q-value": "q_value", "Overlap": "overlap",
-                            "Query_consensus": "query_consensus", "Target_consensus": "target_consensus",
-                            "Orientation": "orientation"})
+    df = df.rename(columns={c: c.lower().replace("-", "_") for c in TOMTOM_COLUMNS})
     order = {q: i for i, q in enumerate(dict.fromkeys(df["query_id"]))}
     df = df.assign(_o=df["query_id"].map(order)).sort_values(["_o", "q_value", "p_value"], kind="mergesort")
     df = df.drop_duplicates("query_id", keep="first").drop(columns="_o").reset_index(drop=True)
