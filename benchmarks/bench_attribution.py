@@ -8,7 +8,7 @@ B random sequences shared by every input.
 Reported:
 * kgenint ``deepshap(model, x, bg)``: first call (builds and traces the modified model) and
   warm time; a breakdown of the warm time into the compiled gradient calls and the NumPy work
-  around them (batch assembly, float64 products, ``np.add.at``);
+  around them (batch assembly, float64 products, per-sequence sums);
 * ``shap_deepexplainer`` (shap 0.51 DeepExplainer, made safe by kgenint) on the same inputs;
   ratio and agreement (Pearson r over all positions, max |diff|);
 * the floor: the same number of forward+backward passes of the *original* model
@@ -69,12 +69,10 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=100)
     ap.add_argument("--length", type=int, default=1000)
     ap.add_argument("--n-bg", type=int, default=50)
-    ap.add_argument("--batch-size", type=int, default=256, help="deepshap pairs per gradient call")
+    ap.add_argument("--batch-size", type=int, default=64, help="deepshap pairs per gradient call (default: deepshap's)")
     ap.add_argument("--skip-shap", action="store_true")
-    ap.add_argument("--try-suggestions", action="store_true",
-                    help="also time deepshap with the suggested max-pool rule patched in, and with batch_size=64")
     ap.add_argument("--profile-maxpool", action="store_true",
-                    help="also time the DeepSHAP max-pool rule alone against a reshape/max_pool1d variant")
+                    help="also time the DeepSHAP max-pool rule alone against a plain max_pool1d")
     args = ap.parse_args()
 
     import tensorflow as tf
@@ -89,7 +87,7 @@ def main() -> None:
     bg = random_background(B, L, gc=0.42, seed=2)
     print(f"model: conv32x19 relu -> maxpool10 -> flatten -> dense32 relu -> dense1; {model.count_params()} params")
     print(f"inputs: {N} x {L} bp, {B} shared references = {N * B} pairs; deepshap batch_size={P} pairs "
-          f"({2 * P} rows per call); TF threads: intra={tf.config.threading.get_intra_op_parallelism_threads()}")
+          f"({P} inputs + {P} references per call); TF threads: intra={tf.config.threading.get_intra_op_parallelism_threads()}")
 
     # ---- ours: first call (trace) on 2 sequences, then warm on all
     _, t_first = timed(deepshap, model, x[:2], bg, batch_size=P)
@@ -162,110 +160,45 @@ def main() -> None:
           f"ratio ours / tf-keras-vis = {t_a / t_b:.2f} wall, {CPU[t_a] / CPU[t_b]:.2f} CPU; "
           f"max |diff| {np.abs(a - b).max():.1e}")
 
-    if args.try_suggestions:
-        try_suggestions(model, x, bg, ours, P, t_ours, t_floor)
     if args.profile_maxpool:
-        profile_maxpool(2 * P, L, 32, 10)
+        profile_maxpool(P, L, 32, 10)
 
 
-def try_suggestions(model, x, bg, ours, P, t_ours, t_floor) -> None:
-    """deepshap with batch_size=64, then with ``dl_maxpool_fast`` monkeypatched into _rules."""
-    import kgenint.attribution._rules as rules
-    import kgenint.attribution.deeplift as dl
-    from kgenint.attribution import deepshap
-
-    print("\nsuggestions (same inputs):")
-    deepshap(model, x[:2], bg, batch_size=64)
-    r, t = timed(deepshap, model, x, bg, batch_size=64)
-    print(f"  batch_size=64: {fmt(t)}; ours/floor {t / t_floor:.2f}x wall, {CPU[t] / CPU[t_floor]:.2f}x CPU")
-    saved = rules.dl_maxpool
-    rules.dl_maxpool = lambda z, pool, stride, padding: dl_maxpool_fast(
-        z, pool or z.shape[1], stride or pool or z.shape[1], padding)
-    dl._CACHE.clear()
-    try:
-        for bs in (P, 64):
-            deepshap(model, x[:2], bg, batch_size=bs)
-            r, t = timed(deepshap, model, x, bg, batch_size=bs)
-            print(f"  suggested max-pool rule, batch_size={bs}: {fmt(t)}; ours/floor {t / t_floor:.2f}x wall, "
-                  f"{CPU[t] / CPU[t_floor]:.2f}x CPU; max |diff| vs current {np.abs(r - ours).max():.1e}")
-    finally:
-        rules.dl_maxpool = saved
-        dl._CACHE.clear()
-
-
-def dl_maxpool_fast(z, pool: int, stride: int | None = None, padding: str = "valid"):
-    """Suggested replacement for ``_rules.dl_maxpool`` (same values and gradients; any pool,
-    stride and padding that ``tf.nn.max_pool1d`` supports; global pooling = ``pool = L``).
-
-    The DeepSHAP max rule gives input position ``p`` the multiplier
-    ``(g (cross - r_out) [p = argmax x] + g (x_out - cross) [p = argmax r]) / (x_p - r_p)``.
-    Divide the gradient carrier by ``x - r`` *at input resolution* first, then let two ordinary
-    max-pools route it: ``maxpool(sg(zx) + v)`` has zx's values (routes to argmax x) and
-    ``maxpool(sg(zr) + v)`` has zr's values (routes to argmax r), both carrying
-    ``v = (zx - sg(zx)) / (x - r)``. The backward pass is two ``MaxPoolGrad`` ops plus elementwise
-    work, with no gather, argmax, one-hot or ``take_along_axis`` (whose gradients are scatters);
-    this is how shap's DeepExplainer handles MaxPool (original gradient times the rescaled
-    output differences, divided by the input differences).
-    """
-    import tensorflow as tf
-
-    sg = tf.stop_gradient
-    stride = stride or pool
-    pad = padding.upper()
-    h = tf.shape(z)[0] // 2
-    zx, zr = z[:h], z[h:]
-    delta = sg(zx - zr)
-    small = tf.abs(delta) < 1e-7
-    v = tf.where(small, tf.zeros_like(delta), (zx - sg(zx)) / tf.where(small, tf.ones_like(delta), delta))
-    px = tf.nn.max_pool1d(sg(zx) + v, pool, stride, pad)
-    pr = tf.nn.max_pool1d(sg(zr) + v, pool, stride, pad)
-    xout, rout = sg(px), sg(pr)
-    cross = tf.maximum(xout, rout)
-    yx = xout + (px - xout) * (cross - rout) + (pr - rout) * (xout - cross)
-    return tf.concat([yx, rout], axis=0)
-
-
-def profile_maxpool(rows: int, length: int, channels: int, pool: int) -> None:
-    """Forward+backward time of the max-pool rule alone on a (rows, length, channels) batch."""
+def profile_maxpool(pairs: int, length: int, channels: int, pool: int) -> None:
+    """Forward+backward time of the DeepSHAP max-pool rule (``_rules.dl_maxpool``) alone on
+    ``pairs`` input and ``pairs`` reference rows of (length, channels), against a plain max-pool."""
     import tensorflow as tf
 
     from kgenint.attribution._rules import dl_maxpool
 
-    sg = tf.stop_gradient
-    z0 = tf.constant(np.random.default_rng(0).normal(size=(rows, length, channels)).astype("f4"))
-    w = tf.constant(np.random.default_rng(1).normal(size=(rows // 2, length // pool, channels)).astype("f4"))
+    rng = np.random.default_rng(0)
+    zx = tf.constant(rng.normal(size=(pairs, length, channels)).astype("f4"))
+    zr = tf.constant(rng.normal(size=(pairs, length, channels)).astype("f4"))
+    w = tf.constant(np.random.default_rng(1).normal(size=(pairs, length // pool, channels)).astype("f4"))
 
     def make(f):
         @tf.function(autograph=False)
-        def g(z):
+        def g(x, r):
             with tf.GradientTape() as t:
-                t.watch(z)
-                s = tf.reduce_sum(f(z)[: rows // 2] * w)
-            return t.gradient(s, z)
+                t.watch(x)
+                s = tf.reduce_sum(f(x, r) * w)
+            return t.gradient(s, x)
         return g
 
-    def current(z):
-        return dl_maxpool(z, pool, pool, "valid")
+    def rule(x, r):
+        return dl_maxpool(x, r, pool, pool, "valid")
 
-    def variant(z):
-        return dl_maxpool_fast(z, pool)
+    def plain(x, r):
+        return tf.nn.max_pool1d(x, pool, pool, "VALID")
 
-    def plain(z):
-        h = rows // 2
-        return tf.concat([tf.nn.max_pool1d(z[:h], pool, pool, "VALID"), sg(tf.nn.max_pool1d(z[h:], pool, pool, "VALID"))], 0)
-
-    print(f"\nmax-pool rule alone, fwd+bwd on ({rows}, {length}, {channels}), pool {pool}, mean of 5:")
-    grads = {}
-    for name, f in (("_rules.dl_maxpool (gather/take_along_axis)", current),
-                    ("suggested: divide at input resolution + 2 max_pool1d", variant), ("plain max_pool1d", plain)):
+    print(f"\nmax-pool rule alone, fwd+bwd on 2 x ({pairs}, {length}, {channels}), pool {pool}, mean of 5:")
+    for name, f in (("_rules.dl_maxpool (DeepSHAP max rule)", rule), ("plain max_pool1d", plain)):
         g = make(f)
-        grads[name] = g(z0).numpy()
+        g(zx, zr).numpy()
         t, c = time.perf_counter(), time.process_time()
         for _ in range(5):
-            g(z0).numpy()
+            g(zx, zr).numpy()
         print(f"  {name}: {(time.perf_counter() - t) / 5 * 1e3:.0f} ms wall, {(time.process_time() - c) / 5 * 1e3:.0f} ms CPU")
-    a, b = list(grads.values())[:2]
-    print(f"  variant vs current: max |grad diff| = {np.abs(a - b).max():.1e}")
 
 
 if __name__ == "__main__":
