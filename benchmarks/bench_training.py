@@ -66,18 +66,19 @@ def main() -> None:
         from kgenint.keras.training import evaluate_predictions
 
         model = load_model(a.load)
-        met = {"loaded": a.load,
-               **evaluate_predictions(yte, model.predict(xte, batch_size=1024, verbose=0), a.target)}
+        pred = model.predict(xte, batch_size=1024, verbose=0)
+        met = {"loaded": a.load, **evaluate_predictions(yte, pred, a.target)}
     else:
         model, hist, met = train_model(
             xtr, ytr, arch=a.arch, target=a.target, x_valid=xva, y_valid=yva, x_test=xte, y_test=yte,
             epochs=a.epochs, batch_size=a.batch_size, patience=a.patience, learning_rate=a.lr,
             model_kwargs=kw, seed=a.seed, verbose=1,
         )
+        pred = model.predict(xte, batch_size=1024, verbose=0)
     out = {k: v for k, v in met.items() if isinstance(v, (int, float, str)) or v is None}
     out.update(preset=a.preset, arch=a.arch, kwargs=kw, n=len(data), lr=a.lr, params=int(model.count_params()))
     # the other target on the same test set: logits vs y_reg / labels
-    pred = model.predict(xte, batch_size=1024, verbose=0)[:, 0]
+    pred = pred[:, 0]
     yreg = data.y_reg[data.split["test"], 0]
     ycls = data.y_class[data.split["test"], 0]
     from kgenint.keras.training import auroc
@@ -106,7 +107,7 @@ def main() -> None:
         out["called_pairs"] = [f"{r.motif_a}-{r.motif_b}" for r in called.itertuples()]
         out["decoy_pairs_called"] = int(sum(roles.get(r.motif_a) == "decoy" or roles.get(r.motif_b) == "decoy"
                                             for r in called.itertuples()))
-        res = score_interactions(scan.pairs(), truth, motif_names=truth.motif_names)
+        res = score_interactions(pairs, truth, motif_names=truth.motif_names)
         for k in ("pair_auroc", "pair_auprc", "precision", "recall", "n_called", "n_pairs",
                   "spacing_error_bp", "orientation_accuracy", "order_accuracy", "sign_accuracy",
                   "additive_called"):
