@@ -253,6 +253,12 @@ def test_pairs_rank_by_lower_confidence_bound_and_restat():
     assert top.score == pytest.approx(lcb)
     # a pair of ignored motifs (round-off only) scores below both
     assert het.set_index(["motif_a", "motif_b"]).loc[("a", "c"), "score"] < 0.01
+    # the heatmap's strongest cell is the pair table's: the large effect, not the tiny regular one
+    s = scan.strongest()
+    assert s[0, 1] == pytest.approx(scan.effect[0, 1, 2, 1])
+    assert s[2, 3] == pytest.approx(scan.effect[2, 3, 0, 0])
+    assert s[0, 1] == pytest.approx(top.effect)
+    assert np.all(np.isfinite(s))
     # restat: a margin of 0.1 keeps the large effect and drops the tiny one
     r2 = scan.restat(margin=0.1)
     assert r2.margin == 0.1 and scan.margin == 0.0

@@ -431,15 +431,18 @@ class InteractionScan:
                                    q=bh_qvalues(p), margin=m, margin_by_distance=m_d, params=params)
 
     def strongest(self) -> np.ndarray:
-        """``(K, K)`` signed effect of the cell with the largest ``|t|`` for each ordered pair."""
-        K = self.effect.shape[0]
-        out = np.full((K, K), np.nan)
-        for a in range(K):
-            for b in range(K):
-                tt = self.t[a, b]
-                if (~np.isnan(tt)).any():
-                    di, oi = np.unravel_index(int(np.nanargmax(np.abs(tt))), tt.shape)
-                    out[a, b] = self.effect[a, b, di, oi]
+        """``(K, K)`` signed effect of the strongest cell of each ordered pair: the largest
+        ``lcb - margin``, ties by ``|effect|`` (the criterion of :meth:`pairs`, so the heatmap
+        and the pair table show the same cell)."""
+        K, _, D, O = self.effect.shape
+        with np.errstate(invalid="ignore"):
+            excess = np.fmax(self.ci_low, -self.ci_high) - self.cell_margin
+        k1 = np.nan_to_num(excess, nan=-np.inf).reshape(K, K, D * O)
+        k2 = np.abs(np.nan_to_num(self.effect, nan=-np.inf)).reshape(K, K, D * O)
+        ties = k1 == k1.max(axis=-1, keepdims=True)
+        best = np.argmax(np.where(ties, k2, -np.inf), axis=-1)
+        out = np.take_along_axis(self.effect.reshape(K, K, D * O), best[..., None], axis=-1)[..., 0]
+        out[~np.isfinite(self.effect).reshape(K, K, D * O).any(axis=-1)] = np.nan
         return out
 
     def save(self, path: str | os.PathLike) -> None:
