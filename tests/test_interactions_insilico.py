@@ -385,6 +385,7 @@ def test_junction_effect_is_absorbed_by_the_distance_null():
 def test_margin_by_distance_saved_and_loaded(tmp_path):
     bg = _background(6, 60, seed=1)
     res = scan_pairs(make_predict(), [A, B, C], bg, distances=[-12, 10, 20], show_progress=False)
+    assert res.margin_by_distance is not None and res.margin_by_distance.shape == (3,)
     res.save(tmp_path / "s.h5")
     back = load(tmp_path / "s.h5")
     np.testing.assert_array_equal(back.margin_by_distance, res.margin_by_distance)
