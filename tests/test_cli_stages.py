@@ -311,3 +311,17 @@ def test_cooccur_bad_inputs(work, capsys):
     err = capsys.readouterr().err
     assert "badgroups.tsv, line 2" in err and "maybe" in err
     assert not os.path.exists(out)
+
+
+def test_quiet_progress_with_explicit_disable(monkeypatch):
+    """``--quiet`` sets TQDM_DISABLE; library calls that also pass ``disable=`` (chunked
+    attribution, the pair scan) must then get a hidden bar, not a duplicate-keyword error."""
+    from kgenint.progress import progress
+
+    monkeypatch.setenv("TQDM_DISABLE", "1")
+    for requested in (None, False, True):
+        bar = progress(range(3), disable=requested)
+        assert bar.disable is True
+        assert list(bar) == [0, 1, 2]
+    monkeypatch.delenv("TQDM_DISABLE")
+    assert progress(range(3), disable=True).disable is True
