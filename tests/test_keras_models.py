@@ -193,3 +193,10 @@ def test_predict_fn_refuses_logits_it_cannot_find():
     with pytest.raises(InputError, match="subclassed Keras model"):
         as_predict_fn(sub)
     np.testing.assert_allclose(as_predict_fn(sub, logits=False)(x), sub.predict(x, verbose=0), atol=1e-6)
+
+
+def test_cli_arch_names_match_the_registry():
+    """``kgenint train --arch`` lists the names by hand (so --help does not import Keras)."""
+    from kgenint.cli.cmd_train import _ARCHS
+
+    assert sorted(_ARCHS) == sorted(ARCHITECTURES)
