@@ -447,6 +447,24 @@ def band_words(a, fin, lo, bg, ilo, ihi, max_words):  # pragma: no cover - compi
 
 
 @jit
+def _block_sums(a_flat, r, wd, out, o):  # pragma: no cover - compiled
+    """``out[o + code]`` = summed entries of rows ``r .. r + wd - 1`` of ``a_flat`` for every
+    code of ``wd`` letters (digit d = ``(code >> 2d) & 3``); returns ``4**wd``.
+
+    Digit by digit: the codes of d + 1 digits from those of d digits.
+    """
+    out[o] = 0
+    size = 1
+    for d in range(wd):
+        for c in range(3, -1, -1):
+            v = a_flat[r + d, c]
+            for j in range(size):
+                out[o + c * size + j] = out[o + j] + v
+        size *= 4
+    return size
+
+
+@jit
 def build_tables(a_flat, row0, width, out):  # pragma: no cover - compiled
     """Lookup tables of blocks of motif columns.
 
@@ -462,17 +480,7 @@ def build_tables(a_flat, row0, width, out):  # pragma: no cover - compiled
     """
     for b in range(row0.shape[0]):
         o = b * _FCODES
-        r = row0[b]
-        wd = width[b]
-        # digit by digit: the codes of d + 1 digits from those of d digits
-        out[o] = 0
-        size = 1
-        for d in range(wd):
-            for c in range(3, -1, -1):
-                v = a_flat[r + d, c]
-                for j in range(size):
-                    out[o + c * size + j] = out[o + j] + v
-            size *= 4
+        size = _block_sums(a_flat, row0[b], width[b], out, o)
         # digits at or past the block's width add nothing: the table repeats
         for code in range(size, _FCODES):
             out[o + code] = out[o + code % size]
@@ -502,29 +510,15 @@ def build_filter(a_flat, row0, width, rest, thresh, group, bit, kq, out):  # pra
         Zero on entry; filled.
     """
     nc = 1 << (2 * kq)
-    n_ms = row0.shape[0]
-    n_grp = out.shape[0] // nc
-    for g in range(n_grp):
-        sc = np.empty(nc, dtype=np.int64)
-        for k in range(n_ms):
-            if group[k] != g:
-                continue
-            r = row0[k]
-            wd = width[k]
-            sc[0] = 0
-            size = 1
-            for d in range(wd):
-                for c in range(3, -1, -1):
-                    v = a_flat[r + d, c]
-                    for j in range(size):
-                        sc[c * size + j] = sc[j] + v
-                size *= 4
-            cut = thresh[k] - rest[k]
-            m = np.uint64(1) << np.uint64(bit[k])
-            o = g * nc
-            for code in range(nc):
-                if sc[code % size] >= cut:
-                    out[o + code] |= m
+    sc = np.empty(nc, dtype=np.int64)
+    for k in range(row0.shape[0]):
+        size = _block_sums(a_flat, row0[k], width[k], sc, 0)
+        cut = thresh[k] - rest[k]
+        m = np.uint64(1) << np.uint64(bit[k])
+        o = group[k] * nc
+        for code in range(nc):
+            if sc[code % size] >= cut:
+                out[o + code] |= m
 
 
 @jit
