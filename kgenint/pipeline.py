@@ -343,6 +343,7 @@ def collect_results(
     annotations: dict[str, str | os.PathLike] | None = None,
     timings: dict | None = None,
     strict: bool = True,
+    loaded: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any] | None]:
     """Every score and summary the report needs, from the stage files (see :func:`write_results`).
 
@@ -369,6 +370,9 @@ def collect_results(
     strict : bool
         True: a file that cannot be read or scored raises. False: it is logged (warning) and
         its part of the summary is left out (``kgenint report`` on a user's directory).
+    loaded : dict, optional
+        When given, filled with the scans read (``"scan"``: InteractionScan, ``"cooccurrence"``:
+        CooccurrenceScan) so that a caller drawing them does not read the files again.
 
     Returns
     -------
@@ -444,10 +448,13 @@ def collect_results(
             return True
 
         scored = bool(guarded("scoring the attributions", score_attributions, False))
-    for key, path, loader in (("insilico", scan, load_scan), ("cooccurrence", cooccurrence, CooccurrenceScan.load)):
+    for role, key, path, loader in (("scan", "insilico", scan, load_scan),
+                                    ("cooccurrence", "cooccurrence", cooccurrence, CooccurrenceScan.load)):
         if path is None:
             continue
         sc = guarded(path, lambda path=path, loader=loader: loader(path))
+        if sc is not None and loaded is not None:
+            loaded[role] = sc
         pairs = guarded(path, sc.pairs) if sc is not None else None
         if pairs is None:
             continue

@@ -257,6 +257,13 @@ class _Ctx:
     fig: _Figures
     files: dict[str, Path] = field(default_factory=dict)
     stage: Any = None  # kgenint._stagefiles.StageFiles for a stage directory, None for a demo one
+    loaded: dict = field(default_factory=dict)  # role -> object already read (scans, by collect_results)
+
+    def load(self, role: str, loader: Callable[[Path], Any]) -> Any:
+        """The object of ``role``'s file, read with ``loader`` once per report."""
+        if role not in self.loaded:
+            self.loaded[role] = loader(self.file(role))
+        return self.loaded[role]
 
     @property
     def tables(self) -> dict:
@@ -719,7 +726,7 @@ def _sec_insilico(c: _Ctx) -> str:
     from .interactions.insilico import load
     from .plot import plot_distance_curves, plot_interaction_heatmap
 
-    scan = load(c.file("scan"))
+    scan = c.load("scan", load)
     K = len(scan.motif_names)
     size = max(3.5, 0.42 * K + 1.6)
     fig, axes = _new_figure((size + 1.2, size))
@@ -753,7 +760,7 @@ def _sec_cooccurrence(c: _Ctx) -> str:
     from .interactions.cooccurrence import CooccurrenceScan
     from .plot import plot_cooccurrence_curves
 
-    co = CooccurrenceScan.load(c.file("cooccurrence"))
+    co = c.load("cooccurrence", CooccurrenceScan.load)
     n = [int(v) for v in np.asarray(co.n_sequences).ravel()]
     body = c.source("cooccurrence") + f"<p>{n[0]} sequences in group 1 and {n[1]} in group 2; distance bins of {co.bin_size} bp.</p>"
     if len(co.pairs()):
@@ -931,7 +938,7 @@ def build_report(out_dir: str | os.PathLike, *, results: dict | None = None, dpi
     if not out.is_dir():
         raise InputError(f"{out} is not a directory: give the output directory of 'kgenint demo' "
                          "(or of the stage commands).")
-    stage = None
+    stage, loaded = None, {}
     if (out / "results.h5").exists():
         files = _demo_file_map(out)
         if results is None:
@@ -942,8 +949,9 @@ def build_report(out_dir: str | os.PathLike, *, results: dict | None = None, dpi
                                  "truncated by an interrupted run: delete it and run 'kgenint demo' again (it "
                                  "recomputes only the missing summary).") from None
     else:
-        stage, files, results = _stage_results(out, results)
-    ctx = _Ctx(out=out, results=results, fig=_Figures(out / "figures", dpi=int(dpi)), files=files, stage=stage)
+        stage, files, results = _stage_results(out, results, loaded)
+    ctx = _Ctx(out=out, results=results, fig=_Figures(out / "figures", dpi=int(dpi)), files=files, stage=stage,
+               loaded=loaded)
     parts = []
     for anchor, title, fn in _SECTIONS:
         try:
@@ -978,8 +986,9 @@ def build_report(out_dir: str | os.PathLike, *, results: dict | None = None, dpi
     return path
 
 
-def _stage_results(out: Path, results: dict | None) -> tuple[Any, dict[str, Path], dict]:
-    """Discover the stage files of ``out`` and compute the results dict from them."""
+def _stage_results(out: Path, results: dict | None, loaded: dict) -> tuple[Any, dict[str, Path], dict]:
+    """Discover the stage files of ``out`` and compute the results dict from them (the scans
+    read on the way are put into ``loaded``, for the sections that draw them)."""
     from ._stagefiles import LOOKED_FOR, discover, stage_config
     from .pipeline import collect_results, read_results
 
@@ -1008,7 +1017,7 @@ def _stage_results(out: Path, results: dict | None) -> tuple[Any, dict[str, Path
             attributions={m: f.path for m, f in st.attributions.items()},
             scan=st.path("scan"), cooccurrence=st.path("cooccurrence"),
             annotations={k: st.path(f"{k}_annotation") for k in ("filters", "seqlets")
-                         if st.path(f"{k}_annotation") is not None}, strict=False)
+                         if st.path(f"{k}_annotation") is not None}, strict=False, loaded=loaded)
         results = {"config": stage_config(st), "scores": scores, "tables": tables, "examples": examples}
     log.info("report: %d stage files recognised in %s", len(files), out)
     return st, files, results
