@@ -459,16 +459,17 @@ class MotifScanner:
             ilo, ihi = t - 1 - d, t + d
             lo0 = np.where(fin, lo, 0.0)
             # the whole tail when it is small (every hit's p-value real-exact), else the band
-            # expected number of words in a score range (exact for a uniform background)
-            nwords = 4.0 ** a.shape[0]
+            # a word has probability <= max(bg)**w, so a score range of probability P holds at
+            # least P / max(bg)**w words: skip only the enumerations certain to overflow
+            per_word = float(np.max(self._ms_bg[k])) ** -a.shape[0]
             p_lo, p_hi = self._sf_int(k, np.array([ilo, ihi + 1]))
             n = -1
-            if p_lo * nwords <= MAX_BAND_WORDS / 2:
+            if p_lo * per_word <= MAX_BAND_WORDS:
                 n, sc, pr = _k.band_words(a, fin, lo0, self._ms_bg[k], np.int64(ilo), np.int64(best),
                                           np.int64(MAX_BAND_WORDS))
             if n >= 0:
                 ihi = best
-            elif (p_lo - p_hi) * nwords <= MAX_BAND_WORDS / 2:
+            elif (p_lo - p_hi) * per_word <= MAX_BAND_WORDS:
                 n, sc, pr = _k.band_words(a, fin, lo0, self._ms_bg[k], np.int64(ilo), np.int64(ihi),
                                           np.int64(MAX_BAND_WORDS))
             if n < 0:
