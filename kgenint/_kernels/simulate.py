@@ -569,10 +569,9 @@ def clean_kernel(n, first_index, seed, bases, planted, gc, scan_motifs, widths, 
                                    dummy_i, dummy_i, dummy_i, dummy_f, 0, unfix, lo_pos, hi_pos,
                                    dirty)
             cnt += fixed
-            if fixed == 0 and _round == 0:
-                clean = True
-                break
             if fixed == 0:
+                # only a full pass (the first) counted every unfixable match
+                clean = _round == 0
                 break
             lo_pos = dirty[0]
             hi_pos = dirty[1]

@@ -135,6 +135,8 @@ class MotifAggregator:
         self.trim_threshold = trim_threshold
         self.trim_pad = trim_pad
         self.pseudocount = pseudocount
+        #: Clusters dropped as narrower than ``min_width`` by the last :meth:`patterns` call.
+        self.dropped_narrow = 0
 
     def patterns(
         self,
