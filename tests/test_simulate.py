@@ -252,15 +252,15 @@ def test_background_matches_against_naive_scan(data, seqs):
     planted = np.full((N, t.config.length), -1)
     for r in t.instances.itertuples():
         planted[r.seq, r.start : r.end] = r.motif_index
-    sub = range(0, N, 15)
+    sub = range(0, N, 5)
     want = naive.scan_matches([seqs[i] for i in sub], lo, plan.match_thr, planted[list(sub)])
     want = {(list(sub)[i], k, p, s) for i, k, p, s in want}
     got = {(r.seq, r.motif_index, r.start, r.strand) for r in t.background_matches.itertuples()
-           if r.seq % 15 == 0}
+           if r.seq % 5 == 0}
     assert got == want
     # the clean-up removed many and few are left
     assert t.n_removed > 10 * len(t.background_matches)
-    assert len(t.background_matches) < 0.05 * len(t.instances)
+    assert len(t.background_matches) < 0.05 * len(t.instances)  # match_p = 1e-3 now (was 1e-4): measured 0.04
     assert np.all(t.background_matches["p_value"] <= t.config.match_p * 1.05)
 
 
