@@ -13,7 +13,9 @@ _EXPORTS = {
     "InteractionScan": "insilico",
     "ORIENTATIONS": "insilico",
     "load": "insilico",
-    "bh_qvalues": "insilico",
+    "bh_qvalues": "pair_table",
+    "check_pair_table": "pair_table",
+    "PAIR_COLUMNS": "pair_table",
     "CooccurrenceScan": "cooccurrence",
 }
 __all__ = sorted(_EXPORTS)

@@ -54,6 +54,7 @@ from .._validate import check_onehot, check_seed
 from ..errors import InputError
 from ..motifs.motif import Motif
 from ..progress import progress
+from .pair_table import bh_qvalues
 
 __all__ = [
     "ORIENTATIONS",
@@ -634,23 +635,6 @@ def distance_margins(cell_means: np.ndarray, base: float, *, min_cells: int = 50
         if v.size:
             out[d] = max(float(base), _robust_bound(v))
     return out
-
-
-def bh_qvalues(p: np.ndarray) -> np.ndarray:
-    """Benjamini-Hochberg q-values of ``p`` (NaN entries stay NaN and are not counted)."""
-    p = np.asarray(p, dtype=np.float64)
-    q = np.full(p.shape, np.nan)
-    flat = p.ravel()
-    ok = np.flatnonzero(np.isfinite(flat))
-    m = ok.size
-    if m == 0:
-        return q
-    order = ok[np.argsort(flat[ok], kind="mergesort")]
-    ranked = flat[order] * m / np.arange(1, m + 1)
-    ranked = np.minimum.accumulate(ranked[::-1])[::-1]
-    qf = q.ravel()
-    qf[order] = np.minimum(ranked, 1.0)
-    return qf.reshape(p.shape)
 
 
 def cell_statistics(contrasts: np.ndarray, margin: float | np.ndarray = 0.0, confidence: float = 0.95):
