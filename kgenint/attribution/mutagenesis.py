@@ -51,7 +51,7 @@ def ism(model, x, *, output: int = 0, head=None, logits: bool = True, window: tu
     lo, hi = (0, L) if window is None else (int(window[0]), int(window[1]))
     if not 0 <= lo < hi <= L:
         raise InputError(f"window must satisfy 0 <= start < end <= {L}. Received: window={window!r}")
-    from ..interactions.insilico import check_predict
+    from .._predict import check_predict
 
     ref = check_predict(predict, x, output)
     # mutants: (n, l, b) for every non-observed base at called positions

@@ -10,9 +10,10 @@ from .._lazy import lazy_exports
 _EXPORTS = {
     "scan_pairs": "insilico",
     "pair_effect": "insilico",
-    "InteractionScan": "insilico",
-    "ORIENTATIONS": "insilico",
-    "load": "insilico",
+    "InteractionScan": "scan_result",
+    "ORIENTATIONS": "placement",
+    "load": "scan_result",
+    "control_instances": "controls",
     "bh_qvalues": "pair_table",
     "check_pair_table": "pair_table",
     "PAIR_COLUMNS": "pair_table",

@@ -46,7 +46,8 @@ import numpy as np
 
 from .._kernels.cooccurrence import fisher_exact, pair_histograms
 from ..errors import InputError
-from .insilico import ORIENTATIONS, bh_qvalues
+from .pair_table import bh_qvalues
+from .placement import ORIENTATIONS
 
 __all__ = ["cooccurrence", "CooccurrenceScan", "fisher_pvalues"]
 
