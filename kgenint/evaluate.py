@@ -191,9 +191,10 @@ def score_interactions(pairs, truth, *, q_threshold: float = 0.05, include_homot
     Parameters
     ----------
     pairs : DataFrame
-        Columns ``motif_a motif_b distance orientation p q`` and either ``score`` (higher =
-        stronger) or only ``p`` (then ``-log10 p`` is the score); the sign of ``effect`` (or of
-        ``log(odds_ratio)``) is the predicted sign.
+        A pair table (``docs/api.md``): columns ``motif_a motif_b distance orientation p_value
+        q_value`` (old tables with ``p``/``q`` are read too) and either ``score`` (higher =
+        stronger) or only ``p_value`` (then ``-log10 p`` is the score); the sign of ``effect`` (or
+        of ``log(odds_ratio)``) is the predicted sign.
     truth : GroundTruth
     q_threshold : float
         Calls are pairs with ``q < q_threshold``.
@@ -221,15 +222,15 @@ def score_interactions(pairs, truth, *, q_threshold: float = 0.05, include_homot
 
     if pairs is None or len(pairs) == 0:
         raise InputError("the pair table is empty: nothing to score.")
-    need = {"motif_a", "motif_b", "distance", "orientation", "q"}
-    miss = need - set(pairs.columns)
+    df = pairs.rename(columns={"p": "p_value", "q": "q_value"}) if "q_value" not in pairs.columns else pairs.copy()
+    need = {"motif_a", "motif_b", "distance", "orientation", "q_value"}
+    miss = need - set(df.columns)
     if miss:
         raise InputError(f"the pair table lacks column(s) {sorted(miss)}.")
-    df = pairs.copy()
     if "score" in df.columns:
         score = df["score"].to_numpy(dtype=float)
     else:
-        score = -np.log10(np.clip(df["p"].to_numpy(dtype=float), 1e-300, 1))
+        score = -np.log10(np.clip(df["p_value"].to_numpy(dtype=float), 1e-300, 1))
     score = np.where(np.isfinite(score), score, np.nanmax(np.where(np.isfinite(score), score, 0)) * 10 + 1e6)
     df["_score"] = score
     if "effect" in df.columns:
@@ -248,10 +249,10 @@ def score_interactions(pairs, truth, *, q_threshold: float = 0.05, include_homot
             k = frozenset((a, b))
             j = key.get(k)
             rows.append({"pair": k, "label": k in inter, "score": df["_score"].iloc[j] if j is not None else 0.0,
-                         "q": df["q"].iloc[j] if j is not None else 1.0})
+                         "q_value": df["q_value"].iloc[j] if j is not None else 1.0})
     grid = pd.DataFrame(rows)
     y = grid["label"].to_numpy(bool)
-    called = grid["q"].to_numpy(float) < q_threshold
+    called = grid["q_value"].to_numpy(float) < q_threshold
     n_called = int(called.sum())
     res = {
         "pair_auroc": auroc(grid["score"], y),
@@ -277,7 +278,7 @@ def score_interactions(pairs, truth, *, q_threshold: float = 0.05, include_homot
                 d, o = -d, _swap(o)
             centre = 0.5 * (r["dmin"] + r["dmax"])
             rec.update({
-                "q": float(row["q"]), "called": bool(row["q"] < q_threshold), "best_distance": d,
+                "q_value": float(row["q_value"]), "called": bool(row["q_value"] < q_threshold), "best_distance": d,
                 "best_orientation": o, "spacing_error_bp": float(abs(d - centre)),
                 "in_window": bool(r["dmin"] <= d <= r["dmax"]),
                 "orientation_ok": o in str(r["orientations"]).split(","),

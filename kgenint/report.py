@@ -311,6 +311,46 @@ class _Ctx:
 
 
 # ---------------------------------------------------------------------------- sections
+def _sec_findings(c: _Ctx) -> str:
+    """What the analysis found, first: the motifs the model learned and the interactions called."""
+    read = ("The conclusions in one place: the motifs the model relies on (from its attributions) and the "
+            "motif pairs it combines non-additively (from the in-silico scan with control inserts), each "
+            "with the spacing, orientation and size of its strongest arrangement. The sections below "
+            "show the evidence and the configuration.")
+    fix = ("If a list is empty, open the section it comes from: it says whether the stage was run and "
+           "why it may have found nothing.")
+    import pandas as pd
+
+    body = ""
+    motifs, _ = _seqlet_motifs(c) if (c.has("seqlets_h5") or c.has("seqlets_meme")) else ([], None)
+    if motifs:
+        ann = c.tables.get("seqlets")
+        if ann is None or len(ann) == 0:
+            ann = _annotation_from_metadata(motifs)
+        by = _annotation_by_query(ann)
+        rows = [{"motif": m.name, "seqlets": m.metadata.get("n_seqlets", m.nsites),
+                 "best match": _annotation_label(by.get(m.name))[0]} for m in motifs]
+        body += f"<h3>Motifs learned ({len(motifs)})</h3>" + _table(pd.DataFrame(rows), max_rows=20)
+    else:
+        body += "<h3>Motifs learned</h3><p>No seqlet motifs in this directory.</p>"
+    if c.has("scan"):
+        from .interactions.scan_result import load
+
+        scan = c.load("scan", load)
+        pairs = scan.pairs()
+        called = pairs[pairs["q_value"] < 0.05]
+        unit = "logits" if scan.params.get("scale") in (None, "logits") else "output units"
+        body += (f"<h3>Interactions called ({len(called)} of {len(pairs)} motif pairs, q &lt; 0.05)</h3>"
+                 f"<p class=\"sub\">Effects in {unit}; rel_effect = interaction / (|main A| + |main B|); "
+                 f"distance = bp from the start of A to the start of B.</p>")
+        if len(called):
+            body += _table(called, columns=["motif_a", "motif_b", "distance", "orientation", "effect", "ci_low",
+                                            "ci_high", "rel_effect", "q_value"], max_rows=25)
+    else:
+        body += "<h3>Interactions called</h3><p>No in-silico scan in this directory.</p>"
+    return _notes(read, fix) + body
+
+
 def _sec_overview(c: _Ctx) -> str:
     cfg = c.results.get("config") or {}
     rows: list[tuple[str, Any]] = [("kgenint version", __version__), ("directory", str(c.out.resolve())),
@@ -706,24 +746,28 @@ def _sec_roles(c: _Ctx) -> str:
 
 def _sec_insilico(c: _Ctx) -> str:
     read = ("The model is asked directly: two motifs are planted into background sequences at every "
-            "distance and orientation, and the interaction effect is f(A and B) − f(A) − f(B) + f(neither) "
-            "in logits (0 = the motifs add up; red/positive = synergy; blue/negative = antagonism). The "
-            "heatmap shows the strongest effect of each motif pair (rows: motif A, columns: motif B; a dot: "
+            "distance and orientation, and each motif is also replaced by a control insert (a shuffle of "
+            "itself that matches no motif) at the same place. The interaction effect is "
+            "f(A,B) − f(A,ctrl B) − f(ctrl A,B) + f(ctrl A,ctrl B) on the model's output scale (logits for "
+            "sigmoid/softmax heads): what the two motifs do together beyond what any two inserts there do "
+            "(0 = the motifs add up; red/positive = synergy; blue/negative = antagonism). The heatmap shows "
+            "the reported cell of each motif pair (rows: motif A, columns: motif B; a dot: the pair is called, "
             "q &lt; 0.05). The curves show the effect against distance (A start to B start) per orientation, "
-            "with 95% confidence bands, for the strongest pairs.")
+            "with 95% confidence bands, for the strongest pairs. <i>rel_effect</i> is the interaction as a "
+            "fraction of the two motifs' own effects.")
     fix = ("No dots at all: the model may be weak, or too few backgrounds were used (raise "
            "<code>--n-backgrounds</code>). Effects along a whole row or column come from one motif's main "
-           "effect saturating the output, not a pair rule: read them with the per-motif main effects. "
+           "effect saturating the output, not a pair rule: compare <i>rel_effect</i> and the main effects. "
            "A pair whose strongest cell has the two motifs almost touching (a few bp between them) may "
-           "reflect how the model reads a site's immediate flanks rather than a spacing rule: the test "
-           "already discounts what the model does to most pairs at each distance, and "
-           "<code>kgenint interactions --min-gap 3</code> leaves such placements out. "
+           "reflect how the model reads a site's immediate flanks rather than a spacing rule; "
+           "<code>kgenint interactions --min-gap 3</code> leaves such placements out, and "
+           "<code>--margin X</code> asks only for interactions larger than X. "
            "A curve that stops at the largest distance may need a larger <code>--max-distance</code>.")
     if not c.has("scan"):
         return _notes(read, fix) + _notice("No <code>scan.h5</code> (or other scan file of <code>kgenint "
                                            "interactions --out</code>): the in-silico interaction stage was not run "
                                            "(<code>kgenint interactions</code>).")
-    from .interactions.insilico import load
+    from .interactions.scan_result import load
     from .plot import plot_distance_curves, plot_interaction_heatmap
 
     scan = c.load("scan", load)
@@ -733,13 +777,14 @@ def _sec_insilico(c: _Ctx) -> str:
     plot_interaction_heatmap(scan, ax=axes[0, 0])
     fig.tight_layout()
     body = c.source("scan")
-    body += c.fig(fig, "interaction_heatmap", "Strongest in-silico interaction effect per motif pair (dot: q < 0.05).")
+    body += c.fig(fig, "interaction_heatmap", "Strongest in-silico interaction effect per motif pair (dot: pair called, q < 0.05).")
     fig = plot_distance_curves(scan, top=4)
     body += c.fig(fig, "distance_curves", "Distance–effect curves of the four strongest pairs, one line per orientation.")
     pairs = c.tables.get("pairs_insilico")
     if pairs is not None and len(pairs):
         body += "<h3>Strongest pairs</h3>" + _table(
-            pairs, columns=["motif_a", "motif_b", "distance", "orientation", "effect", "t", "p", "q"], max_rows=15)
+            pairs, columns=["motif_a", "motif_b", "distance", "orientation", "effect", "ci_low", "ci_high",
+                            "rel_effect", "p_value", "q_value"], max_rows=15)
     return _notes(read, fix) + body
 
 
@@ -858,7 +903,7 @@ def _sec_truth(c: _Ctx) -> str:
 
             tt = pd.DataFrame(rows)
             body += _table(tt, columns=["rule", "kind", "motif_a", "motif_b", "planted_distance", "planted_orientations",
-                                        "q", "best_distance", "best_orientation", "detected", "spacing", "orientation"],
+                                        "q_value", "best_distance", "best_orientation", "detected", "spacing", "orientation"],
                            raw={"detected", "spacing", "orientation"})
     if not any_scan:
         how = ("run <code>kgenint demo</code> again to finish them" if c.stage is None else
@@ -877,6 +922,7 @@ def _results_source(c: _Ctx, *roles: str) -> str:
 
 
 _SECTIONS: list[tuple[str, str, Callable[[_Ctx], str]]] = [
+    ("findings", "Findings", _sec_findings),
     ("overview", "Overview", _sec_overview),
     ("model", "Model performance", _sec_model),
     ("filters", "Learned first-layer filters", _sec_filters),

@@ -15,10 +15,16 @@ _EPILOG = """\
 how it works:
   For every ordered motif pair (A, B), distance d (bp from the start of A to the start of B) and
   orientation (strand of A, strand of B), consensus (or sampled) instances are written into each
-  background sequence and the model's logit is read four ways:
-      interaction = f(A and B) - f(A) - f(B) + f(neither)
-  0 means the model adds the two motifs' effects; > 0 synergy, < 0 antagonism. Each cell is
-  tested across backgrounds (t-test against an equivalence --margin), with BH q-values.
+  background sequence. With control inserts (--controls shuffle, the default) each motif is also
+  replaced by a dinucleotide shuffle of itself that matches no scanned motif, at the same place,
+  and the model's output (logits for sigmoid/softmax heads) is read four ways:
+      interaction = f(A,B) - f(A,ctrl B) - f(ctrl A,B) + f(ctrl A,ctrl B)
+  i.e. what the two motifs do together beyond what any two inserts at those places do (junction
+  effects, shared pooling windows, saturation). 0: the model adds the motifs' effects; > 0
+  synergy; < 0 antagonism. Each cell is a t-test over backgrounds (each background with its own
+  controls); a pair's p-value combines its cells (Simes), q-values are BH over pairs. Nothing in a
+  pair's test depends on the other motifs scanned. --controls none gives the classical contrast
+  f(A,B) - f(A) - f(B) + f(neither) at a quarter of the model calls.
 
 backgrounds (--n-backgrounds sequences of the model's input length):
   with --data: 'shuffle' (default) = dinucleotide shuffles of sequences drawn at random from
@@ -27,10 +33,11 @@ backgrounds (--n-backgrounds sequences of the model's input length):
   Or give a FASTA/HDF5 file of background sequences (its first --n-backgrounds are used).
 
 outputs:
-  --out     HDF5 scan (kgenint.interactions.insilico.load): effect, se, ci_low, ci_high, t, p, q
-            (K, K, D, O), contrasts (K, K, D, O, N), motif_names, distances, orientations.
+  --out     HDF5 scan (kgenint.interactions.load): effect, se, ci_low, ci_high, t, p, q,
+            raw_effect, main_a, main_b (K, K, D, O), contrasts (K, K, D, O, N).
             Progress is checkpointed in <out>.partial: run the same command again to resume.
-  table     the --top cells sorted by q then |t| (TSV; stdout unless --table).
+  table     the pair table, one row per motif pair with its strongest cell, sorted by q_value
+            (TSV; stdout unless --table); --cells gives the --top cells instead.
   --plots   heatmap.png (strongest effect per pair) and distance_curves.png.
 
 example:
@@ -70,21 +77,23 @@ def register(subparsers, parents) -> None:
     p.add_argument("--min-gap", type=int, default=0,
                    help="skip placements with fewer than this many bases between the two motifs (default: 0, "
                         "back-to-back allowed); e.g. the smallest gap between sites in your training data")
-    p.add_argument("--output", type=int, default=0, help="output unit (task column) to analyse (default: 0)")
+    p.add_argument("--task", type=int, default=None, help="column of the model output to analyse (default: 0)")
+    p.add_argument("--output", type=int, default=None, help=argparse.SUPPRESS)  # deprecated: --task
     p.add_argument("--head", default=None, help="model output (name or index) for multi-output models")
     p.add_argument("--probabilities", action="store_true", help="use probabilities instead of logits")
-    p.add_argument("--margin", default="auto",
-                   help="equivalence margin of the tests in output units (the same at every distance), "
-                        "or 'auto' (default): the larger of 5 %% of the largest main effect and the "
-                        "model's generic non-additivity over all cells, raised at each distance to what "
-                        "the model does to most motif pairs there (motifs that nearly touch)")
+    p.add_argument("--controls", choices=("shuffle", "none"), default="shuffle",
+                   help="control inserts (default: shuffle; 'none' = classical contrast, 4x fewer model calls)")
+    p.add_argument("--margin", type=float, default=0.0,
+                   help="smallest interaction worth reporting, in output units (default: 0 = plain t-test)")
+    p.add_argument("--alpha", type=float, default=0.05, help="q-value threshold of a call (default: 0.05)")
+    p.add_argument("--cells", action="store_true", help="table of the --top cells instead of the pair table")
     p.add_argument("--batch-size", type=int, default=1024, help="sequences per model call (default: 1024)")
     p.add_argument("--verify", type=int, default=0,
                    help="recompute this many random cells naively as a self-check (default: 0)")
     p.add_argument("--out", "-o", default=None, help="output HDF5 scan file (also enables resume)")
     p.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
     p.add_argument("--table", default=None, help="write the top-cell TSV here instead of stdout")
-    p.add_argument("--top", type=int, default=50, help="rows of the top-cell table (default: 50; 0 = all)")
+    p.add_argument("--top", type=int, default=0, help="rows of the table (default: 0 = all pairs; 50 with --cells)")
     p.add_argument("--plots", default=None, help="directory for heatmap.png and distance_curves.png")
     p.set_defaults(func=run)
 
@@ -147,11 +156,24 @@ def make_backgrounds(kind: str | None, n: int, length: int | None, data_x: np.nd
 
 
 def top_table(scan, top: int):
-    """Cells sorted by q (ascending) then ``|t|`` (descending); the first ``top`` (all if 0)."""
+    """Cells sorted by q_value (ascending) then ``|t|`` (descending); the first ``top`` (all if 0)."""
     df = scan.to_frame()
-    df = df.assign(_abs_t=df["t"].abs()).sort_values(["q", "_abs_t"], ascending=[True, False], kind="mergesort")
+    df = df.assign(_abs_t=df["t"].abs()).sort_values(["q_value", "_abs_t"], ascending=[True, False], kind="mergesort")
     df = df.drop(columns="_abs_t").reset_index(drop=True)
     return df if top == 0 else df.head(top)
+
+
+def summary_lines(pairs, alpha: float, scale: str | None) -> list[str]:
+    """What a scan found, in sentences: the number of pairs called and each call's cell."""
+    unit = {"logits": "logits", "output": "output units"}.get(scale or "", "output units")
+    called = pairs[pairs["q_value"] < alpha]
+    lines = [f"{len(called)} of {len(pairs)} motif pairs interact (q < {alpha:g})"]
+    for _, r in called.head(20).iterrows():
+        rel = "" if not np.isfinite(r["rel_effect"]) else f", {r['rel_effect']:+.2f} x the main effects"
+        lines.append(
+            f"  {r['motif_a']} -> {r['motif_b']} at {int(r['distance'])} bp, {r['orientation']}: "
+            f"{r['effect']:+.3g} {unit} [{r['ci_low']:+.3g}, {r['ci_high']:+.3g}]{rel}, q = {r['q_value']:.2g}")
+    return lines
 
 
 def run(args: argparse.Namespace) -> int:
@@ -162,19 +184,26 @@ def run(args: argparse.Namespace) -> int:
     for name in ("n_backgrounds", "batch_size"):
         if getattr(args, name) < 1:
             raise InputError(f"--{name.replace('_', '-')} must be >= 1. Received: {getattr(args, name)}")
-    if args.top < 0 or args.verify < 0 or args.output < 0:
-        raise InputError("--top, --verify and --output must be >= 0.")
-    margin: float | str = args.margin
-    if margin != "auto":
-        try:
-            margin = float(margin)
-        except ValueError:
-            raise InputError(f"--margin must be a number or 'auto'. Received: {args.margin!r}") from None
+    if args.n_backgrounds < 2:
+        raise InputError("--n-backgrounds must be >= 2: a p-value needs the spread over backgrounds "
+                         "(32 is a good default).")
+    if args.output is not None:
+        log.warning("--output is deprecated; use --task")
+    task = args.task if args.task is not None else (args.output if args.output is not None else 0)
+    if args.top < 0 or args.verify < 0 or task < 0:
+        raise InputError("--top, --verify and --task must be >= 0.")
+    if not args.margin >= 0:
+        raise InputError(f"--margin must be >= 0 (output units). Received: {args.margin}")
+    if not 0 < args.alpha < 1:
+        raise InputError(f"--alpha must be in (0, 1). Received: {args.alpha}")
     distances = parse_distances(args.distances)
     orientations = [o.strip() for o in args.orientations.split(",") if o.strip()]
     out = os.fspath(args.out) if args.out else None
     if out and os.path.exists(out) and not args.overwrite:
         raise InputError(f"{out} exists (a finished scan); pass --overwrite to replace it or choose another --out.")
+    checkpoint = out + ".partial" if out else None
+    if checkpoint and args.overwrite and os.path.exists(checkpoint):
+        os.remove(checkpoint)  # --overwrite also clears a stale partial scan
     motifs = read_motif_file(args.motifs)
     data = read_sequences(args.data, split=args.split, what="--data") if args.data else None
     model, model_len = load_keras_model(args.model)
@@ -195,35 +224,36 @@ def run(args: argparse.Namespace) -> int:
 
     head = None if args.head is None else (int(args.head) if args.head.lstrip("-").isdigit() else args.head)
     predict = as_predict_fn(model, head, logits=not args.probabilities, batch_size=int(args.batch_size))
-    checkpoint = out + ".partial" if out else None
     if checkpoint and os.path.exists(checkpoint):
         log.info("resuming from %s", checkpoint)
-    log.info("%d motifs x %d distances x %d orientations x %d backgrounds", len(motifs), distances.size,
-             len(orientations), bg.shape[0])
+    log.info("%d motifs x %d distances x %d orientations x %d backgrounds, controls: %s", len(motifs),
+             distances.size, len(orientations), bg.shape[0], args.controls)
     scan = scan_pairs(predict, motifs, bg, distances=distances, orientations=orientations,
-                      output=int(args.output), instances=args.instances, margin=margin, min_gap=int(args.min_gap),
-                      batch_size=int(args.batch_size), seed=int(args.seed), checkpoint=checkpoint,
-                      verify=int(args.verify), show_progress=not args.quiet)
+                      task=int(task), instances=args.instances, controls=args.controls,
+                      margin=float(args.margin), min_gap=int(args.min_gap), batch_size=int(args.batch_size),
+                      seed=int(args.seed), checkpoint=checkpoint, verify=int(args.verify), progress=not args.quiet)
     scan.params["backgrounds"] = what
     if out:
         scan.save(out)
         log.info("wrote %s", out)
-    table = top_table(scan, int(args.top))
+    pairs = scan.pairs()
+    if args.cells:
+        table = top_table(scan, int(args.top) or 50)
+    else:
+        table = pairs if args.top == 0 else pairs.head(int(args.top))
     if args.table:
         table.to_csv(args.table, sep="\t", index=False, float_format="%.6g")
-        log.info("wrote the top %d cells to %s", len(table), args.table)
+        log.info("wrote %d rows to %s", len(table), args.table)
     else:
         table.to_csv(sys.stdout, sep="\t", index=False, float_format="%.6g")
     if args.plots:
-        _plots(scan, args.plots)
-    sig = int(np.sum(scan.q < 0.05))
-    mmax = float(np.max(scan.margin_by_distance)) if scan.margin_by_distance is not None else scan.margin
-    log.info("%d of %d cells with q < 0.05 (margin %.3g, up to %.3g at the distances where the model is "
-             "non-additive for most pairs)", sig, int(np.isfinite(scan.q).sum()), scan.margin, mmax)
+        _plots(scan, args.plots, args.alpha)
+    for line in summary_lines(pairs, args.alpha, scan.params.get("scale")):
+        log.info("%s", line)
     return 0
 
 
-def _plots(scan, directory: str) -> None:
+def _plots(scan, directory: str, alpha: float = 0.05) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -232,7 +262,7 @@ def _plots(scan, directory: str) -> None:
     from ..plot.interactions import plot_distance_curves, plot_interaction_heatmap
 
     os.makedirs(directory, exist_ok=True)
-    ax = plot_interaction_heatmap(scan)
+    ax = plot_interaction_heatmap(scan, alpha=alpha)
     ax.figure.savefig(os.path.join(directory, "heatmap.png"), dpi=120, bbox_inches="tight")
     plt.close(ax.figure)
     fig = plot_distance_curves(scan)

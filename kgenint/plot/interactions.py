@@ -8,21 +8,26 @@ import numpy as np
 __all__ = ["plot_interaction_heatmap", "plot_distance_curves", "plot_cooccurrence_curves"]
 
 
-def plot_interaction_heatmap(scan, *, ax=None, q_threshold: float = 0.05, cmap: str = "RdBu_r", title: str | None = None):
+def plot_interaction_heatmap(scan, *, ax=None, alpha: float = 0.05, cmap: str = "RdBu_r", title: str | None = None,
+                             q_threshold: float | None = None):
     """Heatmap of the strongest interaction effect for every ordered motif pair.
 
-    Rows are motif A (upstream anchor), columns motif B. Colour: signed effect of the cell with
-    the largest ``|t|`` (red synergy, blue antagonism, symmetric scale). A dot marks pairs
-    whose best cell has ``q < q_threshold``.
+    Rows are motif A (upstream anchor), columns motif B. Colour: signed effect of the pair's
+    reported cell (largest lower confidence bound of ``|effect|``, as in
+    :meth:`InteractionScan.pairs`; red synergy, blue antagonism, symmetric scale). A dot marks
+    pairs called by the pair table (pair ``q_value < alpha``).
 
     Parameters
     ----------
     scan : InteractionScan
     ax : matplotlib Axes, optional
-    q_threshold : float
+    alpha : float
+        q-value threshold of a call.
     """
     import matplotlib.pyplot as plt
 
+    if q_threshold is not None:  # deprecated name
+        alpha = q_threshold
     eff = scan.strongest()
     K = eff.shape[0]
     if ax is None:
@@ -35,14 +40,14 @@ def plot_interaction_heatmap(scan, *, ax=None, q_threshold: float = 0.05, cmap: 
     ax.set_yticks(range(K), scan.motif_names, fontsize=8)
     ax.set_xlabel("motif B")
     ax.set_ylabel("motif A")
-    for a in range(K):
-        for b in range(K):
-            qq = scan.q[a, b]
-            if np.isfinite(qq).any() and np.nanmin(qq) < q_threshold:
-                ax.plot(b, a, "k.", ms=4)
+    names = list(scan.motif_names)
+    tbl = scan.pairs()
+    for _, r in tbl[tbl["q_value"] < alpha].iterrows():
+        a, b = names.index(r["motif_a"]), names.index(r["motif_b"])
+        ax.plot(b, a, "k.", ms=4)
     cb = ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
     cb.set_label("strongest interaction effect")
-    ax.set_title(title or f"In-silico interactions (dot: q < {q_threshold:g})", fontsize=10)
+    ax.set_title(title or f"In-silico interactions (dot: pair q < {alpha:g})", fontsize=10)
     return ax
 
 
