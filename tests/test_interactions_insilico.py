@@ -52,7 +52,7 @@ def make_predict(w=1.0, v=3.0, d0=10, orient="++", noise_seed=None):
 def test_effect_arithmetic_hand_built_model():
     bg = _background(6, 60, seed=1)
     res = scan_pairs(make_predict(), [A, B, C], bg, distances=[-12, 0, 10, 12, 20], margin=0.0,
-                     show_progress=False, verify=5)
+                     progress=False, verify=5)
     di = list(res.distances).index(10)
     oi = ORIENTATIONS.index("++")
     assert res.effect[0, 1, di, oi] == pytest.approx(3.0)
@@ -61,7 +61,14 @@ def test_effect_arithmetic_hand_built_model():
     expected[0, 1, di, oi] = 3.0
     expected[0, 0] = expected[1, 1] = -1.0
     ok = np.isfinite(res.effect)
-    assert np.allclose(res.effect[ok], expected[ok])
+    het = ok.copy()
+    het[0, 0] = het[1, 1] = False
+    assert np.allclose(res.effect[het], expected[het])
+    # homotypic cells: -1 per background, except where a control insert next to the background's own
+    # bases happens to spell the motif (an exact-word model counts it): a junction effect of inserts
+    homo = np.concatenate([res.contrasts[0, 0][np.isfinite(res.contrasts[0, 0])],
+                           res.contrasts[1, 1][np.isfinite(res.contrasts[1, 1])]])
+    assert np.median(homo) == -1.0 and np.all((homo == -1.0) | (homo == 0.0)) and (homo == -1.0).mean() > 0.8
     # the B->A view of the same geometry is (b, a, -10, "++")
     assert res.effect[1, 0, list(res.distances).index(-12), oi] == pytest.approx(0.0)
     # overlapping placements are skipped, distance 0 always overlaps
@@ -72,15 +79,24 @@ def test_effect_arithmetic_hand_built_model():
     pairs = res.pairs()
     top = pairs.iloc[0]
     assert {top.motif_a, top.motif_b} == {"A", "B"} and top.distance == 10 and top.orientation == "++"
-    assert top.q < 0.05
+    assert top.q_value < 0.05
+    assert top.raw_effect == pytest.approx(3.0) and top.control_effect == pytest.approx(0.0)
+    assert top.main_a == pytest.approx(1.0) and top.main_b == pytest.approx(1.0)
+    assert top.rel_effect == pytest.approx(1.5)
     others = pairs.iloc[1:]
-    assert (others[others.motif_a != others.motif_b]["q"] >= 0.05).all()  # C never interacts
+    assert (others[others.motif_a != others.motif_b]["q_value"] >= 0.05).all()  # C never interacts
+    # the classical contrast gives the same numbers for this junction-free model
+    classic = scan_pairs(make_predict(), [A, B, C], bg, distances=[-12, 0, 10, 12, 20], controls="none",
+                         progress=False, verify=3)
+    ok = np.isfinite(classic.effect)
+    assert np.allclose(classic.effect[ok], expected[ok])
+    assert classic.params["n_predicted"] * 2 < res.params["n_predicted"]
 
 
 def test_orientation_and_negative_distance_rule():
     bg = _background(5, 60, seed=2)
     res = scan_pairs(make_predict(v=-2.0, d0=-15, orient="+-"), [A, B], bg, distances=range(-20, 21, 5),
-                     margin=0.0, show_progress=False)
+                     margin=0.0, progress=False)
     f = res.to_frame()
     hit = f[(f.effect.abs() > 1e-6)]
     hit = hit[hit.motif_a != hit.motif_b]
@@ -93,8 +109,8 @@ def test_orientation_and_negative_distance_rule():
 def test_contrasts_match_naive_on_second_output_and_sampled_instances():
     # output 1 depends on composition only: all interactions must be exactly 0 (additive)
     bg = _background(4, 50, seed=3)
-    res = scan_pairs(make_predict(), [A, B], bg, distances=[9, 15], output=1, instances="sample",
-                     seed=7, margin=0.0, show_progress=False, verify=8)
+    res = scan_pairs(make_predict(), [A, B], bg, distances=[9, 15], task=1, instances="sample",
+                     seed=7, margin=0.0, progress=False, verify=8)
     assert np.allclose(res.effect[np.isfinite(res.effect)], 0.0, atol=1e-5)
 
 
@@ -145,33 +161,38 @@ def test_sampled_instances_follow_pwm():
 
 def test_save_load_and_frame(tmp_path):
     bg = _background(3, 40, seed=4)
-    res = scan_pairs(make_predict(), [A, B], bg, distances=[10], orientations=["++", "--"], show_progress=False)
+    res = scan_pairs(make_predict(), [A, B], bg, distances=[10], orientations=["++", "--"], progress=False)
     res.save(tmp_path / "scan.h5")
     back = load(tmp_path / "scan.h5")
     assert back.motif_names == ["A", "B"] and back.orientations == ("++", "--")
     assert np.array_equal(np.nan_to_num(back.effect), np.nan_to_num(res.effect))
     assert np.array_equal(np.nan_to_num(back.contrasts), np.nan_to_num(res.contrasts))
+    np.testing.assert_array_equal(back.raw_effect, res.raw_effect)
+    np.testing.assert_array_equal(back.main_a, res.main_a)
+    assert back.controls == "shuffle" and back.params["control_info"] == res.params["control_info"]
     f = res.to_frame()
-    assert list(f.columns[:8]) == ["motif_a", "motif_b", "distance", "orientation", "effect", "se", "ci_low", "ci_high"]
+    assert list(f.columns[:9]) == ["motif_a", "motif_b", "distance", "orientation", "effect", "ci_low", "ci_high",
+                                   "p_value", "q_value"]
     assert len(f) == 2 * 2 * 1 * 2
 
 
 def test_resume_after_interruption(tmp_path):
     bg = _background(3, 50, seed=5)
     base = make_predict()
-    full = scan_pairs(base, [A, B, C], bg, distances=[10, 14], margin=0.0, show_progress=False)
+    full = scan_pairs(base, [A, B, C], bg, distances=[10, 14], margin=0.0, progress=False)
+    n_batches = -(-full.params["n_predicted"] // 24)  # upper bound on the batches of a full run
     calls = {"n": 0}
 
     def flaky(x):
         calls["n"] += 1
-        if calls["n"] == 11:  # late in the pair stage (13 batches in all)
+        if calls["n"] == n_batches - 4:  # late in the pair stage
             raise KeyboardInterrupt
         return base(x)
 
     ck = tmp_path / "scan.partial.h5"
     with pytest.raises(KeyboardInterrupt):
         scan_pairs(flaky, [A, B, C], bg, distances=[10, 14], margin=0.0, batch_size=24, checkpoint=ck,
-                   show_progress=False)
+                   progress=False)
     assert ck.exists()
     seen = []
 
@@ -180,7 +201,7 @@ def test_resume_after_interruption(tmp_path):
         return base(x)
 
     res = scan_pairs(counting, [A, B, C], bg, distances=[10, 14], margin=0.0, batch_size=24, checkpoint=ck,
-                     show_progress=False)
+                     progress=False)
     assert np.array_equal(np.nan_to_num(res.effect), np.nan_to_num(full.effect))
     assert sum(seen) < full.params["n_predicted"]  # finished pairs were not predicted again
     assert not ck.exists()
@@ -188,9 +209,9 @@ def test_resume_after_interruption(tmp_path):
     with pytest.raises(KeyboardInterrupt):
         calls["n"] = 0
         scan_pairs(flaky, [A, B, C], bg, distances=[10, 14], margin=0.0, batch_size=24, checkpoint=ck,
-                   show_progress=False)
+                   progress=False)
     with pytest.raises(InputError, match="other arguments"):
-        scan_pairs(base, [A, B], bg, distances=[10], checkpoint=ck, show_progress=False)
+        scan_pairs(base, [A, B], bg, distances=[10], checkpoint=ck, progress=False)
 
 
 def test_pair_effect():
@@ -209,19 +230,27 @@ def test_bad_input():
     with pytest.raises(InputError, match="longer than"):
         scan_pairs(p, [Motif.from_consensus("A" * 40, name="long")], bg)
     with pytest.raises(InputError, match="No motif pair fits"):
-        scan_pairs(p, [A, B], bg, distances=[100, 200], show_progress=False)
+        scan_pairs(p, [A, B], bg, distances=[100, 200], progress=False)
     with pytest.raises(InputError, match=r"shape \(N, T\)"):
-        scan_pairs(lambda x: np.zeros((len(x) + 1, 1)), [A, B], bg, distances=[10], show_progress=False)
+        scan_pairs(lambda x: np.zeros((len(x) + 1, 1)), [A, B], bg, distances=[10], progress=False)
     with pytest.raises(InputError, match="non-finite"):
-        scan_pairs(lambda x: np.full((len(x), 1), np.nan), [A, B], bg, distances=[10], show_progress=False)
+        scan_pairs(lambda x: np.full((len(x), 1), np.nan), [A, B], bg, distances=[10], progress=False)
     with pytest.raises(InputError, match="out of range"):
-        scan_pairs(p, [A, B], bg, distances=[10], output=5, show_progress=False)
+        scan_pairs(p, [A, B], bg, distances=[10], task=5, progress=False)
     with pytest.raises(InputError, match="orientations"):
         scan_pairs(p, [A, B], bg, distances=[10], orientations=["+x"])
     with pytest.raises(InputError, match="unique"):
         scan_pairs(p, [A, A], bg, distances=[10])
     with pytest.raises(InputError, match="shape"):
         scan_pairs(p, [A, B], bg[0, :, :3], distances=[10])
+    with pytest.raises(InputError, match="controls"):
+        scan_pairs(p, [A, B], bg, distances=[10], controls="random")
+    with pytest.raises(InputError, match="auto"):
+        scan_pairs(p, [A, B], bg, distances=[10], margin="auto")
+    with pytest.warns(UserWarning, match="single background"):
+        scan_pairs(p, [A, B], bg[:1], distances=[10], progress=False)
+    with pytest.warns(DeprecationWarning, match="task"):
+        scan_pairs(p, [A, B], bg, distances=[10], output=0, progress=False)
 
 
 def _scan_from_contrasts(contrasts, names, margin=0.0):
@@ -290,106 +319,12 @@ def test_pair_p_bonferroni_and_simes_hand_computed():
     scan = _scan_from_contrasts(c, ["a", "b"])
     ps = np.sort(np.r_[scan.p[0, 1].ravel(), scan.p[1, 0].ravel()])
     row = lambda pr: pr[pr.motif_a != pr.motif_b].iloc[0]  # noqa: E731
-    assert row(scan.pairs()).p == pytest.approx(min(1.0, ps[0] * ps.size))
+    assert row(scan.pairs("bonferroni")).p_value == pytest.approx(min(1.0, ps[0] * ps.size))
     simes = min(1.0, float(np.min(ps * ps.size / np.arange(1, ps.size + 1))))
-    assert row(scan.pairs("simes")).p == pytest.approx(simes)
-    assert row(scan.pairs("simes")).p <= row(scan.pairs()).p
+    assert row(scan.pairs()).p_value == pytest.approx(simes)  # Simes is the default
+    assert row(scan.pairs("simes")).p_value <= row(scan.pairs("bonferroni")).p_value
     with pytest.raises(InputError, match="method"):
         scan.pairs("fisher")
-
-
-def test_auto_margin_hand_computed_and_used_by_default():
-    from kgenint.interactions.insilico import auto_margin
-
-    main = np.array([[2.0, -1.0], [0.5, 0.5]])
-    # bulk: median 0.1, |dev| = [0.1, 0, 0.1, 0.2, 3.9] -> MAD 0.1
-    cells = np.array([0.0, 0.1, 0.2, -0.1, 4.0, np.nan])
-    assert auto_margin(main, cells) == pytest.approx(0.1 + 3 * 1.4826 * 0.1)
-    assert auto_margin(main, np.zeros(10)) == pytest.approx(0.1)  # 5 % of the largest main effect
-    assert auto_margin(np.zeros((2, 2)), np.zeros(3)) == pytest.approx(0.01)
-    bg = _background(6, 60, seed=1)
-    res = scan_pairs(make_predict(), [A, B, C], bg, distances=[-12, 10, 20], show_progress=False)
-    ref = auto_margin(res.main_effects, res.contrasts.astype(np.float64).mean(-1))
-    assert res.margin == pytest.approx(ref) and res.params["margin_rule"] == "auto"
-    assert res.restat(margin="auto").margin == pytest.approx(ref)
-
-
-def test_distance_margins_hand_computed():
-    from kgenint.interactions.insilico import distance_margins
-
-    # K=2, D=3, O=1 -> 4 cells per distance
-    m = np.zeros((2, 2, 3, 1))
-    m[:, :, 0, 0] = [[-1.0, -1.2], [-0.8, 3.0]]  # median -0.9, |dev| 0.1 0.3 0.1 3.9 -> MAD 0.2
-    m[:, :, 1, 0] = [[0.0, 0.1], [np.nan, 0.0]]  # median 0, MAD 0 -> the base
-    m[:, :, 2, 0] = np.nan  # no valid cell: pooled with distance 1 when min_cells > 3
-    got = distance_margins(m, 0.25, min_cells=3)
-    assert got[0] == pytest.approx(0.9 + 3 * 1.4826 * 0.2)
-    assert got[1] == pytest.approx(0.25)
-    # distance 2 has no cell of its own: its neighbours (distance 1) give the estimate
-    assert got[2] == pytest.approx(0.25)
-    # pooling: with min_cells=7 distance 0 borrows distance 1 (4 + 3 cells)
-    v = np.r_[m[:, :, 0, 0].ravel(), [0.0, 0.1, 0.0]]
-    med = np.median(v)
-    ref = max(0.25, abs(med) + 3 * 1.4826 * np.median(np.abs(v - med)))
-    assert distance_margins(m, 0.25, min_cells=7)[0] == pytest.approx(ref)
-    # too few cells in the whole scan: the base everywhere
-    assert np.all(distance_margins(m, 0.25, min_cells=100) == 0.25)
-    with pytest.raises(InputError, match="shape"):
-        distance_margins(np.zeros((2, 2, 3)), 0.1)
-
-
-def test_junction_effect_is_absorbed_by_the_distance_null():
-    """A predict function that is additive except that any two *different* motifs closer than
-    12 bp lose about 0.5 (a generic junction effect, slightly background-dependent), plus one
-    real interaction A-B at start_B - start_A = 20: with margin='auto' only A-B is called among
-    heterotypic pairs; a constant margin calls every pair through its junction cells."""
-    motifs = [A, B, C]
-
-    def predict(x):
-        hits = [_sites(x, mo.consensus) for mo in motifs]
-        out = np.zeros((len(x), 1), dtype=np.float32)
-        for n in range(len(x)):
-            starts = [h[n][0][0] if h[n] else None for h in hits]
-            present = [s0 for s0 in starts if s0 is not None]
-            out[n, 0] = len(present)
-            jitter = 1.0 + 0.1 * x[n, :, 1].mean()  # background-dependent size of the junction effect
-            for j in range(len(present)):
-                for k in range(j + 1, len(present)):
-                    if abs(present[j] - present[k]) < 12:
-                        out[n, 0] -= 0.5 * jitter
-            if starts[0] is not None and starts[1] is not None and starts[1] - starts[0] == 20:
-                out[n, 0] += 1.0
-        return out
-
-    bg = _background(8, 80, seed=3)
-    res = scan_pairs(predict, motifs, bg, distances=range(0, 31, 2), show_progress=False)
-    assert res.margin_by_distance is not None
-    close = (res.distances >= 8) & (res.distances < 12)
-    assert np.all(res.margin_by_distance[close] >= 0.5)
-    assert res.margin_by_distance[res.distances == 20][0] == pytest.approx(res.margin)
-    het = lambda pr: pr[pr.motif_a != pr.motif_b]  # noqa: E731
-    pr = het(res.pairs())
-    called = {frozenset((r.motif_a, r.motif_b)) for r in pr.itertuples() if r.q < 0.05}
-    assert called == {frozenset(("A", "B"))}
-    top = pr.iloc[0]
-    assert {top.motif_a, top.motif_b} == {"A", "B"} and abs(top.distance) == 20
-    const = res.restat(margin=float(res.margin))
-    assert const.margin_by_distance is None and const.params["margin_rule"] == "user"
-    called_c = {frozenset((r.motif_a, r.motif_b)) for r in het(const.pairs()).itertuples() if r.q < 0.05}
-    assert len(called_c) == 3  # every heterotypic pair, through its junction cells
-    again = const.restat(margin="auto")
-    np.testing.assert_allclose(again.margin_by_distance, res.margin_by_distance)
-    assert "margin" in res.to_frame().columns
-
-
-def test_margin_by_distance_saved_and_loaded(tmp_path):
-    bg = _background(6, 60, seed=1)
-    res = scan_pairs(make_predict(), [A, B, C], bg, distances=[-12, 10, 20], show_progress=False)
-    assert res.margin_by_distance is not None and res.margin_by_distance.shape == (3,)
-    res.save(tmp_path / "s.h5")
-    back = load(tmp_path / "s.h5")
-    np.testing.assert_array_equal(back.margin_by_distance, res.margin_by_distance)
-    np.testing.assert_array_equal(back.q, res.q)
 
 
 def test_min_gap_skips_near_touching_placements():
@@ -401,15 +336,15 @@ def test_min_gap_skips_near_touching_placements():
     assert placements(8, 8, -10, 60, min_gap=3) is None
     assert placements(8, 8, -11, 60, min_gap=3) is not None
     bg = _background(4, 60, seed=2)
-    full = scan_pairs(make_predict(d0=12), [A, B], bg, distances=[8, 10, 12], margin=0.0, show_progress=False)
+    full = scan_pairs(make_predict(d0=12), [A, B], bg, distances=[8, 10, 12], margin=0.0, progress=False)
     gap = scan_pairs(make_predict(d0=12), [A, B], bg, distances=[8, 10, 12], margin=0.0, min_gap=3,
-                     show_progress=False)
+                     progress=False)
     # distances 8 and 10 (gaps 0 and 2) are skipped for every pair and orientation, 12 (gap 4) kept
     assert np.isnan(gap.effect[:, :, :2]).all()
     np.testing.assert_array_equal(gap.effect[:, :, 2], full.effect[:, :, 2])
     assert gap.skipped == full.skipped + 2 * 2 * 2 * 4
     assert gap.params["min_gap"] == 3
     with pytest.raises(InputError, match="min_gap"):
-        scan_pairs(make_predict(), [A, B], bg, distances=[12], min_gap=-1, show_progress=False)
+        scan_pairs(make_predict(), [A, B], bg, distances=[12], min_gap=-1, progress=False)
     with pytest.raises(InputError, match="min_gap"):
-        scan_pairs(make_predict(), [A, B], bg, distances=[8, 10], min_gap=5, show_progress=False)
+        scan_pairs(make_predict(), [A, B], bg, distances=[8, 10], min_gap=5, progress=False)
