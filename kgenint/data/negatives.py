@@ -113,26 +113,27 @@ def sample_gc_matched(
         ci = rng.choice(len(names), size=m, p=prob)
         u = rng.random(m)
         drawn += m
+        starts = np.floor(u * span[ci]).astype(np.int64)
+        ok = np.zeros(m, dtype=bool)
         for k in np.unique(ci):
             sel = np.flatnonzero(ci == k)
-            c = names[k]
-            starts = np.floor(u[sel] * span[k]).astype(np.int64)
-            ok = ~exclude.overlaps(c, starts, starts + length)
-            for s in starts[ok]:
-                key = (int(k), int(s))
-                if key in taken:
-                    continue
-                w = genome.fetch(c, int(s), int(s) + length)
-                nn = w.count(b"N")
-                if nn > max_n or nn == length:
-                    continue
-                gc = (w.count(b"G") + w.count(b"C")) / (length - nn)
-                b = min(int(gc * n_bins), n_bins - 1)
-                if quota[b] > 0:
-                    quota[b] -= 1
-                    taken[key] = gc
-            if quota.sum() == 0:
-                break
+            ok[sel] = ~exclude.overlaps(names[k], starts[sel], starts[sel] + length)
+        # candidates are taken in the order drawn, so no chromosome fills the quotas first
+        for j in np.flatnonzero(ok):
+            key = (int(ci[j]), int(starts[j]))
+            if key in taken:
+                continue
+            w = genome.fetch(names[key[0]], key[1], key[1] + length)
+            nn = w.count(b"N")
+            if nn > max_n or nn == length:
+                continue
+            gc = (w.count(b"G") + w.count(b"C")) / (length - nn)
+            b = min(int(gc * n_bins), n_bins - 1)
+            if quota[b] > 0:
+                quota[b] -= 1
+                taken[key] = gc
+                if quota.sum() == 0:
+                    break
     if quota.sum() > 0:
         log.warning("GC-matched negatives: found %d of %d after %d draws; GC bins short: %s",
                     n - int(quota.sum()), n, drawn,
