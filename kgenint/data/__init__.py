@@ -20,6 +20,9 @@ _EXPORTS = {
     "Genome": "genome",
     "sample_gc_matched": "negatives",
     "BigWig": "bigwig",
+    "to_genome": "coords",
+    "write_bed": "coords",
+    "parse_window_id": "coords",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
