@@ -136,7 +136,8 @@ def read_bed(path: str | os.PathLike, *, what: str = "--peaks", require_sorted: 
             try:
                 a, b = int(f[1]), int(f[2])
             except ValueError:
-                raise FormatError(f"start and end must be integers; found {f[1]!r} and {f[2]!r}.",
+                hint = " (a header line? start it with '#')" if not chrom else ""
+                raise FormatError(f"start and end must be integers; found {f[1]!r} and {f[2]!r}{hint}.",
                                   path=p, line=ln) from None
             if a < 0 or b <= a:
                 raise FormatError(f"interval {c}:{a}-{b} is invalid: BED needs 0 <= start < end.",
