@@ -8,7 +8,7 @@ import h5py
 import numpy as np
 import pandas as pd
 import pytest
-from naive_data import decode, make_genome, revcomp
+from naive_data import SITE, decode, make_genome, revcomp
 
 from kgenint.cli import main
 from kgenint.data import build_from_peaks
@@ -111,3 +111,39 @@ def test_cli_bed_fimo_and_seqlets(stranded, tmp_path, capsys):
     bad.write_text("a\tb\n1\t2\n")
     assert main(["bed", "--table", str(bad)]) == 1
     assert "bad.tsv" in capsys.readouterr().err
+
+
+def test_scan_hits_in_window_fasta_map_to_the_genome(tmp_path, capsys):
+    """data --fasta-out -> scan -> bed: every BED line's genome letters are the hit's matched sequence."""
+    g = make_genome(str(tmp_path), seed=4)
+    src = [line.split("\t") for line in open(g["peaks_a"]) if not line.startswith("track")]
+    p = tmp_path / "s.narrowPeak"
+    with open(p, "w") as fh:
+        for i, f in enumerate(src):
+            f[5] = "-" if i % 2 else "+"
+            fh.write("\t".join(f))
+    assert main(["data", "--peaks", str(p), "--genome", g["fa"], "--length", "100", "--stranded",
+                 "--negatives", "shuffle", "-o", str(tmp_path / "d.h5"), "--fasta-out", str(tmp_path / "w.fa"),
+                 "-q"]) == 0
+    with open(tmp_path / "site.meme", "w") as fh:  # the planted site as a motif
+        fh.write("MEME version 4\n\nALPHABET= ACGT\n\nstrands: + -\n\n"
+                 "Background letter frequencies\nA 0.25 C 0.25 G 0.25 T 0.25\n\nMOTIF site\n"
+                 f"letter-probability matrix: alength= 4 w= {len(SITE)}\n")
+        for ch in SITE:
+            fh.write(" ".join("0.97" if ch == b else "0.01" for b in "ACGT") + "\n")
+    capsys.readouterr()
+    assert main(["scan", "--motifs", str(tmp_path / "site.meme"), "--fasta", str(tmp_path / "w.fa"),
+                 "--thresh", "1e-6"]) == 0
+    (tmp_path / "hits.tsv").write_text(capsys.readouterr().out)
+    hits = pd.read_csv(tmp_path / "hits.tsv", sep="\t", comment="#")
+    assert main(["bed", "--table", str(tmp_path / "hits.tsv"), "-o", str(tmp_path / "hits.bed"),
+                 "--tsv", str(tmp_path / "hits_genome.tsv")]) == 0
+    bed = [line.split("\t") for line in (tmp_path / "hits.bed").read_text().splitlines()]
+    n_genome = int((~hits["sequence_name"].str.startswith("shuffle:")).sum())
+    assert len(bed) == n_genome >= 20
+    words = set(hits["matched_sequence"].str.upper())
+    for c, a, b, _, _, st in bed:
+        w = g["seqs"][c][int(a) : int(b)]
+        assert (w if st.strip() == "+" else revcomp(w)) in words
+    t = pd.read_csv(tmp_path / "hits_genome.tsv", sep="\t")
+    assert {"chrom", "genome_start", "genome_end", "genome_strand"} <= set(t.columns)

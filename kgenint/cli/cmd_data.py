@@ -66,14 +66,23 @@ def register(subparsers, parents) -> None:
                    help="random test fraction when no --test-chroms (default: 0.1)")
     p.add_argument("--chunk-size", type=int, default=4096, help="windows per write (default: 4096)")
     p.add_argument("-o", "--out", required=True, help="output HDF5 file")
-    p.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
+    p.add_argument("--fasta-out", default=None,
+                   help="also write the sequences as FASTA named chrom:start-end(strand), for 'kgenint scan' "
+                        "(hits map back to the genome with 'kgenint bed')")
+    p.add_argument("--overwrite", action="store_true", help="replace --out (and --fasta-out) if it exists")
     p.set_defaults(func=run, _parser=p)
 
 
 def run(args: argparse.Namespace) -> int:
     from ..data.build import build_from_fasta, build_from_peaks
 
+    import os
+
+    from ..errors import InputError
+
     p = args._parser
+    if args.fasta_out and os.path.exists(args.fasta_out) and not args.overwrite:
+        raise InputError(f"--fasta-out {args.fasta_out} exists; choose another name or pass --overwrite.")
     if bool(args.peaks) == bool(args.fasta):
         p.error("give either --peaks (with --genome) or --fasta")
     if args.peaks:
@@ -102,6 +111,11 @@ def run(args: argparse.Namespace) -> int:
             valid_fraction=args.valid_fraction, test_fraction=args.test_fraction, chunk_size=args.chunk_size,
             seed=args.seed, overwrite=args.overwrite, progress=not args.quiet,
         )
+    if args.fasta_out:
+        from ..data.build import write_windows_fasta
+
+        k = write_windows_fasta(s.path, args.fasta_out, overwrite=args.overwrite, chunk_size=args.chunk_size)
+        log.info("wrote %d sequences to %s", k, args.fasta_out)
     if s.skipped and any(s.skipped.values()) and not args.quiet:
         print(f"kgenint data: skipped {s.skipped['too_many_n']} window(s) with more than {args.max_n:g} N, "
               f"{s.skipped['chrom_edge']} at a chromosome end, {s.skipped['blacklist']} on the blacklist",

@@ -11,6 +11,7 @@ _EXPORTS = {
     "build_from_peaks": "build",
     "build_from_fasta": "build",
     "read_labels_tsv": "build",
+    "write_windows_fasta": "build",
     "chrom_split": "build",
     "random_split": "build",
     "DataSummary": "build",

@@ -31,7 +31,7 @@ from ..errors import FormatError, InputError
 from .genome import Genome, encode_windows
 from .intervals import IntervalIndex, Intervals, read_bed
 
-__all__ = ["DataSummary", "build_from_peaks", "build_from_fasta", "read_labels_tsv", "chrom_split", "random_split",
+__all__ = ["DataSummary", "build_from_peaks", "build_from_fasta", "read_labels_tsv", "write_windows_fasta", "chrom_split", "random_split",
            "FORMAT", "FORMAT_VERSION", "ORIGINS"]
 
 log = logging.getLogger("kgenint")
@@ -811,3 +811,66 @@ def build_from_fasta(
             _log_split(split, None if y is None else np.asarray(y).reshape(n, -1))
     return DataSummary(path=os.fspath(out), n=n, n_positive=n_pos, n_negative=n_neg, length=int(L), tasks=tasks,
                        targets=targets, split_sizes={k: int(v.size) for k, v in split.items()}, skipped={})
+
+
+def write_windows_fasta(data: str | os.PathLike, out: str | os.PathLike, *, split: str | None = None,
+                        overwrite: bool = False, chunk_size: int = 4096) -> int:
+    """Write the sequences of a data HDF5 as FASTA named by ``/sequence_ids``.
+
+    Genome windows keep their ids (``chrom:start-end(strand)``), so motif hits found in the FASTA
+    (``kgenint scan``) map back to the genome with :func:`kgenint.data.to_genome` or ``kgenint bed``.
+    All-zero rows are written as ``N``. Streams ``/x`` in chunks; the file is renamed into place
+    at the end.
+
+    Parameters
+    ----------
+    data : path
+        HDF5 with ``/x`` (N, L, 4) and optionally ``/sequence_ids`` and ``/split/<split>``.
+    out : path
+        Output FASTA.
+    split : str, optional
+        Write only the rows of ``/split/<split>``.
+    overwrite : bool
+    chunk_size : int
+
+    Returns
+    -------
+    int
+        Records written.
+    """
+    import h5py
+
+    p, o = os.fspath(data), os.fspath(out)
+    if os.path.exists(o) and not overwrite:
+        raise InputError(f"{o} exists; choose another name or pass --overwrite.")
+    with h5py.File(p, "r") as f:
+        if "x" not in f:
+            raise FormatError("has no /x dataset.", path=p)
+        n = int(f["x"].shape[0])
+        ids = f["sequence_ids"].asstr()[()].tolist() if "sequence_ids" in f else [f"seq_{i}" for i in range(n)]
+        if split is None:
+            rows = np.arange(n)
+        elif "split" in f and split in f["split"]:
+            rows = np.sort(f["split"][split][()].astype(np.int64))
+        else:
+            raise InputError(f"{p}: has no split {split!r}.")
+        letters = np.frombuffer(b"ACGTN", dtype=np.uint8)
+        d = os.path.dirname(os.path.abspath(o))
+        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(o)}.", suffix=".tmp", dir=d)
+        try:
+            with os.fdopen(fd, "w") as fh:
+                for a in range(0, rows.size, chunk_size):
+                    r = rows[a : a + chunk_size]
+                    x = f["x"][int(r[0]) : int(r[-1]) + 1][r - r[0]]
+                    code = np.where(x.sum(-1) == 0, 4, x.argmax(-1))
+                    for i, row in zip(r, letters[code]):
+                        fh.write(f">{ids[i]}\n{row.tobytes().decode()}\n")
+            um = os.umask(0)
+            os.umask(um)
+            os.chmod(tmp, 0o666 & ~um)
+            os.replace(tmp, o)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+    return int(rows.size)
