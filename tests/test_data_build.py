@@ -462,3 +462,13 @@ def test_nothing_already_written_is_lost(gen, tmp_path):
                          overwrite=True, progress=False)
     assert out.read_bytes() == b"precious"
     assert sorted(os.listdir(tmp_path)) == ["bad.bed", "keep.h5"]
+
+
+def test_kgenint_data_never_imports_tensorflow():
+    import subprocess
+    import sys
+
+    code = ("import sys, kgenint.data.build, kgenint.data.coords, kgenint.data.negatives, kgenint.data.bigwig; "
+            "print('tensorflow' in sys.modules or 'keras' in sys.modules)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert r.stdout.strip() == "False"

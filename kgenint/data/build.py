@@ -29,7 +29,7 @@ import numpy as np
 from .._version import __version__
 from ..errors import FormatError, InputError
 from .genome import Genome, encode_windows
-from .intervals import IntervalIndex, Intervals, read_bed
+from .intervals import IntervalIndex, read_bed
 
 __all__ = ["DataSummary", "build_from_peaks", "build_from_fasta", "read_labels_tsv", "write_windows_fasta", "chrom_split", "random_split",
            "FORMAT", "FORMAT_VERSION", "ORIGINS"]
@@ -284,7 +284,6 @@ def build_from_peaks(
         the FASTA or a bigWig, a FASTA that cannot be indexed, no window left, bad arguments.
         Each message names the file (and the line).
     """
-    import h5py  # noqa: F401  (fail early if missing)
 
     from .bigwig import STATS, BigWig
 
