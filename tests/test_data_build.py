@@ -241,6 +241,15 @@ def test_bigwig_targets_brute_force(gen, stat, tmp_path):
     assert r["y"] is not None  # GC negatives: class labels too
 
 
+def test_bigwig_without_a_chromosome(gen, tmp_path):
+    bwp = tmp_path / "part.bw"
+    write_bigwig(bwp, {"chr1": gen["sizes"]["chr1"], "chr2": gen["sizes"]["chr2"]})
+    with pytest.raises(InputError) as e:
+        build_from_peaks(gen["peaks_a"], gen["fa"], tmp_path / "o.h5", length=L, bigwigs=[str(bwp)], progress=False)
+    assert "part.bw" in _one_line(e) and "'chr3'" in str(e.value)
+    assert not os.path.exists(tmp_path / "o.h5")
+
+
 def test_bgzip_genome_gives_the_same_file(gen, tmp_path):
     import pysam
 

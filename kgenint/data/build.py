@@ -332,6 +332,8 @@ def build_from_peaks(
                 raise InputError(f"held-out chromosome {c!r} is not in {g.path} (it has "
                                  f"{', '.join(list(g.sizes)[:5])}{' ...' if len(g.sizes) > 5 else ''}).")
         bws = [BigWig(p, bigwig_stat) for p in bigwigs]
+        for bw in bws:  # every window (negatives included) lies on a chromosome with peaks
+            bw.check_chroms([c for iv in sets for c in dict.fromkeys(iv.chrom)])
         order = {c: i for i, c in enumerate(g.sizes)}
         skipped = {"too_many_n": 0, "chrom_edge": 0, "blacklist": 0}
 
