@@ -481,3 +481,29 @@ def test_kgenint_data_never_imports_tensorflow():
             "print('tensorflow' in sys.modules or 'keras' in sys.modules)")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert r.stdout.strip() == "False"
+
+
+def test_gc_quotas_hand_computed():
+    from kgenint.data.negatives import gc_quotas
+
+    # 4 bins; positives' GC 0.1, 0.3, 0.3, 0.9 -> shares 1/4, 2/4, 0, 1/4 of 6 = 1.5, 3, 0, 1.5
+    q = gc_quotas(np.array([0.1, 0.3, 0.3, 0.9, np.nan]), 6, 4)
+    assert q.sum() == 6 and q[1] == 3 and q[2] == 0 and sorted(q[[0, 3]].tolist()) == [1, 2]
+    assert gc_quotas(np.array([1.0]), 3, 10).tolist() == [0] * 9 + [3]  # GC 1.0 falls in the last bin
+    with pytest.raises(InputError, match="non-N"):
+        gc_quotas(np.array([np.nan]), 3, 10)
+
+
+def test_unfillable_gc_bins_warn_and_return_fewer(gen, caplog):
+    from kgenint.data.genome import Genome
+    from kgenint.data.negatives import sample_gc_matched
+
+    with Genome(gen["fa"]) as g, caplog.at_level("WARNING", logger="kgenint"):
+        res = sample_gc_matched(g, np.full(10, 0.97), 10, L, IntervalIndex(), max_draws=3000, seed=0)
+    assert len(res.chrom) == 0 and res.n_drawn == 3000
+    assert "found 0 of 10" in caplog.text and "0.95-1.00: 10" in caplog.text
+    with Genome(gen["fa"]) as g:
+        res = sample_gc_matched(g, np.full(30, 0.45), 30, L, IntervalIndex(), seed=0)
+    assert len(res.chrom) == 30 and np.all((res.gc >= 0.45) & (res.gc < 0.5))
+    for c, s, v in zip(res.chrom, res.start, res.gc):  # reported GC = brute-force GC of the window
+        assert v == pytest.approx(gc_of(gen["seqs"][c][s : s + L]))
