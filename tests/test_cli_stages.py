@@ -172,12 +172,12 @@ def test_interactions_equals_scan_pairs_and_resumes(work, model, monkeypatch, ca
     table = str(work["dir"] / "top.tsv")
     argv = ["interactions", "--model", work["model"], "--motifs", work["meme"], "--data", work["h5"],
             "--n-backgrounds", "6", "--distances", "0:30:6", "--orientations", "++,-+", "--seed", "2",
-            "--out", out, "--table", table, "--top", "7", "-q"]
+            "--out", out, "--table", table, "--top", "4", "-q"]
     real = ins._Checkpoint.save_pair
     n = []
 
-    def stop(self, a, b, block):
-        real(self, a, b, block)
+    def stop(self, a, b, block, raw_block):
+        real(self, a, b, block, raw_block)
         n.append((a, b))
         if len(n) == 3:
             raise KeyboardInterrupt
@@ -193,22 +193,21 @@ def test_interactions_equals_scan_pairs_and_resumes(work, model, monkeypatch, ca
     rows = np.random.default_rng(2).choice(len(x), size=6, replace=False)
     bg = shuffled_background(x[rows], 1, seed=2)
     ref = ins.scan_pairs(as_predict_fn(model, logits=True), work["motifs"], bg, distances=range(0, 31, 6),
-                         orientations=["++", "-+"], seed=2, show_progress=False)
+                         orientations=["++", "-+"], seed=2, progress=False)
     got = ins.load(out)
     assert got.motif_names == [m.name for m in work["motifs"]]
     np.testing.assert_array_equal(got.distances, [0, 6, 12, 18, 24, 30])
     assert got.orientations == ("++", "-+")
-    for k in ("effect", "se", "t", "p", "q", "contrasts"):
+    for k in ("effect", "se", "t", "p", "q", "contrasts", "raw_effect", "main_a", "main_b"):
         np.testing.assert_allclose(getattr(got, k), getattr(ref, k), rtol=1e-5, atol=1e-6, equal_nan=True)
     import pandas as pd
 
-    tsv = pd.read_csv(table, sep="\t")
-    assert len(tsv) == 7
-    full = ref.to_frame()
-    full = full.assign(at=-full["t"].abs()).sort_values(["q", "at"], kind="mergesort").head(7)
+    tsv = pd.read_csv(table, sep="\t")  # the pair table, first --top 4 rows
+    assert len(tsv) == 4
+    full = ref.pairs().head(4)
     np.testing.assert_allclose(tsv["effect"], full["effect"], rtol=1e-4, atol=1e-6)
     assert list(tsv["motif_a"]) == list(full["motif_a"])
-    assert (np.diff(tsv["q"]) >= 0).all()
+    assert (np.diff(tsv["q_value"]) >= 0).all()
 
 
 def test_interactions_gc_default_and_stdout(work, model, capsys, caplog):
@@ -226,10 +225,13 @@ def test_interactions_gc_default_and_stdout(work, model, capsys, caplog):
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[0].split("\t")[:4] == ["motif_a", "motif_b", "distance", "orientation"]
     ref = scan_pairs(as_predict_fn(model), work["motifs"], random_background(4, L, gc=0.42, seed=0),
-                     distances=[14, 20], orientations=["+-"], show_progress=False)
-    assert len(lines) - 1 == len(ref.to_frame())
+                     distances=[14, 20], orientations=["+-"], progress=False)
+    pairs = ref.pairs()  # stdout holds the pair table: one row per unordered motif pair
+    K = len(work["motifs"])
+    assert len(lines) - 1 == len(pairs) == K * (K + 1) // 2
     got = sorted(float(r.split("\t")[4]) for r in lines[1:])
-    np.testing.assert_allclose(got, np.sort(ref.to_frame()["effect"].to_numpy()), rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(got, np.sort(pairs["effect"].to_numpy()), rtol=1e-4, atol=1e-6)
+    assert "motif pairs interact (q < 0.05)" in caplog.text
 
 
 def test_interactions_bad_inputs(work, capsys):

@@ -161,15 +161,24 @@ def test_interaction_section_top_pair(stagedir, page):
     sec = _section(page, "insilico")
     assert "From <code>pairs.h5</code>" in sec
     scan = load(stagedir / "pairs.h5")
-    # brute force: the pair whose best cell has the largest lower confidence bound on |effect|
+    # brute force: per unordered pair, Simes over every cell of both ordered blocks, BH over pairs
+    # (scipy), the top pair is the smallest q, ties broken by the largest lower bound of |effect|
+    from scipy.stats import false_discovery_control
+
     lcb = np.maximum(scan.ci_low, -scan.ci_high)
     K = len(scan.motif_names)
-    best, top = -np.inf, None
+    keys, ps, bounds = [], [], []
     for a in range(K):
-        for b in range(a + 1, K):
-            v = np.nanmax(np.concatenate([lcb[a, b].ravel(), lcb[b, a].ravel()]))
-            if v > best:
-                best, top = v, {scan.motif_names[a], scan.motif_names[b]}
+        for b in range(a, K):
+            cells = np.concatenate([scan.p[a, b].ravel(), scan.p[b, a].ravel()] if a != b else [scan.p[a, b].ravel()])
+            cells = np.sort(cells[np.isfinite(cells)])
+            ps.append(min(1.0, float(np.min(cells * cells.size / np.arange(1, cells.size + 1)))))
+            bl = np.concatenate([lcb[a, b].ravel(), lcb[b, a].ravel()])
+            bounds.append(np.nanmax(bl))
+            keys.append({scan.motif_names[a], scan.motif_names[b]})
+    q = false_discovery_control(np.array(ps))
+    order = sorted(range(len(keys)), key=lambda i: (q[i], -bounds[i]))
+    top = keys[order[0]]
     table = _rows(sec.split("<h3>Strongest pairs</h3>")[1])
     assert table[0][:2] == ["motif_a", "motif_b"]
     assert set(table[1][:2]) == top
