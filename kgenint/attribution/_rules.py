@@ -307,15 +307,6 @@ class _Modified(keras.layers.Layer):
     def _nonlinear(self, z, name, fn, tag: str = "act"):
         if fn is None:
             return z
-        if name == "glu":  # a * sigmoid(b) with (a, b) the two halves of the last axis
-            a, b = tf.split(z, 2, axis=-1)
-            if self.mode != "deeplift":
-                return fn(z)
-            zr = self._ref(tag, z)
-            if zr is None:
-                return fn(z)
-            ar, br = tf.split(zr, 2, axis=-1)
-            return dl_product(a, ar, dl_nonlinear(b, br, tf.sigmoid, "sigmoid"), tf.sigmoid(br))
         if self.mode == "deeplift":
             zr = self._ref(tag, z)
             return fn(z) if zr is None else dl_nonlinear(z, zr, fn, name)
@@ -328,6 +319,24 @@ class _Modified(keras.layers.Layer):
 
         inner = self.inner
         p = self.params
+        if isinstance(inner, keras.layers.Multiply) and self.mode == "lrp":
+            a, b = list(x)
+            gate = getattr(self, "gate_index", None)
+            if gate == 1:  # signal-take-all: the sigmoid gate is a constant, the signal gets all relevance
+                return a * sg(b)
+            if gate == 0:
+                return sg(a) * b
+            return sg(a * b) + 0.5 * ((a - sg(a)) * sg(b) + sg(a) * (b - sg(b)))
+        if isinstance(inner, keras.layers.LayerNormalization) and self.mode == "lrp":
+            axes = [inner.axis] if isinstance(inner.axis, int) else list(inner.axis)
+            c = x if inner.rms_scaling else x - tf.reduce_mean(x, axis=axes, keepdims=True)
+            var = tf.reduce_mean(tf.square(x - tf.reduce_mean(x, axis=axes, keepdims=True)), axis=axes, keepdims=True)
+            y = c * sg(tf.math.rsqrt(var + float(inner.epsilon)))  # LN-rule: the scale is a constant
+            if inner.gamma is not None:
+                y = y * inner.gamma
+            if inner.beta is not None and not inner.rms_scaling:
+                y = y + inner.beta
+            return y
         if isinstance(inner, keras.layers.Multiply):
             xs = list(x)
             rs = [self._ref(f"in{i}", t) for i, t in enumerate(xs)]
@@ -377,8 +386,6 @@ class _Modified(keras.layers.Layer):
                 y = dl_maxpool(x, zr, None, None, "valid")
                 return y if inner.keepdims else y[:, 0, :]
             return dl_maxpool(x, zr, int(inner.pool_size[0]), int(inner.strides[0]), inner.padding)
-        if isinstance(inner, keras.layers.Activation) and _act_fn(inner.activation)[0] == "glu":
-            return self._nonlinear(x, "glu", _act_fn(inner.activation)[1])
         el = _elementwise_layer_fn(inner)
         if el is not None:
             if self.final_linear:
@@ -441,10 +448,11 @@ class _ModifiedMHA(keras.layers.Layer):
     exactly, so attributions still add up to ``f(x) - f(r)``.
     """
 
-    def __init__(self, layer, ctx: _PassContext, **kw):
-        super().__init__(name=f"deeplift_{layer.name}", **kw)
+    def __init__(self, layer, ctx: _PassContext, mode: str = "deeplift", **kw):
+        super().__init__(name=f"{mode}_{layer.name}", **kw)
         self.inner = layer
         self.ctx = ctx
+        self.mode = mode
 
     def call(self, query, value, key=None):
         inner = self.inner
@@ -452,6 +460,16 @@ class _ModifiedMHA(keras.layers.Layer):
             key = value
         phase, store = self.ctx.phase, self.ctx.store
         tags = [(self.name, t) for t in ("q", "v", "k")]
+        if self.mode == "lrp":  # AH-rule: attention weights are constants, relevance flows through V
+            q = inner._query_dense(query) * float(inner._inverse_sqrt_key_dim)
+            k = inner._key_dense(key)
+            v = inner._value_dense(value)
+            scores = tf.einsum(inner._dot_product_equation, k, q)
+            axis = inner._softmax.axis
+            axis = list(axis) if isinstance(axis, (list, tuple)) else [int(axis)]
+            e = tf.exp(scores - tf.reduce_max(scores, axis=axis, keepdims=True))
+            a = sg(e / tf.reduce_sum(e, axis=axis, keepdims=True))
+            return inner._output_dense(tf.einsum(inner._combine_equation, a, v))
         if phase != "x":
             if phase == "ref":
                 for tag, t in zip(tags, (query, value, key)):
@@ -469,6 +487,14 @@ class _ModifiedMHA(keras.layers.Layer):
         a, a_r = dl_softmax(scores, scores_r, axis)
         out = dl_einsum(inner._combine_equation, a, a_r, v, v_r)
         return inner._output_dense(out)
+
+
+def _is_sigmoid_gate(tensor) -> bool:
+    """Whether a graph tensor comes out of a sigmoid (a gate of a GLU or squeeze-excitation)."""
+    from ..keras.adapter import _activation_name, _history
+
+    layer, _ = _history(tensor)
+    return layer is not None and _activation_name(layer) in ("sigmoid", "hard_sigmoid")
 
 
 def _check_mha(layer, kwargs: dict) -> None:
@@ -495,8 +521,10 @@ def _check_mha(layer, kwargs: dict) -> None:
 _SUGGEST = ("Use integrated gradients with references (method='integrated_gradients', "
             "references='shuffle': expected integrated gradients), which needs no layer rules.")
 
-# Activations that are not elementwise (kgenint handles glu itself).
-_NOT_ELEMENTWISE = ("softmax", "log_softmax", "sparsemax")
+# Activations that are not elementwise. A GLU is supported when written with layers, as Keras
+# models do (``Conv1D(C)`` times ``Conv1D(C, activation="sigmoid")`` through ``Multiply``): Keras'
+# own "glu" activation halves the channels without telling the layer's output shape.
+_NOT_ELEMENTWISE = ("softmax", "log_softmax", "sparsemax", "glu")
 
 
 def _as_functional(model: keras.Model) -> keras.Model:
@@ -582,10 +610,9 @@ def modified_model(
             f"layer {layer.name!r} ({type(layer).__name__}{what}) has no {mode} rule in kgenint, so "
             f"attributions would be wrong. {_SUGGEST} Layers with rules: Dense, Conv1D, RevCompConv1D, "
             f"MotifScan, elementwise activations (ReLU, GELU, swish, softplus, exp, sigmoid, tanh ...), "
-            f"GLU, MaxPooling1D, GlobalMaxPooling1D, average pooling, BatchNormalization, Dropout, "
+            f"MaxPooling1D, GlobalMaxPooling1D, average pooling, BatchNormalization, Dropout, "
             f"Add/Subtract/Concatenate, shape layers"
-            + (", Multiply (gates), LayerNormalization, MultiHeadAttention, ProfileScalar." if mode == "deeplift"
-               else ", ProfileScalar.")
+            + ", Multiply (gates, GLU), LayerNormalization, MultiHeadAttention, ProfileScalar."
         )
 
     def call_function(layer, *args, **kwargs):
@@ -609,31 +636,36 @@ def modified_model(
             name, fn = _act_fn(layer.activation)
             if fn is None and mode == "deeplift":
                 return layer(*args, **kwargs)
-            if name in _NOT_ELEMENTWISE and not final:
-                refuse(layer, f" with a {name} activation inside the model")
+            if name in _NOT_ELEMENTWISE and not (final and name in ("softmax", "log_softmax")):
+                refuse(layer, f" with a {name} activation")
             return _Modified(layer, mode, params, final, ctx)(args[0])
         if isinstance(layer, (RevCompConv1D, MotifScan, keras.layers.MaxPooling1D, keras.layers.GlobalMaxPooling1D)):
             if isinstance(layer, (keras.layers.MaxPooling1D, keras.layers.GlobalMaxPooling1D)) and \
                     getattr(layer, "data_format", "channels_last") != "channels_last":
                 raise UnsupportedLayerError(f"layer {layer.name!r}: only channels_last pooling is supported.")
             return _Modified(layer, mode, params, False, ctx)(args[0])
-        if mode == "deeplift" and isinstance(layer, keras.layers.Multiply):
-            return _Modified(layer, mode, params, False, ctx)(list(args[0]))
-        if mode == "deeplift" and isinstance(layer, keras.layers.LayerNormalization):
+        if isinstance(layer, keras.layers.Multiply):
+            ins = list(args[0])
+            wrapper = _Modified(layer, mode, params, False, ctx)
+            if mode == "lrp":
+                if len(ins) != 2:
+                    refuse(layer, f" of {len(ins)} inputs")
+                gates = [i for i, t in enumerate(ins) if _is_sigmoid_gate(t)]
+                wrapper.gate_index = gates[0] if len(gates) == 1 else None
+            return wrapper(ins)
+        if isinstance(layer, keras.layers.LayerNormalization):
             axes = [layer.axis] if isinstance(layer.axis, int) else list(layer.axis)
             rank = len(args[0].shape)
             if [a % rank for a in axes] != [rank - 1]:
                 refuse(layer, f" over axes {layer.axis}, not the last axis")
             return _Modified(layer, mode, params, False, ctx)(args[0])
-        if mode == "deeplift" and isinstance(layer, keras.layers.MultiHeadAttention):
+        if isinstance(layer, keras.layers.MultiHeadAttention):
             _check_mha(layer, kwargs)
             query, value = args[0], args[1] if len(args) > 1 else kwargs.get("value")
             key = args[2] if len(args) > 2 else kwargs.get("key")
             if key is None:
-                return _ModifiedMHA(layer, ctx)(query, value)
-            return _ModifiedMHA(layer, ctx)(query, value, key)
-        if isinstance(layer, keras.layers.Activation) and _act_fn(layer.activation)[0] == "glu":
-            return _Modified(layer, mode, params, False, ctx)(args[0])
+                return _ModifiedMHA(layer, ctx, mode)(query, value)
+            return _ModifiedMHA(layer, ctx, mode)(query, value, key)
         if _elementwise_layer_fn(layer) is not None:
             return _Modified(layer, mode, params, final, ctx)(args[0])
         refuse(layer)

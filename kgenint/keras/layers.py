@@ -443,8 +443,8 @@ def profile_scalar(model: keras.Model, head: int | str | None = None) -> keras.M
     Parameters
     ----------
     model : keras.Model
-        Functional or Sequential model with a profile head ``(N, L_out, S)`` (or ``(N, L_out)``)
-        of logits (a final softmax over positions is removed first).
+        Functional or Sequential model with a profile head ``(N, L_out, S)`` of logits (a final
+        sigmoid/softmax activation is removed first).
     head : int or str, optional
         The profile head (layer name or index); required when the model has several outputs.
 
@@ -472,10 +472,10 @@ def profile_scalar(model: keras.Model, head: int | str | None = None) -> keras.M
 
     hm = head_model(model, head, logits=None)
     out = hm.model.outputs[0]
-    if len(out.shape) not in (2, 3) or (len(out.shape) == 2 and hm.scale == "output" and out.shape[1] == 1):
+    if len(out.shape) != 3:
         raise InputError(
             f"head {hm.name!r} of model {model.name!r} has shape {tuple(out.shape)}; profile_scalar needs a "
-            f"profile head (batch, positions[, strands])."
+            f"profile head of shape (batch, positions, strands) (add a Reshape((L, 1)) for one strand)."
         )
     s = ProfileScalar(name=f"{hm.name}_profile_scalar")(out)
     return keras.Model(hm.model.inputs, s, name=f"{model.name}_{hm.name}_scalar")
