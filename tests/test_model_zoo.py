@@ -145,7 +145,7 @@ def _train(model, steps=3, seed=0):
         shape = (32,) + tuple(out.shape[1:])
         ys.append(rng.random(shape).astype("float32"))
     losses = ["mse"] * len(ys)
-    model.compile(optimizer=keras.optimizers.Adam(1e-2), loss=losses if len(ys) > 1 else losses[0])
+    model.compile(optimizer=keras.optimizers.Adam(1e-2), loss=losses if len(ys) > 1 else losses[0], jit_compile=False)
     model.fit(x, ys if len(ys) > 1 else ys[0], batch_size=16, epochs=1, steps_per_epoch=min(steps, 2), verbose=0)
     return model
 
@@ -317,12 +317,12 @@ def test_as_predict_fn_scale_by_head_kind(zoo):
 def test_callbacks_take_head_task_logits(zoo, tmp_path):
     import h5py
 
-    from kgenint.keras.callbacks import AttributionMonitor, InteractionMonitor
+    from kgenint.keras.callbacks import AttributionMonitor, FilterMotifTracker, InteractionMonitor
     from kgenint.motifs import Motif
 
     keras.utils.set_random_seed(3)
     model = deepstarr()
-    model.compile(optimizer="adam", loss=["mse", "mse"])
+    model.compile(optimizer="adam", loss=["mse", "mse"], jit_compile=False)
     x = onehot(16, 4)
     y = [np.zeros((16, 1), "float32"), np.ones((16, 1), "float32")]
     am = AttributionMonitor(x[:4], head="hk", method="grad_x_input")
@@ -330,7 +330,9 @@ def test_callbacks_take_head_task_logits(zoo, tmp_path):
                                method_options={"n_references": 2, "steps": 4})
     pair = (Motif.from_consensus("TGACTCA", name="AP1"), Motif.from_consensus("CACGTG", name="EBOX"))
     im = InteractionMonitor(onehot(4, 6), [pair], distance=15, head="hk", history_path=tmp_path / "im.h5")
-    hist = model.fit(x, y, epochs=1, batch_size=8, verbose=0, callbacks=[am, am_ig, im])
+    ft = FilterMotifTracker(x, list(pair), min_sites=2)
+    hist = model.fit(x, y, epochs=1, batch_size=8, verbose=0, callbacks=[am, am_ig, im, ft])
+    assert ft.keys()[0] in hist.history
     for key in ("attr_mean_abs", "ig_mean_abs", "interaction_AP1_EBOX"):
         assert np.isfinite(hist.history[key]).all(), key
     assert am.scale == "output"
@@ -338,8 +340,9 @@ def test_callbacks_take_head_task_logits(zoo, tmp_path):
         assert f.attrs["scale"] == "output"
     with pytest.raises(InputError, match="has 2 outputs"):
         model.fit(x, y, epochs=1, verbose=0, callbacks=[AttributionMonitor(x[:2])])
-    with pytest.warns(DeprecationWarning, match="model_output= is deprecated; use head="):
+    with pytest.warns(DeprecationWarning) as rec:
         old = AttributionMonitor(x[:2], model_output="hk", output=0)
+    assert {str(w.message).split(": ")[1].split(" ")[0] for w in rec} == {"model_output=", "output="}
     assert old.head == "hk" and old.task == 0
 
 
@@ -396,8 +399,12 @@ def test_old_argument_names_still_work_with_a_warning(zoo):
     b = zoo["basset"]
     refs = onehot(2, 3)
     new = deepshap(b, X, references=refs, task=2)
-    with pytest.warns(DeprecationWarning, match=r"deepshap\(\): background= is deprecated; use references="):
+    with pytest.warns(DeprecationWarning) as rec:
         old = deepshap(b, X, background=refs, output=2)
+    assert sorted(str(w.message) for w in rec) == [
+        "deepshap(): background= is deprecated; use references= (docs/api.md).",
+        "deepshap(): output= is deprecated; use task= (docs/api.md).",
+    ]
     np.testing.assert_array_equal(new, old)
     with pytest.warns(DeprecationWarning, match="output= is deprecated; use head="):
         p = as_predict_fn(zoo["deepstarr"], output="hk")
@@ -528,3 +535,40 @@ def test_models_with_kgenint_layers_load_with_plain_keras_in_a_fresh_process(tmp
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"), timeout=300, cwd=str(tmp_path))
     assert res.returncode != 0 and "RevCompConv1D" in res.stderr
+
+
+# ----------------------------------------------------------------------------- command line
+def test_cli_attribute_and_interactions_take_head_task_logits(zoo, tmp_path):
+    """``kgenint attribute``/``interactions`` on a two-head regression model (DeepSTARR): heads by
+    name, tasks by index, expected IG with shuffle references; results equal the library's."""
+    from kgenint.attribution import load_attributions
+    from kgenint.cli import main
+    from kgenint.motifs import Motif, write_meme
+    from kgenint.sequence import write_fasta
+
+    model = zoo["deepstarr"]
+    mpath, fasta, meme = tmp_path / "m.keras", tmp_path / "x.fa", tmp_path / "m.meme"
+    model.save(mpath)
+    x = onehot(3, 33)
+    write_fasta(fasta, [f"s{i}" for i in range(3)], x)
+    write_meme([Motif.from_consensus("TGACTCA", name="AP1"), Motif.from_consensus("CACGTG", name="EBOX")], meme)
+    out = tmp_path / "ig.h5"
+    argv = ["attribute", "--model", str(mpath), "--data", str(fasta), "--method", "integrated_gradients",
+            "--head", "hk", "--task", "0", "--n-references", "2", "--steps", "4", "--seed", "2", "--out", str(out), "-q"]
+    try:
+        assert main(argv) == 0
+        d = load_attributions(out)
+        lib, _ = attribute(model, x, method="integrated_gradients", head="hk", n_references=2, steps=4, seed=2,
+                           show_progress=False)
+        np.testing.assert_allclose(d["contributions"], lib, atol=1e-6)
+        assert main(["attribute", "--model", str(mpath), "--data", str(fasta), "--out", str(tmp_path / "a.h5"),
+                     "--logits", "-q"]) == 1  # two heads, none chosen: a one-line data error
+        scan = tmp_path / "scan.h5"
+        assert main(["interactions", "--model", str(mpath), "--motifs", str(meme), "--head", "dev",
+                     "--distances", "10,20", "--orientations", "++", "--n-backgrounds", "4", "--margin", "0",
+                     "--out", str(scan), "-q"]) == 0
+        from kgenint.interactions import load
+
+        assert load(scan).params["scale"] == "output"  # a linear regression head: its output
+    finally:
+        os.environ.pop("TQDM_DISABLE", None)

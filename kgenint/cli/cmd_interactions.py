@@ -70,9 +70,13 @@ def register(subparsers, parents) -> None:
     p.add_argument("--min-gap", type=int, default=0,
                    help="skip placements with fewer than this many bases between the two motifs (default: 0, "
                         "back-to-back allowed); e.g. the smallest gap between sites in your training data")
-    p.add_argument("--output", type=int, default=0, help="output unit (task column) to analyse (default: 0)")
-    p.add_argument("--head", default=None, help="model output (name or index) for multi-output models")
-    p.add_argument("--probabilities", action="store_true", help="use probabilities instead of logits")
+    p.add_argument("--task", "--output", dest="output", type=int, default=0,
+                   help="column of the head to analyse, 0-based (default: 0; --output is the old name)")
+    p.add_argument("--head", default=None, help="model output (layer name or index) for multi-output models")
+    p.add_argument("--logits", action=argparse.BooleanOptionalAction, default=None,
+                   help="scan logits (pre-sigmoid/softmax) or outputs; default: logits where the head ends in "
+                        "sigmoid/softmax, the output otherwise (linear, softplus, exp heads)")
+    p.add_argument("--probabilities", action="store_true", help="same as --no-logits")
     p.add_argument("--margin", default="auto",
                    help="equivalence margin of the tests in output units (the same at every distance), "
                         "or 'auto' (default): the larger of 5 %% of the largest main effect and the "
@@ -194,7 +198,9 @@ def run(args: argparse.Namespace) -> int:
     from ..keras.adapter import as_predict_fn
 
     head = None if args.head is None else (int(args.head) if args.head.lstrip("-").isdigit() else args.head)
-    predict = as_predict_fn(model, head, logits=not args.probabilities, batch_size=int(args.batch_size))
+    predict = as_predict_fn(model, head, logits=False if args.probabilities else args.logits,
+                            batch_size=int(args.batch_size))
+    log.info("scanning the %s of head %r, task %d", predict.scale, predict.head, args.output)
     checkpoint = out + ".partial" if out else None
     if checkpoint and os.path.exists(checkpoint):
         log.info("resuming from %s", checkpoint)
@@ -205,6 +211,7 @@ def run(args: argparse.Namespace) -> int:
                       batch_size=int(args.batch_size), seed=int(args.seed), checkpoint=checkpoint,
                       verify=int(args.verify), show_progress=not args.quiet)
     scan.params["backgrounds"] = what
+    scan.params["scale"] = predict.scale
     if out:
         scan.save(out)
         log.info("wrote %s", out)
