@@ -69,7 +69,7 @@ def test_additivity_across_zoo(models, name):
     with warnings.catch_warnings():
         warnings.simplefilter("error", AdditivityWarning)
         for out in range(m.outputs[0].shape[-1]):
-            r = deepshap(m, X, BG, output=out, return_result=True, tolerance=1e-4)
+            r = deepshap(m, X, BG, task=out, return_result=True, tolerance=1e-4)
             assert r.additivity_error.max() < 1e-5
             # outputs are the model's logits
             ref = m.predict(X, verbose=0) if name != "seq_exp_gmp" else None
@@ -83,9 +83,9 @@ def test_per_sequence_background_and_shuffles(models):
     a = deepshap(m, X, per)
     b = deepshap(m, X, BG[:3])
     assert np.allclose(a, b, atol=1e-6)
-    r = deepshap(m, X, None, n_shuffles=4, seed=3, return_result=True)
+    r = deepshap(m, X, None, n_references=4, seed=3, return_result=True)
     assert r.additivity_error.max() < 1e-5
-    r2 = deepshap(m, X, None, n_shuffles=4, seed=3, return_result=True)
+    r2 = deepshap(m, X, None, n_references=4, seed=3, return_result=True)
     assert np.array_equal(r.contributions, r2.contributions)
 
 
@@ -159,7 +159,7 @@ def test_saliency_matches_gradient_and_tfkv(models):
 
 def test_integrated_gradients_completeness(models):
     m = models["func_residual_bn_tanh_two_outputs"]
-    r = integrated_gradients(m, X, output=1, steps=128, return_result=True)
+    r = integrated_gradients(m, X, references="uniform", task=1, steps=128, return_result=True)
     fx = m.predict(X, verbose=0)[:, 1]
     fb = m.predict(np.full_like(X, 0.25), verbose=0)[:, 1]
     assert np.all(r.completeness_error < 0.02 * np.abs(fx - fb).max() + 1e-4)
@@ -167,7 +167,7 @@ def test_integrated_gradients_completeness(models):
 
 def test_ism_against_direct_loop(models):
     m = models["func_residual_bn_tanh_two_outputs"]
-    got = ism(m, X[:2], output=1, window=(10, 20))
+    got = ism(m, X[:2], task=1, window=(10, 20))
     f = lambda v: m.predict(v, verbose=0)[:, 1]  # noqa: E731
     base = f(X[:2])
     ref = np.zeros_like(got)
@@ -218,12 +218,12 @@ def test_attribute_streams_and_resumes(models, tmp_path, monkeypatch):
 
     monkeypatch.setattr(st, "_run", flaky)
     with pytest.raises(KeyboardInterrupt):
-        attribute(m, X, method="deepshap", out=out, chunk_size=2, n_shuffles=3, show_progress=False)
+        attribute(m, X, method="deepshap", out=out, chunk_size=2, n_references=3, show_progress=False)
     assert not out.exists() and (tmp_path / "attr.h5.partial").exists()
     monkeypatch.setattr(st, "_run", real)
-    attribute(m, X, method="deepshap", out=out, chunk_size=2, n_shuffles=3, show_progress=False)
+    attribute(m, X, method="deepshap", out=out, chunk_size=2, n_references=3, show_progress=False)
     d = load_attributions(out)
-    c, h = attribute(m, X, method="deepshap", chunk_size=5, n_shuffles=3, show_progress=False)
+    c, h = attribute(m, X, method="deepshap", chunk_size=5, n_references=3, show_progress=False)
     assert np.allclose(d["contributions"], c, atol=1e-6) and np.allclose(d["hypothetical"], h, atol=1e-6)
     assert np.allclose(d["contributions"], d["hypothetical"] * X, atol=1e-6)
 
@@ -240,18 +240,18 @@ def test_bad_input(models):
         deepshap(m, bad, BG)
     with pytest.raises(InputError, match="not one-hot"):
         deepshap(m, X * 2, BG)
-    with pytest.raises(InputError, match="per-sequence background"):
+    with pytest.raises(InputError, match="per-sequence references"):
         deepshap(m, X, np.stack([BG] * 2))
     with pytest.raises(InputError, match="out of range"):
-        deepshap(m, X, BG, output=3)
+        deepshap(m, X, BG, task=3)
     two = keras.Model(m.inputs, [m.outputs[0], m.outputs[0] * 2])
     with pytest.raises(InputError, match="head"):
         deepshap(two, X, BG)
     inp = keras.Input((L, 4))
     h = keras.layers.Conv1D(3, 5)(inp)
-    h = keras.layers.Multiply()([h, h])
+    h = keras.layers.Maximum()([h, h])
     odd = keras.Model(inp, keras.layers.Dense(1)(keras.layers.Flatten()(h)))
-    with pytest.raises(UnsupportedLayerError, match="Multiply"):
+    with pytest.raises(UnsupportedLayerError, match=r"'maximum.*' \(Maximum\).*integrated_gradients"):
         deepshap(odd, X, BG)
     with pytest.raises(InputError, match="method"):
         attribute(m, X, method="magic")

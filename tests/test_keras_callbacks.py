@@ -169,7 +169,7 @@ def test_attribution_monitor_delegates_other_methods():
     x, y, inst = planted_set(n=12, seed=7)
     v = np.random.default_rng(8).normal(size=(L, 4))
     model = linear_model(v)
-    mon = AttributionMonitor(x, inst, method="integrated_gradients", method_options={"steps": 8})
+    mon = AttributionMonitor(x, inst, method="integrated_gradients", method_options={"steps": 8, "references": "uniform"})
     mon.set_model(model)
     mon.on_train_begin()
     logs = {}
@@ -203,9 +203,9 @@ def test_interaction_monitor_known_effects(tmp_path):
     rng = np.random.default_rng(5)
     background = np.eye(4, dtype=np.float32)[rng.integers(0, 2, (30, L))]  # only A and C: no sites
     model = pair_model()
-    inter = InteractionMonitor(background, [(AP1, EBOX)], distance=20, every=2, output=0,
+    inter = InteractionMonitor(background, [(AP1, EBOX)], distance=20, every=2, task=0,
                                history_path=tmp_path / "inter.h5")
-    additive = InteractionMonitor(background, [(AP1, EBOX)], distance=20, output=1, prefix="add")
+    additive = InteractionMonitor(background, [(AP1, EBOX)], distance=20, task=1, prefix="add")
     y = np.zeros((30, 2), np.float32)
     hist = model.fit(background, y, epochs=3, verbose=0, callbacks=[inter, additive])
     s_a = float(np.float32(AP1.log_odds(0.1).max(axis=1).sum()))
@@ -287,5 +287,5 @@ def test_callbacks_bad_input():
     deep.compile(optimizer="sgd", loss="mse")
     with pytest.raises(InputError, match="'c2' does not take the model's one-hot input directly"):
         deep.fit(x, np.zeros(10), epochs=1, verbose=0, callbacks=[FilterMotifTracker(x, [AP1], layer="c2")])
-    with pytest.raises(InputError, match="output=3 but the model output has 1 column"):
-        model.fit(x, np.zeros(10), epochs=1, verbose=0, callbacks=[AttributionMonitor(x, output=3)])
+    with pytest.raises(InputError, match="task=3 but the head has 1 column"):
+        model.fit(x, np.zeros(10), epochs=1, verbose=0, callbacks=[AttributionMonitor(x, task=3)])

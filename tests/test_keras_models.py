@@ -139,18 +139,18 @@ def test_predict_fn_multi_output_needs_choice():
     a = keras.layers.Dense(1, activation="sigmoid", name="bind")(h)
     b = keras.layers.Dense(3, activation="softmax", name="cls")(h)
     model = keras.Model(inp, [a, b])
-    with pytest.raises(InputError, match="has 2 outputs \\(bind, cls\\); choose one with output="):
+    with pytest.raises(InputError, match="has 2 outputs \\(bind, cls\\); choose one with head="):
         as_predict_fn(model)
     x = onehot(4, seed=6)
-    by_name = as_predict_fn(model, output="cls", logits=False)(x)
+    by_name = as_predict_fn(model, head="cls", logits=False)(x)
     np.testing.assert_allclose(by_name, model.predict(x, verbose=0)[1], atol=1e-6)
-    z = as_predict_fn(model, output="cls")(x).astype(np.float64)
+    z = as_predict_fn(model, head="cls")(x).astype(np.float64)
     np.testing.assert_allclose(np.exp(z) / np.exp(z).sum(1, keepdims=True), by_name, atol=1e-5)
-    assert as_predict_fn(model, output=0)(x).shape == (4, 1)
+    assert as_predict_fn(model, head=0)(x).shape == (4, 1)
     with pytest.raises(InputError, match="no output named 'nope'"):
-        as_predict_fn(model, output="nope")
+        as_predict_fn(model, head="nope")
     with pytest.raises(InputError, match="out of range"):
-        as_predict_fn(model, output=2)
+        as_predict_fn(model, head=2)
 
 
 def test_predict_fn_bad_input():
@@ -176,8 +176,12 @@ def test_predict_fn_refuses_logits_it_cannot_find():
     out = keras.layers.Dense(1, activation="relu")(keras.layers.GlobalMaxPooling1D()(keras.layers.Conv1D(4, 5)(inp)))
     model = keras.Model(inp, out)
     with pytest.raises(InputError, match="'relu' activation, not sigmoid or softmax"):
-        as_predict_fn(model)
-    assert as_predict_fn(model, logits=False)(onehot(2)).shape == (2, 1)
+        as_predict_fn(model, logits=True)
+    x2 = onehot(2)
+    default = as_predict_fn(model)  # logits=None: a ReLU head has no logits, so its output
+    assert default.scale == "output" and not default.logits
+    np.testing.assert_allclose(default(x2), model.predict(x2, verbose=0), atol=1e-6)
+    assert as_predict_fn(model, logits=False)(x2).shape == (2, 1)
 
     class Sub(keras.Model):
         def __init__(self):
@@ -191,7 +195,8 @@ def test_predict_fn_refuses_logits_it_cannot_find():
     x = onehot(3, seed=7)
     sub(x)
     with pytest.raises(InputError, match="subclassed Keras model"):
-        as_predict_fn(sub)
+        as_predict_fn(sub, logits=True)
+    assert as_predict_fn(sub).scale == "output"
     np.testing.assert_allclose(as_predict_fn(sub, logits=False)(x), sub.predict(x, verbose=0), atol=1e-6)
 
 

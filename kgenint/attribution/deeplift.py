@@ -29,7 +29,8 @@ import numpy as np
 from .._validate import check_onehot
 from ..errors import InputError
 
-__all__ = ["deepshap", "DeepShapResult", "AdditivityWarning", "prepare_background"]
+__all__ = ["deepshap", "DeepShapResult", "AdditivityWarning", "prepare_references", "prepare_background",
+           "REFERENCE_KINDS"]
 
 
 class AdditivityWarning(UserWarning):
@@ -45,13 +46,15 @@ class DeepShapResult:
     contributions : float32 (N, L, 4)
     hypothetical : float32 (N, L, 4) or None
     f_x : float64 (N,)
-        Model output (logit) of each sequence.
+        Model output (logit or output, see ``scale``) of each sequence.
     f_ref : float64 (N,)
         Mean output over each sequence's references.
     max_delta : float
         Worst convergence delta over all example-reference pairs.
     additivity_error : float64 (N,)
         ``|sum(contributions) - (f_x - f_ref)|`` per sequence.
+    scale : str
+        ``"logits"`` or ``"output"``: what ``f`` is.
     """
 
     contributions: np.ndarray
@@ -60,6 +63,7 @@ class DeepShapResult:
     f_ref: np.ndarray
     max_delta: float
     additivity_error: np.ndarray
+    scale: str = "logits"
 
 
 def resolve_model(model: Any):
@@ -77,48 +81,95 @@ def resolve_model(model: Any):
     )
 
 
-def prepare_background(x: np.ndarray, background, n_shuffles: int, seed) -> tuple[np.ndarray, bool]:
-    """``(background, shared)``: ``(B, L, 4)`` shared, or ``(N, B, L, 4)`` per sequence."""
-    N, L, _ = x.shape
-    if background is None:
-        from ..sequence import dinucleotide_shuffle
+REFERENCE_KINDS = ("shuffle", "zeros", "uniform", "gc")
 
-        if int(n_shuffles) < 1:
-            raise InputError(f"n_shuffles must be >= 1. Received: n_shuffles={n_shuffles}")
-        return dinucleotide_shuffle(x, int(n_shuffles), seed=seed).astype(np.float32), False
-    bg = np.asarray(background, dtype=np.float32)
+
+def prepare_references(x: np.ndarray, references: Any = "shuffle", n_references: int = 20,
+                       seed: Any = 0) -> tuple[np.ndarray, bool]:
+    """References for DeepSHAP and integrated gradients, as ``(array, shared)``.
+
+    Parameters
+    ----------
+    x : float32 (N, L, 4)
+        The sequences to explain.
+    references : str or array_like
+        ``"shuffle"`` (or None): ``n_references`` dinucleotide shuffles of each sequence;
+        ``"gc"``: ``n_references`` random sequences with each sequence's GC content;
+        ``"zeros"``: one all-zero reference (N bases); ``"uniform"``: one reference of 0.25
+        everywhere; an array ``(R, L, 4)`` shared by all sequences or ``(N, R, L, 4)`` per
+        sequence.
+    n_references : int
+        References per sequence for ``"shuffle"`` and ``"gc"``.
+    seed : int or numpy Generator
+        Seed of the shuffles / random sequences.
+
+    Returns
+    -------
+    (references, shared)
+        ``(R, L, 4)`` with ``shared=True`` or ``(N, R, L, 4)`` with ``shared=False``, float32.
+    """
+    N, L, _ = x.shape
+    if references is None:
+        references = "shuffle"
+    if isinstance(references, str):
+        if references not in REFERENCE_KINDS:
+            raise InputError(
+                f"references must be one of {', '.join(REFERENCE_KINDS)} or an array (R, L, 4) / (N, R, L, 4). "
+                f"Received: references={references!r}"
+            )
+        if references in ("zeros", "uniform"):
+            return np.full((1, L, 4), 0.0 if references == "zeros" else 0.25, np.float32), True
+        if isinstance(n_references, bool) or not isinstance(n_references, (int, np.integer)) or n_references < 1:
+            raise InputError(f"n_references must be an integer >= 1. Received: n_references={n_references!r}")
+        if references == "shuffle":
+            from ..sequence import dinucleotide_shuffle
+
+            return dinucleotide_shuffle(x, int(n_references), seed=seed).astype(np.float32), False
+        from ..sequence import gc_matched_background
+
+        rng = np.random.default_rng(seed)
+        out = np.empty((N, int(n_references), L, 4), np.float32)
+        for i in range(N):
+            out[i] = gc_matched_background(x[i:i + 1], int(n_references), seed=rng)
+        return out, False
+    bg = np.asarray(references, dtype=np.float32)
     if bg.ndim == 3:
-        bg = check_onehot(bg, "background")
+        bg = check_onehot(bg, "references")
         if bg.shape[1] != L:
-            raise InputError(f"background has length {bg.shape[1]} but x has length {L}.")
+            raise InputError(f"references have length {bg.shape[1]} but x has length {L}.")
         return bg, True
     if bg.ndim == 4:
         if bg.shape[0] != N or bg.shape[2] != L or bg.shape[3] != 4:
             raise InputError(
-                f"a per-sequence background must have shape (N={N}, B, L={L}, 4). Received {bg.shape}."
+                f"per-sequence references must have shape (N={N}, R, L={L}, 4). Received {bg.shape}."
             )
-        check_onehot(bg.reshape(-1, L, 4), "background")
+        check_onehot(bg.reshape(-1, L, 4), "references")
         return bg, False
-    raise InputError(f"background must be (B, L, 4) or (N, B, L, 4). Received shape {bg.shape}.")
+    raise InputError(f"references must be (R, L, 4) or (N, R, L, 4). Received shape {bg.shape}.")
+
+
+def prepare_background(x: np.ndarray, background, n_shuffles: int, seed) -> tuple[np.ndarray, bool]:
+    """Older name of :func:`prepare_references` (``background=None`` means shuffles)."""
+    return prepare_references(x, "shuffle" if background is None else background, n_shuffles, seed)
 
 
 class _Explainer:
     """Compiled two-pass DeepLIFT gradient of a modified model (cached per model)."""
 
-    def __init__(self, model, mode: str, output: int, head, logits: bool, pairs_per_batch: int, **rule):
+    def __init__(self, model, mode: str, output: int, head, logits: bool | None, pairs_per_batch: int, **rule):
         import tensorflow as tf
 
+        from ..keras.adapter import check_task
         from ._rules import modified_model
 
         self.mm = modified_model(model, mode, head=head, logits=logits, **rule)
+        self.scale = self.mm._kgenint_scale
         shape = self.mm.inputs[0].shape
         self.length = None if shape[1] is None else int(shape[1])
-        self.output = int(output)
         self.P = int(pairs_per_batch)
-        mm, out = self.mm, self.output
+        mm = self.mm
         n_out = int(np.prod(mm.outputs[0].shape[1:])) if mm.outputs[0].shape[1:] else 1
-        if not 0 <= out < n_out:
-            raise InputError(f"output={output} is out of range: the model has {n_out} output unit(s).")
+        self.output = out = check_task(output, n_out)
 
         ctx = mm._kgenint_ctx
         spec = tf.TensorSpec([None, self.length, 4], tf.float32)
@@ -134,6 +185,8 @@ class _Explainer:
                     yx = tf.reshape(mm(x, training=False), [tf.shape(x)[0], -1])[:, out]
                     s = tf.reduce_sum(yx)
                 g = tape.gradient(s, x)
+                if "__f_ref__" in ctx.store:  # a head whose reference value depends on x (ProfileScalar)
+                    yr = tf.reshape(ctx.store["__f_ref__"], [tf.shape(x)[0], -1])[:, out]
             finally:
                 ctx.phase = None
                 ctx.store.clear()
@@ -167,18 +220,19 @@ def _explainer(model, mode, output, head, logits, pairs_per_batch, **rule):
 def deepshap(
     model,
     x,
-    background=None,
+    references=None,
     *,
-    output: int = 0,
-    n_shuffles: int = 20,
+    head: int | str | None = None,
+    task: int = 0,
+    logits: bool | None = None,
+    n_references: int = 20,
     seed=0,
     hypothetical: bool = False,
-    head: int | str | None = None,
-    logits: bool = True,
     batch_size: int = 64,
     tolerance: float = 1e-3,
     return_result: bool = False,
-    show_progress: bool = False,
+    progress: bool = False,
+    **deprecated,
 ):
     """DeepSHAP attributions (DeepLIFT rescale rule averaged over references).
 
@@ -188,30 +242,32 @@ def deepshap(
         Functional or Sequential Keras 3 model taking ``(N, L, 4)`` one-hot input.
     x : float32 (N, L, 4)
         Sequences to explain.
-    background : float32 (B, L, 4) or (N, B, L, 4), optional
-        References shared by all sequences, or per sequence. ``None``: ``n_shuffles``
-        dinucleotide shuffles of each sequence (seeded).
-    output : int
-        Output unit (task) to explain.
-    n_shuffles : int
-        References per sequence when ``background`` is None.
+    references : str or float32 (R, L, 4) or (N, R, L, 4), optional
+        ``"shuffle"`` (default, also None): ``n_references`` dinucleotide shuffles of each
+        sequence (seeded); ``"gc"``, ``"zeros"``, ``"uniform"`` or arrays: see
+        :func:`prepare_references`. (Old name: ``background``.)
+    head : int or str, optional
+        Which model output (layer name or index), for models with several outputs.
+    task : int
+        Column of the head to explain. (Old name: ``output``.)
+    logits : bool or None
+        ``None``: the logits of a sigmoid/softmax head, the output of any other head; ``True`` /
+        ``False`` force logits / outputs (see :func:`kgenint.keras.as_predict_fn`).
+    n_references : int
+        References per sequence for ``"shuffle"``/``"gc"``. (Old name: ``n_shuffles``.)
     seed : int
-        Seed of the shuffles.
+        Seed of the references.
     hypothetical : bool
         Return hypothetical contributions ``(N, L, 4)`` instead of contributions (see module
         docstring); contributions are ``hypothetical * x``.
-    head : int or str, optional
-        Which model output, for models with several outputs.
-    logits : bool
-        Explain the logits (pre-sigmoid/softmax; default) rather than probabilities.
     batch_size : int
         Example-reference pairs per gradient call (each call runs ``2 * batch_size`` rows).
     tolerance : float
         Warn (:class:`AdditivityWarning`) when a convergence delta exceeds this (output units).
     return_result : bool
-        Return a :class:`DeepShapResult` (contributions, hypothetical, outputs, deltas).
-    show_progress : bool
-        Progress bar on stderr.
+        Return a :class:`DeepShapResult` (contributions, hypothetical, outputs, deltas, scale).
+    progress : bool
+        Progress bar on stderr. (Old name: ``show_progress``.)
 
     Returns
     -------
@@ -222,17 +278,36 @@ def deepshap(
     InputError
         Bad shapes, non-one-hot input, several outputs without ``head``.
     UnsupportedLayerError
-        The model holds a layer without a DeepLIFT rule (named in the message).
+        The model holds a layer without a DeepLIFT rule (named in the message, which suggests
+        expected integrated gradients instead).
     """
+    if deprecated:
+        from ..keras.adapter import renamed_args
+
+        v = renamed_args("deepshap", deprecated,
+                         {"background": "references", "output": "task", "n_shuffles": "n_references",
+                          "show_progress": "progress"},
+                         {"references": references, "task": task, "n_references": n_references,
+                          "progress": progress},
+                         {"references": None, "task": 0, "n_references": 20, "progress": False})
+        references, task, n_references, progress = (v["references"], v["task"], v["n_references"],
+                                                     v["progress"])
+    return _deepshap(model, x, references, head=head, task=task, logits=logits, n_references=n_references,
+                     seed=seed, hypothetical=hypothetical, batch_size=batch_size, tolerance=tolerance,
+                     return_result=return_result, show_progress=progress)
+
+
+def _deepshap(model, x, references, *, head, task, logits, n_references, seed, hypothetical, batch_size,
+              tolerance, return_result, show_progress):
     from ..progress import progress
 
     model = resolve_model(model)
     x = check_onehot(x, "x")
     N, L, _ = x.shape
-    bg, shared = prepare_background(x, background, n_shuffles, seed)
+    bg, shared = prepare_references(x, references, n_references, seed)
     if isinstance(batch_size, bool) or int(batch_size) < 1:
         raise InputError(f"batch_size must be a positive integer. Received: batch_size={batch_size!r}")
-    ex = _explainer(model, "deeplift", output, head, logits, int(batch_size))
+    ex = _explainer(model, "deeplift", task, head, logits, int(batch_size))
     if ex.length is not None and ex.length != L:
         raise InputError(f"the model takes sequences of length {ex.length}; x has length {L}.")
     B = bg.shape[0] if shared else bg.shape[1]
@@ -282,6 +357,6 @@ def deepshap(
         return DeepShapResult(
             contributions=contrib.astype(np.float32),
             hypothetical=None if hyp is None else hyp.astype(np.float32),
-            f_x=f_x, f_ref=f_ref, max_delta=worst, additivity_error=err,
+            f_x=f_x, f_ref=f_ref, max_delta=worst, additivity_error=err, scale=ex.scale,
         )
     return (hyp if hypothetical else contrib).astype(np.float32)

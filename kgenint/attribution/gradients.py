@@ -26,40 +26,50 @@ def gradient_correction(g: np.ndarray) -> np.ndarray:
     return g - g.mean(axis=-1, keepdims=True)
 
 
-def logit_model(model, head=None, logits: bool = True):
+def logit_model(model, head=None, logits: bool | None = None):
     """A Functional model whose single output is the chosen head's logits (or outputs).
 
     Used as our own replacement for tf-keras-vis' ``ReplaceToLinear`` (which fails on Keras 3
-    Sequential models): the final sigmoid/softmax is dropped by reading its input tensor or, for
-    a Dense layer with a built-in activation, by a linear Dense twin that shares its weights.
+    Sequential models): see :func:`kgenint.keras.adapter.head_model` (weights are shared).
     """
-    import keras
+    from ..keras.adapter import head_model
 
-    from ..keras.adapter import _activation_name
-    from ._rules import select_output
+    try:
+        return head_model(model, head, logits).model
+    except InputError as err:
+        if "subclassed" in str(err):
+            from ._rules import UnsupportedLayerError
 
-    fm, k, layer = select_output(model, head)
-    out = fm.outputs[k]
-    if logits and layer is not None and _activation_name(layer) in ("sigmoid", "softmax"):
-        if isinstance(layer, (keras.layers.Activation, keras.layers.Softmax)):
-            out = layer.input
-        elif isinstance(layer, keras.layers.Dense):
-            twin = keras.layers.Dense(layer.units, activation=None, use_bias=layer.use_bias, name=layer.name + "_logits")
-            out = twin(layer.input)
-            twin.set_weights(layer.get_weights())
-        else:
-            raise InputError(
-                f"the output layer {layer.name!r} has a built-in {_activation_name(layer)} activation kgenint "
-                f"cannot strip; pass logits=False or end the model with a separate Activation layer."
-            )
-    return keras.Model(fm.inputs, out, name=f"{model.name}_logits")
+            raise UnsupportedLayerError(str(err)) from None
+        raise
+
+
+_DEPRECATED = {"output": "task", "show_progress": "progress"}
+
+
+def _renamed(func: str, deprecated: dict, task, defaults: dict | None = None, **extra):
+    """Apply the old argument names (``output`` -> ``task`` ...) of a gradient method;
+    ``extra`` are other renamed arguments' current values, ``defaults`` their defaults."""
+    if not deprecated:
+        return task, extra
+    from ..keras.adapter import renamed_args
+
+    renames = dict(_DEPRECATED)
+    renames.update({k: v for k, v in (("baseline", "references"), ("n_shuffles", "n_references"))
+                    if v in extra})
+    values = {"task": task, **extra}
+    defaults = {"task": 0, **(defaults or {})}
+    v = renamed_args(func, deprecated, renames, values, defaults)
+    return v.pop("task"), v
 
 
 _GRAD_CACHE: dict = {}
 
 
-def _grad_fn(model, output: int, head, logits: bool):
+def _grad_fn(model, output: int, head, logits: bool | None):
     import tensorflow as tf
+
+    from ..keras.adapter import check_task
 
     key = (id(model), output, str(head), logits)
     hit = _GRAD_CACHE.get(key)
@@ -67,8 +77,7 @@ def _grad_fn(model, output: int, head, logits: bool):
         return hit[1]
     lm = logit_model(model, head, logits)
     n_out = int(np.prod(lm.outputs[0].shape[1:])) if lm.outputs[0].shape[1:] else 1
-    if not 0 <= output < n_out:
-        raise InputError(f"output={output} is out of range: the model has {n_out} output unit(s).")
+    output = check_task(output, n_out)
     shape = lm.inputs[0].shape
 
     @tf.function(input_signature=[tf.TensorSpec([None, shape[1], 4], tf.float32)])
@@ -125,23 +134,24 @@ def _tfkv_saliency(model, x, output, head, logits, smooth_samples, smooth_noise,
     return np.asarray(g, dtype=np.float32)
 
 
-def saliency(model, x, *, output: int = 0, head=None, logits: bool = True, correct: bool = True,
-             batch_size: int = 256) -> np.ndarray:
-    """Saliency map: the gradient of the output (logit) with respect to the one-hot input.
+def saliency(model, x, *, head=None, task: int = 0, logits: bool | None = None, correct: bool = True,
+             batch_size: int = 256, **deprecated) -> np.ndarray:
+    """Saliency map: the gradient of the head (logit or output) with respect to the one-hot input.
 
     Computed with tf-keras-vis' ``Saliency`` (signed gradients: ``gradient_modifier=None``,
-    ``keepdims=True``, ``normalize_map=False``) on a logit model built by :func:`logit_model`.
+    ``keepdims=True``, ``normalize_map=False``) on a single-head model built by
+    :func:`logit_model`.
 
     Parameters
     ----------
     model : keras.Model or PredictFn
     x : float32 (N, L, 4)
-    output : int
-        Output unit (task).
     head : int or str, optional
-        Model output, for multi-output models.
-    logits : bool
-        Differentiate the logit (default) or the probability.
+        Model output (layer name or index), for multi-output models.
+    task : int
+        Column of the head. (Old name: ``output``.)
+    logits : bool or None
+        ``None``: logits of a sigmoid/softmax head, the output otherwise; True/False force.
     correct : bool
         Apply :func:`gradient_correction`.
     batch_size : int
@@ -150,36 +160,44 @@ def saliency(model, x, *, output: int = 0, head=None, logits: bool = True, corre
     -------
     float32 (N, L, 4)
     """
+    task, _ = _renamed("saliency", deprecated, task)
     model, x = _check_common(model, x, batch_size)
+    _grad_fn(model, task, head, logits)  # validates head, task and logits
     out = np.concatenate([
-        _tfkv_saliency(model, x[s:s + batch_size], output, head, logits, 0, 0.0, 0)
+        _tfkv_saliency(model, x[s:s + batch_size], task, head, logits, 0, 0.0, 0)
         for s in range(0, len(x), batch_size)
     ])
     return (gradient_correction(out) if correct else out).astype(np.float32)
 
 
-def smoothgrad(model, x, *, output: int = 0, head=None, logits: bool = True, n_samples: int = 20,
-               noise: float = 0.1, correct: bool = True, seed: int = 0, batch_size: int = 64) -> np.ndarray:
+def smoothgrad(model, x, *, head=None, task: int = 0, logits: bool | None = None, n_samples: int = 20,
+               noise: float = 0.1, correct: bool = True, seed: int = 0, batch_size: int = 64,
+               **deprecated) -> np.ndarray:
     """SmoothGrad through tf-keras-vis: saliency averaged over ``n_samples`` noisy copies of x.
 
     ``noise`` is the noise standard deviation relative to the input range (tf-keras-vis'
-    ``smooth_noise``). Seeded through ``tf.random.set_seed(seed)``.
+    ``smooth_noise``). Seeded through ``tf.random.set_seed(seed)``. ``head``, ``task``,
+    ``logits`` as in :func:`saliency`.
     """
+    task, _ = _renamed("smoothgrad", deprecated, task)
     model, x = _check_common(model, x, batch_size)
     if int(n_samples) < 1:
         raise InputError(f"n_samples must be >= 1. Received: n_samples={n_samples}")
+    _grad_fn(model, task, head, logits)
     out = np.concatenate([
-        _tfkv_saliency(model, x[s:s + batch_size], output, head, logits, n_samples, noise, seed + s)
+        _tfkv_saliency(model, x[s:s + batch_size], task, head, logits, n_samples, noise, seed + s)
         for s in range(0, len(x), batch_size)
     ])
     return (gradient_correction(out) if correct else out).astype(np.float32)
 
 
-def gradient_x_input(model, x, *, output: int = 0, head=None, logits: bool = True, correct: bool = True,
-                     batch_size: int = 256) -> np.ndarray:
-    """Gradient (corrected when ``correct``) times input, float32 ``(N, L, 4)``."""
+def gradient_x_input(model, x, *, head=None, task: int = 0, logits: bool | None = None, correct: bool = True,
+                     batch_size: int = 256, **deprecated) -> np.ndarray:
+    """Gradient (corrected when ``correct``) times input, float32 ``(N, L, 4)``; ``head``,
+    ``task``, ``logits`` as in :func:`saliency`."""
+    task, _ = _renamed("gradient_x_input", deprecated, task)
     model, x = _check_common(model, x, batch_size)
-    g, _ = _gradients(model, x, output, head, logits, int(batch_size))
+    g, _ = _gradients(model, x, task, head, logits, int(batch_size))
     if correct:
         g = gradient_correction(g)
     return (g * x).astype(np.float32)
@@ -193,53 +211,105 @@ class IGResult:
     ----------
     attributions : float32 (N, L, 4)
     completeness_error : float64 (N,)
-        ``|sum(attributions) - (f(x) - f(baseline))|``.
+        ``|sum(attributions) - (f(x) - mean_r f(r))|`` (the Riemann-sum error).
+    f_x : float64 (N,)
+        The explained value of each sequence.
+    f_ref : float64 (N,)
+        Mean value over each sequence's references.
+    scale : str
+        ``"logits"`` or ``"output"``.
     """
 
     attributions: np.ndarray
     completeness_error: np.ndarray
+    f_x: np.ndarray | None = None
+    f_ref: np.ndarray | None = None
+    scale: str = "logits"
 
 
-def integrated_gradients(model, x, baseline=None, *, output: int = 0, head=None, logits: bool = True,
-                         steps: int = 64, batch_size: int = 512, return_result: bool = False):
-    """Integrated gradients (Sundararajan et al. 2017), batched over interpolation steps.
+def integrated_gradients(model, x, references="shuffle", *, head=None, task: int = 0,
+                         logits: bool | None = None, n_references: int = 10, seed=0, steps: int = 32,
+                         batch_size: int = 512, return_result: bool = False, **deprecated):
+    """Integrated gradients (Sundararajan et al. 2017) averaged over references (expected IG).
 
-    ``attr = (x - x') * mean_k grad f(x' + (k - 1/2)/steps * (x - x'))`` (midpoint rule, k = 1..steps).
+    For each sequence ``x`` and its references ``r_1 .. r_R``::
+
+        attr = 1/R sum_j (x - r_j) * mean_k grad f(r_j + (k - 1/2)/steps * (x - r_j))
+
+    (midpoint rule, k = 1..steps), so ``sum(attr) = f(x) - mean_j f(r_j)`` up to the Riemann
+    error, which shrinks as ``steps`` grows. With several dinucleotide shuffles as references
+    this is the expected-gradients idea of Erion et al. (2021) on a fixed grid, and it takes the
+    same reference options as :func:`kgenint.attribution.deepshap`; unlike DeepSHAP it needs no
+    per-layer rules, so it works on any differentiable model.
 
     Parameters
     ----------
-    baseline : float32 (L, 4) or (N, L, 4), optional
-        Default: 0.25 everywhere (the uniform base distribution).
+    model : keras.Model or PredictFn
+    x : float32 (N, L, 4)
+    references : str or array
+        ``"shuffle"`` (default): ``n_references`` dinucleotide shuffles of each sequence;
+        ``"gc"``, ``"zeros"``, ``"uniform"`` (0.25 everywhere: the old single baseline), or an
+        array ``(L, 4)``, ``(R, L, 4)`` or ``(N, R, L, 4)`` (see
+        :func:`kgenint.attribution.deeplift.prepare_references`). (Old name: ``baseline``,
+        where an ``(N, L, 4)`` array meant one baseline per sequence.)
+    head, task, logits
+        As in :func:`saliency`.
+    n_references : int
+        References per sequence for ``"shuffle"``/``"gc"``.
+    seed : int
+        Seed of the references.
     steps : int
-        Interpolation steps; many steps of many sequences go through one gradient batch.
+        Interpolation steps per reference; many steps of many pairs go through one gradient batch.
+    batch_size : int
+        Interpolated inputs per gradient call.
     return_result : bool
         Return :class:`IGResult` with the completeness error per sequence.
+
+    Returns
+    -------
+    float32 (N, L, 4), or IGResult
     """
+    from .deeplift import prepare_references
+
+    task, extra = _renamed("integrated_gradients", deprecated, task, {"references": "shuffle"},
+                           references=references)
+    references = extra.get("references", references)
     model, x = _check_common(model, x, batch_size)
     N, L, _ = x.shape
-    if baseline is None:
-        base = np.full((N, L, 4), 0.25, dtype=np.float32)
-    else:
-        base = np.asarray(baseline, dtype=np.float32)
-        if base.shape == (L, 4):
-            base = np.broadcast_to(base, (N, L, 4))
-        if base.shape != (N, L, 4) or not np.all(np.isfinite(base)):
-            raise InputError(f"baseline must be finite with shape (L, 4) or (N, L, 4). Received {np.shape(baseline)}.")
-    if int(steps) < 1:
-        raise InputError(f"steps must be >= 1. Received: steps={steps}")
+    if isinstance(references, np.ndarray) or (references is not None and not isinstance(references, str)):
+        arr = np.asarray(references, dtype=np.float32)
+        if "baseline" in deprecated and arr.shape == (N, L, 4):
+            arr = arr[:, None]  # the old per-sequence baseline: one reference per sequence
+        elif arr.shape == (L, 4):
+            arr = arr[None]
+        if not np.all(np.isfinite(arr)):
+            raise InputError("references must be finite.")
+        references = arr
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
+        raise InputError(f"steps must be an integer >= 1. Received: steps={steps!r}")
+    refs, shared = prepare_references(x, references, n_references, seed)
+    R = refs.shape[0] if shared else refs.shape[1]
+    _grad_fn(model, task, head, logits)  # validates head, task and logits before the loop
     alphas = ((np.arange(steps) + 0.5) / steps).astype(np.float32)
-    total = N * steps
+    total = N * R * steps
     acc = np.zeros((N, L, 4), dtype=np.float64)
     for s in range(0, total, batch_size):
         idx = np.arange(s, min(total, s + batch_size))
-        n, k = idx // steps, idx % steps
-        pts = base[n] + alphas[k, None, None] * (x[n] - base[n])
-        g, _ = _gradients(model, pts, output, head, logits, len(idx))
-        np.add.at(acc, n, g)
-    attr = (x - base) * acc / steps
+        n, rest = idx // (R * steps), idx % (R * steps)
+        j, k = rest // steps, rest % steps
+        base = refs[j] if shared else refs[n, j]
+        pts = base + alphas[k, None, None] * (x[n] - base)
+        g, _ = _gradients(model, pts, task, head, logits, len(idx))
+        np.add.at(acc, n, (x[n] - base) * g)
+    attr = acc / (R * steps)
     if not return_result:
         return attr.astype(np.float32)
-    _, fx = _gradients(model, x, output, head, logits, batch_size)
-    _, fb = _gradients(model, np.ascontiguousarray(base), output, head, logits, batch_size)
-    err = np.abs(attr.sum(axis=(1, 2)) - (fx - fb))
-    return IGResult(attr.astype(np.float32), err)
+    from ..keras.adapter import head_model
+
+    _, fx = _gradients(model, x, task, head, logits, batch_size)
+    flat = refs.reshape(-1, L, 4)
+    _, fr = _gradients(model, np.ascontiguousarray(flat), task, head, logits, batch_size)
+    fr = np.broadcast_to(fr.reshape(-1, R).mean(axis=1), (N,)) if shared else fr.reshape(N, R).mean(axis=1)
+    err = np.abs(attr.sum(axis=(1, 2)) - (fx - fr))
+    scale = head_model(model, head, logits).scale
+    return IGResult(attr.astype(np.float32), err, fx, np.array(fr, dtype=np.float64), scale)

@@ -9,24 +9,28 @@ from ..errors import InputError
 __all__ = ["ism"]
 
 
-def ism(model, x, *, output: int = 0, head=None, logits: bool = True, window: tuple[int, int] | None = None,
-        batch_size: int = 1024, show_progress: bool = False) -> np.ndarray:
+def ism(model, x, *, head=None, task: int = 0, logits: bool | None = None,
+        window: tuple[int, int] | None = None, batch_size: int = 1024, progress: bool = False,
+        **deprecated) -> np.ndarray:
     """In-silico mutagenesis scores ``f(x with base b at l) - f(x)``.
 
     Parameters
     ----------
     model : keras.Model, PredictFn, or any callable ``predict(x) -> (N, T)``
     x : float32 (N, L, 4)
-    output : int
-        Output unit (task).
     head : int or str, optional
-        Model output for multi-output Keras models.
-    logits : bool
-        Keras models: score logits (default) or probabilities.
+        Model output (layer name or index) for multi-output Keras models.
+    task : int
+        Column of the head (or of the callable's output). (Old name: ``output``.)
+    logits : bool or None
+        Keras models: ``None`` scores the logits of a sigmoid/softmax head and the output of any
+        other head; True/False force (see :func:`kgenint.keras.as_predict_fn`).
     window : (start, end), optional
         Mutate only positions ``start:end`` (0-based, half-open); other positions are 0.
     batch_size : int
         Mutants per model call.
+    progress : bool
+        Progress bar on stderr. (Old name: ``show_progress``.)
 
     Returns
     -------
@@ -36,14 +40,21 @@ def ism(model, x, *, output: int = 0, head=None, logits: bool = True, window: tu
     """
     import keras
 
-    from ..progress import progress
+    from ..keras.adapter import check_task, renamed_args
+    from ..progress import progress as progress_bar
 
+    if deprecated:
+        v = renamed_args("ism", deprecated, {"output": "task", "show_progress": "progress"},
+                         {"task": task, "progress": progress}, {"task": 0, "progress": False})
+        task, progress = v["task"], v["progress"]
+    output = check_task(task)
+    show_progress = progress
     x = check_onehot(x, "x")
     N, L, _ = x.shape
     if isinstance(model, keras.Model):
         from ..keras.adapter import as_predict_fn
 
-        predict = as_predict_fn(model, output=head, logits=logits, batch_size=batch_size)
+        predict = as_predict_fn(model, head, logits=logits, batch_size=batch_size)
     elif callable(model):
         predict = model
     else:
@@ -59,7 +70,7 @@ def ism(model, x, *, output: int = 0, head=None, logits: bool = True, window: tu
     n_idx, l_idx, b_idx = np.nonzero(~obs & (x[:, lo:hi, :].sum(-1, keepdims=True) == 1))
     l_idx = l_idx + lo
     out = np.zeros((N, L, 4), dtype=np.float64)
-    bar = progress(total=len(n_idx), desc="ISM", unit="mutant", disable=None if show_progress else True)
+    bar = progress_bar(total=len(n_idx), desc="ISM", unit="mutant", disable=None if show_progress else True)
     for s in range(0, len(n_idx), batch_size):
         e = min(len(n_idx), s + batch_size)
         n, l, b = n_idx[s:e], l_idx[s:e], b_idx[s:e]

@@ -22,13 +22,23 @@ __all__ = ["lrp"]
 _CACHE: dict = {}
 
 
-def lrp(model, x, *, output: int = 0, head=None, logits: bool = True, rule: str = "zplus",
+def lrp(model, x, *, head=None, task: int = 0, logits: bool | None = None, rule: str = "zplus",
         dense_rule: str = "epsilon", epsilon: float = 1e-6, alpha: float = 2.0, beta: float = 1.0,
-        batch_size: int = 256) -> np.ndarray:
-    """LRP relevance of every base, float32 ``(N, L, 4)`` (see module docstring for the rules)."""
+        batch_size: int = 256, **deprecated) -> np.ndarray:
+    """LRP relevance of every base, float32 ``(N, L, 4)`` (see module docstring for the rules).
+
+    ``head`` (layer name or index), ``task`` (column; old name ``output``) and ``logits``
+    (``None``: logits of a sigmoid/softmax head, the output otherwise) select what is explained,
+    as everywhere in kgenint.
+    """
     import tensorflow as tf
 
+    from ..keras.adapter import check_task, renamed_args
     from ._rules import modified_model
+
+    if deprecated:
+        task = renamed_args("lrp", deprecated, {"output": "task"}, {"task": task}, {"task": 0})["task"]
+    output = check_task(task)
 
     model = resolve_model(model)
     x = check_onehot(x, "x")
@@ -38,8 +48,7 @@ def lrp(model, x, *, output: int = 0, head=None, logits: bool = True, rule: str 
         mm = modified_model(model, "lrp", head=head, logits=logits, rule=rule, dense_rule=dense_rule,
                             epsilon=epsilon, alpha=alpha, beta=beta)
         n_out = int(np.prod(mm.outputs[0].shape[1:])) if mm.outputs[0].shape[1:] else 1
-        if not 0 <= output < n_out:
-            raise InputError(f"output={output} is out of range: the model has {n_out} output unit(s).")
+        check_task(output, n_out)
         L = mm.inputs[0].shape[1]
 
         @tf.function(input_signature=[tf.TensorSpec([None, L, 4], tf.float32)])

@@ -63,18 +63,19 @@ def _max_handler(explainer, op, *grads):
     return tf.tile(mult, dup0), None
 
 
-def shap_deepexplainer(model, x, background, *, output: int = 0, head=None, logits: bool = True,
-                       check_additivity: bool = False) -> np.ndarray:
+def shap_deepexplainer(model, x, references=None, *, head=None, task: int = 0, logits: bool | None = None,
+                       check_additivity: bool = False, **deprecated) -> np.ndarray:
     """Attributions from shap's DeepExplainer on the same inputs our :func:`deepshap` takes.
 
     Parameters
     ----------
     model : keras.Model or PredictFn
     x : float32 (N, L, 4)
-    background : float32 (B, L, 4)
+    references : float32 (B, L, 4)
         References shared by all sequences (shap's DeepExplainer takes one background set).
-    output : int
-        Output unit.
+        (Old name: ``background``.)
+    head, task, logits
+        As in :func:`kgenint.attribution.deepshap` (old name of ``task``: ``output``).
 
     Returns
     -------
@@ -86,16 +87,24 @@ def shap_deepexplainer(model, x, background, *, output: int = 0, head=None, logi
 
     from .gradients import logit_model
 
+    from ..keras.adapter import check_task, renamed_args
+
+    if deprecated:
+        v = renamed_args("shap_deepexplainer", deprecated, {"background": "references", "output": "task"},
+                         {"references": references, "task": task}, {"references": None, "task": 0})
+        references, task = v["references"], v["task"]
+    if references is None:
+        raise InputError("shap_deepexplainer needs references: an array (B, L, 4) shared by all sequences.")
+    output = check_task(task)
     model = resolve_model(model)
     x = check_onehot(x, "x")
-    bg = np.asarray(background, dtype=np.float32)
+    bg = np.asarray(references, dtype=np.float32)
     if bg.ndim != 3:
         raise InputError("shap's DeepExplainer takes one background set shared by all sequences: shape (B, L, 4).")
     bg = check_onehot(bg, "background")
     lm = logit_model(model, head, logits)
     n_out = int(np.prod(lm.outputs[0].shape[1:]))
-    if not 0 <= output < n_out:
-        raise InputError(f"output={output} is out of range: the model has {n_out} output unit(s).")
+    check_task(output, n_out)
     if n_out > 1:
         sel = keras.layers.Lambda(lambda t: t[:, output:output + 1], name="select_output")(lm.outputs[0])
         lm = keras.Model(lm.inputs, sel)

@@ -42,6 +42,20 @@ def _shuffles(x: np.ndarray, start: int, n: int, seed: int) -> np.ndarray:
     return out
 
 
+def _chunk_references(method: str, options: dict, x: np.ndarray, start: int) -> dict:
+    """DeepSHAP / IG options with shuffle references drawn per sequence by global index (old
+    option names ``background``/``n_shuffles`` accepted)."""
+    opts = dict(options)
+    if "background" in opts:
+        opts["references"] = opts.pop("background")
+    if "n_shuffles" in opts:
+        opts["n_references"] = opts.pop("n_shuffles")
+    default_n = 20 if method == "deepshap" else 10
+    if opts.get("references") is None or (isinstance(opts.get("references"), str) and opts["references"] == "shuffle"):
+        opts["references"] = _shuffles(x, start, int(opts.pop("n_references", default_n)), int(opts.pop("seed", 0)))
+    return opts
+
+
 def _run(method: str, model, x: np.ndarray, options: dict, start: int = 0) -> tuple[np.ndarray, np.ndarray | None]:
     from . import deeplift as ds
     from . import gradients as gr
@@ -49,11 +63,10 @@ def _run(method: str, model, x: np.ndarray, options: dict, start: int = 0) -> tu
     from .relevance import lrp
     from .shap_ref import shap_deepexplainer
 
+    if method in ("deepshap", "integrated_gradients"):
+        opts = _chunk_references(method, options, x, start)
     if method == "deepshap":
-        opts = dict(options)
         hyp = opts.pop("hypothetical", True)
-        if opts.get("background") is None:
-            opts["background"] = _shuffles(x, start, int(opts.pop("n_shuffles", 20)), int(opts.pop("seed", 0)))
         if hyp:
             r = ds.deepshap(model, x, return_result=True, hypothetical=True, **opts)
             return (r.hypothetical * x).astype(np.float32), r.hypothetical
@@ -66,7 +79,7 @@ def _run(method: str, model, x: np.ndarray, options: dict, start: int = 0) -> tu
         return shap_deepexplainer(model, x, **options), None
     if fn is None:
         raise InputError(f"method must be one of {', '.join(METHODS)}. Received: method={method!r}")
-    a = fn(model, x, **options)
+    a = fn(model, x, **(opts if method == "integrated_gradients" else options))
     if method in ("saliency", "smoothgrad"):
         # gradients (corrected): hypothetical scores; contributions on the observed bases
         return (a * x).astype(np.float32), a.astype(np.float32)
@@ -93,7 +106,9 @@ def attribute(model, x, *, method: str = "deepshap", out: str | os.PathLike | No
     index : int array (N,), optional
         Rows of a source data set, stored for provenance.
     **options
-        Passed to the method (``output``, ``n_shuffles``, ``seed``, ``steps`` ...).
+        Passed to the method (``head``, ``task``, ``logits``, ``references``, ``n_references``,
+        ``seed``, ``steps`` ...). Shuffle references of deepshap and integrated_gradients are
+        drawn per sequence from its global index, so results do not depend on ``chunk_size``.
 
     Returns
     -------
@@ -137,7 +152,7 @@ def attribute(model, x, *, method: str = "deepshap", out: str | os.PathLike | No
     else:
         with h5py.File(partial + ".tmp", "w") as f:
             f.attrs.update(kgenint_format="attributions", format_version=1, method=method,
-                           output=int(options.get("output", 0)), config_hash=digest, chunk_size=int(chunk_size),
+                           output=int(options.get("task", options.get("output", 0))), config_hash=digest, chunk_size=int(chunk_size),
                            params=json.dumps({k: (f"array{tuple(v.shape)}" if isinstance(v, np.ndarray) else v)
                                               for k, v in options.items()}, sort_keys=True, default=str))
             f.create_dataset("x", data=x, compression="gzip", chunks=(min(N, 256), L, 4))

@@ -15,11 +15,14 @@ inputs:
   --model    a Keras 3 .keras file taking one-hot DNA (N, L, 4), ACGT order
   --data     FASTA (plain or gzip; all records L bp) or HDF5 with /x (N, L, 4), as written by
              'kgenint simulate'; --split keeps /split/<name> rows of an HDF5 file
-  --background  references for deepshap/shap: FASTA or HDF5 (B, L, 4) shared by every sequence.
-             Default for deepshap: --n-shuffles dinucleotide shuffles of each sequence (seeded by
-             --seed and the sequence's position in the input, so results do not depend on
-             --chunk-size); for shap:
-             --n-shuffles GC-matched random sequences.
+  --references  references for deepshap/integrated_gradients/shap: FASTA or HDF5 (B, L, 4)
+             shared by every sequence (old name --background). Default for deepshap and
+             integrated_gradients (expected IG): --n-references dinucleotide shuffles of each
+             sequence (seeded by --seed and the sequence's position in the input, so results do
+             not depend on --chunk-size); for shap: --n-references GC-matched random sequences.
+  --head/--task  which model output (layer name or index) and which column of it; --logits /
+             --no-logits force logits or outputs (default: logits of sigmoid/softmax heads,
+             the output of linear/softplus/exp heads).
 
 output (HDF5, kgenint_format="attributions"; read with kgenint.attribution.load_attributions):
   attrs     method, output, params (JSON), config_hash, chunk_size
@@ -62,17 +65,22 @@ def register(subparsers, parents) -> None:
     p.add_argument("--max-seqs", type=int, default=None, help="explain only the first N sequences")
     p.add_argument("--method", default="deepshap", metavar="METHOD",
                    help=f"attribution method: {', '.join(METHODS)} (default: deepshap)")
-    p.add_argument("--output", type=int, default=0, help="output unit (task column) to explain (default: 0)")
-    p.add_argument("--head", default=None, help="model output (name or index) for models with several outputs")
-    p.add_argument("--n-shuffles", type=int, default=20,
-                   help="deepshap/shap: references per sequence when --background is not given (default: 20)")
-    p.add_argument("--background", default=None,
-                   help="deepshap/shap: reference sequences (FASTA or HDF5 /x) shared by all inputs")
+    p.add_argument("--task", "--output", dest="task", type=int, default=0,
+                   help="column of the head to explain, 0-based (default: 0; --output is the old name)")
+    p.add_argument("--head", default=None, help="model output (layer name or index) for models with several outputs")
+    p.add_argument("--logits", action=argparse.BooleanOptionalAction, default=None,
+                   help="explain logits (pre-sigmoid/softmax) or outputs; default: logits where the head ends in "
+                        "sigmoid/softmax, the output otherwise (linear, softplus, exp heads)")
+    p.add_argument("--n-references", "--n-shuffles", dest="n_shuffles", type=int, default=20,
+                   help="deepshap/integrated_gradients/shap: references per sequence when --references is not "
+                        "given (default: 20)")
+    p.add_argument("--references", "--background", dest="background", default=None,
+                   help="deepshap/integrated_gradients/shap: reference sequences (FASTA or HDF5 /x) shared by all "
+                        "inputs (default: dinucleotide shuffles of each sequence)")
     p.add_argument("--hypothetical", action=argparse.BooleanOptionalAction, default=True,
                    help="deepshap: also store hypothetical contributions (default: yes; TF-MoDISco needs them)")
     p.add_argument("--steps", type=int, default=64, help="integrated_gradients: path steps (default: 64)")
-    p.add_argument("--probabilities", action="store_true",
-                   help="explain probabilities instead of logits (pre-sigmoid/softmax, the default)")
+    p.add_argument("--probabilities", action="store_true", help="same as --no-logits")
     p.add_argument("--chunk-size", type=int, default=256,
                    help="sequences per chunk, the unit of resumption (default: 256)")
     p.add_argument("--out", "-o", required=True, help="output HDF5 file")
@@ -88,18 +96,21 @@ def _head(value: str | None):
 
 def method_options(args: argparse.Namespace, x, background) -> dict:
     """The keyword options ``kgenint.attribution.attribute`` passes to the method."""
-    opts: dict = {"output": int(args.output), "head": _head(args.head), "logits": not args.probabilities}
+    logits = False if args.probabilities else args.logits
+    opts: dict = {"task": int(args.task), "head": _head(args.head), "logits": logits}
     m = args.method
     if m == "deepshap":
-        opts.update(n_shuffles=int(args.n_shuffles), seed=int(args.seed), hypothetical=bool(args.hypothetical))
+        opts.update(n_references=int(args.n_shuffles), seed=int(args.seed), hypothetical=bool(args.hypothetical))
         if background is not None:
-            opts["background"] = background
+            opts["references"] = background
     elif m == "smoothgrad":
         opts["seed"] = int(args.seed)
     elif m == "integrated_gradients":
-        opts["steps"] = int(args.steps)
+        opts.update(steps=int(args.steps), n_references=int(args.n_shuffles), seed=int(args.seed))
+        if background is not None:
+            opts["references"] = background
     elif m == "shap":
-        opts["background"] = background
+        opts["references"] = background
     return opts
 
 
@@ -114,16 +125,17 @@ def run(args: argparse.Namespace) -> int:
     for name in ("chunk_size", "n_shuffles", "steps"):
         if getattr(args, name) < 1:
             raise InputError(f"--{name.replace('_', '-')} must be >= 1. Received: {getattr(args, name)}")
-    if args.output < 0:
-        raise InputError(f"--output must be >= 0. Received: {args.output}")
+    if args.task < 0:
+        raise InputError(f"--task must be >= 0. Received: {args.task}")
     if os.path.exists(out) and not args.overwrite:
         raise InputError(f"{out} exists (a finished run); pass --overwrite to replace it or choose another --out.")
     seqs = read_sequences(args.data, split=args.split, max_seqs=args.max_seqs, what="--data")
     model, model_len = load_keras_model(args.model)
     check_model_length(seqs.x, model_len, seqs.path, args.model)
     background = None
-    if args.background is not None and args.method not in ("deepshap", "shap"):
-        log.warning("--background is used only by deepshap and shap; ignored for %s", args.method)
+    if args.background is not None and args.method not in ("deepshap", "shap", "integrated_gradients"):
+        log.warning("--references is used only by deepshap, integrated_gradients and shap; ignored for %s",
+                    args.method)
     elif args.background is not None:
         bg = read_sequences(args.background, what="--background")
         if bg.length != seqs.length:
@@ -135,7 +147,7 @@ def run(args: argparse.Namespace) -> int:
 
         background = gc_matched_background(seqs.x, int(args.n_shuffles), seed=int(args.seed))
         log.info("references: %d GC-matched random sequences (seed %d)", args.n_shuffles, args.seed)
-    elif args.method == "deepshap":
+    elif args.method in ("deepshap", "integrated_gradients"):
         log.info("references: %d dinucleotide shuffles of each sequence (seed %d)", args.n_shuffles, args.seed)
     opts = method_options(args, seqs.x, background)
     partial = out + ".partial"

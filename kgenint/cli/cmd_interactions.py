@@ -77,12 +77,16 @@ def register(subparsers, parents) -> None:
     p.add_argument("--min-gap", type=int, default=0,
                    help="skip placements with fewer than this many bases between the two motifs (default: 0, "
                         "back-to-back allowed); e.g. the smallest gap between sites in your training data")
-    p.add_argument("--task", type=int, default=None, help="column of the model output to analyse (default: 0)")
+    p.add_argument("--task", type=int, default=None, help="column of the head to analyse, 0-based (default: 0)")
     p.add_argument("--output", type=int, default=None, help=argparse.SUPPRESS)  # deprecated: --task
-    p.add_argument("--head", default=None, help="model output (name or index) for multi-output models")
-    p.add_argument("--probabilities", action="store_true", help="use probabilities instead of logits")
-    p.add_argument("--controls", choices=("shuffle", "none"), default="shuffle",
-                   help="control inserts (default: shuffle; 'none' = classical contrast, 4x fewer model calls)")
+    p.add_argument("--head", default=None, help="model output (layer name or index) for multi-output models")
+    p.add_argument("--logits", action=argparse.BooleanOptionalAction, default=None,
+                   help="scan logits (pre-sigmoid/softmax) or outputs; default: logits where the head ends in "
+                        "sigmoid/softmax, the output otherwise (linear, softplus, exp heads)")
+    p.add_argument("--probabilities", action="store_true", help="same as --no-logits")
+    p.add_argument("--controls", choices=("shuffle", "gc", "none"), default="shuffle",
+                   help="control inserts: 'shuffle' (default; dinucleotide shuffles of each motif), 'gc' (keep "
+                        "each position's C/G or A/T class) or 'none' (classical contrast, 4x fewer model calls)")
     p.add_argument("--margin", type=float, default=0.0,
                    help="smallest interaction worth reporting, in output units (default: 0 = plain t-test)")
     p.add_argument("--alpha", type=float, default=0.05, help="q-value threshold of a call (default: 0.05)")
@@ -223,7 +227,9 @@ def run(args: argparse.Namespace) -> int:
     from ..keras.adapter import as_predict_fn
 
     head = None if args.head is None else (int(args.head) if args.head.lstrip("-").isdigit() else args.head)
-    predict = as_predict_fn(model, head, logits=not args.probabilities, batch_size=int(args.batch_size))
+    predict = as_predict_fn(model, head, logits=False if args.probabilities else args.logits,
+                            batch_size=int(args.batch_size))
+    log.info("scanning the %s of head %r, task %d", predict.scale, predict.head, task)
     if checkpoint and os.path.exists(checkpoint):
         log.info("resuming from %s", checkpoint)
     log.info("%d motifs x %d distances x %d orientations x %d backgrounds, controls: %s", len(motifs),
@@ -233,6 +239,7 @@ def run(args: argparse.Namespace) -> int:
                       margin=float(args.margin), min_gap=int(args.min_gap), batch_size=int(args.batch_size),
                       seed=int(args.seed), checkpoint=checkpoint, verify=int(args.verify), progress=not args.quiet)
     scan.params["backgrounds"] = what
+    scan.params["scale"] = predict.scale
     if out:
         scan.save(out)
         log.info("wrote %s", out)

@@ -1,10 +1,12 @@
 """The Keras 3 front of kgenint: genomic layers, reference architectures, training, callbacks.
 
-Keras 3 on the TensorFlow backend (``import keras``).  Submodules are imported on first use;
-importing this package costs only ``import keras``.
+Keras 3 on the TensorFlow backend (``import keras``).  Importing this package registers every
+custom object kgenint defines (layers and initializers), so a model saved with them loads with
+plain ``keras.models.load_model`` in a fresh process; the other submodules are imported on first
+use.
 
 * :mod:`kgenint.keras.layers` -- :class:`RevCompConv1D`, :class:`ExpActivation`,
-  :class:`MotifScan`
+  :class:`MotifScan`, :class:`ProfileScalar` (and :func:`profile_scalar`)
 * :mod:`kgenint.keras.initializers` -- :class:`PWMInitializer`
 * :mod:`kgenint.keras.models` -- ``deepbind``, ``local_cnn``, ``distributed_cnn``, ``basset``,
   ``bpnet`` and :func:`build_model`
@@ -20,11 +22,15 @@ import os
 import keras  # noqa: F401  (the one heavy import this package is allowed)
 
 from .._lazy import lazy_exports
+from . import initializers as _initializers  # noqa: F401  (registers PWMInitializer with Keras)
+from . import layers as _layers  # noqa: F401  (registers the layers with Keras)
 
 _EXPORTS = {
     "RevCompConv1D": "layers",
     "ExpActivation": "layers",
     "MotifScan": "layers",
+    "ProfileScalar": "layers",
+    "profile_scalar": "layers",
     "PWMInitializer": "initializers",
     "deepbind": "models",
     "local_cnn": "models",
@@ -58,8 +64,6 @@ def load_model(path: str | os.PathLike, **kwargs):
     **kwargs
         Passed to ``keras.models.load_model`` (``compile=False`` is a common choice).
     """
-    from . import initializers, layers  # noqa: F401  (registers the custom objects)
-
     if not os.path.exists(path):
         raise FileNotFoundError(f"No model file at {os.fspath(path)!r}.")
     return keras.models.load_model(path, **kwargs)

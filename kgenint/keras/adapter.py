@@ -1,6 +1,16 @@
-"""A Keras model as the plain ``predict(onehot) -> float32[N, T]`` callable the rest of kgenint takes."""
+"""A Keras model as the plain ``predict(onehot) -> float32[N, T]`` callable the rest of kgenint takes.
+
+Every model-facing function of kgenint selects what to explain or scan with the same three
+arguments (docs/api.md): ``head`` (which model output: the name of the layer that produces it,
+or its index in ``model.outputs``), ``task`` (which column of that output) and ``logits``
+(``None``: pre-activation values where the head ends in sigmoid/softmax, the output itself
+otherwise; ``True``: force logits; ``False``: force outputs). :func:`head_model` is the one place
+that turns them into a single-output Functional model, and every result says which ``scale``
+(``"logits"`` or ``"output"``) it is on.
+"""
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -11,9 +21,97 @@ import tensorflow as tf
 from .._validate import check_onehot
 from ..errors import InputError
 
-__all__ = ["as_predict_fn", "PredictFn", "resolve_output", "OutputSpec"]
+__all__ = ["as_predict_fn", "PredictFn", "head_model", "HeadModel", "resolve_head", "check_task",
+           "renamed_args", "resolve_output", "OutputSpec"]
 
 _SQUASHING = ("sigmoid", "softmax")
+
+
+def renamed_args(func: str, kwargs: dict, renames: dict[str, str], values: dict[str, Any],
+                 defaults: dict[str, Any]) -> dict[str, Any]:
+    """Map deprecated keyword names to the new ones (docs/api.md), with a ``DeprecationWarning``.
+
+    Parameters
+    ----------
+    func : str
+        Name of the calling function (for the messages).
+    kwargs : dict
+        The caller's ``**deprecated`` keywords; every key must be in ``renames``.
+    renames : dict
+        ``old name -> new name``.
+    values, defaults : dict
+        Current values and defaults of the new names.
+
+    Returns
+    -------
+    dict
+        ``new name -> value`` after applying the old names.
+
+    Raises
+    ------
+    TypeError
+        An unknown keyword (as Python would raise it).
+    InputError
+        Both the old and the new name given with different values.
+    """
+    out = dict(values)
+    for old, value in kwargs.items():
+        new = renames.get(old)
+        if new is None:
+            raise TypeError(f"{func}() got an unexpected keyword argument {old!r}")
+        warnings.warn(f"{func}(): {old}= is deprecated; use {new}= (docs/api.md).", DeprecationWarning,
+                      stacklevel=_caller_level())
+        current = out.get(new, defaults.get(new))
+        if not _same(current, defaults.get(new)) and not _same(current, value):
+            raise InputError(f"{func}(): give {new}= only (its old name {old}= was given too, with another value).")
+        out[new] = value
+    return out
+
+
+def _caller_level() -> int:
+    """``stacklevel`` of the first frame outside the kgenint package (the user's call)."""
+    import os
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(root + os.sep):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return a is b
+    try:
+        return bool(a == b) and type(a) is type(b)
+    except Exception:  # noqa: BLE001 - incomparable objects are different
+        return a is b
+
+
+def check_task(task: Any, n_columns: int | None = None, where: str = "") -> int:
+    """Validate a task (column) index; returns it as ``int``.
+
+    Task names are not stored in a Keras model, so only indices are accepted here.
+    """
+    if isinstance(task, str):
+        raise InputError(
+            f"{where}task={task!r}: a Keras model does not store task names; pass the column index "
+            f"(0-based) of the task in the head's output."
+        )
+    if isinstance(task, bool) or not isinstance(task, (int, np.integer)) or task < 0:
+        raise InputError(f"{where}task must be a column index >= 0. Received: task={task!r}")
+    if n_columns is not None and task >= n_columns:
+        raise InputError(
+            f"{where}task={int(task)} is out of range: the head has {n_columns} output column(s) "
+            f"(task is 0-based)."
+        )
+    return int(task)
+
+
+def _check_logits(logits: Any) -> None:
+    if logits is not None and not isinstance(logits, (bool, np.bool_)):
+        raise InputError(f"logits must be None, True or False. Received: logits={logits!r}")
 
 
 def _activation_name(layer: Any) -> str | None:
@@ -28,8 +126,24 @@ def _activation_name(layer: Any) -> str | None:
     return getattr(fn, "__name__", None)
 
 
+def _history(tensor: Any):
+    """``(layer, input tensors)`` of the graph node that produced ``tensor`` (or ``(None, None)``)."""
+    hist = getattr(tensor, "_keras_history", None)
+    if hist is None:
+        return None, None
+    layer, node_index = hist[0], hist[1]
+    try:
+        node = layer._inbound_nodes[node_index]
+        return layer, list(node.input_tensors)
+    except (AttributeError, IndexError):
+        return layer, None
+
+
 def _producer(model: keras.Model, tensor: Any) -> Any:
-    """The layer of ``model`` whose (single) output is ``tensor``."""
+    """The layer of ``model`` whose output is ``tensor``."""
+    layer, _ = _history(tensor)
+    if layer is not None:
+        return layer
     for layer in reversed(model.layers):
         try:
             out = layer.output
@@ -48,8 +162,188 @@ def _output_names(model: keras.Model) -> list[str]:
     return names
 
 
+def _graph(model: Any):
+    """``(inputs, outputs)`` of a Functional/Sequential model; ``(None, None)`` when subclassed."""
+    if not isinstance(model, keras.Model):
+        raise InputError(f"model must be a keras.Model. Received: {type(model).__name__}.")
+    try:
+        inputs, outputs = list(model.inputs), list(model.outputs)
+    except (AttributeError, ValueError):
+        return None, None
+    if not inputs:
+        return None, None
+    return inputs, outputs
+
+
+def _input_length(model: keras.Model, inputs: list) -> int | None:
+    if len(inputs) != 1:
+        raise InputError(
+            f"model {model.name!r} has {len(inputs)} inputs; kgenint needs a model with one "
+            f"(N, L, 4) one-hot input."
+        )
+    shape = tuple(inputs[0].shape)
+    if len(shape) != 3 or shape[-1] != 4:
+        raise InputError(
+            f"model {model.name!r} takes input of shape {shape}; kgenint needs (None, L, 4) one-hot DNA "
+            f"(L positions, 4 channels in ACGT order)."
+        )
+    return None if shape[1] is None else int(shape[1])
+
+
+def resolve_head(model: keras.Model, head: int | str | None) -> tuple[int, list[str]]:
+    """Index of the chosen output of a graph model, and the names of all its outputs.
+
+    Parameters
+    ----------
+    model : keras.Model
+        Functional or Sequential model.
+    head : int, str or None
+        Index in ``model.outputs`` or the name of the layer producing the output; ``None`` for a
+        single-output model.
+
+    Raises
+    ------
+    InputError
+        Several outputs and no ``head``; an unknown name; an index out of range.
+    """
+    outputs = list(model.outputs)
+    names = _output_names(model)
+    if head is None:
+        if len(outputs) > 1:
+            raise InputError(
+                f"model {model.name!r} has {len(outputs)} outputs ({', '.join(names)}); choose one "
+                f"with head=<index or name>, e.g. head={names[0]!r}."
+            )
+        return 0, names
+    if isinstance(head, (int, np.integer)) and not isinstance(head, bool):
+        if not 0 <= head < len(outputs):
+            raise InputError(
+                f"head={head} is out of range: model {model.name!r} has {len(outputs)} output(s) "
+                f"({', '.join(names)})."
+            )
+        return int(head), names
+    if isinstance(head, str):
+        if head not in names:
+            raise InputError(
+                f"model {model.name!r} has no output named {head!r}; its outputs are: {', '.join(names)}."
+            )
+        return names.index(head), names
+    raise InputError(f"head must be an int, a str or None. Received: head={head!r}")
+
+
+def head_scale(layer: Any, logits: bool | None, name: str, model_name: str) -> tuple[bool, str]:
+    """``(strip the final activation?, scale)`` for a head produced by ``layer``.
+
+    ``logits=None``: strip a final sigmoid/softmax (scale ``"logits"``), keep anything else
+    (``"output"``). ``True``: as None, but a head ending in another nonlinearity (softplus, exp,
+    ReLU ...) is an error: it has no logits. A linear head's output is its own pre-activation,
+    so ``True`` returns it unchanged (scale ``"output"``). ``False``: never strip.
+    """
+    _check_logits(logits)
+    act = _activation_name(layer) if layer is not None else None
+    if act in _SQUASHING:
+        return (logits is not False), ("logits" if logits is not False else "output")
+    if logits and act not in (None, "linear"):
+        raise InputError(
+            f"head {name!r} of model {model_name!r} ends with a {act!r} activation, not sigmoid or softmax, "
+            f"so it has no logits. Use logits=None (the default: its output) or logits=False."
+        )
+    return False, "output"
+
+
+class _PreActivation(keras.layers.Layer):
+    """Calls a layer with a built-in activation (Dense, Conv1D ...) without that activation.
+
+    The wrapped layer is shared, not copied: its weights are the model's.
+    """
+
+    def __init__(self, layer: keras.layers.Layer, **kwargs: Any):
+        super().__init__(name=f"{layer.name}_preactivation", **kwargs)
+        self.inner = layer
+
+    def call(self, x):
+        inner = self.inner
+        saved = inner.activation
+        try:
+            inner.activation = keras.activations.linear
+            return inner.call(x)
+        finally:
+            inner.activation = saved
+
+    def compute_output_shape(self, input_shape):
+        return self.inner.compute_output_shape(input_shape)
+
+
+class HeadModel(NamedTuple):
+    """One head of a model, on the chosen scale, as a single-output Functional model."""
+
+    model: keras.Model  #: inputs -> the head's logits or output (weights shared with the source)
+    scale: str  #: ``"logits"`` or ``"output"``
+    name: str  #: name of the layer producing the head
+    index: int  #: index of the head in the source model's outputs
+    input_length: int | None  #: sequence length L the model takes
+    n_columns: int | None  #: columns of the (flattened) head output
+    layer: Any  #: the layer producing the head
+    strip: bool  #: whether the final sigmoid/softmax was removed
+
+
+def head_model(model: keras.Model, head: int | str | None = None, logits: bool | None = None) -> HeadModel:
+    """The chosen head of a single-input DNA model, on the logit or output scale.
+
+    Parameters
+    ----------
+    model : keras.Model
+        Functional or Sequential Keras 3 model with one ``(None, L, 4)`` input.
+    head : int or str, optional
+        Output index or name of the layer producing it (required for several outputs).
+    logits : bool or None
+        ``None``: logits where the head ends in sigmoid/softmax, the output otherwise; ``True``:
+        force logits (error for a softplus/exp/ReLU head); ``False``: the output.
+
+    Returns
+    -------
+    HeadModel
+
+    Raises
+    ------
+    InputError
+        Subclassed model (no graph), not an (L, 4) input, bad ``head``/``logits``.
+    """
+    inputs, outputs = _graph(model)
+    if inputs is None:
+        raise InputError(
+            f"model {model.name!r} is a subclassed Keras model (no layer graph); this needs a Functional "
+            f"or Sequential model."
+        )
+    length = _input_length(model, inputs)
+    k, names = resolve_head(model, head)
+    tensor = outputs[k]
+    layer, ins = _history(tensor)
+    if layer is None:
+        layer = _producer(model, tensor)
+    strip, scale = head_scale(layer, logits, names[k], model.name)
+    if strip:
+        if ins is None or len(ins) != 1:
+            raise InputError(
+                f"cannot locate the input of head {names[k]!r} of model {model.name!r}, so its logits are "
+                f"out of reach. Pass logits=False to use the outputs."
+            )
+        if isinstance(layer, (keras.layers.Activation, keras.layers.Softmax)):
+            tensor = ins[0]
+        elif hasattr(layer, "activation") and hasattr(layer, "call"):
+            tensor = _PreActivation(layer)(ins[0])
+        else:  # pragma: no cover - _activation_name found an activation, so the layer has one
+            raise InputError(f"head {names[k]!r}: cannot remove the final activation; pass logits=False.")
+    sub = keras.Model(inputs, tensor, name=f"{model.name}_{scale}")
+    shape = tuple(tensor.shape)[1:]
+    n_columns = int(np.prod(shape)) if all(d is not None for d in shape) else None
+    if not shape:
+        n_columns = 1
+    return HeadModel(sub, scale, names[k], k, length, n_columns, layer, strip)
+
+
 class PredictFn:
-    """``predict(x) -> float32 (N, T)`` for one output of a Keras model (see :func:`as_predict_fn`).
+    """``predict(x) -> float32 (N, T)`` for one head of a Keras model (see :func:`as_predict_fn`).
 
     Attributes
     ----------
@@ -57,27 +351,35 @@ class PredictFn:
         The wrapped model (weights are shared, not copied: predictions follow training).
     input_length : int or None
         Sequence length ``L`` the model takes (None if any).
-    output_name : str
-        Name of the layer that produces the chosen output.
+    head : str
+        Name of the layer that produces the chosen head (``output_name`` is an alias).
+    task : int or None
+        The single column returned, or None for all columns of the head.
+    scale : str
+        ``"logits"`` (pre-activation of a final sigmoid/softmax) or ``"output"`` (the head's
+        output as the model computes it).
     logits : bool
-        True if the function returns pre-activation values.
+        ``scale == "logits"``.
     batch_size : int
         Sequences per model call.
     """
 
     def __init__(self, make_fn: Callable, model: keras.Model, input_length: int | None, output_name: str,
-                 logits: bool, batch_size: int):
+                 logits: bool, batch_size: int, *, scale: str | None = None, task: int | None = None):
         self._make_fn = make_fn
         self._fns: dict[int, Callable] = {}
         self.model = model
         self.input_length = input_length
+        self.head = output_name
         self.output_name = output_name
-        self.logits = logits
+        self.scale = scale if scale is not None else ("logits" if logits else "output")
+        self.logits = self.scale == "logits"
+        self.task = task
         self.batch_size = batch_size
 
     def __repr__(self) -> str:
-        kind = "logits" if self.logits else "outputs"
-        return (f"<PredictFn {self.model.name!r} -> {kind} of {self.output_name!r}, "
+        cols = "all columns" if self.task is None else f"task {self.task}"
+        return (f"<PredictFn {self.model.name!r} -> {self.scale} of {self.head!r} ({cols}), "
                 f"L={self.input_length}, batch_size={self.batch_size}>")
 
     def __call__(self, x: Any) -> np.ndarray:
@@ -91,6 +393,7 @@ class PredictFn:
         Returns
         -------
         np.ndarray, float32, shape (N, T)
+            ``T`` columns of the head (flattened), or 1 when ``task`` was chosen.
         """
         x = check_onehot(x, "x")
         if self.input_length is not None and x.shape[1] != self.input_length:
@@ -121,10 +424,12 @@ class PredictFn:
 
 def as_predict_fn(
     model: keras.Model,
-    output: int | str | None = None,
+    head: int | str | None = None,
+    task: int | None = None,
+    logits: bool | None = None,
     *,
-    logits: bool = True,
     batch_size: int = 1024,
+    **deprecated: Any,
 ) -> PredictFn:
     """Wrap a Keras model as a fast batched ``predict(onehot) -> float32[N, T]``.
 
@@ -140,16 +445,20 @@ def as_predict_fn(
     ----------
     model : keras.Model
         A built Keras model taking one ``(N, L, 4)`` input.
-    output : int or str, optional
-        Which model output to use: its index in ``model.outputs`` or the name of the layer that
-        produces it. Required when the model has several outputs.
-    logits : bool
-        If True (default) return the input of the final sigmoid/softmax (the logits) instead of
-        probabilities. Interaction effects ``f(AB) - f(A) - f(B) + f(0)`` are measured on
-        logits because independent motif effects add up on the log-odds scale: a sigmoid
-        saturates, so two strong motifs that each push the probability near 1 would look
-        "sub-additive" on the probability scale even when the model combines them additively.
-        If the model's final layer is linear, its output is returned as is.
+    head : int or str, optional
+        Which model output: its index in ``model.outputs`` or the name of the layer that
+        produces it. Required when the model has several outputs. (Old name: ``output``.)
+    task : int, optional
+        Return only this column of the head (shape ``(N, 1)``); default all columns.
+    logits : bool or None
+        ``None`` (default): the pre-activation (logits) where the head ends in sigmoid/softmax,
+        the head's output otherwise (linear, softplus, exp, ReLU heads). Interaction effects
+        ``f(AB) - f(A) - f(B) + f(0)`` are best measured on logits because independent motif
+        effects add up on the log-odds scale: a sigmoid saturates, so two strong motifs that
+        each push the probability near 1 would look "sub-additive" on the probability scale.
+        ``True`` forces logits (an error for a softplus/exp/ReLU head, which has none; a linear
+        head is returned as is); ``False`` forces the outputs. The result's ``scale`` attribute
+        says which was used.
     batch_size : int
         Sequences per model call (memory vs. speed; 1024 suits CPUs).
 
@@ -157,141 +466,64 @@ def as_predict_fn(
     -------
     PredictFn
         Callable ``predict(x: float32 (N, L, 4)) -> float32 (N, T)``; outputs with more than
-        two axes (e.g. profiles) are flattened to ``(N, -1)``.
+        two axes (e.g. profiles) are flattened to ``(N, -1)``. Attributes ``scale``
+        (``"logits"``/``"output"``), ``head``, ``task``.
 
     Raises
     ------
     InputError
-        Several outputs and no ``output`` choice; an unknown output; a model that is not a
-        single-input DNA model; ``logits=True`` when the pre-activation cannot be found.
+        Several outputs and no ``head``; an unknown head; a model that is not a single-input
+        DNA model; ``logits=True`` for a head without logits; a task out of range.
 
     Examples
     --------
     >>> from kgenint.keras.models import deepbind
     >>> import numpy as np
-    >>> predict = as_predict_fn(deepbind(50), logits=True)
+    >>> predict = as_predict_fn(deepbind(50))
     >>> x = np.eye(4, dtype="float32")[np.random.default_rng(0).integers(0, 4, (3, 50))]
-    >>> predict(x).shape
-    (3, 1)
+    >>> predict(x).shape, predict.scale
+    ((3, 1), 'logits')
     """
+    if deprecated:
+        v = renamed_args("as_predict_fn", deprecated, {"output": "head"}, {"head": head}, {"head": None})
+        head = v["head"]
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
         raise InputError(f"batch_size must be a positive integer. Received: batch_size={batch_size!r}")
-    spec = resolve_output(model, output, logits=logits)
-    if spec is None:
-        return _subclassed(model, output, logits, int(batch_size))
-    fn = _compile(spec.submodel, spec.input_length, spec.post)
-    return PredictFn(fn, model, spec.input_length, spec.name, logits, int(batch_size))
+    _check_logits(logits)
+    inputs, _ = _graph(model)
+    if inputs is None:
+        return _subclassed(model, head, task, logits, int(batch_size))
+    hm = head_model(model, head, logits)
+    if task is not None:
+        task = check_task(task, hm.n_columns)
+    fn = _compile(hm.model, hm.input_length, None, task)
+    return PredictFn(fn, model, hm.input_length, hm.name, hm.scale == "logits", int(batch_size),
+                     scale=hm.scale, task=task)
 
 
 class OutputSpec(NamedTuple):
     """How to compute one (pre-activation) output of a model: ``post(submodel(x))``."""
 
     submodel: keras.Model  #: shares its layers and weights with the model
-    post: Callable | None  #: applied to the submodel's output (e.g. a Dense without activation)
+    post: Callable | None  #: applied to the submodel's output (None: nothing)
     name: str  #: layer producing the chosen output
     input_length: int | None  #: sequence length L the model takes
 
 
-def resolve_output(model: keras.Model, output: int | str | None = None, *, logits: bool = True) -> OutputSpec | None:
-    """Locate an output (or its logits) of a single-input DNA model.
-
-    Parameters
-    ----------
-    model : keras.Model
-        Functional or Sequential model with one ``(None, L, 4)`` input.
-    output : int or str, optional
-        Output index or the name of the layer producing it; required for several outputs.
-    logits : bool
-        Return the pre-activation of a final sigmoid/softmax.
-
-    Returns
-    -------
-    OutputSpec, or None for a subclassed model (no layer graph).
-    """
-    if not isinstance(model, keras.Model):
-        raise InputError(f"model must be a keras.Model. Received: {type(model).__name__}.")
-    try:
-        inputs, outputs = list(model.inputs), list(model.outputs)
-    except (AttributeError, ValueError):
-        inputs, outputs = None, None
-    if not inputs:
+def resolve_output(model: keras.Model, output: int | str | None = None, *, logits: bool | None = None,
+                   head: int | str | None = None) -> OutputSpec | None:
+    """:func:`head_model` in the older :class:`OutputSpec` form (None for a subclassed model)."""
+    if head is None:
+        head = output
+    inputs, _ = _graph(model)
+    if inputs is None:
         return None
-    if len(inputs) != 1:
-        raise InputError(
-            f"model {model.name!r} has {len(inputs)} inputs; kgenint needs a model with one "
-            f"(N, L, 4) one-hot input."
-        )
-    shape = tuple(inputs[0].shape)
-    if len(shape) != 3 or shape[-1] != 4:
-        raise InputError(
-            f"model {model.name!r} takes input of shape {shape}; kgenint needs (None, L, 4) one-hot DNA."
-        )
-    length = None if shape[1] is None else int(shape[1])
-
-    names = _output_names(model)
-    if output is None:
-        if len(outputs) > 1:
-            raise InputError(
-                f"model {model.name!r} has {len(outputs)} outputs ({', '.join(names)}); choose one "
-                f"with output=<index or name>, e.g. as_predict_fn(model, output={names[0]!r})."
-            )
-        k = 0
-    elif isinstance(output, (int, np.integer)) and not isinstance(output, bool):
-        if not 0 <= output < len(outputs):
-            raise InputError(
-                f"output={output} is out of range: model {model.name!r} has {len(outputs)} output(s) "
-                f"({', '.join(names)})."
-            )
-        k = int(output)
-    elif isinstance(output, str):
-        if output not in names:
-            raise InputError(
-                f"model {model.name!r} has no output named {output!r}; its outputs are: {', '.join(names)}."
-            )
-        k = names.index(output)
-    else:
-        raise InputError(f"output must be an int, a str or None. Received: output={output!r}")
-
-    tensor, post = outputs[k], None
-    if logits:
-        tensor, post = _logits_tensor(model, outputs[k], names[k])
-    sub = keras.Model(inputs, tensor, name=f"{model.name}_predict")
-    return OutputSpec(sub, post, names[k], length)
+    hm = head_model(model, head, logits)
+    return OutputSpec(hm.model, None, hm.name, hm.input_length)
 
 
-def _logits_tensor(model: keras.Model, tensor: Any, name: str):
-    """``(tensor to compute, post-op or None)`` giving the pre-activation of ``tensor``."""
-    layer = _producer(model, tensor)
-    if layer is None:
-        raise InputError(
-            f"Cannot find the layer producing output {name!r} of model {model.name!r}, so its logits "
-            f"cannot be located. Pass logits=False to use the model's outputs."
-        )
-    act = _activation_name(layer)
-    if act in (None, "linear"):  # no squashing at the end: the output already is the logits
-        return tensor, None
-    if act not in _SQUASHING:
-        raise InputError(
-            f"Output {name!r} of model {model.name!r} ends with a {act!r} activation, not sigmoid or "
-            f"softmax, so it has no logits to return. Pass logits=False to use the outputs as they are."
-        )
-    if isinstance(layer, (keras.layers.Activation, keras.layers.Softmax)):
-        return layer.input, None
-    if isinstance(layer, keras.layers.Dense):
-        def dense_logits(h, layer=layer):
-            z = keras.ops.matmul(h, layer.kernel)
-            return z + layer.bias if layer.use_bias else z
-
-        return layer.input, dense_logits
-    raise InputError(
-        f"Output {name!r} of model {model.name!r} is produced by a {type(layer).__name__} layer with a "
-        f"built-in {act} activation, whose pre-activation kgenint cannot reach. Give the model a final "
-        f"Dense layer without activation followed by keras.layers.Activation({act!r}), or pass "
-        f"logits=False."
-    )
-
-
-def _compile(sub: Callable, length: int | None, post: Callable | None) -> Callable[[int], Callable]:
+def _compile(sub: Callable, length: int | None, post: Callable | None,
+             task: int | None = None) -> Callable[[int], Callable]:
     """A factory: batch size -> ``tf.function`` with the fixed signature ``[batch, L, 4]``."""
 
     def make(batch: int):
@@ -307,6 +539,8 @@ def _compile(sub: Callable, length: int | None, post: Callable | None) -> Callab
                 y = y[:, None]
             elif y.shape.rank != 2:
                 y = tf.reshape(y, [tf.shape(y)[0], -1])
+            if task is not None:
+                y = y[:, task : task + 1]
             return y
 
         return fn
@@ -314,18 +548,20 @@ def _compile(sub: Callable, length: int | None, post: Callable | None) -> Callab
     return make
 
 
-def _subclassed(model: keras.Model, output: Any, logits: bool, batch_size: int) -> PredictFn:
+def _subclassed(model: keras.Model, head: Any, task: Any, logits: bool | None, batch_size: int) -> PredictFn:
     if logits:
         raise InputError(
             f"model {model.name!r} is a subclassed Keras model (no layer graph), so kgenint cannot find "
-            f"its logits. Pass logits=False (and make the model output logits itself if you want "
+            f"its logits. Use logits=None or False (and make the model output logits itself if you want "
             f"them), or build it with the Functional API."
         )
-    if output is not None:
-        raise InputError("output= needs a Functional or Sequential model (with model.outputs).")
+    if head is not None:
+        raise InputError("head= needs a Functional or Sequential model (with model.outputs).")
+    if task is not None:
+        task = check_task(task)
 
     def sub(x, training=False):
         return model(x, training=training)
 
-    fn = _compile(sub, None, None)
-    return PredictFn(fn, model, None, "output", False, batch_size)
+    fn = _compile(sub, None, None, task)
+    return PredictFn(fn, model, None, "output", False, batch_size, scale="output", task=task)

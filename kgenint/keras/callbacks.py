@@ -34,6 +34,7 @@ import numpy as np
 from .._validate import check_onehot
 from ..errors import InputError
 from ..motifs.motif import Motif
+from .adapter import check_task, renamed_args
 
 __all__ = ["FilterMotifTracker", "AttributionMonitor", "InteractionMonitor", "take_sequences"]
 
@@ -585,11 +586,15 @@ class AttributionMonitor(_PeriodicCallback):
         ``"ism"`` ...) is delegated to :func:`kgenint.attribution.attribute` (slower; use a
         larger ``every``).
     method_options : dict, optional
-        Extra options for a delegated method (``n_shuffles``, ``steps`` ...).
-    output : int
-        Column ``t`` of the model output (task) to explain.
-    model_output : int or str, optional
-        Which model output, for multi-output models (as in :func:`as_predict_fn`).
+        Extra options for a delegated method (``n_references``, ``steps`` ...).
+    task : int
+        Column ``t`` of the head to explain. (Old name: ``output``.)
+    head : int or str, optional
+        Which model output (layer name or index), for multi-output models. (Old name:
+        ``model_output``.)
+    logits : bool or None
+        ``None``: the logits of a sigmoid/softmax head, the output of any other head;
+        True/False force (as in :func:`as_predict_fn`).
     indices : array_like of int, optional
         Sequence indices of ``x`` within ``truth`` (default ``0..N-1``).
     history_path : str or path, optional
@@ -610,9 +615,10 @@ class AttributionMonitor(_PeriodicCallback):
         truth: Any = None,
         every: int = 1,
         method: str = "grad_x_input",
-        output: int = 0,
+        task: int = 0,
         *,
-        model_output: int | str | None = None,
+        head: int | str | None = None,
+        logits: bool | None = None,
         indices: Any = None,
         method_options: dict | None = None,
         history_path: str | os.PathLike | None = None,
@@ -620,7 +626,12 @@ class AttributionMonitor(_PeriodicCallback):
         max_sequences: int = 500,
         batch_size: int = 256,
         prefix: str = "attr",
+        **deprecated: Any,
     ):
+        if deprecated:
+            v = renamed_args("AttributionMonitor", deprecated, {"output": "task", "model_output": "head"},
+                             {"task": task, "head": head}, {"task": 0, "head": None})
+            task, head = v["task"], v["head"]
         super().__init__(every, history_path, prefix)
         self.x = take_sequences(x, "x", max_sequences)
         if method not in self.METHODS:
@@ -633,11 +644,14 @@ class AttributionMonitor(_PeriodicCallback):
                     f"method must be one of {self.METHODS + tuple(delegated)}. Received: method={method!r}"
                 )
         self.method_options = dict(method_options or {})
-        if isinstance(output, bool) or not isinstance(output, (int, np.integer)) or output < 0:
-            raise InputError(f"output must be a task index >= 0. Received: output={output!r}")
         self.method = method
-        self.output = int(output)
-        self.model_output = model_output
+        self.task = check_task(task, where="AttributionMonitor: ")
+        self.head = head
+        self.output, self.model_output = self.task, head  # old attribute names
+        if logits is not None and not isinstance(logits, (bool, np.bool_)):
+            raise InputError(f"logits must be None, True or False. Received: logits={logits!r}")
+        self.logits = logits
+        self.scale = None
         self.mask = None
         if truth is not None:
             n, length = self.x.shape[:2]
@@ -662,21 +676,19 @@ class AttributionMonitor(_PeriodicCallback):
     def on_train_begin(self, logs=None):
         import tensorflow as tf
 
-        from .adapter import resolve_output
+        from .adapter import head_model
 
-        spec = resolve_output(self.model, self.model_output, logits=True)
-        if spec is None:
-            sub, post, length = self.model, None, None
-        else:
-            sub, post, length = spec.submodel, spec.post, spec.input_length
+        hm = head_model(self.model, self.head, self.logits)
+        sub, post, length = hm.model, None, hm.input_length
+        self.scale = hm.scale
         if length is not None and length != self.x.shape[1]:
             raise InputError(
                 f"AttributionMonitor: x has sequences of length {self.x.shape[1]} but the model takes {length}."
             )
-        t = self.output
+        t = self.task
         n_out = _n_outputs(sub)
         if n_out is not None and t >= n_out:
-            raise InputError(f"AttributionMonitor: output={t} but the model output has {n_out} column(s).")
+            raise InputError(f"AttributionMonitor: task={t} but the head has {n_out} column(s).")
 
         @tf.function(input_signature=[tf.TensorSpec([None, self.x.shape[1], 4], tf.float32)])
         def grad(xb):
@@ -699,9 +711,9 @@ class AttributionMonitor(_PeriodicCallback):
         if self.method not in self.METHODS:
             from ..attribution import attribute
 
-            opts = {"output": self.output, **self.method_options}
-            if self.model_output is not None:
-                opts.setdefault("head", self.model_output)
+            opts = {"task": self.task, "logits": self.logits, **self.method_options}
+            if self.head is not None:
+                opts.setdefault("head", self.head)
             contrib, _ = attribute(self.model, self.x, method=self.method, show_progress=False, **opts)
             return np.asarray(contrib, dtype=np.float32)
         out = []
@@ -732,7 +744,7 @@ class AttributionMonitor(_PeriodicCallback):
         if self.mask is not None:
             arrays["planted_mask"] = self.mask
         attrs = {"kind": "kgenint.AttributionMonitor", "format_version": 1, "method": self.method,
-                 "output": self.output}
+                 "output": self.task, "task": self.task, "scale": self.scale or ""}
         _write_h5_atomic(self.history_path, arrays, attrs)
 
 
@@ -740,10 +752,12 @@ class AttributionMonitor(_PeriodicCallback):
 class InteractionMonitor(_PeriodicCallback):
     """In-silico interaction effect of motif pairs, tracked over training.
 
-    On each due epoch, for every pair ``(A, B)`` the mean interaction effect
-    ``f(AB) - f(A) - f(B) + f(0)`` over the background sequences is computed on the model's
-    logits with :func:`kgenint.interactions.insilico.pair_effect` (motif consensus instances at
-    ``distance`` bp, strands ``orientation``). Logs ``{prefix}_{A}_{B}`` per pair (the standard
+    On each due epoch, for every pair ``(A, B)`` the mean interaction effect over the background
+    sequences is computed on the model's logits with
+    :func:`kgenint.interactions.insilico.pair_effect` (motif consensus instances at ``distance``
+    bp, strands ``orientation``; the control-insert contrast
+    ``f(A,B) - f(A,C_B) - f(C_A,B) + f(C_A,C_B)`` of the in-silico scan, see
+    ``docs/interactions.md``). Logs ``{prefix}_{A}_{B}`` per pair (the standard
     error is in ``records_`` and the history file). Logits are used because effects that the
     model combines additively add up on the log-odds scale; probabilities saturate (see
     :func:`as_predict_fn`).
@@ -761,10 +775,14 @@ class InteractionMonitor(_PeriodicCallback):
         Strands of A and B: ``"++"``, ``"+-"``, ``"-+"`` or ``"--"``; one or one per pair.
     every : int
         Run every ``every`` epochs.
-    output : int
-        Column ``t`` of the model output (task) whose logits are used.
-    model_output : int or str, optional
-        Which model output, for multi-output models.
+    task : int
+        Column ``t`` of the head whose values are used. (Old name: ``output``.)
+    head : int or str, optional
+        Which model output (layer name or index), for multi-output models. (Old name:
+        ``model_output``.)
+    logits : bool or None
+        ``None``: the logits of a sigmoid/softmax head, the output of any other head (softplus,
+        linear ...); True/False force. The history file's ``scale`` attribute says which.
     seed : int
         Seed of the insertion procedure (the same every epoch, so epochs are comparable).
     history_path : str or path, optional
@@ -782,15 +800,21 @@ class InteractionMonitor(_PeriodicCallback):
         distance: int | Sequence[int],
         orientation: str | Sequence[str] = "++",
         every: int = 1,
-        output: int = 0,
+        task: int = 0,
         *,
-        model_output: int | str | None = None,
+        head: int | str | None = None,
+        logits: bool | None = None,
         seed: int = 0,
         history_path: str | os.PathLike | None = None,
         max_sequences: int = 200,
         batch_size: int = 1024,
         prefix: str = "interaction",
+        **deprecated: Any,
     ):
+        if deprecated:
+            v = renamed_args("InteractionMonitor", deprecated, {"output": "task", "model_output": "head"},
+                             {"task": task, "head": head}, {"task": 0, "head": None})
+            task, head = v["task"], v["head"]
         super().__init__(every, history_path, prefix)
         self.background = take_sequences(background, "background", max_sequences)
         try:
@@ -819,10 +843,12 @@ class InteractionMonitor(_PeriodicCallback):
                 raise InputError(f"orientation must be '++', '+-', '-+' or '--'. Received: {o!r}")
         self.distance = [int(d) for d in dist]
         self.orientation = ori
-        if isinstance(output, bool) or not isinstance(output, (int, np.integer)) or output < 0:
-            raise InputError(f"output must be a task index >= 0. Received: output={output!r}")
-        self.output = int(output)
-        self.model_output = model_output
+        self.task = check_task(task, where="InteractionMonitor: ")
+        self.head = head
+        self.output, self.model_output = self.task, head  # old attribute names
+        if logits is not None and not isinstance(logits, (bool, np.bool_)):
+            raise InputError(f"logits must be None, True or False. Received: logits={logits!r}")
+        self.logits = logits
         self.seed = int(seed)
         self.batch_size = int(batch_size)
         names = [f"{prefix}_{a.name}_{b.name}" for a, b in pairs]
@@ -837,17 +863,17 @@ class InteractionMonitor(_PeriodicCallback):
     def on_train_begin(self, logs=None):
         from .adapter import as_predict_fn
 
-        self._predict = as_predict_fn(self.model, self.model_output, logits=True, batch_size=self.batch_size)
-        n_out = _n_outputs(self._predict.model) if self.model_output is None else None
-        if n_out is not None and self.output >= n_out:
-            raise InputError(f"InteractionMonitor: output={self.output} but the model output has {n_out} column(s).")
+        self._predict = as_predict_fn(self.model, self.head, logits=self.logits, batch_size=self.batch_size)
+        n_out = _n_outputs(self._predict.model) if self.head is None else None
+        if n_out is not None and self.task >= n_out:
+            raise InputError(f"InteractionMonitor: task={self.task} but the head has {n_out} column(s).")
 
     def compute(self, epoch: int):
         from ..interactions.insilico import pair_effect
 
         scalars, se = {}, []
         for key, (a, b), d, o in zip(self._keys, self.motif_pairs, self.distance, self.orientation):
-            e, s = pair_effect(self._predict, self.background, a, b, d, o, output=self.output, seed=self.seed)
+            e, s = pair_effect(self._predict, self.background, a, b, d, o, task=self.task, seed=self.seed)
             scalars[key] = float(e)
             se.append(float(s))
         return scalars, {"se": np.array(se)}
@@ -859,6 +885,6 @@ class InteractionMonitor(_PeriodicCallback):
         arrays["pair"] = np.array([[a.name, b.name] for a, b in self.motif_pairs], dtype=str)
         arrays["distance"] = np.array(self.distance, dtype=np.int64)
         arrays["orientation"] = np.array(self.orientation, dtype=str)
-        attrs = {"kind": "kgenint.InteractionMonitor", "format_version": 1, "output": self.output,
-                 "seed": self.seed, "scale": "logits"}
+        attrs = {"kind": "kgenint.InteractionMonitor", "format_version": 1, "output": self.task, "task": self.task,
+                 "seed": self.seed, "scale": self._predict.scale if self._predict is not None else ""}
         _write_h5_atomic(self.history_path, arrays, attrs)

@@ -26,7 +26,7 @@ from ..errors import InputError
 from ..motifs.motif import Motif
 from .initializers import _check_motifs, motifs_to_kernel
 
-__all__ = ["RevCompConv1D", "ExpActivation", "MotifScan", "reverse_complement_tensor"]
+__all__ = ["RevCompConv1D", "ExpActivation", "MotifScan", "ProfileScalar", "profile_scalar", "reverse_complement_tensor"]
 
 
 def reverse_complement_tensor(x):
@@ -394,3 +394,88 @@ class MotifScan(keras.layers.Layer):
             }
         )
         return config
+
+
+@keras.saving.register_keras_serializable(package="kgenint")
+class ProfileScalar(keras.layers.Layer):
+    """The usual scalar for attributing a base-resolution profile head (BPNet).
+
+    ``s = sum_{l, c} sg(softmax_l(z))[l, c] * z[l, c]``: the profile logits ``z`` weighted by the
+    predicted profile (softmax over positions, per channel/strand), with the weights held
+    constant (``sg`` = stop gradient). Gradients are ``softmax(z) * dz/dx``: each position counts
+    as much as the model predicts reads there (Avsec et al. 2021, "Base-resolution models of
+    transcription-factor binding reveal soft motif syntax"; the ``.detach()`` of bpnet-lite).
+
+    For DeepLIFT/DeepSHAP (:func:`kgenint.attribution.deepshap`) the weights are those of the
+    explained sequence, used for its references too: the quantity explained for ``x`` is
+    ``sum w(x) (z(x) - z(r))``, linear in the logits, so attributions add up to it exactly (the
+    result's ``f_ref`` is ``sum w(x) z(r)``).
+
+    Args:
+        (none besides the base layer's)
+
+    Input shape:
+        ``(batch, length, channels)`` profile logits (or ``(batch, length)``).
+
+    Output shape:
+        ``(batch, 1)``.
+
+    Example:
+
+    >>> import numpy as np
+    >>> z = np.log(np.array([[[1.0], [3.0]]], "float32"))  # softmax weights 0.25, 0.75
+    >>> round(float(ProfileScalar()(z)[0, 0]), 4)  # 0.25 * log 1 + 0.75 * log 3
+    0.824
+    """
+
+    def call(self, inputs):
+        z = inputs if len(inputs.shape) == 3 else ops.expand_dims(inputs, -1)
+        w = ops.stop_gradient(ops.softmax(z, axis=1))
+        return ops.sum(w * z, axis=(1, 2))[:, None]
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], 1)
+
+
+def profile_scalar(model: keras.Model, head: int | str | None = None) -> keras.Model:
+    """A single-output model ``x -> ProfileScalar(profile logits of head)`` for attribution.
+
+    Parameters
+    ----------
+    model : keras.Model
+        Functional or Sequential model with a profile head ``(N, L_out, S)`` of logits (a final
+        sigmoid/softmax activation is removed first).
+    head : int or str, optional
+        The profile head (layer name or index); required when the model has several outputs.
+
+    Returns
+    -------
+    keras.Model
+        ``(N, L, 4) -> (N, 1)``, sharing its weights with ``model``; pass it to any attribution
+        method (its output is linear, so ``logits`` does not matter).
+
+    Raises
+    ------
+    InputError
+        The head is not a profile (fewer than two axes besides the batch).
+
+    Examples
+    --------
+    >>> inp = keras.Input((50, 4))
+    >>> prof = keras.layers.Conv1D(2, 5, padding="same", name="profile")(inp)
+    >>> cnt = keras.layers.Dense(1, name="counts")(keras.layers.GlobalAveragePooling1D()(prof))
+    >>> m = profile_scalar(keras.Model(inp, [prof, cnt]), head="profile")
+    >>> m.output_shape
+    (None, 1)
+    """
+    from .adapter import head_model
+
+    hm = head_model(model, head, logits=None)
+    out = hm.model.outputs[0]
+    if len(out.shape) != 3:
+        raise InputError(
+            f"head {hm.name!r} of model {model.name!r} has shape {tuple(out.shape)}; profile_scalar needs a "
+            f"profile head of shape (batch, positions, strands) (add a Reshape((L, 1)) for one strand)."
+        )
+    s = ProfileScalar(name=f"{hm.name}_profile_scalar")(out)
+    return keras.Model(hm.model.inputs, s, name=f"{model.name}_{hm.name}_scalar")
