@@ -35,7 +35,7 @@ from .errors import InputError, OutputError
 
 __all__ = [
     "atomic_path", "atomic_open", "atomic_write_text", "output_lock", "check_overwrite",
-    "file_mode", "fsync_path", "os_error_message", "PARTIAL_SUFFIX",
+    "file_mode", "fsync_path", "os_error_message", "remove_orphans", "is_locked", "PARTIAL_SUFFIX",
 ]
 
 #: suffix of the checkpoint of a resumable command (``<out>.partial``)
@@ -197,6 +197,20 @@ def _tmp_pattern(target: str) -> str:
     return os.path.join(d, f".{glob.escape(name)}.*.tmp*")
 
 
+def remove_orphans(target: str | os.PathLike) -> list[str]:
+    """Remove the temporary files a killed writer left beside ``target`` (``.<name>.*.tmp*``).
+
+    Call it only while holding :func:`output_lock` on ``target`` (then nobody else is writing them).
+    Returns the paths removed.
+    """
+    gone = []
+    for q in glob.glob(_tmp_pattern(os.fspath(target))):
+        with contextlib.suppress(OSError):
+            os.unlink(q)
+            gone.append(q)
+    return gone
+
+
 def check_overwrite(path: str | os.PathLike | None, overwrite: bool, *, what: str = "output",
                     option: str = "--overwrite", partial: bool = True) -> None:
     """The one overwrite policy of every command.
@@ -288,6 +302,8 @@ def atomic_path(target: str | os.PathLike, *, overwrite: bool = True,
         raise OutputError(f"{target}: the folder {folder} does not exist; create it first.")
     ctx = output_lock(target) if lock else contextlib.nullcontext()
     with ctx:
+        if lock:
+            remove_orphans(target)
         try:
             fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp" + suffix, dir=folder)
         except OSError as err:

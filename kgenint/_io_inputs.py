@@ -23,6 +23,7 @@ __all__ = [
     "class_groups",
     "check_model_length",
     "load_keras_model",
+    "check_attribution_file",
 ]
 
 _HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
@@ -359,3 +360,36 @@ def load_keras_model(path: str | os.PathLike, *, what: str = "--model"):
         raise InputError(f"{what} {p}: the model must take one-hot DNA of shape (N, L, 4); its input is {shape}.")
     return model, (None if shape[1] is None else int(shape[1]))
 
+
+def check_attribution_file(path: str | os.PathLike, f=None) -> None:
+    """Refuse an unfinished or inconsistent attribution file with a message saying what to rerun.
+
+    Raises
+    ------
+    InputError
+        ``path`` is a ``.partial`` checkpoint, is not a kgenint attribution file, or has a chunk
+        not marked done or a ``done`` array that does not match its ``chunk_size``.
+    """
+    import h5py
+
+    path = os.fspath(path)
+    if path.endswith(".partial") or path.endswith(".partial.h5"):
+        raise InputError(f"{path} is the checkpoint of an unfinished 'kgenint attribute' run; run the same "
+                         f"command again to finish it and use {path[:-len('.partial')]} instead.")
+    if f is None:
+        try:
+            with h5py.File(path, "r") as fh:
+                return check_attribution_file(path, fh)
+        except OSError as err:
+            raise InputError(f"{path}: cannot open as HDF5 ({err}).") from None
+    if f.attrs.get("kgenint_format") != "attributions":
+        raise InputError(f"{path}: not a kgenint attribution file (run 'kgenint attribute').")
+    try:
+        done = f["done"][()]
+        n = f["contributions"].shape[0]
+        cs = int(f.attrs["chunk_size"])
+    except (KeyError, OSError, ValueError) as err:
+        raise InputError(f"{path}: incomplete attribution file ({err}); run 'kgenint attribute' again.") from None
+    if len(done) != -(-n // max(cs, 1)) or not np.asarray(done, bool).all():
+        raise InputError(f"{path}: the attribution run did not finish ({int(np.sum(done))} of {len(done)} chunks "
+                         f"done); run the same 'kgenint attribute' command again to resume.")

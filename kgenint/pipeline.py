@@ -214,7 +214,9 @@ class Demo:
                 if method == "deepshap":
                     opts = {"n_shuffles": self.config.n_shuffles, "seed": self.config.seed, "hypothetical": True}
                 attribute(self.model(), d.x[idx], method=method, out=self.path(out), index=idx,
-                          sequence_ids=[str(s) for s in d.sequence_ids[idx]], **opts)
+                          sequence_ids=[str(s) for s in d.sequence_ids[idx]], overwrite=True, **opts)
+                # overwrite: the stage is due, so an existing file is out of date; a checkpoint of
+                # the same run is still resumed
 
             self._stage(f"attr:{method}", run, out)
 

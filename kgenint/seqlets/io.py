@@ -254,18 +254,38 @@ def _read_arrays(path: Path) -> dict[str, np.ndarray]:
     suffix = path.suffix.lower()
     if not path.exists():
         raise FileNotFoundError(f"No such file: {path}")
+    if suffix == ".partial" or path.name.endswith(".partial.h5"):
+        raise FormatError("this is the checkpoint of an unfinished run; run the same command again to finish it "
+                          f"and give the finished file ({path.name.rsplit('.partial', 1)[0]}) instead.", path=str(path))
     if suffix == ".npy":
-        return {"array": np.load(path, allow_pickle=False)}
+        try:
+            return {"array": np.load(path, allow_pickle=False)}
+        except (ValueError, OSError, EOFError) as err:
+            raise FormatError(f"cannot read as a .npy array: truncated or not a .npy file ({err}).",
+                              path=str(path)) from None
     if suffix == ".npz":
-        with np.load(path, allow_pickle=False) as z:
-            return {k: z[k] for k in z.files}
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                return {k: z[k] for k in z.files}
+        except (ValueError, OSError, EOFError, KeyError) as err:
+            raise FormatError(f"cannot read as a .npz archive: truncated or damaged ({err}).", path=str(path)) from None
+        except Exception as err:  # zipfile.BadZipFile, zlib.error on a damaged member
+            if type(err).__module__ in ("zipfile", "zlib"):
+                raise FormatError(f"cannot read as a .npz archive: truncated or damaged ({err}).",
+                                  path=str(path)) from None
+            raise
     import h5py
 
     try:
         with h5py.File(path, "r") as f:
+            if f.attrs.get("kgenint_format") == "attributions":
+                from .._io_inputs import check_attribution_file
+
+                check_attribution_file(str(path), f)
             return {k: f[k][:] for k in f.keys() if isinstance(f[k], h5py.Dataset)}
     except OSError as err:
-        raise FormatError(f"cannot read as HDF5, .npz or .npy ({err}).", path=str(path)) from None
+        raise FormatError(f"cannot read as HDF5, .npz or .npy, or a compressed block is damaged ({err}).",
+                          path=str(path)) from None
 
 
 def load_attributions(
