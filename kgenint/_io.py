@@ -31,7 +31,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import IO
 
-from .errors import InputError, OutputError
+from .errors import OutputError
 
 __all__ = [
     "atomic_path", "atomic_open", "atomic_write_text", "output_lock", "check_overwrite",

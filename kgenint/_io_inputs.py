@@ -24,6 +24,7 @@ __all__ = [
     "check_model_length",
     "load_keras_model",
     "check_attribution_file",
+    "decode_error",
 ]
 
 _HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
@@ -244,6 +245,23 @@ def read_motif_file(path: str | os.PathLike, *, what: str = "--motifs", unique_n
     return motifs
 
 
+def decode_error(err: UnicodeDecodeError, path: str | os.PathLike, line: int | None = None) -> FormatError:
+    """A :class:`FormatError` for a text input that is not UTF-8 (says what the file probably is)."""
+    head = b""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        pass
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or (len(head) > 3 and head[1:4:2] == b"\x00\x00"):
+        what = "it is UTF-16 text (a spreadsheet's 'Unicode text' export); save it as UTF-8 text"
+    elif b"\x00" in head or head.startswith((b"\x89HDF", b"PK\x03\x04", b"\x1f\x8b", b"\x93NUMPY")):
+        what = "it looks like a binary file (HDF5, zip, gzip or numpy?), not text; check that it is the right file"
+    else:
+        what = f"byte 0x{err.object[err.start]:02x} is not UTF-8; save the file as UTF-8 text"
+    return FormatError(f"not UTF-8 text: {what}.", path=os.fspath(path), line=line)
+
+
 def read_groups_tsv(path: str | os.PathLike, *, what: str = "--groups") -> tuple[list[str], np.ndarray]:
     """A two-column TSV ``sequence_name<TAB>group`` (group 1/0, or -1 to leave out).
 
@@ -266,6 +284,13 @@ def read_groups_tsv(path: str | os.PathLike, *, what: str = "--groups") -> tuple
     names: list[str] = []
     groups: list[int] = []
     seen: dict[str, int] = {}
+    try:
+        return _read_groups(p, words, names, groups, seen)
+    except UnicodeDecodeError as err:
+        raise decode_error(err, p, len(names) + 1 if not names else None) from None
+
+
+def _read_groups(p, words, names, groups, seen):
     with open(p, encoding="utf-8") as fh:
         first = True
         for ln, line in enumerate(fh, start=1):

@@ -6,6 +6,8 @@ import logging
 import shlex
 import sys
 
+from ._outputs import add_overwrite, check_outputs
+
 log = logging.getLogger("kgenint")
 
 _EPILOG = """\
@@ -55,18 +57,30 @@ def register(subparsers, parents) -> None:
     p.add_argument("--norc", action="store_true", help="scan the given strand only")
     p.add_argument("--max-hits", type=int, default=None, help="keep at most this many hits (best p-values)")
     p.add_argument("--out", "-o", default=None, help="output TSV (default: standard output)")
+    add_overwrite(p)
     p.set_defaults(func=run)
 
 
 def _background(spec: str):
     import numpy as np
 
-    from ..errors import FormatError
-
     if spec == "motif":
         return None
     if spec == "uniform":
         return np.full(4, 0.25)
+    from .._io_inputs import decode_error
+
+    try:
+        return _read_background(spec)
+    except UnicodeDecodeError as err:
+        raise decode_error(err, spec) from None
+
+
+def _read_background(spec: str):
+    import numpy as np
+
+    from ..errors import FormatError
+
     vals: dict[str, float] = {}
     nums: list[float] = []
     with open(spec, encoding="utf-8") as fh:
@@ -93,6 +107,7 @@ def run(args: argparse.Namespace) -> int:
     from ..motifs.scan import scan, write_fimo_tsv
     from ..sequence import read_fasta
 
+    check_outputs(args, out=args.out)
     if args.motifs is None:
         from ..motifs.database import load_default
 

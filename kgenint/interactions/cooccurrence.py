@@ -207,17 +207,19 @@ class CooccurrenceScan:
             df = df.sort_values("p", kind="mergesort").reset_index(drop=True)
         return df
 
-    def save(self, path: str | os.PathLike) -> None:
+    def save(self, path: str | os.PathLike, *, overwrite: bool = True) -> None:
         """Write to HDF5 atomically: attrs ``kgenint_format="cooccurrence_scan"``, ``bin_size``,
         ``window``, ``max_distance``, ``alternative``; datasets ``motif_names``, ``distances``,
         ``orientations``, ``pair_counts``, ``seq_counts``, ``n_sequences``, ``odds_ratio``,
         ``p``, ``q``, optional ``presence``; attr ``null``."""
         import h5py
 
+        from .._io import atomic_path
+
         path = os.fspath(path)
-        tmp = path + ".tmp"
         sd = h5py.string_dtype()
-        with h5py.File(tmp, "w") as h:
+        with atomic_path(path, overwrite=overwrite, check=lambda p: CooccurrenceScan.load(p)) as tmp, \
+                h5py.File(tmp, "w") as h:
             h.attrs.update(kgenint_format="cooccurrence_scan", format_version=1, bin_size=self.bin_size,
                            window=self.window, max_distance=self.max_distance, alternative=self.alternative)
             h.create_dataset("motif_names", data=np.array(self.motif_names, dtype=object), dtype=sd)
@@ -227,7 +229,6 @@ class CooccurrenceScan:
             if self.presence is not None:
                 h.create_dataset("presence", data=self.presence)
             h.attrs["null"] = self.null
-        os.replace(tmp, path)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "CooccurrenceScan":
@@ -299,6 +300,11 @@ def _hit_columns(hits, n_sequences: int | None, motif_names):
     if bad.any():
         raise InputError(f"hits['strand'] must be '+' or '-'; row {int(np.flatnonzero(bad)[0])} holds {st[bad][0]!r}.")
     strand = (st == "-").astype(np.int64)
+    badc = (start < 0) | (end <= start)
+    if badc.any():
+        r = int(np.flatnonzero(badc)[0])
+        raise InputError(f"hits row {r}: start {int(start[r])}, end {int(end[r])} is not a valid 0-based half-open "
+                         f"interval (start >= 0, end > start).")
     if len(seq) and seq.min() < 0:
         raise InputError("hits['seq'] holds a negative sequence index.")
     if n_sequences is not None and len(seq) and seq.max() >= n_sequences:

@@ -932,6 +932,7 @@ def write_fimo_tsv(
     *,
     command_line: str | None = None,
     sort: bool = True,
+    overwrite: bool = True,
 ) -> None:
     """Write hits as FIMO's ``fimo.tsv``.
 
@@ -951,6 +952,8 @@ def write_fimo_tsv(
         Recorded on the last line (default: this process's command line).
     sort : bool
         Sort by p-value as FIMO does (stable, so ties keep the table's order).
+    overwrite : bool
+        A path is written atomically (:func:`kgenint._io.atomic_path`); False refuses an existing one.
     """
     need = ["motif_id", "motif_alt_id", "sequence_name", "start", "end", "strand", "score", "p_value"]
     if not isinstance(hits, pd.DataFrame):
@@ -983,8 +986,9 @@ def write_fimo_tsv(
     if hasattr(path_or_buffer, "write"):
         path_or_buffer.write(text)  # type: ignore[union-attr]
     else:
-        with open(path_or_buffer, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        from .._io import atomic_write_text
+
+        atomic_write_text(path_or_buffer, text, overwrite=overwrite)
 
 
 def read_fimo_tsv(path: str | os.PathLike | TextIO) -> pd.DataFrame:
@@ -1004,8 +1008,13 @@ def read_fimo_tsv(path: str | os.PathLike | TextIO) -> pd.DataFrame:
     if hasattr(path, "read"):
         text = path.read()  # type: ignore[union-attr]
     else:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
+        try:
+            with open(path, encoding="utf-8") as fh:
+                text = fh.read()
+        except UnicodeDecodeError as err:
+            raise FormatError(f"not UTF-8 text (byte 0x{err.object[err.start]:02x} at byte {err.start}); save it as "
+                              f"UTF-8 tab-separated text (a spreadsheet's 'Unicode text' export is UTF-16).",
+                              path=str(name)) from None
     rows = []
     header_seen = False
     for ln, line in enumerate(text.splitlines(), start=1):
@@ -1031,6 +1040,13 @@ def read_fimo_tsv(path: str | os.PathLike | TextIO) -> pd.DataFrame:
             qv = float(f[8]) if f[8] else np.nan
         except ValueError as err:
             raise FormatError(f"bad number ({err}).", path=str(name), line=ln) from None
+        if st < 0 or en <= st:
+            raise FormatError(f"start {f[3]} and stop {f[4]} are not 1-based inclusive coordinates "
+                              f"(start >= 1, stop >= start).", path=str(name), line=ln)
+        if not (0.0 <= pv <= 1.0):
+            raise FormatError(f"p-value {f[7]} is not between 0 and 1.", path=str(name), line=ln)
+        if f[5] not in ("+", "-", "."):
+            raise FormatError(f"strand {f[5]!r} is not '+', '-' or '.'.", path=str(name), line=ln)
         rows.append((f[0], f[1], f[2], st, en, f[5], scv, pv, qv, f[9]))
     if not header_seen:
         raise FormatError("no FIMO header line found.", path=str(name))

@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -64,14 +63,16 @@ def _json(obj: Any) -> str:
     return json.dumps(obj, default=default, allow_nan=True)
 
 
-def save_hdf5(result, path: str | os.PathLike, *, window_size: int | None = None) -> None:
+def save_hdf5(result, path: str | os.PathLike, *, window_size: int | None = None, overwrite: bool = True) -> None:
     """Write a :class:`~kgenint.seqlets.DiscoveryResult` in the tfmodisco-lite results layout.
 
     Parameters
     ----------
     result : DiscoveryResult
     path : str or os.PathLike
-        Output ``.h5`` file (replaced atomically).
+        Output ``.h5`` file (replaced atomically, :func:`kgenint._io.atomic_path`).
+    overwrite : bool
+        False refuses an existing ``path``.
     window_size : int, optional
         Root attribute ``window_size`` (the input window length that ``modisco bed``/``fasta``
         centre on peaks); default the sequence length.
@@ -82,9 +83,9 @@ def save_hdf5(result, path: str | os.PathLike, *, window_size: int | None = None
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise InputError(f"Cannot write {path}: folder {folder} does not exist.")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    os.close(fd)
-    try:
+    from .._io import atomic_path
+
+    with atomic_path(path, overwrite=overwrite) as tmp:
         with h5py.File(tmp, "w") as f:
             f.attrs["window_size"] = int(window_size if window_size is not None else result.sequence_length)
             groups: dict[str, Any] = {}
@@ -134,11 +135,6 @@ def save_hdf5(result, path: str | os.PathLike, *, window_size: int | None = None
                 g.attrs["mean_similarity"] = float(m.metadata.get("mean_similarity", np.nan))
                 if "annotation" in m.metadata:
                     g.attrs["annotation"] = _json(m.metadata["annotation"])
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def _pattern_items(group) -> list:
