@@ -405,16 +405,23 @@ def check_attribution_file(path: str | os.PathLike, f=None) -> None:
         try:
             with h5py.File(path, "r") as fh:
                 return check_attribution_file(path, fh)
-        except OSError as err:
-            raise InputError(f"{path}: cannot open as HDF5 ({err}).") from None
-    if f.attrs.get("kgenint_format") != "attributions":
+        except (OSError, KeyError, ValueError, RuntimeError, TypeError) as err:
+            if isinstance(err, InputError):
+                raise
+            raise InputError(f"{path}: cannot open as HDF5, or the file is damaged ({err}).") from None
+    try:
+        fmt = f.attrs.get("kgenint_format")
+    except (OSError, KeyError, ValueError, RuntimeError, TypeError) as err:
+        raise InputError(f"{path}: the file is damaged ({err}).") from None
+    if fmt != "attributions":
         raise InputError(f"{path}: not a kgenint attribution file (run 'kgenint attribute').")
     try:
         done = f["done"][()]
         n = f["contributions"].shape[0]
         cs = int(f.attrs["chunk_size"])
-    except (KeyError, OSError, ValueError) as err:
-        raise InputError(f"{path}: incomplete attribution file ({err}); run 'kgenint attribute' again.") from None
+    except (KeyError, OSError, ValueError, RuntimeError, TypeError) as err:
+        raise InputError(f"{path}: incomplete or damaged attribution file ({err}); run 'kgenint attribute' "
+                         f"again.") from None
     if len(done) != -(-n // max(cs, 1)) or not np.asarray(done, bool).all():
         raise InputError(f"{path}: the attribution run did not finish ({int(np.sum(done))} of {len(done)} chunks "
                          f"done); run the same 'kgenint attribute' command again to resume.")

@@ -353,7 +353,7 @@ def load_attributions(path: str | os.PathLike) -> dict:
             d["index"] = f["index"][()] if "index" in f else None
             d["method"] = str(f.attrs["method"])
             d["params"] = json.loads(f.attrs["params"])
-    except (OSError, KeyError, ValueError) as err:
+    except (OSError, KeyError, ValueError, RuntimeError, TypeError) as err:
         raise InputError(f"{path}: the attribution file is damaged ({err}); run 'kgenint attribute' again "
                          f"with --overwrite.") from None
     return d

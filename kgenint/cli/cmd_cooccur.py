@@ -63,6 +63,10 @@ def register(subparsers, parents) -> None:
     p.add_argument("--class-column", type=int, default=0, help="column of /y/class (default: 0)")
     p.add_argument("--max-distance", type=int, default=150, help="largest distance between hit starts, bp (default: 150)")
     p.add_argument("--bin-size", type=int, default=1, help="distance bin width, bp (default: 1)")
+    p.add_argument("--max-memory", type=float, default=4.0,
+                   help="ceiling on the estimated memory in GiB (default: 4): the counts are dense, about "
+                        "K^2 x (max-distance/bin-size + 1) x 4 cells x 8 bytes x (5 x threads + 12); above it "
+                        "the command stops at once with advice instead of running out of memory")
     p.add_argument("--window", type=int, default=0, help="pool this many neighbouring bins on each side (default: 0)")
     p.add_argument("--alternative", choices=("two-sided", "greater", "less"), default="two-sided",
                    help="Fisher test alternative; 'greater' = enriched in group 1 (default: two-sided)")
@@ -165,7 +169,7 @@ def run(args: argparse.Namespace) -> int:
 
     res = cooccurrence(hits, groups, motif_names=motif_names, max_distance=int(args.max_distance),
                        bin_size=int(args.bin_size), window=int(args.window), allow_overlap=bool(args.allow_overlap),
-                       alternative=args.alternative, null=args.null)
+                       alternative=args.alternative, null=args.null, max_memory=float(args.max_memory) * 2**30)
     res.save(out)
     log.info("wrote %s", out)
     table = res.to_frame()

@@ -48,7 +48,7 @@ from .._kernels.cooccurrence import fisher_exact, pair_histograms
 from ..errors import InputError
 from .insilico import ORIENTATIONS, bh_qvalues
 
-__all__ = ["cooccurrence", "CooccurrenceScan", "fisher_pvalues"]
+__all__ = ["cooccurrence", "CooccurrenceScan", "fisher_pvalues", "cooccurrence_memory", "DEFAULT_MAX_MEMORY"]
 
 _ALT = {"two-sided": 0, "greater": 1, "less": 2}
 
@@ -314,6 +314,21 @@ def _hit_columns(hits, n_sequences: int | None, motif_names):
     return seq.astype(np.int64), motif, start, end, strand, motif_names
 
 
+#: default ceiling on the estimated peak memory of :func:`cooccurrence` (bytes)
+DEFAULT_MAX_MEMORY = 4 * 2**30
+
+
+def cooccurrence_memory(n_motifs: int, max_distance: int, bin_size: int = 1, threads: int = 1) -> int:
+    """Estimated peak memory (bytes) of :func:`cooccurrence` for ``n_motifs`` motifs.
+
+    Per-thread dense pair and sequence counts (2 groups) and a stamp array while counting, then
+    the result's counts, p, q, odds ratios and temporaries: ``8 * K**2 * D * 4 * (5 * threads + 12)``
+    with ``D = max_distance // bin_size + 1``.
+    """
+    cells = int(n_motifs) ** 2 * (int(max_distance) // max(int(bin_size), 1) + 1) * 4
+    return 8 * cells * (5 * max(int(threads), 1) + 12)
+
+
 def cooccurrence(
     hits,
     groups: Sequence[int] | np.ndarray,
@@ -326,6 +341,7 @@ def cooccurrence(
     alternative: str = "two-sided",
     null: str = "conditional",
     threads: int | None = None,
+    max_memory: float = DEFAULT_MAX_MEMORY,
 ) -> CooccurrenceScan:
     """Exhaustive motif-pair co-occurrence histograms and enrichment tests.
 
@@ -356,6 +372,12 @@ def cooccurrence(
         See the module docstring for why the default is conditional.
     threads : int, optional
         Threads for the counting kernel (default: Numba's).
+    max_memory : float
+        Ceiling in bytes (default 4 GiB) on the estimated peak memory: the counts are dense
+        ``(2, K, K, D, 4)`` arrays (one copy per thread while counting) and the result holds
+        several more of that size, about ``8 * K**2 * D * 4 * (5 * threads + 12)`` bytes
+        (:func:`cooccurrence_memory`). Above it a one-line :class:`~kgenint.errors.InputError`
+        says how to reduce the problem instead of a ``MemoryError`` after minutes.
 
     Returns
     -------
@@ -383,11 +405,19 @@ def cooccurrence(
     K = len(names)
     if K == 0:
         raise InputError("hits is empty and no motif_names were given: nothing to count.")
+    nt = int(threads or numba.get_num_threads())
+    need = cooccurrence_memory(K, int(max_distance), int(bin_size), nt)
+    if need > float(max_memory):
+        D = int(max_distance) // int(bin_size) + 1
+        raise InputError(
+            f"counting {K} motifs x {K} x {D} distance bins x 4 orientations needs about {need / 2**30:.1f} GiB, "
+            f"above the ceiling of {float(max_memory) / 2**30:.1f} GiB (max_memory, --max-memory): use fewer motifs "
+            f"(e.g. only those enriched, or one per cluster of similar motifs), a larger bin size or a smaller "
+            f"maximum distance, or fewer threads.")
     order = np.lexsort((start, seq))
     seq, motif, start, end, strand = (a[order] for a in (seq, motif, start, end, strand))
     S = len(g)
     seg = np.searchsorted(seq, np.arange(S + 1)).astype(np.int64)
-    nt = int(threads or numba.get_num_threads())
     pc, sc = pair_histograms(seg, motif, start, end, strand, g, K, int(max_distance), int(bin_size),
                              int(window), bool(allow_overlap), 2, nt)
     # group index 1 = group 1 (reported first)

@@ -253,23 +253,18 @@ def _read_arrays(path: Path) -> dict[str, np.ndarray]:
     if suffix == ".partial" or path.name.endswith(".partial.h5"):
         raise FormatError("this is the checkpoint of an unfinished run; run the same command again to finish it "
                           f"and give the finished file ({path.name.rsplit('.partial', 1)[0]}) instead.", path=str(path))
-    if suffix == ".npy":
+    if suffix in (".npy", ".npz"):
+        # a damaged file fails in many ways (ValueError, EOFError, zipfile.BadZipFile, zlib.error,
+        # SyntaxError from the header, MemoryError from a garbled shape): all mean "damaged"
         try:
-            return {"array": np.load(path, allow_pickle=False)}
-        except (ValueError, OSError, EOFError) as err:
-            raise FormatError(f"cannot read as a .npy array: truncated or not a .npy file ({err}).",
-                              path=str(path)) from None
-    if suffix == ".npz":
-        try:
+            if suffix == ".npy":
+                return {"array": np.load(path, allow_pickle=False)}
             with np.load(path, allow_pickle=False) as z:
                 return {k: z[k] for k in z.files}
-        except (ValueError, OSError, EOFError, KeyError) as err:
-            raise FormatError(f"cannot read as a .npz archive: truncated or damaged ({err}).", path=str(path)) from None
-        except Exception as err:  # zipfile.BadZipFile, zlib.error on a damaged member
-            if type(err).__module__ in ("zipfile", "zlib"):
-                raise FormatError(f"cannot read as a .npz archive: truncated or damaged ({err}).",
-                                  path=str(path)) from None
-            raise
+        except Exception as err:  # noqa: BLE001
+            raise FormatError(f"cannot read as a {suffix} file: truncated or damaged "
+                              f"({type(err).__name__}: {' '.join(str(err).split())[:200]}); write it again.",
+                              path=str(path)) from None
     import h5py
 
     try:
@@ -279,8 +274,10 @@ def _read_arrays(path: Path) -> dict[str, np.ndarray]:
 
                 check_attribution_file(str(path), f)
             return {k: f[k][:] for k in f.keys() if isinstance(f[k], h5py.Dataset)}
-    except OSError as err:
-        raise FormatError(f"cannot read as HDF5, .npz or .npy, or a compressed block is damaged ({err}).",
+    except (OSError, KeyError, ValueError, RuntimeError, TypeError) as err:
+        if isinstance(err, InputError):
+            raise
+        raise FormatError(f"cannot read as HDF5, .npz or .npy, or the file is damaged ({err}).",
                           path=str(path)) from None
 
 
