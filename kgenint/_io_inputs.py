@@ -23,6 +23,8 @@ __all__ = [
     "class_groups",
     "check_model_length",
     "load_keras_model",
+    "check_attribution_file",
+    "decode_error",
 ]
 
 _HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
@@ -243,6 +245,23 @@ def read_motif_file(path: str | os.PathLike, *, what: str = "--motifs", unique_n
     return motifs
 
 
+def decode_error(err: UnicodeDecodeError, path: str | os.PathLike, line: int | None = None) -> FormatError:
+    """A :class:`FormatError` for a text input that is not UTF-8 (says what the file probably is)."""
+    head = b""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        pass
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or (len(head) > 3 and head[1:4:2] == b"\x00\x00"):
+        what = "it is UTF-16 text (a spreadsheet's 'Unicode text' export); save it as UTF-8 text"
+    elif b"\x00" in head or head.startswith((b"\x89HDF", b"PK\x03\x04", b"\x1f\x8b", b"\x93NUMPY")):
+        what = "it looks like a binary file (HDF5, zip, gzip or numpy?), not text; check that it is the right file"
+    else:
+        what = f"byte 0x{err.object[err.start]:02x} is not UTF-8; save the file as UTF-8 text"
+    return FormatError(f"not UTF-8 text: {what}.", path=os.fspath(path), line=line)
+
+
 def read_groups_tsv(path: str | os.PathLike, *, what: str = "--groups") -> tuple[list[str], np.ndarray]:
     """A two-column TSV ``sequence_name<TAB>group`` (group 1/0, or -1 to leave out).
 
@@ -265,6 +284,13 @@ def read_groups_tsv(path: str | os.PathLike, *, what: str = "--groups") -> tuple
     names: list[str] = []
     groups: list[int] = []
     seen: dict[str, int] = {}
+    try:
+        return _read_groups(p, words, names, groups, seen)
+    except UnicodeDecodeError as err:
+        raise decode_error(err, p, len(names) + 1 if not names else None) from None
+
+
+def _read_groups(p, words, names, groups, seen):
     with open(p, encoding="utf-8") as fh:
         first = True
         for ln, line in enumerate(fh, start=1):
@@ -359,3 +385,43 @@ def load_keras_model(path: str | os.PathLike, *, what: str = "--model"):
         raise InputError(f"{what} {p}: the model must take one-hot DNA of shape (N, L, 4); its input is {shape}.")
     return model, (None if shape[1] is None else int(shape[1]))
 
+
+def check_attribution_file(path: str | os.PathLike, f=None) -> None:
+    """Refuse an unfinished or inconsistent attribution file with a message saying what to rerun.
+
+    Raises
+    ------
+    InputError
+        ``path`` is a ``.partial`` checkpoint, is not a kgenint attribution file, or has a chunk
+        not marked done or a ``done`` array that does not match its ``chunk_size``.
+    """
+    import h5py
+
+    path = os.fspath(path)
+    if path.endswith(".partial") or path.endswith(".partial.h5"):
+        raise InputError(f"{path} is the checkpoint of an unfinished 'kgenint attribute' run; run the same "
+                         f"command again to finish it and use {path[:-len('.partial')]} instead.")
+    if f is None:
+        try:
+            with h5py.File(path, "r") as fh:
+                return check_attribution_file(path, fh)
+        except (OSError, KeyError, ValueError, RuntimeError, TypeError) as err:
+            if isinstance(err, InputError):
+                raise
+            raise InputError(f"{path}: cannot open as HDF5, or the file is damaged ({err}).") from None
+    try:
+        fmt = f.attrs.get("kgenint_format")
+    except (OSError, KeyError, ValueError, RuntimeError, TypeError) as err:
+        raise InputError(f"{path}: the file is damaged ({err}).") from None
+    if fmt != "attributions":
+        raise InputError(f"{path}: not a kgenint attribution file (run 'kgenint attribute').")
+    try:
+        done = f["done"][()]
+        n = f["contributions"].shape[0]
+        cs = int(f.attrs["chunk_size"])
+    except (KeyError, OSError, ValueError, RuntimeError, TypeError) as err:
+        raise InputError(f"{path}: incomplete or damaged attribution file ({err}); run 'kgenint attribute' "
+                         f"again.") from None
+    if len(done) != -(-n // max(cs, 1)) or not np.asarray(done, bool).all():
+        raise InputError(f"{path}: the attribution run did not finish ({int(np.sum(done))} of {len(done)} chunks "
+                         f"done); run the same 'kgenint attribute' command again to resume.")

@@ -6,7 +6,7 @@ command line turns these into a one-line message and exit code 1.
 """
 from __future__ import annotations
 
-__all__ = ["KgenintError", "InputError", "FormatError"]
+__all__ = ["KgenintError", "InputError", "FormatError", "OutputError"]
 
 
 class KgenintError(Exception):
@@ -30,3 +30,8 @@ class FormatError(InputError):
         super().__init__(where + message)
         self.path = path
         self.line = line
+
+
+class OutputError(InputError):
+    """An output cannot be written: it exists (and ``--overwrite`` was not given), another process
+    is writing it, the disk is full, or the folder is not writable. The previous file is kept."""

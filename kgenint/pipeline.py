@@ -150,10 +150,9 @@ class Demo:
 
     def _save_timings(self):
         """Seconds per stage, kept across runs in ``timings.json`` (reused stages keep theirs)."""
-        p = self.path("timings.json")
-        tmp = self.path("timings.json.tmp")
-        tmp.write_text(json.dumps(self.timings, indent=1, sort_keys=True))
-        os.replace(tmp, p)
+        from ._io import atomic_write_text
+
+        atomic_write_text(self.path("timings.json"), json.dumps(self.timings, indent=1, sort_keys=True))
 
     def data(self):
         from .simulate import load
@@ -218,7 +217,9 @@ class Demo:
                 if method == "deepshap":
                     opts = {"n_shuffles": self.config.n_shuffles, "seed": self.config.seed, "hypothetical": True}
                 attribute(self.model(), d.x[idx], method=method, out=self.path(out), index=idx,
-                          sequence_ids=[str(s) for s in d.sequence_ids[idx]], **opts)
+                          sequence_ids=[str(s) for s in d.sequence_ids[idx]], overwrite=True, **opts)
+                # overwrite: the stage is due, so an existing file is out of date; a checkpoint of
+                # the same run is still resumed
 
             self._stage(f"attr:{method}", run, out)
 
@@ -331,9 +332,10 @@ def _empty_annotation():
 
 
 def _write_tsv(df, path: Path) -> None:
-    tmp = Path(str(path) + ".tmp")
-    df.to_csv(tmp, sep="\t", index=False)
-    os.replace(tmp, path)
+    from ._io import atomic_open
+
+    with atomic_open(path) as fh:
+        df.to_csv(fh, sep="\t", index=False)
 
 
 # ---------------------------------------------------------------------------- results.h5
@@ -564,8 +566,9 @@ def write_results(demo: Demo) -> Path:
     scores, tables, examples = collect_results(
         data=demo.path("data.h5"), metrics=demo.path("model.metrics.json"), attributions=attributions,
         scan=opt("scan.h5"), cooccurrence=opt("cooccurrence.h5"), annotations=annotations, timings=demo.timings)
-    tmp = demo.path("results.h5.tmp")
-    with h5py.File(tmp, "w") as h:
+    from ._io import atomic_path
+
+    with atomic_path(demo.path("results.h5")) as tmp, h5py.File(tmp, "w") as h:
         h.attrs.update(kgenint_format="results", format_version=1, config=json.dumps(asdict(demo.config)))
         g = h.create_group("scores")
         for k, v in scores.items():
@@ -579,7 +582,6 @@ def write_results(demo: Demo) -> Path:
                 if k != "sites":
                     e.create_dataset(k, data=v)
             e.attrs["sites"] = json.dumps(examples["sites"], default=_json_default)
-    os.replace(tmp, demo.path("results.h5"))
     return demo.path("results.h5")
 
 

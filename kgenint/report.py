@@ -217,9 +217,10 @@ def _remove_stale_figures(figs: "_Figures") -> None:
 
 
 def _write_bytes_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    from ._io import atomic_open
+
+    with atomic_open(path, "wb") as fh:
+        fh.write(data)
 
 
 # ---------------------------------------------------------------------------- the context
@@ -1024,9 +1025,9 @@ def build_report(out_dir: str | os.PathLike, *, results: dict | None = None, dpi
         "</main></body></html>\n"
     )
     path = out / "report.html"
-    tmp = out / ".report.html.tmp"
-    tmp.write_text(page, encoding="utf-8")
-    os.replace(tmp, path)
+    from ._io import atomic_write_text
+
+    atomic_write_text(path, page)
     _remove_stale_figures(ctx.fig)
     log.info("report: %s (%d figures)", path, len(ctx.fig.names))
     return path

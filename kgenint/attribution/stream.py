@@ -1,15 +1,25 @@
 """Run any attribution method over large inputs in chunks to a resumable HDF5 file.
 
-HDF5 layout (``kgenint_format = "attributions"``, ``format_version`` 1), written to
-``<out>.partial`` while running and renamed to ``<out>`` when complete:
+HDF5 layout (``kgenint_format = "attributions"``, ``format_version`` 1) of the finished file:
 
 * attrs: ``method``, ``output``, ``params`` (JSON), ``config_hash``, ``chunk_size``;
 * ``x`` (N, L, 4) float32 one-hot sequences; ``sequence_ids`` (N,) str; ``index`` (N,) int64
   (rows of the source data set, when taken from one);
 * ``contributions`` (N, L, 4) float32; ``hypothetical`` (N, L, 4) float32 (DeepSHAP with
   ``hypothetical=True``; contributions are then ``hypothetical * x``);
-* ``done`` (n_chunks,) bool: finished chunks. An interrupted run started again with the same
-  arguments skips them.
+* ``done`` (n_chunks,) bool: all true in a finished file (readers refuse anything else).
+
+Storage chunks hold whole work chunks (a divisor of ``chunk_size`` rows), never parts of two.
+
+Checkpoint (survives SIGKILL at any instant): while running, ``<out>.partial`` holds the run's
+identity (``config_hash``) and inputs, written once atomically, and each finished work chunk is its
+own file ``<out>.partial.chunks/<i>.h5`` (contributions, hypothetical, a SHA-256 of the data),
+written to a unique temporary name, fsynced, read back and renamed: a chunk file exists only when
+complete. A run started again with the same arguments verifies every finished chunk (a damaged
+one is computed again) and skips the rest. When all chunks are there, ``<out>`` is assembled
+beside itself, re-opened and compared chunk by chunk with the checksums, and renamed into place;
+then the checkpoint is removed. An advisory lock (``<out>.lock``) stops a second writer with
+"already being written by PID n". See ``docs/outputs.md``.
 
 This is the input the ``kgenint seqlets`` command reads.
 """
@@ -17,7 +27,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
+import shutil
 from typing import Any
 
 import numpy as np
@@ -26,6 +38,8 @@ from .._validate import check_onehot
 from ..errors import InputError
 
 __all__ = ["attribute", "METHODS", "load_attributions"]
+
+log = logging.getLogger("kgenint")
 
 METHODS = ("deepshap", "saliency", "smoothgrad", "gradient_x_input", "integrated_gradients", "lrp", "ism", "shap")
 
@@ -88,7 +102,7 @@ def _run(method: str, model, x: np.ndarray, options: dict, start: int = 0) -> tu
 
 def attribute(model, x, *, method: str = "deepshap", out: str | os.PathLike | None = None,
               chunk_size: int = 256, sequence_ids=None, index=None, show_progress: bool = True,
-              **options: Any):
+              overwrite: bool = False, **options: Any):
     """Attributions of ``x`` by ``method``, chunk by chunk, optionally to a resumable HDF5 file.
 
     Parameters
@@ -102,6 +116,11 @@ def attribute(model, x, *, method: str = "deepshap", out: str | os.PathLike | No
         HDF5 output (layout in the module docstring). Without it the arrays are returned.
     chunk_size : int
         Sequences per chunk (the unit of resumption).
+    overwrite : bool
+        Replace an existing ``out`` (atomically, when the new one is complete) and discard a
+        checkpoint left by a run with other sequences or options; a checkpoint of the same run is
+        resumed.
+        Without it an existing ``out`` is refused (:class:`~kgenint.errors.OutputError`).
     sequence_ids : list of str, optional
     index : int array (N,), optional
         Rows of a source data set, stored for provenance.
@@ -132,8 +151,11 @@ def attribute(model, x, *, method: str = "deepshap", out: str | os.PathLike | No
         return c, h
     import h5py
 
+    from .._io import check_overwrite, output_lock, remove_orphans
+
     out = os.fspath(out)
     partial = out + ".partial"
+    chunk_dir = partial + ".chunks"
     arrays = {k: v for k, v in options.items() if isinstance(v, np.ndarray)}
     scalars = {k: v for k, v in options.items() if k not in arrays}
     h = hashlib.sha256(json.dumps({"method": method, "options": scalars, "chunk": int(chunk_size)},
@@ -143,49 +165,190 @@ def attribute(model, x, *, method: str = "deepshap", out: str | os.PathLike | No
         h.update(k.encode())
         h.update(np.ascontiguousarray(arrays[k]).tobytes())
     digest = h.hexdigest()
-    if os.path.exists(partial):
-        with h5py.File(partial, "r") as f:
-            if f.attrs.get("config_hash") != digest:
+    ids = sequence_ids if sequence_ids is not None else [f"seq{i}" for i in range(N)]
+    if len(ids) != N:
+        raise InputError(f"sequence_ids has {len(ids)} entries for {N} sequences.")
+    with output_lock(out):
+        # a checkpoint of this very run is resumed even with overwrite; one of another run is discarded
+        check_overwrite(out, overwrite, what="out", partial=False)
+        remove_orphans(out)  # temporaries of a killed run (we hold the lock)
+        remove_orphans(partial)
+        if os.path.exists(partial):
+            try:
+                with h5py.File(partial, "r") as f:
+                    same = f.attrs.get("config_hash") == digest
+            except (OSError, KeyError):
+                log.warning("%s is unreadable (a run killed while creating it); starting again", partial)
+                os.unlink(partial)
+                same = True
+            if not same and overwrite:
+                log.info("discarding %s, left by a run with other sequences or options", partial)
+                os.unlink(partial)
+                shutil.rmtree(chunk_dir, ignore_errors=True)
+            elif not same:
                 raise InputError(
-                    f"{partial} is left from a run with other sequences or options; remove it to start again."
+                    f"{partial} is left from a run with other sequences or options; rerun with --overwrite "
+                    f"(overwrite=True) to discard it, or choose another output."
                 )
-    else:
-        with h5py.File(partial + ".tmp", "w") as f:
-            f.attrs.update(kgenint_format="attributions", format_version=1, method=method,
-                           output=int(options.get("task", options.get("output", 0))), config_hash=digest, chunk_size=int(chunk_size),
-                           params=json.dumps({k: (f"array{tuple(v.shape)}" if isinstance(v, np.ndarray) else v)
-                                              for k, v in options.items()}, sort_keys=True, default=str))
-            f.create_dataset("x", data=x, compression="gzip", chunks=(min(N, 256), L, 4))
-            ids = sequence_ids if sequence_ids is not None else [f"seq{i}" for i in range(N)]
-            if len(ids) != N:
-                raise InputError(f"sequence_ids has {len(ids)} entries for {N} sequences.")
-            f.create_dataset("sequence_ids", data=np.array(ids, dtype=object), dtype=h5py.string_dtype())
-            if index is not None:
-                f.create_dataset("index", data=np.asarray(index, dtype=np.int64))
-            f.create_dataset("contributions", shape=(N, L, 4), dtype="f4", chunks=(min(N, 256), L, 4), compression="gzip")
-            f.create_dataset("done", shape=(len(chunks),), dtype=bool)
-        os.replace(partial + ".tmp", partial)
-    with h5py.File(partial, "r") as f:
-        done = f["done"][()]
-    bar = progress(total=len(chunks), desc=method, unit="chunk", disable=None if show_progress else True)
-    bar.update(int(done.sum()))
-    for i, (s, e) in enumerate(chunks):
-        if done[i]:
-            continue
-        c, hyp = _run(method, model, x[s:e], options, s)
-        with h5py.File(partial, "r+") as f:
-            f["contributions"][s:e] = c
-            if hyp is not None:
-                if "hypothetical" not in f:
-                    f.create_dataset("hypothetical", shape=(N, L, 4), dtype="f4", chunks=(min(N, 256), L, 4),
-                                     compression="gzip")
-                f["hypothetical"][s:e] = hyp
-            f.flush()
-            f["done"][i] = True
-        bar.update(1)
-    bar.close()
-    os.replace(partial, out)
+        if not os.path.exists(partial):
+            if os.path.isdir(chunk_dir):  # chunks without their header: from another run
+                shutil.rmtree(chunk_dir)
+            _write_header(partial, x, ids, index, method, options, digest, int(chunk_size))
+        os.makedirs(chunk_dir, exist_ok=True)
+        done = np.array([_chunk_ok(chunk_dir, i, s, e, L, digest) for i, (s, e) in enumerate(chunks)], dtype=bool)
+        bar = progress(total=len(chunks), desc=method, unit="chunk", disable=None if show_progress else True)
+        bar.update(int(done.sum()))
+        for i, (s, e) in enumerate(chunks):
+            if done[i]:
+                continue
+            c, hyp = _run(method, model, x[s:e], options, s)
+            _write_chunk(chunk_dir, i, s, e, c, hyp, digest)
+            bar.update(1)
+        bar.close()
+        _assemble(partial, chunk_dir, out, chunks, L, digest)
+        os.unlink(partial)
+        shutil.rmtree(chunk_dir, ignore_errors=True)
     return out
+
+
+def _storage_rows(chunk_size: int, L: int, limit: int = 4 << 20) -> int:
+    """Rows per HDF5 storage chunk: the largest divisor of ``chunk_size`` whose chunk stays under
+    ``limit`` bytes of float32 (L, 4) rows, so no storage chunk spans two work chunks."""
+    best = 1
+    for d in range(1, chunk_size + 1):
+        if chunk_size % d == 0 and d * L * 16 <= limit:
+            best = d
+    return best
+
+
+def _write_header(partial, x, ids, index, method, options, digest, chunk_size) -> None:
+    """``<out>.partial``: the run's identity and inputs, written once, atomically."""
+    import h5py
+
+    from .._io import atomic_path
+
+    N, L, _ = x.shape
+    rows = min(N, _storage_rows(chunk_size, L))
+    with atomic_path(partial, lock=False) as tmp, h5py.File(tmp, "w") as f:
+        f.attrs.update(kgenint_format="attributions", format_version=1, method=method,
+                       output=int(options.get("task", options.get("output", 0))), config_hash=digest, chunk_size=chunk_size,
+                       params=json.dumps({k: (f"array{tuple(v.shape)}" if isinstance(v, np.ndarray) else v)
+                                          for k, v in options.items()}, sort_keys=True, default=str))
+        f.create_dataset("x", data=x, compression="gzip", chunks=(rows, L, 4))
+        f.create_dataset("sequence_ids", data=np.array(ids, dtype=object), dtype=h5py.string_dtype())
+        if index is not None:
+            f.create_dataset("index", data=np.asarray(index, dtype=np.int64))
+        # nothing is finished in a .partial: readers refuse it, resume looks at the chunk files
+        f.create_dataset("done", data=np.zeros(-(-N // chunk_size), dtype=bool))
+
+
+def _chunk_name(chunk_dir: str, i: int) -> str:
+    return os.path.join(chunk_dir, f"{i:07d}.h5")
+
+
+def _sha(*arrays) -> str:
+    h = hashlib.sha256()
+    for a in arrays:
+        if a is not None:
+            h.update(np.ascontiguousarray(a, dtype=np.float32).tobytes())
+    return h.hexdigest()
+
+
+def _write_chunk(chunk_dir, i, s, e, c, hyp, digest) -> None:
+    """One finished work chunk as its own file: written, fsynced, checked and renamed into place,
+    so it is either absent or complete whatever instant the process is killed at."""
+    import h5py
+
+    from .._io import atomic_path
+
+    def check(p):
+        if not _chunk_ok_file(p, s, e, c.shape[1], digest):
+            raise InputError(f"{p}: the chunk just written does not read back identically (disk problem?).")
+
+    with atomic_path(_chunk_name(chunk_dir, i), lock=False, check=check) as tmp:
+        with h5py.File(tmp, "w") as f:
+            f.attrs.update(start=s, end=e, config_hash=digest, sha256=_sha(c, hyp))
+            f.create_dataset("contributions", data=np.asarray(c, np.float32))
+            if hyp is not None:
+                f.create_dataset("hypothetical", data=np.asarray(hyp, np.float32))
+
+
+def _chunk_ok_file(p, s, e, L, digest) -> bool:
+    import h5py
+
+    try:
+        with h5py.File(p, "r") as f:
+            if (int(f.attrs["start"]), int(f.attrs["end"])) != (s, e) or f.attrs["config_hash"] != digest:
+                return False
+            c = f["contributions"][()]
+            hyp = f["hypothetical"][()] if "hypothetical" in f else None
+            if c.shape != (e - s, L, 4) or (hyp is not None and hyp.shape != c.shape):
+                return False
+            return f.attrs["sha256"] == _sha(c, hyp)
+    except Exception:  # noqa: BLE001 - any unreadable chunk is simply redone
+        return False
+
+
+def _chunk_ok(chunk_dir, i, s, e, L, digest) -> bool:
+    """Whether work chunk ``i`` is finished and reads back intact; a damaged one is removed (redone)."""
+    p = _chunk_name(chunk_dir, i)
+    if not os.path.exists(p):
+        return False
+    if _chunk_ok_file(p, s, e, L, digest):
+        return True
+    log.warning("%s: finished chunk %d (sequences %d-%d) is unreadable or damaged; computing it again", p, i, s, e)
+    os.unlink(p)
+    return False
+
+
+def _assemble(partial, chunk_dir, out, chunks, L, digest) -> None:
+    """Write ``out`` from the header and the chunk files; verify it before the rename."""
+    import h5py
+
+    from .._io import atomic_path
+
+    with h5py.File(partial, "r") as src:
+        chunk_size = int(src.attrs["chunk_size"])
+        N = src["x"].shape[0]
+        rows = min(N, _storage_rows(chunk_size, L))
+        with atomic_path(out, lock=False, check=lambda p: _verify(p, chunk_dir, chunks)) as tmp:
+            with h5py.File(tmp, "w") as f:
+                for k, v in src.attrs.items():
+                    f.attrs[k] = v
+                for k in ("x", "sequence_ids", "index"):
+                    if k in src:
+                        src.copy(src[k], f, name=k)
+                with h5py.File(_chunk_name(chunk_dir, 0), "r") as c0:
+                    has_hyp = "hypothetical" in c0
+                names = ("contributions", "hypothetical") if has_hyp else ("contributions",)
+                for k in names:
+                    f.create_dataset(k, shape=(N, L, 4), dtype="f4", chunks=(rows, L, 4), compression="gzip")
+                for i, (s, e) in enumerate(chunks):
+                    with h5py.File(_chunk_name(chunk_dir, i), "r") as c:
+                        for k in names:
+                            f[k][s:e] = c[k][()]
+                f.create_dataset("done", data=np.ones(len(chunks), dtype=bool))
+
+
+def _verify(path, chunk_dir, chunks) -> None:
+    """Re-open a finished attribution file and compare every chunk with its checksum."""
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as f:
+            if not f["done"][()].all() or len(f["done"]) != len(chunks):
+                raise InputError(f"{path}: done flags are incomplete")
+            for i, (s, e) in enumerate(chunks):
+                c = f["contributions"][s:e]
+                hyp = f["hypothetical"][s:e] if "hypothetical" in f else None
+                with h5py.File(_chunk_name(chunk_dir, i), "r") as cf:
+                    want = cf.attrs["sha256"]
+                if _sha(c, hyp) != want:
+                    raise InputError(f"{path}: chunk {i} does not match its checkpoint")
+            f["x"][()]
+    except OSError as err:
+        raise InputError(f"{path}: the assembled file does not read back ({err}); the checkpoint is kept, "
+                         f"run the same command again.") from None
 
 
 def load_attributions(path: str | os.PathLike) -> dict:
@@ -194,19 +357,18 @@ def load_attributions(path: str | os.PathLike) -> dict:
     import h5py
 
     path = os.fspath(path)
+    from .._io_inputs import check_attribution_file
+
+    check_attribution_file(path)
     try:
-        f = h5py.File(path, "r")
-    except OSError as err:
-        raise InputError(f"{path}: cannot open as HDF5 ({err}).") from None
-    with f:
-        if f.attrs.get("kgenint_format") != "attributions":
-            raise InputError(f"{path}: not a kgenint attribution file (run 'kgenint attribute').")
-        if not f["done"][()].all():
-            raise InputError(f"{path}: the attribution run did not finish; run the same command again to resume.")
-        d = {k: f[k][()] for k in ("x", "contributions") }
-        d["hypothetical"] = f["hypothetical"][()] if "hypothetical" in f else None
-        d["sequence_ids"] = [v.decode() if isinstance(v, bytes) else str(v) for v in f["sequence_ids"][()]]
-        d["index"] = f["index"][()] if "index" in f else None
-        d["method"] = str(f.attrs["method"])
-        d["params"] = json.loads(f.attrs["params"])
-        return d
+        with h5py.File(path, "r") as f:
+            d = {k: f[k][()] for k in ("x", "contributions")}
+            d["hypothetical"] = f["hypothetical"][()] if "hypothetical" in f else None
+            d["sequence_ids"] = [v.decode() if isinstance(v, bytes) else str(v) for v in f["sequence_ids"][()]]
+            d["index"] = f["index"][()] if "index" in f else None
+            d["method"] = str(f.attrs["method"])
+            d["params"] = json.loads(f.attrs["params"])
+    except (OSError, KeyError, ValueError, RuntimeError, TypeError) as err:
+        raise InputError(f"{path}: the attribution file is damaged ({err}); run 'kgenint attribute' again "
+                         f"with --overwrite.") from None
+    return d

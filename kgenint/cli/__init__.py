@@ -6,7 +6,11 @@ options) and sets ``func`` to a function ``run(args) -> int``. Modules are disco
 subcommand touches no other file.
 
 Conventions: data go to stdout or ``-o/--out``; logs and progress bars go to stderr. Exit codes:
-0 success, 1 bad data (one-line message), 2 usage error (argparse).
+0 success, 1 bad data or an expected failure (one-line message), 2 usage error (argparse), 130
+interrupted. Expected failures are kgenint's own errors, text that is not UTF-8, damaged
+HDF5/.npz/.npy files, a full disk, permissions and missing files, and running out of memory; with
+``-v`` their traceback follows the message. Anything else is a bug and keeps its traceback.
+Outputs, resume and overwrite behaviour: ``docs/outputs.md``.
 """
 from __future__ import annotations
 
@@ -24,11 +28,32 @@ __all__ = ["main", "build_parser"]
 log = logging.getLogger("kgenint")
 
 
+#: commands that keep finished work when interrupted (what to tell the user on Ctrl-C)
+_KEPT_ON_INTERRUPT = {
+    "attribute": "finished chunks are kept; run the same command again to resume",
+    "interactions": "finished chunks are kept; run the same command again to resume",
+    "demo": "finished stages are kept; run the same command again to continue",
+}
+
+OUTPUTS_DOC = "docs/outputs.md"
+
+
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1 (the number of threads to use), got {v}")
+    return v
+
+
 def _common_parent() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(add_help=False)
     g = p.add_argument_group("common options")
     g.add_argument("--seed", type=int, default=0, help="random seed for every random step (default: 0)")
-    g.add_argument("--threads", type=int, default=None, help="number of Numba threads (default: all cores)")
+    g.add_argument("--threads", type=_positive_int, default=None,
+                   help="number of Numba threads, >= 1 (default: all cores)")
     g.add_argument("-q", "--quiet", action="store_true", help="no progress bars or log messages")
     g.add_argument("-v", "--verbose", action="store_true", help="debug log messages on stderr")
     return p
@@ -43,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
             "Run 'kgenint demo' for the whole pipeline on built-in simulated data, or "
             "'kgenint <command> --help' for one stage."
         ),
+        epilog=(f"Outputs are written atomically, an existing output is refused unless --overwrite, and "
+                f"interrupted long runs resume: see {OUTPUTS_DOC}."),
     )
     parser.add_argument("--version", action="version", version=f"kgenint {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="<command>")
@@ -66,6 +93,33 @@ def _setup(args: argparse.Namespace) -> None:
         set_num_threads(args.threads)
 
 
+def expected_failure(err: BaseException) -> str | None:
+    """The one-line message for an expected failure, or None for a bug (which keeps its traceback)."""
+    import zipfile
+    import zlib
+
+    from .._io import os_error_message
+
+    if isinstance(err, InputError):
+        return str(err)
+    if isinstance(err, UnicodeDecodeError):
+        return (f"an input file is not UTF-8 text (byte 0x{err.object[err.start]:02x} at byte {err.start}); "
+                f"save it as UTF-8 (spreadsheet 'Unicode text' exports are UTF-16) or check that it is the "
+                f"right file.")
+    if isinstance(err, MemoryError):
+        return ("out of memory; use smaller inputs or chunks (see --help), or a machine with more memory.")
+    if isinstance(err, (zipfile.BadZipFile, zlib.error, EOFError)):
+        return f"a .npz/.npy input is truncated or damaged ({err}); write it again."
+    if isinstance(err, OSError):
+        if err.errno is not None:
+            return os_error_message(err)
+        # h5py: errno-less OSError for unreadable files and damaged compressed chunks
+        text = str(err)
+        if any(k in text for k in ("HDF5", "h5", "filter", "file signature", "Can't", "Unable", "unable")):
+            return f"an HDF5 input is damaged or truncated ({text}); write it again."
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``kgenint`` console script."""
     parser = build_parser()
@@ -73,15 +127,21 @@ def main(argv: list[str] | None = None) -> int:
     try:
         _setup(args)
         rc = args.func(args)
-    except InputError as err:
-        print(f"kgenint {args.command}: error: {err}", file=sys.stderr)
-        return 1
-    except (FileNotFoundError, IsADirectoryError, PermissionError) as err:
-        print(f"kgenint {args.command}: error: {err}", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
-        print(f"kgenint {args.command}: interrupted; finished chunks are kept.", file=sys.stderr)
+        kept = _KEPT_ON_INTERRUPT.get(args.command, "outputs not finished were not written "
+                                                    "(previous files are unchanged)")
+        print(f"kgenint {args.command}: interrupted; {kept}.", file=sys.stderr)
         return 130
+    except Exception as err:  # noqa: BLE001 - expected failures become one line, bugs re-raise
+        msg = expected_failure(err)
+        if msg is None:
+            raise
+        print(f"kgenint {args.command}: error: {' '.join(msg.split())}", file=sys.stderr)
+        if getattr(args, "verbose", False):
+            import traceback
+
+            traceback.print_exc(file=sys.stderr)
+        return 1
     return int(rc or 0)
 
 

@@ -35,8 +35,12 @@ output (HDF5, kgenint_format="attributions"; read with kgenint.attribution.load_
                                      scores of every base (contributions = hypothetical * x)
   done            (n_chunks,) bool   finished chunks
 
-The file is written as <out>.partial and renamed when complete. If a run stops (Ctrl-C, crash,
-time limit), run the same command again: finished chunks are kept and skipped.
+While running, finished chunks are kept in <out>.partial and <out>.partial.chunks/ (each chunk
+file complete or absent, whatever instant the run is killed at). If a run stops (Ctrl-C, crash,
+kill, time limit), run the same command again: finished chunks are verified and skipped, damaged
+ones redone. --overwrite replaces <out> (when the new one is complete) and discards a checkpoint
+left by a run with other options; a checkpoint of the same command is still resumed.
+See docs/outputs.md.
 
 example:
   kgenint attribute --model model.keras --data data.h5 --split test --method deepshap --out attr.h5
@@ -84,7 +88,8 @@ def register(subparsers, parents) -> None:
     p.add_argument("--chunk-size", type=int, default=256,
                    help="sequences per chunk, the unit of resumption (default: 256)")
     p.add_argument("--out", "-o", required=True, help="output HDF5 file")
-    p.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace --out if it exists and discard a stale checkpoint (docs/outputs.md)")
     p.set_defaults(func=run)
 
 
@@ -127,8 +132,9 @@ def run(args: argparse.Namespace) -> int:
             raise InputError(f"--{name.replace('_', '-')} must be >= 1. Received: {getattr(args, name)}")
     if args.task < 0:
         raise InputError(f"--task must be >= 0. Received: {args.task}")
-    if os.path.exists(out) and not args.overwrite:
-        raise InputError(f"{out} exists (a finished run); pass --overwrite to replace it or choose another --out.")
+    from .._io import check_overwrite
+
+    check_overwrite(out, args.overwrite, what="--out", partial=False)  # partial state is cleared by attribute()
     seqs = read_sequences(args.data, split=args.split, max_seqs=args.max_seqs, what="--data")
     model, model_len = load_keras_model(args.model)
     check_model_length(seqs.x, model_len, seqs.path, args.model)
@@ -158,6 +164,7 @@ def run(args: argparse.Namespace) -> int:
     log.info("%s: %d sequences of %d bp from %s, chunks of %d", args.method, len(seqs), seqs.length,
              seqs.path, args.chunk_size)
     attribute(model, seqs.x, method=args.method, out=out, chunk_size=int(args.chunk_size),
-              sequence_ids=seqs.ids, index=seqs.index, show_progress=not args.quiet, **opts)
+              sequence_ids=seqs.ids, index=seqs.index, show_progress=not args.quiet,
+              overwrite=bool(args.overwrite), **opts)
     log.info("wrote %s", out)
     return 0

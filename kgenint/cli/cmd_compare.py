@@ -6,6 +6,8 @@ import logging
 import shlex
 import sys
 
+from ._outputs import add_overwrite, check_outputs
+
 log = logging.getLogger("kgenint")
 
 _EPILOG = """\
@@ -58,6 +60,7 @@ def register(subparsers, parents) -> None:
                    help="score only aligned columns (default: complete scores, as TOMTOM)")
     p.add_argument("--best", action="store_true", help="report only the best match of each query")
     p.add_argument("--out", "-o", default=None, help="output TSV (default: standard output)")
+    add_overwrite(p)
     p.set_defaults(func=run)
 
 
@@ -88,6 +91,7 @@ def run(args: argparse.Namespace) -> int:
             f"--thresh must be between 0 and 1 for a q-value threshold (or >= 0 with --evalue). "
             f"Received: --thresh {args.thresh}"
         )
+    check_outputs(args, out=args.out)
     queries = read_meme(args.query)
     targets = read_meme(args.target) if args.target else None
     if targets is not None and len(targets) < 50:

@@ -9,6 +9,8 @@ import sys
 
 import numpy as np
 
+from ._outputs import add_overwrite, check_output_dir, check_outputs
+
 log = logging.getLogger("kgenint")
 
 _EPILOG = """\
@@ -61,6 +63,10 @@ def register(subparsers, parents) -> None:
     p.add_argument("--class-column", type=int, default=0, help="column of /y/class (default: 0)")
     p.add_argument("--max-distance", type=int, default=150, help="largest distance between hit starts, bp (default: 150)")
     p.add_argument("--bin-size", type=int, default=1, help="distance bin width, bp (default: 1)")
+    p.add_argument("--max-memory", type=float, default=4.0,
+                   help="ceiling on the estimated memory in GiB (default: 4): the counts are dense, about "
+                        "K^2 x (max-distance/bin-size + 1) x 4 cells x 8 bytes x (5 x threads + 12); above it "
+                        "the command stops at once with advice instead of running out of memory")
     p.add_argument("--window", type=int, default=0, help="pool this many neighbouring bins on each side (default: 0)")
     p.add_argument("--alternative", choices=("two-sided", "greater", "less"), default="two-sided",
                    help="Fisher test alternative; 'greater' = enriched in group 1 (default: two-sided)")
@@ -69,7 +75,7 @@ def register(subparsers, parents) -> None:
                         "(enriched beyond mere co-presence); 'marginal': among all sequences")
     p.add_argument("--allow-overlap", action="store_true", help="also count pairs of overlapping hits")
     p.add_argument("--out", "-o", required=True, help="output HDF5 file")
-    p.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
+    add_overwrite(p)
     p.add_argument("--table", default=None, help="write the top-cell TSV here instead of stdout")
     p.add_argument("--top", type=int, default=50, help="rows of the table (default: 50; 0 = all)")
     p.add_argument("--plots", default=None, help="directory for cooccurrence_curves.png")
@@ -98,8 +104,8 @@ def run(args: argparse.Namespace) -> int:
     if args.top < 0:
         raise InputError(f"--top must be >= 0. Received: {args.top}")
     out = os.fspath(args.out)
-    if os.path.exists(out) and not args.overwrite:
-        raise InputError(f"{out} exists; pass --overwrite to replace it or choose another --out.")
+    check_outputs(args, out=out, table=args.table)
+    check_output_dir(args.plots, "--plots")
 
     data = read_sequences(args.data, split=args.split, max_seqs=args.max_seqs, what="--data") if args.data else None
     # --- sequences and their groups
@@ -139,6 +145,11 @@ def run(args: argparse.Namespace) -> int:
         if unknown:
             bad = hits["sequence_name"].to_numpy()[seq < 0][0]
             log.warning("%d hits are on sequences without a group (e.g. %r): ignored", unknown, bad)
+        if len(hits) and unknown == len(hits):
+            raise InputError(
+                f"--hits {args.hits}: none of the {len(hits)} hits is on a sequence named in {gsrc} (hits name e.g. "
+                f"{hits['sequence_name'].iloc[0]!r}, the groups e.g. {names[0] if names else 'nothing'!r}); "
+                f"the names must match the FASTA ids the hits were scanned on.")
         hits = hits[seq >= 0].copy()
         hits["seq"] = seq[seq >= 0]
         log.info("%d hits of %d motifs from %s", len(hits), len(motif_names), args.hits)
@@ -158,14 +169,17 @@ def run(args: argparse.Namespace) -> int:
 
     res = cooccurrence(hits, groups, motif_names=motif_names, max_distance=int(args.max_distance),
                        bin_size=int(args.bin_size), window=int(args.window), allow_overlap=bool(args.allow_overlap),
-                       alternative=args.alternative, null=args.null)
+                       alternative=args.alternative, null=args.null, max_memory=float(args.max_memory) * 2**30)
     res.save(out)
     log.info("wrote %s", out)
     table = res.to_frame()
     if args.top:
         table = table.head(int(args.top))
     if args.table:
-        table.to_csv(args.table, sep="\t", index=False, float_format="%.6g")
+        from .._io import atomic_open
+
+        with atomic_open(args.table) as fh:
+            table.to_csv(fh, sep="\t", index=False, float_format="%.6g")
         log.info("wrote the top %d cells to %s", len(table), args.table)
     else:
         table.to_csv(sys.stdout, sep="\t", index=False, float_format="%.6g")
@@ -178,8 +192,11 @@ def run(args: argparse.Namespace) -> int:
         from ..plot.interactions import plot_cooccurrence_curves
 
         os.makedirs(args.plots, exist_ok=True)
+        from .._io import atomic_open
+
         fig = plot_cooccurrence_curves(res)
-        fig.savefig(os.path.join(args.plots, "cooccurrence_curves.png"), dpi=120, bbox_inches="tight")
+        with atomic_open(os.path.join(args.plots, "cooccurrence_curves.png"), "wb") as fh:
+            fig.savefig(fh, format="png", dpi=120, bbox_inches="tight")
         plt.close(fig)
         log.info("wrote figures to %s", args.plots)
     return 0

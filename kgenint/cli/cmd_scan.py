@@ -6,6 +6,8 @@ import logging
 import shlex
 import sys
 
+from ._outputs import add_overwrite, check_outputs
+
 log = logging.getLogger("kgenint")
 
 _EPILOG = """\
@@ -53,20 +55,34 @@ def register(subparsers, parents) -> None:
     p.add_argument("--motif-pseudo", type=float, default=0.1,
                    help="pseudocount added to the motifs (default: 0.1, as FIMO)")
     p.add_argument("--norc", action="store_true", help="scan the given strand only")
-    p.add_argument("--max-hits", type=int, default=None, help="keep at most this many hits (best p-values)")
+    p.add_argument("--max-hits", type=int, default=None,
+                   help="keep at most this many hits (best p-values); applied while scanning, so memory stays "
+                        "bounded (about 3 x MAX_HITS hits; not with --qvalues, which needs every hit)")
     p.add_argument("--out", "-o", default=None, help="output TSV (default: standard output)")
+    add_overwrite(p)
     p.set_defaults(func=run)
 
 
 def _background(spec: str):
     import numpy as np
 
-    from ..errors import FormatError
-
     if spec == "motif":
         return None
     if spec == "uniform":
         return np.full(4, 0.25)
+    from .._io_inputs import decode_error
+
+    try:
+        return _read_background(spec)
+    except UnicodeDecodeError as err:
+        raise decode_error(err, spec) from None
+
+
+def _read_background(spec: str):
+    import numpy as np
+
+    from ..errors import FormatError
+
     vals: dict[str, float] = {}
     nums: list[float] = []
     with open(spec, encoding="utf-8") as fh:
@@ -93,6 +109,7 @@ def run(args: argparse.Namespace) -> int:
     from ..motifs.scan import scan, write_fimo_tsv
     from ..sequence import read_fasta
 
+    check_outputs(args, out=args.out)
     if args.motifs is None:
         from ..motifs.database import load_default
 
@@ -105,9 +122,16 @@ def run(args: argparse.Namespace) -> int:
     rec = read_fasta(args.fasta)
     log.info("scanning %d sequences (%d bp) with %d motifs", len(rec.ids),
              sum(len(s) for s in rec.sequences), len(motifs))
-    hits = scan(list(rec.sequences), motifs, threshold=args.thresh, background=bg,
-                pseudocount=args.motif_pseudo, both_strands=not args.norc, qvalues=args.qvalues,
-                seq_names=list(rec.ids), max_hits=args.max_hits, progress=not args.quiet)
+    from ..errors import InputError
+
+    try:
+        hits = scan(list(rec.sequences), motifs, threshold=args.thresh, background=bg,
+                    pseudocount=args.motif_pseudo, both_strands=not args.norc, qvalues=args.qvalues,
+                    seq_names=list(rec.ids), max_hits=args.max_hits, progress=not args.quiet)
+    except InputError as err:
+        if str(err).startswith("Sequence "):  # a bad letter: say which file
+            raise InputError(f"{args.fasta}: {err}") from None
+        raise
     cmd = "kgenint " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:] else "kgenint scan"
     if args.out:
         write_fimo_tsv(hits, args.out, command_line=cmd)

@@ -5,6 +5,8 @@ import argparse
 import logging
 import sys
 
+from ._outputs import add_overwrite, check_outputs
+
 log = logging.getLogger("kgenint")
 
 
@@ -47,6 +49,7 @@ def register(subparsers, parents) -> None:
                    help="similarity at which clusters merge (default: 0.6)")
     p.add_argument("--annotate", action="store_true",
                    help="annotate motifs against the default database (kgenint.motifs.annotate)")
+    add_overwrite(p)
     p.set_defaults(func=run)
 
 
@@ -55,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
 
     from ..seqlets import discover, load_attributions
 
+    check_outputs(args, out=args.out, meme=args.meme, tsv=args.tsv)
     onehot, contrib, hyp = load_attributions(args.attributions, args.data, args.kind)
     log.info("%s: %d sequences of %d bp", args.attributions, onehot.shape[0], onehot.shape[1])
     with warnings.catch_warnings(record=True) as caught:
@@ -87,19 +91,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _write_tsv(res, path) -> None:
-    import os
-    import tempfile
+    from .._io import atomic_open
 
     df = res.seqlet_table()
     names = [m.name for m in res.motifs]
     df.insert(df.columns.get_loc("cluster") + 1, "motif", [names[c] if c >= 0 else "" for c in df["cluster"]])
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".seqlets.", suffix=".tsv", dir=folder)
-    os.close(fd)
-    try:
-        df.to_csv(tmp, sep="\t", index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_open(path) as fh:  # file mode from the umask (was 0600 from mkstemp)
+        df.to_csv(fh, sep="\t", index=False)

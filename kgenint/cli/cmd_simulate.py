@@ -5,6 +5,8 @@ import argparse
 import logging
 import sys
 
+from ._outputs import add_overwrite, check_outputs
+
 log = logging.getLogger("kgenint")
 
 
@@ -37,6 +39,7 @@ def register(subparsers, parents) -> None:
                         "e.g. for 'kgenint interactions --motifs' or 'kgenint scan --motifs'")
     p.add_argument("--x-dtype", default="uint8", choices=["uint8", "float32"],
                    help="storage type of /x (default: uint8)")
+    add_overwrite(p)
     p.set_defaults(func=run)
 
 
@@ -46,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
     from ..simulate import SimulationConfig
     from ..simulate.generate import simulate_to_hdf5
 
+    check_outputs(args, out=args.out, fasta=args.fasta, motifs=args.motifs)
     overrides = {}
     if args.length is not None:
         overrides["length"] = args.length
@@ -79,7 +83,9 @@ def _write_fasta(h5_path: str, fasta_path: str) -> None:
     import numpy as np
 
     letters = np.frombuffer(b"ACGT", dtype=np.uint8)
-    with h5py.File(h5_path, "r") as f, open(fasta_path, "w") as out:
+    from .._io import atomic_open
+
+    with h5py.File(h5_path, "r") as f, atomic_open(fasta_path) as out:
         x = f["x"]
         ids = f["sequence_ids"].asstr()
         yc = f["y/class"][:, 0]

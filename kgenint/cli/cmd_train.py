@@ -4,6 +4,8 @@ from __future__ import annotations
 import argparse
 import logging
 
+from ._outputs import add_overwrite, check_outputs
+
 log = logging.getLogger("kgenint")
 
 # the names of kgenint.keras.models.ARCHITECTURES, listed here so that --help does not import Keras
@@ -41,6 +43,7 @@ def register(subparsers, parents) -> None:
                    help="first-layer activation (default: per architecture; exponential for local)")
     p.add_argument("--rc", action="store_true",
                    help="reverse-complement weight sharing in the first layer")
+    add_overwrite(p)
     p.set_defaults(func=run)
 
 
@@ -52,6 +55,8 @@ def run(args: argparse.Namespace) -> int:
 
     if not str(args.out).endswith(".keras"):
         raise InputError(f"--out must end in '.keras' (Keras 3 model file). Received: {args.out!r}")
+    # a trained model is never replaced silently (checked before training, not after)
+    check_outputs(args, out=args.out, metrics=str(args.out)[:-len(".keras")] + ".metrics.json")
     for name in ("epochs", "batch_size"):
         if getattr(args, name) < 1:
             raise InputError(f"--{name.replace('_', '-')} must be >= 1. Received: {getattr(args, name)}")

@@ -49,7 +49,7 @@ from ..errors import InputError
 from .pair_table import bh_qvalues
 from .placement import ORIENTATIONS
 
-__all__ = ["cooccurrence", "CooccurrenceScan", "fisher_pvalues"]
+__all__ = ["cooccurrence", "CooccurrenceScan", "fisher_pvalues", "cooccurrence_memory", "DEFAULT_MAX_MEMORY"]
 
 _ALT = {"two-sided": 0, "greater": 1, "less": 2}
 
@@ -208,17 +208,19 @@ class CooccurrenceScan:
             df = df.sort_values("p", kind="mergesort").reset_index(drop=True)
         return df
 
-    def save(self, path: str | os.PathLike) -> None:
+    def save(self, path: str | os.PathLike, *, overwrite: bool = True) -> None:
         """Write to HDF5 atomically: attrs ``kgenint_format="cooccurrence_scan"``, ``bin_size``,
         ``window``, ``max_distance``, ``alternative``; datasets ``motif_names``, ``distances``,
         ``orientations``, ``pair_counts``, ``seq_counts``, ``n_sequences``, ``odds_ratio``,
         ``p``, ``q``, optional ``presence``; attr ``null``."""
         import h5py
 
+        from .._io import atomic_path
+
         path = os.fspath(path)
-        tmp = path + ".tmp"
         sd = h5py.string_dtype()
-        with h5py.File(tmp, "w") as h:
+        with atomic_path(path, overwrite=overwrite, check=lambda p: CooccurrenceScan.load(p)) as tmp, \
+                h5py.File(tmp, "w") as h:
             h.attrs.update(kgenint_format="cooccurrence_scan", format_version=1, bin_size=self.bin_size,
                            window=self.window, max_distance=self.max_distance, alternative=self.alternative)
             h.create_dataset("motif_names", data=np.array(self.motif_names, dtype=object), dtype=sd)
@@ -228,7 +230,6 @@ class CooccurrenceScan:
             if self.presence is not None:
                 h.create_dataset("presence", data=self.presence)
             h.attrs["null"] = self.null
-        os.replace(tmp, path)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "CooccurrenceScan":
@@ -300,6 +301,11 @@ def _hit_columns(hits, n_sequences: int | None, motif_names):
     if bad.any():
         raise InputError(f"hits['strand'] must be '+' or '-'; row {int(np.flatnonzero(bad)[0])} holds {st[bad][0]!r}.")
     strand = (st == "-").astype(np.int64)
+    badc = (start < 0) | (end <= start)
+    if badc.any():
+        r = int(np.flatnonzero(badc)[0])
+        raise InputError(f"hits row {r}: start {int(start[r])}, end {int(end[r])} is not a valid 0-based half-open "
+                         f"interval (start >= 0, end > start).")
     if len(seq) and seq.min() < 0:
         raise InputError("hits['seq'] holds a negative sequence index.")
     if n_sequences is not None and len(seq) and seq.max() >= n_sequences:
@@ -307,6 +313,21 @@ def _hit_columns(hits, n_sequences: int | None, motif_names):
             f"hits refer to sequence {int(seq.max())} but groups covers only {n_sequences} sequences."
         )
     return seq.astype(np.int64), motif, start, end, strand, motif_names
+
+
+#: default ceiling on the estimated peak memory of :func:`cooccurrence` (bytes)
+DEFAULT_MAX_MEMORY = 4 * 2**30
+
+
+def cooccurrence_memory(n_motifs: int, max_distance: int, bin_size: int = 1, threads: int = 1) -> int:
+    """Estimated peak memory (bytes) of :func:`cooccurrence` for ``n_motifs`` motifs.
+
+    Per-thread dense pair and sequence counts (2 groups) and a stamp array while counting, then
+    the result's counts, p, q, odds ratios and temporaries: ``8 * K**2 * D * 4 * (5 * threads + 12)``
+    with ``D = max_distance // bin_size + 1``.
+    """
+    cells = int(n_motifs) ** 2 * (int(max_distance) // max(int(bin_size), 1) + 1) * 4
+    return 8 * cells * (5 * max(int(threads), 1) + 12)
 
 
 def cooccurrence(
@@ -321,6 +342,7 @@ def cooccurrence(
     alternative: str = "two-sided",
     null: str = "conditional",
     threads: int | None = None,
+    max_memory: float = DEFAULT_MAX_MEMORY,
 ) -> CooccurrenceScan:
     """Exhaustive motif-pair co-occurrence histograms and enrichment tests.
 
@@ -351,6 +373,12 @@ def cooccurrence(
         See the module docstring for why the default is conditional.
     threads : int, optional
         Threads for the counting kernel (default: Numba's).
+    max_memory : float
+        Ceiling in bytes (default 4 GiB) on the estimated peak memory: the counts are dense
+        ``(2, K, K, D, 4)`` arrays (one copy per thread while counting) and the result holds
+        several more of that size, about ``8 * K**2 * D * 4 * (5 * threads + 12)`` bytes
+        (:func:`cooccurrence_memory`). Above it a one-line :class:`~kgenint.errors.InputError`
+        says how to reduce the problem instead of a ``MemoryError`` after minutes.
 
     Returns
     -------
@@ -378,11 +406,19 @@ def cooccurrence(
     K = len(names)
     if K == 0:
         raise InputError("hits is empty and no motif_names were given: nothing to count.")
+    nt = int(threads or numba.get_num_threads())
+    need = cooccurrence_memory(K, int(max_distance), int(bin_size), nt)
+    if need > float(max_memory):
+        D = int(max_distance) // int(bin_size) + 1
+        raise InputError(
+            f"counting {K} motifs x {K} x {D} distance bins x 4 orientations needs about {need / 2**30:.1f} GiB, "
+            f"above the ceiling of {float(max_memory) / 2**30:.1f} GiB (max_memory, --max-memory): use fewer motifs "
+            f"(e.g. only those enriched, or one per cluster of similar motifs), a larger bin size or a smaller "
+            f"maximum distance, or fewer threads.")
     order = np.lexsort((start, seq))
     seq, motif, start, end, strand = (a[order] for a in (seq, motif, start, end, strand))
     S = len(g)
     seg = np.searchsorted(seq, np.arange(S + 1)).astype(np.int64)
-    nt = int(threads or numba.get_num_threads())
     pc, sc = pair_histograms(seg, motif, start, end, strand, g, K, int(max_distance), int(bin_size),
                              int(window), bool(allow_overlap), 2, nt)
     # group index 1 = group 1 (reported first)

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -111,10 +110,10 @@ def _write_h5_atomic(path: Path, arrays: dict[str, np.ndarray], attrs: dict[str,
     """Write datasets and root attributes to a temporary file, then rename it over ``path``."""
     import h5py
 
+    from .._io import atomic_path
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         with h5py.File(tmp, "w") as f:
             for k, v in attrs.items():
                 f.attrs[k] = v
@@ -125,14 +124,6 @@ def _write_h5_atomic(path: Path, arrays: dict[str, np.ndarray], attrs: dict[str,
                     f.create_dataset(k, data=v, dtype=h5py.string_dtype())
                 else:
                     f.create_dataset(k, data=v)
-        um = os.umask(0)
-        os.umask(um)
-        os.chmod(tmp, 0o666 & ~um)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 class _PeriodicCallback(keras.callbacks.Callback):

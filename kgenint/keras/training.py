@@ -15,7 +15,6 @@ import logging
 import math
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -253,35 +252,24 @@ def save_model_atomic(model: keras.Model, path: str | os.PathLike) -> Path:
     path = Path(path)
     if path.suffix != ".keras":
         raise InputError(f"The model file must end in '.keras' (Keras 3 format). Received: {str(path)!r}")
+    from .._io import atomic_path
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp.keras", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_path(path, suffix=".keras") as tmp:
+        os.unlink(tmp)  # keras refuses to overwrite some files silently; give it a fresh name
         model.save(tmp)
-        _umask_mode(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
     return path
 
 
 def write_json_atomic(obj: Any, path: str | os.PathLike) -> Path:
     """Write JSON to a temporary file and rename it over ``path``."""
     path = Path(path)
+    from .._io import atomic_open
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(obj, fh, indent=2, default=_json_default, allow_nan=True)
-            fh.write("\n")
-        _umask_mode(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_open(path, "w") as fh:
+        json.dump(obj, fh, indent=2, default=_json_default, allow_nan=True)
+        fh.write("\n")
     return path
 
 

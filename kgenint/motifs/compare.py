@@ -581,8 +581,9 @@ def write_tomtom_tsv(
         if hasattr(path_or_buffer, "write"):
             path_or_buffer.write(text)
         else:
-            with open(path_or_buffer, "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(text)
+            from .._io import atomic_write_text
+
+            atomic_write_text(path_or_buffer, text)
     return text
 
 

@@ -52,7 +52,6 @@ from __future__ import annotations
 import gzip
 import os
 import re
-import tempfile
 import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -692,29 +691,19 @@ def _as_motif_list(motifs: Any) -> list[Motif]:
     return out
 
 
-def _write_text(text: str, path: PathLike) -> None:
+def _write_text(text: str, path: PathLike, overwrite: bool = True) -> None:
     """Write ``text`` to ``path`` atomically (temporary file + ``os.replace``); ``.gz`` compresses."""
     path = Path(path)
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
         raise InputError(f"{path}: the folder {parent} does not exist. Create it first.")
+    from .._io import atomic_path
+
     data = text.encode("utf-8")
     if path.name.lower().endswith(".gz"):
         data = gzip.compress(data, mtime=0)
-    fd, tmp = tempfile.mkstemp(dir=parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    with atomic_path(path, overwrite=overwrite) as tmp, open(tmp, "wb") as fh:
+        fh.write(data)
 
 
 def write_meme(

@@ -149,7 +149,8 @@ for _ch in "NRYSWKMBDHVX.-":
     _TEXT_CODES[ord(_ch.lower())] = 4
 
 
-def _text_to_codes(seqs: Sequence[str], first_index: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _text_to_codes(seqs: Sequence[str], first_index: int = 0,
+                   names: Sequence[str] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     lens = np.array([len(s) for s in seqs], dtype=np.int64)
     off = np.zeros(len(seqs), dtype=np.int64)
     if len(seqs) > 1:
@@ -161,8 +162,10 @@ def _text_to_codes(seqs: Sequence[str], first_index: int = 0) -> tuple[np.ndarra
         j = int(bad[0])
         i = int(np.searchsorted(off, j, side="right") - 1)
         pos = j - int(off[i])
+        which = (f"Sequence {names[first_index + i]!r} (record {first_index + i + 1})" if names is not None
+                 else f"Sequence {first_index + i}")
         raise InputError(
-            f"Sequence {first_index + i} has the letter {seqs[i][pos]!r} at position {pos} "
+            f"{which} has the letter {seqs[i][pos]!r} at position {pos} "
             f"(0-based), which is not DNA (ACGT, U, or an IUPAC ambiguity code such as N)."
         )
     return np.ascontiguousarray(codes), off, lens
@@ -174,6 +177,7 @@ class _Input:
 
     def __init__(self, x: Any, chunk_size: int):
         self.chunk_size = int(chunk_size)
+        self.names: list[str] | None = None  # sequence names for error messages
         if isinstance(x, str):
             x = [x]
         if isinstance(x, np.ndarray) or (
@@ -227,7 +231,7 @@ class _Input:
 
     def _codes(self, i: int, j: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if self.kind == "text":
-            return _text_to_codes(self.x[i:j], i)
+            return _text_to_codes(self.x[i:j], i, self.names)
         if self.kind == "dense":
             part = self.x[i:j]
             length = part.shape[1]
@@ -253,6 +257,54 @@ class _Input:
                     raise InputError(f"x[{i + t}] is not one-hot DNA at position {int(bad)}.")
                 codes[off[t]:off[t] + p.shape[0]] = c
         return codes, off, lens
+
+
+#: windows x motif-strands per batch of a bounded (max_hits) scan
+_BOUNDED_BATCH = 1 << 20
+
+
+class _TopHits:
+    """The best ``n`` hits seen so far (smallest p-value; ties in output order: motif, sequence,
+    start, strand), held in at most ~3 n rows: a bounded heap for ``scan(max_hits=n)``."""
+
+    def __init__(self, n: int, n_str: int):
+        self.n, self.n_str = int(n), int(n_str)
+        self.parts: list[tuple] = []
+        self.size = 0
+        self._cut: float | None = None
+        self.thresh = None
+        self.thresh_for = None
+
+    def add(self, seq, pos, ms, isc, score, pval, site) -> None:
+        if seq.size:
+            self.parts.append((seq, pos, ms, isc, score, pval, site))
+            self.size += seq.size
+        if self.size > 2 * self.n + 1024 or (self._cut is None and self.size >= self.n):
+            self._prune()
+
+    def cut(self) -> float | None:
+        """The p-value a new hit must not exceed to enter (None until n hits are held)."""
+        return self._cut
+
+    def _prune(self) -> None:
+        cols = [np.concatenate([p[i] for p in self.parts]) for i in range(7)] if self.parts else None
+        if cols is None:
+            return
+        seq, pos, ms, isc, score, pval, site = cols
+        order = np.lexsort((ms % self.n_str, pos, seq, ms // self.n_str, pval))[: self.n]
+        self.parts = [tuple(c[order] for c in cols)]
+        self.size = order.size
+        if self.size >= self.n and self.n > 0:
+            self._cut = float(pval[order].max())
+        elif self.n == 0:
+            self._cut = -1.0
+
+    def result(self) -> tuple:
+        self._prune()
+        if not self.parts:
+            e = np.zeros(0, dtype=np.int64)
+            return e, e, e, e, np.zeros(0), np.zeros(0), np.zeros(0, dtype=object)
+        return self.parts[0]
 
 
 def _n_free_windows(codes: np.ndarray, seq_off: np.ndarray, seq_len: np.ndarray, widths: np.ndarray) -> np.ndarray:
@@ -650,28 +702,35 @@ class MotifScanner:
         return t / self.resolution
 
     # ------------------------------------------------------------------ scanning
-    def _scan_codes(self, codes, seq_off, seq_len, first_seq):
-        """Hits of one chunk: (seq, pos, ms, int score) arrays, in no particular order."""
+    def _scan_codes(self, codes, seq_off, seq_len, first_seq, thresh_all=None, max_windows=None):
+        """Hits of one chunk: yields (seq, pos, ms, int score) arrays, in no particular order.
+
+        ``thresh_all`` (int, per motif-strand) replaces the scan thresholds (it may only raise
+        them); ``max_windows`` scans the chunk in batches of tiles of about that many windows x
+        motif-strands, calling ``thresh_all()`` (a callable then) before each batch, so a bounded
+        scan (``max_hits``) tightens its thresholds as it goes.
+        """
         if self._active.size == 0 or codes.size == 0:
             e = np.zeros(0, dtype=np.int64)
-            return e, e, e, e
+            yield e, e, e, e
+            return
         widths = self.widths_[self._active]
-        thresh = self._scan_thresh[self._active]
         qc = np.empty(codes.size, dtype=np.uint16)
         next_n = np.empty(codes.size, dtype=np.int32)
         _k.chunk_codes(codes, seq_off, seq_len, qc, next_n)
-        # tiles of at most TILE window starts, each inside one sequence
+        # tiles of at most TILE window starts (fewer in a bounded scan), each inside one sequence
+        tile = TILE if max_windows is None else int(min(TILE, max(256, int(max_windows) // self._active.size)))
         n_win = np.maximum(seq_len - int(widths.min()) + 1, 0)
-        n_t = -(-n_win // TILE)
+        n_t = -(-n_win // tile)
         tile_seq = np.repeat(np.arange(seq_len.size, dtype=np.int64), n_t)
         first_t = np.cumsum(n_t) - n_t
-        tile_start = (np.arange(int(n_t.sum()), dtype=np.int64) - np.repeat(first_t, n_t)) * TILE
-        tile_end = np.minimum(tile_start + TILE, n_win[tile_seq])
+        tile_start = (np.arange(int(n_t.sum()), dtype=np.int64) - np.repeat(first_t, n_t)) * tile
+        tile_end = np.minimum(tile_start + tile, n_win[tile_seq])
         # expected hits under the background (x4 margin); a tile that finds more is rescanned
         p_scan = self._p_scan
-        caps = (_CAP_MARGIN * p_scan * (tile_end - tile_start)).astype(np.int64) + 64
+        caps_all = (_CAP_MARGIN * p_scan * (tile_end - tile_start)).astype(np.int64) + 64
 
-        def run(sel, caps):
+        def run(sel, caps, thresh):
             cap_off = np.zeros(sel.size + 1, dtype=np.int64)
             cap_off[1:] = np.cumsum(caps)
             o_pos = np.empty(cap_off[-1], dtype=np.int64)
@@ -686,16 +745,25 @@ class MotifScanner:
             idx = np.repeat(cap_off[:-1], keep) + (np.arange(int(keep.sum())) - np.repeat(np.cumsum(keep) - keep, keep))
             return np.repeat(tile_seq[sel], keep), o_pos[idx], o_ms[idx], o_sc[idx], o_n
 
-        allt = np.arange(tile_seq.size)
-        seq, pos, msi, sc, o_n = run(allt, caps)
-        over = np.flatnonzero(o_n > caps)
-        if over.size:
-            s2, p2, m2, c2, _ = run(over, o_n[over])
-            seq = np.concatenate([seq, s2])
-            pos = np.concatenate([pos, p2])
-            msi = np.concatenate([msi, m2])
-            sc = np.concatenate([sc, c2])
-        return seq, pos, self._active[msi], sc
+        n_tiles = tile_seq.size
+        step = n_tiles if max_windows is None else max(1, int(max_windows) // (tile * self._active.size))
+        for b in range(0, n_tiles, step):
+            allt = np.arange(b, min(n_tiles, b + step))
+            if thresh_all is None:
+                thresh = self._scan_thresh[self._active]
+            else:
+                t_all = thresh_all() if callable(thresh_all) else thresh_all
+                thresh = np.maximum(np.asarray(t_all, dtype=np.int64)[self._active], self._scan_thresh[self._active])
+            caps = caps_all[allt]
+            seq, pos, msi, sc, o_n = run(allt, caps, thresh)
+            over = np.flatnonzero(o_n > caps)
+            if over.size:
+                s2, p2, m2, c2, _ = run(allt[over], o_n[over], thresh)
+                seq = np.concatenate([seq, s2])
+                pos = np.concatenate([pos, p2])
+                msi = np.concatenate([msi, m2])
+                sc = np.concatenate([sc, c2])
+            yield seq, pos, self._active[msi], sc
 
     def scan(
         self,
@@ -718,13 +786,20 @@ class MotifScanner:
             seq_names = [str(s) for s in seq_names]
             if len(seq_names) != inp.n:
                 raise InputError(f"seq_names has {len(seq_names)} names for {inp.n} sequences.")
+            inp.names = seq_names
         if int(inp.lengths.max()) < int(self.widths_.min()):
             raise InputError(
                 f"Every sequence is shorter ({int(inp.lengths.max())} bp) than the narrowest motif "
                 f"({int(self.widths_.min())} bp): there is no window to scan."
             )
         n_str = len(self.strands_)
-        res: dict[str, list[np.ndarray]] = {k: [] for k in ("seq", "pos", "ms", "isc", "score", "site")}
+        res: dict[str, list[np.ndarray]] = {k: [] for k in ("seq", "pos", "ms", "isc", "score", "site", "pval")}
+        # max_hits without q-values: keep only the best max_hits while scanning (memory bounded by
+        # ~3 x max_hits hits + one batch) and raise each motif-strand's threshold to what can
+        # still enter them. q-values need every hit's rank, so they keep the unbounded path.
+        bounded = max_hits is not None and not qvalues
+        top = _TopHits(int(max_hits), n_str) if bounded else None
+        n_found = 0
         uw = np.unique(self.widths_[:: n_str])
         n_tested = np.zeros(uw.size, dtype=np.int64)
         from ..progress import progress as _progress
@@ -733,25 +808,44 @@ class MotifScanner:
         bar = _progress(total=total, desc="Scanning", unit="bp") if progress else _NoBar()
         try:
             for first, codes, off, lens in inp.chunks():
-                seq, pos, ms, isc = self._scan_codes(codes, off, lens, first)
                 if qvalues:
                     n_tested += _n_free_windows(codes, off, lens, uw)
-                score = _k.hit_scores(codes, off, seq, pos, ms, self._lo_flat, self._lo_off)
-                keep = score >= self.real_thresholds_[ms]
-                if not keep.all():
-                    seq, pos, ms, isc, score = seq[keep], pos[keep], ms[keep], isc[keep], score[keep]
-                res["site"].append(self._sites(codes, off, seq, pos, ms))
-                res["seq"].append(seq + first)
-                res["pos"].append(pos)
-                res["ms"].append(ms)
-                res["isc"].append(isc)
-                res["score"].append(score)
+                batches = (self._scan_codes(codes, off, lens, first) if not bounded else
+                           self._scan_codes(codes, off, lens, first, thresh_all=lambda: self._bounded_thresh(top),
+                                            max_windows=_BOUNDED_BATCH))
+                for seq, pos, ms, isc in batches:
+                    score = _k.hit_scores(codes, off, seq, pos, ms, self._lo_flat, self._lo_off)
+                    keep = score >= self.real_thresholds_[ms]
+                    if not keep.all():
+                        seq, pos, ms, isc, score = seq[keep], pos[keep], ms[keep], isc[keep], score[keep]
+                    if bounded:
+                        n_found += seq.size
+                        pv = self._pvalues(ms, isc, score)
+                        cut = top.cut()
+                        if cut is not None:  # cannot enter the best max_hits
+                            k2 = np.flatnonzero(pv <= cut)
+                            seq, pos, ms, isc, score, pv = seq[k2], pos[k2], ms[k2], isc[k2], score[k2], pv[k2]
+                        if seq.size > top.n:  # only this batch's best can enter the overall best
+                            k2 = np.lexsort((ms % n_str, pos, seq, ms // n_str, pv))[: top.n]
+                            seq, pos, ms, isc, score, pv = seq[k2], pos[k2], ms[k2], isc[k2], score[k2], pv[k2]
+                        top.add(seq + first, pos, ms, isc, score, pv, self._sites(codes, off, seq, pos, ms))
+                        continue
+                    res["site"].append(self._sites(codes, off, seq, pos, ms))
+                    res["seq"].append(seq + first)
+                    res["pos"].append(pos)
+                    res["ms"].append(ms)
+                    res["isc"].append(isc)
+                    res["score"].append(score)
                 bar.update(int(lens.sum()))
         finally:
             bar.close()
-        seq, pos, ms, isc, score = (np.concatenate(res[k]) for k in ("seq", "pos", "ms", "isc", "score"))
-        site = np.concatenate(res["site"]) if res["site"] else np.zeros(0, dtype=object)
-        pval = self._pvalues(ms, isc, score)
+        if bounded:
+            seq, pos, ms, isc, score, pval, site = top.result()
+        else:
+            seq, pos, ms, isc, score = (np.concatenate(res[k]) for k in ("seq", "pos", "ms", "isc", "score"))
+            site = np.concatenate(res["site"]) if res["site"] else np.zeros(0, dtype=object)
+            pval = self._pvalues(ms, isc, score)
+            n_found = ms.size
         motif = ms // n_str
         strand_idx = ms % n_str
         qv = np.full(ms.size, np.nan)
@@ -772,9 +866,10 @@ class MotifScanner:
         seq, pos, ms, score, pval, qv, site, motif, strand_idx = (
             v[order] for v in (seq, pos, ms, score, pval, qv, site, motif, strand_idx)
         )
-        if max_hits is not None and ms.size > int(max_hits):
+        if max_hits is not None and n_found > int(max_hits):
             warnings.warn(
-                f"{ms.size} hits found; keeping the {int(max_hits)} with the smallest p-values "
+                f"{'at least ' if bounded else ''}{n_found} hits found; keeping the {int(max_hits)} with the "
+                f"smallest p-values "
                 f"(max_hits={int(max_hits)}).",
                 stacklevel=3,
             )
@@ -804,6 +899,32 @@ class MotifScanner:
             },
             columns=HIT_COLUMNS,
         )
+
+    def _bounded_thresh(self, top: "_TopHits") -> np.ndarray:
+        """Integer scan thresholds under which no window can enter the current best ``max_hits``.
+
+        A window's p-value is at least ``P(I >= isc + 2 dev)`` (``dev``: the largest gap between
+        integer and real scores), so windows below ``T - d`` with ``P(I >= T - 1) > cut`` and
+        ``d >= 2 dev + 1`` are certain to lose; ``T`` comes from each motif-strand's stored tail.
+        """
+        cut = top.cut()
+        if cut is None:
+            return self._scan_thresh
+        if top.thresh_for == cut:
+            return top.thresh
+        if not hasattr(self, "_dev_int"):
+            r = self.resolution
+            self._dev_int = np.array([
+                int(np.ceil(2 * np.where(f, np.abs(a / r - np.where(f, lo, 0.0)), 0.0).max(axis=1).sum() * r)) + 1
+                for a, f, lo in zip(self.int_matrices_, self._fins, self.log_odds_)], dtype=np.int64)
+        t = self._scan_thresh.copy()
+        for k in self._active.tolist():
+            tail = self._tails[k]
+            ok = np.flatnonzero(tail <= cut)
+            T = int(self._tail_start[k]) + int(ok[0]) if ok.size else int(self.best_[k]) + 1
+            t[k] = max(int(t[k]), T - int(self._dev_int[k]))
+        top.thresh, top.thresh_for = t, cut
+        return t
 
     def _pvalues(self, ms: np.ndarray, isc: np.ndarray, score: np.ndarray) -> np.ndarray:
         """p-values of hits: real-valued exact inside a refined band, else of the integer score."""
@@ -882,7 +1003,11 @@ def scan(
     seq_names : list of N str, optional
         Names for the ``sequence_name`` column (default ``seq0``, ``seq1``, ...).
     max_hits : int, optional
-        Keep at most this many hits (smallest p-values) and warn when more were found.
+        Keep at most this many hits (smallest p-values; ties in output order) and warn when more
+        were found. Applied while scanning: memory holds about ``3 * max_hits`` hits plus one
+        batch of ~1M windows x motif-strands, and thresholds rise to what can still enter the
+        best ``max_hits`` (same result as cutting the full table). With ``qvalues=True`` every
+        hit is kept until the end (q-values need every p-value's rank).
     chunk_size : int, optional
         Positions (bp) converted and scanned at a time (default 4,000,000); bounds memory.
     progress : bool
@@ -932,6 +1057,7 @@ def write_fimo_tsv(
     *,
     command_line: str | None = None,
     sort: bool = True,
+    overwrite: bool = True,
 ) -> None:
     """Write hits as FIMO's ``fimo.tsv``.
 
@@ -951,6 +1077,8 @@ def write_fimo_tsv(
         Recorded on the last line (default: this process's command line).
     sort : bool
         Sort by p-value as FIMO does (stable, so ties keep the table's order).
+    overwrite : bool
+        A path is written atomically (:func:`kgenint._io.atomic_path`); False refuses an existing one.
     """
     need = ["motif_id", "motif_alt_id", "sequence_name", "start", "end", "strand", "score", "p_value"]
     if not isinstance(hits, pd.DataFrame):
@@ -983,8 +1111,9 @@ def write_fimo_tsv(
     if hasattr(path_or_buffer, "write"):
         path_or_buffer.write(text)  # type: ignore[union-attr]
     else:
-        with open(path_or_buffer, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        from .._io import atomic_write_text
+
+        atomic_write_text(path_or_buffer, text, overwrite=overwrite)
 
 
 def read_fimo_tsv(path: str | os.PathLike | TextIO) -> pd.DataFrame:
@@ -1004,8 +1133,13 @@ def read_fimo_tsv(path: str | os.PathLike | TextIO) -> pd.DataFrame:
     if hasattr(path, "read"):
         text = path.read()  # type: ignore[union-attr]
     else:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
+        try:
+            with open(path, encoding="utf-8") as fh:
+                text = fh.read()
+        except UnicodeDecodeError as err:
+            raise FormatError(f"not UTF-8 text (byte 0x{err.object[err.start]:02x} at byte {err.start}); save it as "
+                              f"UTF-8 tab-separated text (a spreadsheet's 'Unicode text' export is UTF-16).",
+                              path=str(name)) from None
     rows = []
     header_seen = False
     for ln, line in enumerate(text.splitlines(), start=1):
@@ -1031,6 +1165,13 @@ def read_fimo_tsv(path: str | os.PathLike | TextIO) -> pd.DataFrame:
             qv = float(f[8]) if f[8] else np.nan
         except ValueError as err:
             raise FormatError(f"bad number ({err}).", path=str(name), line=ln) from None
+        if st < 0 or en <= st:
+            raise FormatError(f"start {f[3]} and stop {f[4]} are not 1-based inclusive coordinates "
+                              f"(start >= 1, stop >= start).", path=str(name), line=ln)
+        if not (0.0 <= pv <= 1.0):
+            raise FormatError(f"p-value {f[7]} is not between 0 and 1.", path=str(name), line=ln)
+        if f[5] not in ("+", "-", "."):
+            raise FormatError(f"strand {f[5]!r} is not '+', '-' or '.'.", path=str(name), line=ln)
         rows.append((f[0], f[1], f[2], st, en, f[5], scv, pv, qv, f[9]))
     if not header_seen:
         raise FormatError("no FIMO header line found.", path=str(name))

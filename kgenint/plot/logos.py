@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import os
 import pathlib
-import tempfile
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -595,18 +594,8 @@ def save_figure(
     parent = p.parent if str(p.parent) else pathlib.Path(".")
     if not parent.is_dir():
         raise InputError(f"The directory {str(parent)!r} for {p.name!r} does not exist; create it first.")
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fig.savefig(fh, format=fmt, dpi=dpi, **kwargs)
-        umask = os.umask(0o022)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600 files; give the usual permissions
-        os.replace(tmp, p)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    from .._io import atomic_open
+
+    with atomic_open(p, "wb") as fh:
+        fig.savefig(fh, format=fmt, dpi=dpi, **kwargs)
     return p

@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -64,14 +63,16 @@ def _json(obj: Any) -> str:
     return json.dumps(obj, default=default, allow_nan=True)
 
 
-def save_hdf5(result, path: str | os.PathLike, *, window_size: int | None = None) -> None:
+def save_hdf5(result, path: str | os.PathLike, *, window_size: int | None = None, overwrite: bool = True) -> None:
     """Write a :class:`~kgenint.seqlets.DiscoveryResult` in the tfmodisco-lite results layout.
 
     Parameters
     ----------
     result : DiscoveryResult
     path : str or os.PathLike
-        Output ``.h5`` file (replaced atomically).
+        Output ``.h5`` file (replaced atomically, :func:`kgenint._io.atomic_path`).
+    overwrite : bool
+        False refuses an existing ``path``.
     window_size : int, optional
         Root attribute ``window_size`` (the input window length that ``modisco bed``/``fasta``
         centre on peaks); default the sequence length.
@@ -82,9 +83,9 @@ def save_hdf5(result, path: str | os.PathLike, *, window_size: int | None = None
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise InputError(f"Cannot write {path}: folder {folder} does not exist.")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    os.close(fd)
-    try:
+    from .._io import atomic_path
+
+    with atomic_path(path, overwrite=overwrite) as tmp:
         with h5py.File(tmp, "w") as f:
             f.attrs["window_size"] = int(window_size if window_size is not None else result.sequence_length)
             groups: dict[str, Any] = {}
@@ -134,11 +135,6 @@ def save_hdf5(result, path: str | os.PathLike, *, window_size: int | None = None
                 g.attrs["mean_similarity"] = float(m.metadata.get("mean_similarity", np.nan))
                 if "annotation" in m.metadata:
                     g.attrs["annotation"] = _json(m.metadata["annotation"])
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def _pattern_items(group) -> list:
@@ -254,18 +250,35 @@ def _read_arrays(path: Path) -> dict[str, np.ndarray]:
     suffix = path.suffix.lower()
     if not path.exists():
         raise FileNotFoundError(f"No such file: {path}")
-    if suffix == ".npy":
-        return {"array": np.load(path, allow_pickle=False)}
-    if suffix == ".npz":
-        with np.load(path, allow_pickle=False) as z:
-            return {k: z[k] for k in z.files}
+    if suffix == ".partial" or path.name.endswith(".partial.h5"):
+        raise FormatError("this is the checkpoint of an unfinished run; run the same command again to finish it "
+                          f"and give the finished file ({path.name.rsplit('.partial', 1)[0]}) instead.", path=str(path))
+    if suffix in (".npy", ".npz"):
+        # a damaged file fails in many ways (ValueError, EOFError, zipfile.BadZipFile, zlib.error,
+        # SyntaxError from the header, MemoryError from a garbled shape): all mean "damaged"
+        try:
+            if suffix == ".npy":
+                return {"array": np.load(path, allow_pickle=False)}
+            with np.load(path, allow_pickle=False) as z:
+                return {k: z[k] for k in z.files}
+        except Exception as err:  # noqa: BLE001
+            raise FormatError(f"cannot read as a {suffix} file: truncated or damaged "
+                              f"({type(err).__name__}: {' '.join(str(err).split())[:200]}); write it again.",
+                              path=str(path)) from None
     import h5py
 
     try:
         with h5py.File(path, "r") as f:
+            if f.attrs.get("kgenint_format") == "attributions":
+                from .._io_inputs import check_attribution_file
+
+                check_attribution_file(str(path), f)
             return {k: f[k][:] for k in f.keys() if isinstance(f[k], h5py.Dataset)}
-    except OSError as err:
-        raise FormatError(f"cannot read as HDF5, .npz or .npy ({err}).", path=str(path)) from None
+    except (OSError, KeyError, ValueError, RuntimeError, TypeError) as err:
+        if isinstance(err, InputError):
+            raise
+        raise FormatError(f"cannot read as HDF5, .npz or .npy, or the file is damaged ({err}).",
+                          path=str(path)) from None
 
 
 def load_attributions(

@@ -14,7 +14,6 @@ from __future__ import annotations
 import gzip
 import os
 import re
-import tempfile
 import zlib
 from collections.abc import Sequence
 from typing import Any
@@ -207,8 +206,9 @@ def write_fasta(
     *,
     line_width: int | None = 60,
     descriptions: Sequence[str] | None = None,
+    overwrite: bool = True,
 ) -> None:
-    """Write sequences to a FASTA file atomically (temporary file, then ``os.replace``).
+    """Write sequences to a FASTA file atomically (:func:`kgenint._io.atomic_path`).
 
     Parameters
     ----------
@@ -222,6 +222,8 @@ def write_fasta(
         Letters per sequence line; None or 0 writes each sequence on one line.
     descriptions : sequence of str, length N, optional
         Text after the id on each header line.
+    overwrite : bool
+        Replace an existing ``path`` (default); False refuses it (:class:`~kgenint.errors.OutputError`).
 
     Raises
     ------
@@ -286,24 +288,10 @@ def write_fasta(
     if p.endswith(".gz"):
         payload = gzip.compress(payload, compresslevel=6, mtime=0)
 
-    directory = os.path.dirname(os.path.abspath(p))
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(p) + ".", suffix=".tmp", dir=directory)
-    try:
-        try:
-            os.chmod(tmp, os.stat(p).st_mode & 0o777 if os.path.exists(p) else 0o644)
-        except OSError:
-            pass
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, p)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    from .._io import atomic_path
+
+    with atomic_path(p, overwrite=overwrite) as tmp, open(tmp, "wb") as fh:
+        fh.write(payload)
 
 
 def _as_str(s: Any, i: int) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 from typing import Any, Iterator
 
 import h5py
@@ -25,25 +24,23 @@ _STR = h5py.string_dtype("utf-8")
 
 
 @contextlib.contextmanager
-def _atomic_h5(path: str | os.PathLike) -> Iterator[h5py.File]:
+def _atomic_h5(path: str | os.PathLike, overwrite: bool = True) -> Iterator[h5py.File]:
     """Open a temporary HDF5 file next to ``path``; rename it over ``path`` on success."""
-    path = os.fspath(path)
-    d = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(d):
-        raise InputError(f"Cannot write {path}: the directory {d} does not exist.")
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".h5", dir=d)
-    os.close(fd)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the file the usual permissions
-    try:
+    from .._io import atomic_path
+
+    with atomic_path(path, overwrite=overwrite, check=_check_h5) as tmp:
         with h5py.File(tmp, "w") as f:
             yield f
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+
+
+def _check_h5(path: str) -> None:
+    """Re-open a just-written file and read every dataset (catches a damaged write before the rename)."""
+    def visit(name, obj):
+        if isinstance(obj, h5py.Dataset):
+            obj[()]
+
+    with h5py.File(path, "r") as f:
+        f.visititems(visit)
 
 
 def write_arrays_header(f: h5py.File, n: int, length: int, x_dtype: str, config: SimulationConfig | None,
