@@ -203,11 +203,11 @@ def run(args: argparse.Namespace) -> int:
     distances = parse_distances(args.distances)
     orientations = [o.strip() for o in args.orientations.split(",") if o.strip()]
     out = os.fspath(args.out) if args.out else None
-    if out and os.path.exists(out) and not args.overwrite:
-        raise InputError(f"{out} exists (a finished scan); pass --overwrite to replace it or choose another --out.")
+    from .._io import check_overwrite, output_lock
+
+    check_overwrite(out, args.overwrite, what="--out")  # --overwrite also clears a stale <out>.partial
+    check_overwrite(args.table, args.overwrite, what="--table")
     checkpoint = out + ".partial" if out else None
-    if checkpoint and args.overwrite and os.path.exists(checkpoint):
-        os.remove(checkpoint)  # --overwrite also clears a stale partial scan
     motifs = read_motif_file(args.motifs)
     data = read_sequences(args.data, split=args.split, what="--data") if args.data else None
     model, model_len = load_keras_model(args.model)
@@ -234,22 +234,29 @@ def run(args: argparse.Namespace) -> int:
         log.info("resuming from %s", checkpoint)
     log.info("%d motifs x %d distances x %d orientations x %d backgrounds, controls: %s", len(motifs),
              distances.size, len(orientations), bg.shape[0], args.controls)
-    scan = scan_pairs(predict, motifs, bg, distances=distances, orientations=orientations,
-                      task=int(task), instances=args.instances, controls=args.controls,
-                      margin=float(args.margin), min_gap=int(args.min_gap), batch_size=int(args.batch_size),
-                      seed=int(args.seed), checkpoint=checkpoint, verify=int(args.verify), progress=not args.quiet)
-    scan.params["backgrounds"] = what
-    scan.params["scale"] = predict.scale
-    if out:
-        scan.save(out)
-        log.info("wrote %s", out)
+    import contextlib
+
+    with output_lock(out) if out else contextlib.nullcontext():
+        scan = scan_pairs(predict, motifs, bg, distances=distances, orientations=orientations,
+                          task=int(task), instances=args.instances, controls=args.controls,
+                          margin=float(args.margin), min_gap=int(args.min_gap), batch_size=int(args.batch_size),
+                          seed=int(args.seed), checkpoint=checkpoint, verify=int(args.verify),
+                          progress=not args.quiet)
+        scan.params["backgrounds"] = what
+        scan.params["scale"] = predict.scale
+        if out:
+            scan.save(out)
+            log.info("wrote %s", out)
     pairs = scan.pairs()
     if args.cells:
         table = top_table(scan, int(args.top) or 50)
     else:
         table = pairs if args.top == 0 else pairs.head(int(args.top))
     if args.table:
-        table.to_csv(args.table, sep="\t", index=False, float_format="%.6g")
+        from .._io import atomic_open
+
+        with atomic_open(args.table) as fh:
+            table.to_csv(fh, sep="\t", index=False, float_format="%.6g")
         log.info("wrote %d rows to %s", len(table), args.table)
     else:
         table.to_csv(sys.stdout, sep="\t", index=False, float_format="%.6g")

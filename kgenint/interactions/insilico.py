@@ -485,18 +485,14 @@ class _Checkpoint:
                     f"backgrounds; remove it, pass --overwrite, or choose another output path."
                 )
         if not os.path.exists(path):
-            import tempfile
+            from .._io import atomic_path
 
-            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)),
-                                       prefix=os.path.basename(path) + ".", suffix=".tmp")
-            os.close(fd)
-            with h5py.File(tmp, "w") as h:
+            with atomic_path(path, lock=False) as tmp, h5py.File(tmp, "w") as h:
                 h.attrs["config_hash"] = config_hash
-                chunks = (1, 1) + tuple(shape[2:])
+                chunks = (1, 1) + tuple(shape[2:])  # one storage chunk per motif pair: a pair is one write
                 h.create_dataset("contrasts", shape=shape, dtype="f4", fillvalue=np.nan, chunks=chunks)
                 h.create_dataset("raw", shape=shape, dtype="f4", fillvalue=np.nan, chunks=chunks)
                 h.create_dataset("done", shape=shape[:2], dtype=bool)
-            os.replace(tmp, path)
 
     def load_singles(self):
         with self.h5py.File(self.path, "r") as h:

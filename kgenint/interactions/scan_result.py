@@ -334,22 +334,18 @@ class InteractionScan:
 
     def save(self, path: str | os.PathLike) -> None:
         """Write the scan to HDF5 atomically (layout in :func:`load`)."""
-        import tempfile
-
         import h5py
 
-        path = os.fspath(path)
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)),
-                                   prefix=os.path.basename(path) + ".", suffix=".tmp")
-        os.close(fd)
-        try:
+        from .._io import atomic_path
+
+        def check(tmp: str) -> None:  # re-open and compare the header before the rename
+            back = load(tmp)
+            if back.effect.shape != self.effect.shape or back.motif_names != self.motif_names:
+                raise OSError(f"{path}: the written scan does not read back identically")
+
+        with atomic_path(path, check=check) as tmp:
             with h5py.File(tmp, "w") as h:
                 _write_scan(h, self)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.remove(tmp)
-            raise
 
 
 def _write_scan(h, scan: InteractionScan) -> None:
