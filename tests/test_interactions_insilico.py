@@ -348,3 +348,64 @@ def test_min_gap_skips_near_touching_placements():
         scan_pairs(make_predict(), [A, B], bg, distances=[12], min_gap=-1, progress=False)
     with pytest.raises(InputError, match="min_gap"):
         scan_pairs(make_predict(), [A, B], bg, distances=[8, 10], min_gap=5, progress=False)
+
+
+# ----------------------------------------------------------------------------- leave-pair-out reference
+def test_reference_bounds_leave_pair_out_hand_computed():
+    from kgenint.interactions.scan_result import _robust_bound, reference_bounds
+
+    rng = np.random.default_rng(0)
+    K, D, O = 7, 3, 2
+    m = rng.normal(-0.5, 0.1, (K, K, D, O))  # what the model does to any pair
+    m[0, 1] += 3.0  # one real rule, at every distance
+    for k in range(K):
+        m[k, k] = 9.0  # homotypic cells never enter a reference
+    got = reference_bounds(m, min_pairs=10, min_cells=1)
+    # brute force for the pair {0, 1}: cells of the 10 pairs among motifs 2..6, both blocks, all orientations
+    for d in range(D):
+        v = [m[i, j, d, o] for i in range(2, K) for j in range(2, K) if i != j for o in range(O)]
+        assert got[0, 1, d] == pytest.approx(_robust_bound(np.array(v)))
+        assert got[1, 0, d] == got[0, 1, d]
+    # the rule never inflates its own reference, but it does enter the reference of unrelated pairs
+    assert got[0, 1].max() < 1.0 and got[2, 3].max() > got[0, 1].max() - 1e-12
+    # six motifs: 4 left beside any pair = 6 unrelated pairs < 10: no reference, controls only
+    assert np.all(reference_bounds(m[:6, :6], min_cells=1) == 0.0)
+    assert np.all(reference_bounds(m[:3, :3]) == 0.0)
+
+
+def test_generic_non_additivity_is_not_a_pair_rule():
+    """Any two of seven motifs placed closer than 12 bp lose 0.5 (what a trained CNN does to the features
+    it learned, which no control insert carries), and A-B also has a real interaction at 20 bp. With the
+    leave-pair-out reference only A-B is called; against the controls alone every pair is."""
+    words = ["GGATAAGG", "CGCCAATG", "TGGGCGGG", "GCAGCTGG", "GGTCACGG", "TGACGTGG", "GCATGCGG"]
+    motifs = [Motif.from_consensus(w, name=f"M{i}") for i, w in enumerate(words)]
+
+    def predict(x):
+        hits = [_sites(x, w) for w in words]
+        out = np.zeros((len(x), 1), dtype=np.float32)
+        for n in range(len(x)):
+            starts = [h[n][0][0] if h[n] else None for h in hits]
+            present = [s0 for s0 in starts if s0 is not None]
+            out[n, 0] = len(present)
+            jitter = 1.0 + 0.2 * x[n, :, 1].mean()
+            for j in range(len(present)):
+                for k in range(j + 1, len(present)):
+                    if abs(present[j] - present[k]) < 12:
+                        out[n, 0] -= 0.5 * jitter
+            if starts[0] is not None and starts[1] is not None and starts[1] - starts[0] == 20:
+                out[n, 0] += 1.0
+        return out
+
+    bg = _background(6, 60, seed=3)
+    res = scan_pairs(predict, motifs, bg, distances=[8, 10, 20, 30], orientations=["++"], progress=False)
+    assert res.reference == "other_pairs" and res.reference_bound[2, 3, :2].min() > 0.4
+    het = lambda pr: pr[pr.motif_a != pr.motif_b]  # noqa: E731
+    pr = het(res.pairs())
+    called = {frozenset((r.motif_a, r.motif_b)) for r in pr.itertuples() if r.q_value < 0.05}
+    assert called == {frozenset(("M0", "M1"))}
+    top = pr.iloc[0]
+    assert {top.motif_a, top.motif_b} == {"M0", "M1"} and abs(top.distance) == 20 and top.effect == pytest.approx(1.0)
+    bare = res.restat(reference="none")
+    called_bare = {frozenset((r.motif_a, r.motif_b)) for r in het(bare.pairs()).itertuples() if r.q_value < 0.05}
+    assert len(called_bare) == 21  # every heterotypic pair, through its close placements
+    np.testing.assert_array_equal(res.restat(reference="other_pairs").q, res.q)

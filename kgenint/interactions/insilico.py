@@ -60,7 +60,7 @@ from .controls import control_instances
 from .pair_table import bh_qvalues
 from .placement import (ORIENTATIONS, check_anchor, check_orientations, motif_instances,
                         placements)
-from .scan_result import FORMAT_VERSION, InteractionScan, cell_statistics, load
+from .scan_result import REFERENCES, FORMAT_VERSION, InteractionScan, cell_margins, cell_statistics, load
 
 __all__ = [
     "ORIENTATIONS", "InteractionScan", "scan_pairs", "pair_effect", "motif_instances", "placements",
@@ -170,6 +170,7 @@ def scan_pairs(
     anchor: str | int = "center",
     min_gap: int = 0,
     margin: float = 0.0,
+    reference: str = "other_pairs",
     confidence: float = 0.95,
     batch_size: int = 2048,
     seed=0,
@@ -214,6 +215,14 @@ def scan_pairs(
     margin : float
         Smallest interaction worth reporting (output units, >= 0): cells are tested against
         ``|effect| <= margin``. 0 (default): the ordinary t-test.
+    reference : {"other_pairs", "none"}
+        ``"other_pairs"`` (default): also test each cell against what the model does to motif
+        pairs that share neither motif with it at the same distance
+        (:func:`kgenint.interactions.scan_result.reference_bounds`; used when >= 10 such pairs
+        were scanned, so scans of a few motifs rely on the controls alone). A trained CNN is
+        non-additive for most pairs of the motifs it learned when they nearly touch, which no
+        control insert carries; this keeps such generic behaviour from being called a pair rule.
+        ``"none"``: controls only.
     confidence : float
         Level of the confidence intervals.
     batch_size : int
@@ -269,6 +278,8 @@ def scan_pairs(
     if isinstance(min_gap, bool) or not isinstance(min_gap, (int, np.integer)) or min_gap < 0:
         raise InputError(f"min_gap must be an integer >= 0 (bp between the two motifs). Received: min_gap={min_gap!r}")
     min_gap = int(min_gap)
+    if reference not in REFERENCES:
+        raise InputError(f"reference must be one of {REFERENCES}. Received: reference={reference!r}")
     if controls not in CONTROLS:
         raise InputError(f"controls must be one of {CONTROLS}. Received: controls={controls!r}")
     if isinstance(margin, str):
@@ -321,7 +332,7 @@ def scan_pairs(
         "distances": dist.tolist(), "orientations": list(orients), "task": task,
         "instances": instances, "controls": controls, "anchor": anchor, "min_gap": min_gap,
         "seed": int(seed) if isinstance(seed, (int, np.integer)) else None,
-        "confidence": confidence, "margin": margin, "motifs": names, "n_backgrounds": N, "length": L,
+        "confidence": confidence, "margin": margin, "reference": reference, "motifs": names, "n_backgrounds": N, "length": L,
         "pairs": params_pairs, "scale": getattr(predict, "scale", None),
     }
     engine = _Engine(predict, bg, inst_all, widths_all, task, batch_size)
@@ -399,7 +410,8 @@ def scan_pairs(
     finally:
         bar.close()
 
-    mean, se, lo, hi, t, p = cell_statistics(contrasts, margin, confidence)
+    marg, bounds = cell_margins(contrasts, margin, reference)
+    mean, se, lo, hi, t, p = cell_statistics(contrasts, marg, confidence)
     params["predict_seconds"] = engine.predict_seconds
     params["n_predicted"] = engine.n_predicted
     if ctrl_info is not None:
@@ -411,7 +423,8 @@ def scan_pairs(
         effect=mean, se=se, ci_low=lo, ci_high=hi, t=t, p=p, q=bh_qvalues(p), n_backgrounds=N,
         raw_effect=raw_mean, main_a=main_cells[0], main_b=main_cells[1],
         contrasts=contrasts if keep_contrasts else None, main_effects=main,
-        margin=margin, controls=controls, skipped=skipped, params=params,
+        margin=margin, controls=controls, skipped=skipped, params=params, reference=reference,
+        reference_bound=bounds,
     )
     if verify:
         _verify(scan, predict, bg, inst_all, widths_all, K, starts, strand_of, task, int(verify), contrasts, controls)

@@ -17,7 +17,8 @@ import numpy as np
 from ..errors import InputError
 from .pair_table import bh_qvalues, finish_pair_table
 
-__all__ = ["InteractionScan", "load", "cell_statistics", "combine_pvalues", "FORMAT_VERSION"]
+__all__ = ["InteractionScan", "load", "cell_statistics", "combine_pvalues", "reference_bounds", "cell_margins",
+           "REFERENCES", "FORMAT_VERSION"]
 
 FORMAT_VERSION = 2
 _CELL_ARRAYS = ("effect", "se", "ci_low", "ci_high", "t", "p", "q")
@@ -77,6 +78,94 @@ def combine_pvalues(p: np.ndarray, method: str = "simes") -> float:
     raise InputError(f"method must be 'simes' or 'bonferroni'. Received: method={method!r}")
 
 
+REFERENCES: tuple[str, ...] = ("other_pairs", "none")
+MIN_REFERENCE_PAIRS = 10
+MIN_REFERENCE_CELLS = 50
+
+
+def _robust_bound(v: np.ndarray) -> float:
+    """``|median(v)| + 3 * 1.4826 * MAD(v)``: the edge of the bulk of ``v`` (a robust 3 sd)."""
+    med = float(np.median(v))
+    return abs(med) + 3.0 * 1.4826 * float(np.median(np.abs(v - med)))
+
+
+def reference_bounds(cell_means: np.ndarray, *, min_pairs: int = MIN_REFERENCE_PAIRS,
+                     min_cells: int = MIN_REFERENCE_CELLS) -> np.ndarray:
+    """What the model does to *other* motif pairs at each distance: the leave-pair-out reference.
+
+    For the unordered pair ``{a, b}`` and distance index ``d``: ``|median| + 3 * 1.4826 * MAD`` of
+    the mean control-adjusted effects of every cell (both ordered blocks, every orientation) of the
+    heterotypic pairs that share *neither* motif with ``{a, b}``, at distance ``d`` (neighbouring
+    distances pooled until ``min_cells`` cells). 0 where fewer than ``min_pairs`` such pairs were
+    scanned: a scan of two or three motifs is tested against its controls alone.
+
+    Why: a trained CNN is non-additive for *any* two of the motifs it learned when they sit close
+    together (the features compete in the layers above; measured on models trained on purely
+    additive data: 0.5-1.3 logits at 0-3 bp between the sites, for most pairs), and control inserts
+    cannot carry that, since they activate none of the model's features. A pair whose interaction
+    does not exceed what the model does to unrelated pairs at the same distance is not a pair
+    rule. Leaving out every pair that shares a motif means a rule can never be its own reference
+    (the failure of a scan-wide bulk: with one strong rule it *is* the bulk).
+
+    Parameters
+    ----------
+    cell_means : float (K, K, D, O)
+        Mean effect of every cell, NaN where not scanned.
+
+    Returns
+    -------
+    float64 (K, K, D)
+        Symmetric in ``(a, b)``; the bound for the pair's cells at each distance.
+    """
+    m = np.asarray(cell_means, dtype=np.float64)
+    K, _, D, O = m.shape
+    out = np.zeros((K, K, D))
+    het = ~np.eye(K, dtype=bool)
+    for a in range(K):
+        for b in range(a, K):
+            keep = np.ones(K, dtype=bool)
+            keep[[a, b]] = False
+            idx = np.flatnonzero(keep)
+            if idx.size < 2:
+                continue
+            sub = m[np.ix_(idx, idx)]  # (k, k, D, O)
+            mask = het[np.ix_(idx, idx)]
+            scanned = np.isfinite(sub).any(axis=(2, 3)) & mask
+            n_pairs = int(np.triu(scanned | scanned.T, 1).sum())
+            if n_pairs < min_pairs:
+                continue
+            vals = sub[mask]  # (cells, D, O)
+            per_d = [v[np.isfinite(v)] for v in np.moveaxis(vals, 1, 0).reshape(D, -1)]
+            counts = np.array([v.size for v in per_d])
+            for d in range(D):
+                lo = hi = d
+                n = counts[d]
+                while n < min_cells and (lo > 0 or hi < D - 1):
+                    if lo > 0:
+                        lo -= 1
+                        n += counts[lo]
+                    if hi < D - 1 and n < min_cells:
+                        hi += 1
+                        n += counts[hi]
+                v = np.concatenate(per_d[lo:hi + 1])
+                if v.size >= min_cells:
+                    out[a, b, d] = out[b, a, d] = _robust_bound(v)
+    return out
+
+
+def cell_margins(contrasts: np.ndarray, margin: float, reference: str) -> tuple[np.ndarray, np.ndarray]:
+    """Margin of every cell, ``max(margin, reference bound)``, as ``(K, K, D, 1)``, and the bounds."""
+    if reference not in REFERENCES:
+        raise InputError(f"reference must be one of {REFERENCES}. Received: reference={reference!r}")
+    K, _, D = contrasts.shape[:3]
+    if reference == "none":
+        bounds = np.zeros((K, K, D))
+    else:
+        with np.errstate(invalid="ignore"):
+            bounds = reference_bounds(np.asarray(contrasts).mean(axis=-1, dtype=np.float64))
+    return np.maximum(float(margin), bounds)[..., None], bounds
+
+
 def _plateau_centre(flat_idx: np.ndarray, shape: tuple[int, int]) -> tuple[int, int]:
     """``(distance index, orientation index)`` at the centre of tied cells ``flat_idx`` of a
     ``(D, O)`` block: the first orientation with most tied cells, the tied distance in it nearest
@@ -117,7 +206,13 @@ class InteractionScan:
         Mean ``f(A) - f(neither)`` of each motif at the sequence centre on each strand.
     margin : float
         Smallest interaction tested for (output units; 0: the ordinary t-test).
-    controls : {"shuffle", "none"}
+    reference : {"other_pairs", "none"}
+        Whether cells were also tested against what the model does to unrelated motif pairs at
+        the same distance (:func:`reference_bounds`).
+    reference_bound : float64 (K, K, D)
+        That reference per pair and distance (0 where fewer than 10 unrelated pairs were scanned).
+        A cell is tested against ``|effect| <= max(margin, reference_bound)``.
+    controls : {"shuffle", "gc", "none"}
     skipped : int
         Cells skipped (overlap, ``min_gap``, sequence edge).
     params : dict
@@ -144,10 +239,14 @@ class InteractionScan:
     controls: str = "shuffle"
     skipped: int = 0
     params: dict = field(default_factory=dict)
+    reference: str = "none"
+    reference_bound: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if self.raw_effect is None:
             self.raw_effect = self.effect
+        if self.reference_bound is None:
+            self.reference_bound = np.zeros(self.effect.shape[:3])
         for name in ("main_a", "main_b"):
             if getattr(self, name) is None:
                 setattr(self, name, np.full(self.effect.shape, np.nan))
@@ -172,6 +271,11 @@ class InteractionScan:
         den = np.abs(self.main_a) + np.abs(self.main_b)
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(den > 1e-9, self.effect / den, np.nan)
+
+    @property
+    def cell_margin(self) -> np.ndarray:
+        """The margin each cell was tested against, ``(K, K, D, 1)``: ``max(margin, reference_bound)``."""
+        return np.maximum(self.margin, self.reference_bound)[..., None]
 
     def lower_bound(self) -> np.ndarray:
         """Lower confidence bound of ``|effect|`` per cell, ``max(ci_low, -ci_high)``: how large
@@ -234,30 +338,34 @@ class InteractionScan:
         DataFrame
             ``motif_a motif_b distance orientation effect ci_low ci_high p_value q_value method``
             then ``se t raw_effect control_effect main_a main_b rel_effect rel_ci_low
-            rel_ci_high lcb p_cell n_cells score``, sorted by ``q_value``, then ``score``.
+            rel_ci_high lcb margin p_cell n_cells score``, sorted by ``q_value``, then ``score``.
 
         Notes
         -----
-        The reported cell of a pair is the one whose interaction is *surely* largest: the
-        largest lower confidence bound of ``|effect|`` (``lcb``; ties by ``|effect|``; a plateau
-        of tied cells, as a deterministic model gives over a spacing window, reports its centre).
-        ``distance`` and ``orientation`` are in that cell's ``(motif_a, motif_b)`` frame.
-        ``score`` (= ``lcb``) ranks pairs with equal q-values. Both use only the pair's own
-        contrasts: a pair's row never depends on which other motifs were scanned (apart from
-        ``q_value``). ``rel_effect`` = ``effect / (|main_a| + |main_b|)`` with its interval
-        (main effects taken as known); NaN when both main effects are 0.
+        The reported cell of a pair is the one whose interaction surely exceeds its margin by the
+        most: the largest ``score = lcb - margin``, where ``lcb`` is the lower confidence bound of
+        ``|effect|`` and ``margin`` the cell's ``max(margin, reference_bound)`` (ties by
+        ``|effect|``; a plateau of tied cells, as a deterministic model gives over a spacing
+        window, reports its centre). ``distance`` and ``orientation`` are in that cell's
+        ``(motif_a, motif_b)`` frame. ``score`` ranks pairs with equal q-values. Without a
+        reference (``reference="none"``, or fewer than 10 unrelated pairs scanned) nothing here
+        depends on the other motifs of the scan; with it, only the reference bound does, and it
+        never uses a pair that shares a motif with this one. ``rel_effect`` = ``effect /
+        (|main_a| + |main_b|)`` with its interval (main effects taken as known); NaN when both
+        main effects are 0.
         """
         if method not in ("simes", "bonferroni"):
             raise InputError(f"method must be 'simes' or 'bonferroni'. Received: method={method!r}")
         K = self.effect.shape[0]
         lcb = self.lower_bound()
+        excess = lcb - self.cell_margin
         absval = np.abs(np.nan_to_num(self.effect))
         rel = self.rel_effect()
         rows = []
         for a in range(K):
             for b in range(a, K):
                 blocks = [(a, b)] if a == b else [(a, b), (b, a)]
-                best = self._best_cell(blocks, lcb, absval)
+                best = self._best_cell(blocks, excess, absval)
                 if best is None:
                     continue
                 _, _, i, j, di, oi = best
@@ -275,8 +383,9 @@ class InteractionScan:
                     "rel_effect": float(rel[c]),
                     "rel_ci_low": float(self.ci_low[c] / den) if den > 1e-9 else float("nan"),
                     "rel_ci_high": float(self.ci_high[c] / den) if den > 1e-9 else float("nan"),
-                    "lcb": float(lcb[c]), "p_cell": float(self.p[c]),
-                    "n_cells": int(np.isfinite(pc).sum()), "score": float(lcb[c]),
+                    "lcb": float(lcb[c]), "margin": float(self.cell_margin[c[:3]][0]),
+                    "p_cell": float(self.p[c]), "n_cells": int(np.isfinite(pc).sum()),
+                    "score": float(excess[c]),
                 })
         df = finish_pair_table(rows, "insilico")
         if len(df):
@@ -284,7 +393,8 @@ class InteractionScan:
                                 na_position="last").reset_index(drop=True)
         return df
 
-    def restat(self, margin: float | None = None, confidence: float | None = None) -> "InteractionScan":
+    def restat(self, margin: float | None = None, confidence: float | None = None,
+               reference: str | None = None) -> "InteractionScan":
         """The same scan with statistics recomputed from the stored per-background contrasts.
 
         Parameters
@@ -293,6 +403,8 @@ class InteractionScan:
             New smallest interaction to test for (output units, >= 0); default the scan's own.
         confidence : float, optional
             New confidence level of the intervals; default the scan's own.
+        reference : {"other_pairs", "none"}, optional
+            Test against unrelated pairs too (:func:`reference_bounds`); default the scan's own.
 
         Returns
         -------
@@ -315,16 +427,20 @@ class InteractionScan:
         c = self.params.get("confidence", 0.95) if confidence is None else float(confidence)
         if not 0 < c < 1:
             raise InputError(f"confidence must be in (0, 1). Received: confidence={confidence}")
-        mean, se, lo, hi, t, p = cell_statistics(self.contrasts, m, c)
-        params = {**self.params, "margin": m, "confidence": c}
+        ref = self.reference if reference is None else reference
+        marg, bounds = cell_margins(self.contrasts, m, ref)
+        mean, se, lo, hi, t, p = cell_statistics(self.contrasts, marg, c)
+        params = {**self.params, "margin": m, "confidence": c, "reference": ref}
         return dataclasses.replace(self, effect=mean, se=se, ci_low=lo, ci_high=hi, t=t, p=p,
-                                   q=bh_qvalues(p), margin=m, params=params)
+                                   q=bh_qvalues(p), margin=m, params=params, reference=ref,
+                                   reference_bound=bounds)
 
     def strongest(self) -> np.ndarray:
         """``(K, K)`` signed effect of the strongest cell of each ordered pair (largest lower
-        confidence bound of ``|effect|``, ties by ``|effect|``: the criterion of :meth:`pairs`)."""
+        confidence bound of ``|effect|`` above the cell's margin, ties by ``|effect|``: the
+        criterion of :meth:`pairs`)."""
         K, _, D, O = self.effect.shape
-        k1 = np.nan_to_num(self.lower_bound(), nan=-np.inf).reshape(K, K, D * O)
+        k1 = np.nan_to_num(self.lower_bound() - self.cell_margin, nan=-np.inf).reshape(K, K, D * O)
         k2 = np.abs(np.nan_to_num(self.effect, nan=-np.inf)).reshape(K, K, D * O)
         ties = k1 == k1.max(axis=-1, keepdims=True)
         best = np.argmax(np.where(ties, k2, -np.inf), axis=-1)
@@ -357,12 +473,13 @@ def _write_scan(h, scan: InteractionScan) -> None:
     h.attrs["params"] = json.dumps(scan.params)
     h.attrs["margin"] = scan.margin
     h.attrs["controls"] = scan.controls
+    h.attrs["reference"] = scan.reference
     h.attrs["n_backgrounds"] = scan.n_backgrounds
     h.attrs["skipped"] = scan.skipped
     h.create_dataset("motif_names", data=np.array(scan.motif_names, dtype=object), dtype=sd)
     h.create_dataset("distances", data=scan.distances)
     h.create_dataset("orientations", data=np.array(scan.orientations, dtype=object), dtype=sd)
-    for name in _CELL_ARRAYS + ("raw_effect", "main_a", "main_b"):
+    for name in _CELL_ARRAYS + ("raw_effect", "main_a", "main_b", "reference_bound"):
         h.create_dataset(name, data=getattr(scan, name), compression="gzip")
     if scan.main_effects is not None:
         h.create_dataset("main_effects", data=scan.main_effects)
@@ -376,7 +493,8 @@ def load(path: str | os.PathLike) -> InteractionScan:
     HDF5 layout (``format_version`` 2): attrs ``kgenint_format="interaction_scan"``,
     ``format_version``, ``params`` (JSON), ``margin``, ``controls``, ``n_backgrounds``,
     ``skipped``; datasets ``motif_names (K,)``, ``distances (D,)``, ``orientations (O,)``,
-    ``effect se ci_low ci_high t p q raw_effect main_a main_b (K, K, D, O)``, optional
+    ``effect se ci_low ci_high t p q raw_effect main_a main_b (K, K, D, O)``,
+    ``reference_bound (K, K, D)``, attr ``reference``, optional
     ``main_effects (K, 2)`` and ``contrasts (K, K, D, O, N)``. Version 1 files (classical
     contrasts, no controls) are read with ``controls="none"``.
     """
@@ -406,6 +524,7 @@ def load(path: str | os.PathLike) -> InteractionScan:
             contrasts=opt("contrasts"), main_effects=opt("main_effects"),
             margin=float(h.attrs["margin"]),
             controls=str(h.attrs.get("controls", "none")),
+            reference=str(h.attrs.get("reference", "none")), reference_bound=opt("reference_bound"),
             skipped=int(h.attrs["skipped"]),
             params=json.loads(h.attrs["params"]),
         )
