@@ -369,7 +369,9 @@ def test_reference_bounds_leave_pair_out_hand_computed():
     # the rule never inflates its own reference, but it does enter the reference of unrelated pairs
     assert got[0, 1].max() < 1.0 and got[2, 3].max() > got[0, 1].max() - 1e-12
     # six motifs: 4 left beside any pair = 6 unrelated pairs < 10: no reference, controls only
-    assert np.all(reference_bounds(m[:6, :6], min_cells=1) == 0.0)
+    six = reference_bounds(m[:6, :6], min_cells=1)
+    assert np.all(six[~np.eye(6, dtype=bool)] == 0.0)
+    assert np.all(six[np.eye(6, dtype=bool)] > 0.0)  # a homotypic pair leaves five motifs: 10 pairs
     assert np.all(reference_bounds(m[:3, :3]) == 0.0)
 
 
