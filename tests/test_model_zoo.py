@@ -414,6 +414,17 @@ def test_old_argument_names_still_work_with_a_warning(zoo):
     np.testing.assert_allclose(ig, integrated_gradients(b, X, references="uniform", steps=4), atol=1e-6)
 
 
+def test_a_predict_function_brings_its_head_and_scale(zoo):
+    d, b = zoo["deepstarr"], zoo["basset"]
+    refs = onehot(2, 4)
+    np.testing.assert_array_equal(deepshap(as_predict_fn(d, "hk"), X, refs), deepshap(d, X, refs, head="hk"))
+    np.testing.assert_allclose(saliency(as_predict_fn(b, logits=False), X, task=3),
+                               saliency(b, X, task=3, logits=False), atol=1e-6)
+    assert not np.allclose(saliency(b, X, task=3, logits=False), saliency(b, X, task=3), atol=1e-4)
+    with pytest.raises(InputError, match="a predict function already returns one head"):
+        ism(lambda v: as_predict_fn(d, "hk")(v), X, head="hk")
+
+
 # ----------------------------------------------------------------------------- expected IG
 def test_expected_ig_completeness_shrinks_with_steps(zoo):
     """sum(IG) = f(x) - mean_r f(r) up to the Riemann error, which falls as steps grow; f(r) is
