@@ -38,8 +38,11 @@ def _register_keras_objects() -> None:
     """Import :mod:`kgenint.keras`, which registers our custom objects with Keras."""
     try:
         importlib.import_module("kgenint.keras")
-    except ImportError:  # pragma: no cover - kgenint.keras not importable in this env
-        pass
+    except Exception as err:  # noqa: BLE001 - never break the user's ``import keras``
+        import warnings
+
+        warnings.warn(f"kgenint could not register its Keras layers ({err}); use kgenint.load_model.",
+                      RuntimeWarning, stacklevel=2)
 
 
 class _RegisterOnKerasImport(importlib.abc.MetaPathFinder):

@@ -136,17 +136,21 @@ TARGETS = [
 ]
 
 
-def _train(model, steps=3, seed=0):
-    """A few optimiser steps on random data (weights move away from their initialisation)."""
+def _train(model, steps=2, seed=0):
+    """A few Adam steps (eager, MSE on random targets): the weights move away from their
+    initialisation, BatchNormalization statistics are updated."""
+    import tensorflow as tf
+
     rng = np.random.default_rng(seed)
-    x = onehot(32, seed + 100)
-    ys = []
-    for out in model.outputs:
-        shape = (32,) + tuple(out.shape[1:])
-        ys.append(rng.random(shape).astype("float32"))
-    losses = ["mse"] * len(ys)
-    model.compile(optimizer=keras.optimizers.Adam(1e-2), loss=losses if len(ys) > 1 else losses[0], jit_compile=False)
-    model.fit(x, ys if len(ys) > 1 else ys[0], batch_size=16, epochs=1, steps_per_epoch=min(steps, 2), verbose=0)
+    opt = keras.optimizers.Adam(1e-2)
+    for step in range(steps):
+        x = onehot(16, seed * 10 + step + 100)
+        with tf.GradientTape() as tape:
+            outs = model(x, training=True)
+            outs = outs if isinstance(outs, (list, tuple)) else [outs]
+            loss = sum(tf.reduce_mean(tf.square(o - rng.random(tuple(o.shape)).astype("float32"))) for o in outs)
+        grads = tape.gradient(loss, model.trainable_variables)
+        opt.apply_gradients(zip(grads, model.trainable_variables))
     return model
 
 
@@ -412,6 +416,17 @@ def test_old_argument_names_still_work_with_a_warning(zoo):
     with pytest.warns(DeprecationWarning, match="baseline= is deprecated; use references="):
         ig = integrated_gradients(b, X, baseline=np.full((L, 4), 0.25, "float32"), steps=4)
     np.testing.assert_allclose(ig, integrated_gradients(b, X, references="uniform", steps=4), atol=1e-6)
+
+
+def test_a_predict_function_brings_its_head_and_scale(zoo):
+    d, b = zoo["deepstarr"], zoo["basset"]
+    refs = onehot(2, 4)
+    np.testing.assert_array_equal(deepshap(as_predict_fn(d, "hk"), X, refs), deepshap(d, X, refs, head="hk"))
+    np.testing.assert_allclose(saliency(as_predict_fn(b, logits=False), X, task=3),
+                               saliency(b, X, task=3, logits=False), atol=1e-6)
+    assert not np.allclose(saliency(b, X, task=3, logits=False), saliency(b, X, task=3), atol=1e-4)
+    with pytest.raises(InputError, match="a predict function already returns one head"):
+        ism(lambda v: as_predict_fn(d, "hk")(v), X, head="hk")
 
 
 # ----------------------------------------------------------------------------- expected IG

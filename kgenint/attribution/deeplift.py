@@ -84,6 +84,18 @@ def resolve_model(model: Any):
 REFERENCE_KINDS = ("shuffle", "zeros", "uniform", "gc")
 
 
+def resolve_target(model: Any, head, logits):
+    """``(keras.Model, head, logits)``: a :class:`~kgenint.keras.adapter.PredictFn` given as the
+    model brings its own head and scale unless ``head`` / ``logits`` are given explicitly."""
+    keras_model = resolve_model(model)
+    if keras_model is not model:
+        if head is None and len(getattr(keras_model, "outputs", None) or []) > 1:
+            head = getattr(model, "head", None)
+        if logits is None and getattr(model, "scale", None) in ("logits", "output"):
+            logits = model.scale == "logits"
+    return keras_model, head, logits
+
+
 def prepare_references(x: np.ndarray, references: Any = "shuffle", n_references: int = 20,
                        seed: Any = 0) -> tuple[np.ndarray, bool]:
     """References for DeepSHAP and integrated gradients, as ``(array, shared)``.
@@ -301,7 +313,7 @@ def _deepshap(model, x, references, *, head, task, logits, n_references, seed, h
               tolerance, return_result, show_progress):
     from ..progress import progress
 
-    model = resolve_model(model)
+    model, head, logits = resolve_target(model, head, logits)
     x = check_onehot(x, "x")
     N, L, _ = x.shape
     bg, shared = prepare_references(x, references, n_references, seed)

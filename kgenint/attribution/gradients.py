@@ -13,7 +13,7 @@ import numpy as np
 
 from .._validate import check_onehot
 from ..errors import InputError
-from .deeplift import resolve_model
+from .deeplift import resolve_model, resolve_target
 
 __all__ = [
     "saliency", "smoothgrad", "gradient_x_input", "integrated_gradients", "IGResult",
@@ -161,6 +161,7 @@ def saliency(model, x, *, head=None, task: int = 0, logits: bool | None = None, 
     float32 (N, L, 4)
     """
     task, _ = _renamed("saliency", deprecated, task)
+    model, head, logits = resolve_target(model, head, logits)
     model, x = _check_common(model, x, batch_size)
     _grad_fn(model, task, head, logits)  # validates head, task and logits
     out = np.concatenate([
@@ -180,6 +181,7 @@ def smoothgrad(model, x, *, head=None, task: int = 0, logits: bool | None = None
     ``logits`` as in :func:`saliency`.
     """
     task, _ = _renamed("smoothgrad", deprecated, task)
+    model, head, logits = resolve_target(model, head, logits)
     model, x = _check_common(model, x, batch_size)
     if int(n_samples) < 1:
         raise InputError(f"n_samples must be >= 1. Received: n_samples={n_samples}")
@@ -196,6 +198,7 @@ def gradient_x_input(model, x, *, head=None, task: int = 0, logits: bool | None 
     """Gradient (corrected when ``correct``) times input, float32 ``(N, L, 4)``; ``head``,
     ``task``, ``logits`` as in :func:`saliency`."""
     task, _ = _renamed("gradient_x_input", deprecated, task)
+    model, head, logits = resolve_target(model, head, logits)
     model, x = _check_common(model, x, batch_size)
     g, _ = _gradients(model, x, task, head, logits, int(batch_size))
     if correct:
@@ -274,6 +277,7 @@ def integrated_gradients(model, x, references="shuffle", *, head=None, task: int
     task, extra = _renamed("integrated_gradients", deprecated, task, {"references": "shuffle"},
                            references=references)
     references = extra.get("references", references)
+    model, head, logits = resolve_target(model, head, logits)
     model, x = _check_common(model, x, batch_size)
     N, L, _ = x.shape
     if isinstance(references, np.ndarray) or (references is not None and not isinstance(references, str)):

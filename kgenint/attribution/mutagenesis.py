@@ -56,6 +56,9 @@ def ism(model, x, *, head=None, task: int = 0, logits: bool | None = None,
 
         predict = as_predict_fn(model, head, logits=logits, batch_size=batch_size)
     elif callable(model):
+        if head is not None:
+            raise InputError("head= selects an output of a keras.Model; a predict function already returns one "
+                             "head (make it with as_predict_fn(model, head=...)).")
         predict = model
     else:
         raise InputError(f"model must be a keras.Model or a predict callable. Received {type(model).__name__}.")

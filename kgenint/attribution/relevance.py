@@ -15,7 +15,7 @@ import numpy as np
 
 from .._validate import check_onehot
 from ..errors import InputError
-from .deeplift import resolve_model
+from .deeplift import resolve_target
 
 __all__ = ["lrp"]
 
@@ -40,7 +40,7 @@ def lrp(model, x, *, head=None, task: int = 0, logits: bool | None = None, rule:
         task = renamed_args("lrp", deprecated, {"output": "task"}, {"task": task}, {"task": 0})["task"]
     output = check_task(task)
 
-    model = resolve_model(model)
+    model, head, logits = resolve_target(model, head, logits)
     x = check_onehot(x, "x")
     key = (id(model), output, str(head), logits, rule, dense_rule, epsilon, alpha, beta)
     hit = _CACHE.get(key)

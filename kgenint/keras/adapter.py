@@ -412,7 +412,10 @@ class PredictFn:
             if fn is None:
                 fn = self._fns[size] = self._make_fn(size)
             out.append(fn(tf.constant(xb)).numpy()[:n])
-        return np.concatenate(out, axis=0).astype(np.float32, copy=False)
+        y = np.concatenate(out, axis=0).astype(np.float32, copy=False)
+        if self.task is not None and y.shape[1] == 0:
+            raise InputError(f"task={self.task} is out of range for the output of model {self.model.name!r}.")
+        return y
 
     def _bucket(self, n: int) -> int:
         """Smallest traced batch shape >= n: powers of two from 32, capped at ``batch_size``."""
