@@ -87,8 +87,9 @@ def test_attribute_deepshap_interrupt_resume_equals_direct(work, model, monkeypa
     assert not os.path.exists(out) and os.path.exists(out + ".partial")
     import h5py
 
-    with h5py.File(out + ".partial", "r") as f:
-        assert f["done"][()].tolist() == [True, False, False]
+    with h5py.File(out + ".partial", "r") as f:  # the header; finished chunks are files of their own
+        assert f["done"][()].tolist() == [False, False, False]
+    assert sorted(os.listdir(out + ".partial.chunks")) == ["0000000.h5"]
     calls.clear()
     monkeypatch.setattr(stream, "_run", lambda *a, **k: (calls.append(a[4]), real(*a, **k))[1])
     assert cli(argv) == 0

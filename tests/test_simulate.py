@@ -415,7 +415,7 @@ def test_hdf5_round_trip(data, tmp_path):
     np.testing.assert_array_equal(t2.states, t.states)
     np.testing.assert_array_equal(t2.latent, t.latent)
     assert t2.threshold == t.threshold and t2.interacting_pairs() == t.interacting_pairs()
-    assert not list(tmp_path.glob(".tmp-*"))  # atomic write left no temporary file
+    assert not list(tmp_path.glob(".*.tmp*"))  # atomic write left no temporary file
 
 
 def test_streamed_file_equals_in_memory(tmp_path):
