@@ -35,7 +35,7 @@ from .errors import OutputError
 
 __all__ = [
     "atomic_path", "atomic_open", "atomic_write_text", "output_lock", "check_overwrite",
-    "file_mode", "fsync_path", "os_error_message", "remove_orphans", "is_locked", "PARTIAL_SUFFIX",
+    "file_mode", "fsync_path", "os_error_message", "remove_orphans", "is_locked", "check_hdf5", "PARTIAL_SUFFIX",
 ]
 
 #: suffix of the checkpoint of a resumable command (``<out>.partial``)
@@ -350,6 +350,19 @@ def atomic_open(target: str | os.PathLike, mode: str = "w", *, overwrite: bool =
         with fh:
             yield fh
             fh.flush()
+
+
+def check_hdf5(path: str | os.PathLike) -> None:
+    """Integrity check for :func:`atomic_path`: re-open an HDF5 file and read every dataset (a
+    damaged or truncated write raises here, before the rename, and the previous file is kept)."""
+    import h5py
+
+    def visit(name, obj):
+        if isinstance(obj, h5py.Dataset):
+            obj[()]
+
+    with h5py.File(path, "r") as f:
+        f.visititems(visit)
 
 
 def atomic_write_text(target: str | os.PathLike, text: str, *, overwrite: bool = True,

@@ -566,9 +566,9 @@ def write_results(demo: Demo) -> Path:
     scores, tables, examples = collect_results(
         data=demo.path("data.h5"), metrics=demo.path("model.metrics.json"), attributions=attributions,
         scan=opt("scan.h5"), cooccurrence=opt("cooccurrence.h5"), annotations=annotations, timings=demo.timings)
-    from ._io import atomic_path
+    from ._io import atomic_path, check_hdf5
 
-    with atomic_path(demo.path("results.h5")) as tmp, h5py.File(tmp, "w") as h:
+    with atomic_path(demo.path("results.h5"), check=check_hdf5) as tmp, h5py.File(tmp, "w") as h:
         h.attrs.update(kgenint_format="results", format_version=1, config=json.dumps(asdict(demo.config)))
         g = h.create_group("scores")
         for k, v in scores.items():

@@ -528,3 +528,19 @@ def test_cooccur_many_motifs_stops_with_a_stated_ceiling(tmp_path):
                        env=ENV, capture_output=True, text=True, timeout=120)
     line = _one_line_error(r)
     assert "834 motifs" in line and "GiB" in line and "ceiling" in line
+
+
+def test_cooccurrence_library_refuses_negative_coordinates():
+    import pandas as pd
+
+    from kgenint.errors import InputError
+    from kgenint.interactions.cooccurrence import cooccurrence
+
+    hits = pd.DataFrame({"seq": [0, 0, 1], "motif": [0, 1, 0], "start": [5, -3, 2], "end": [10, 4, 7],
+                         "strand": ["+", "+", "-"]})
+    with pytest.raises(InputError, match="row 1"):
+        cooccurrence(hits, np.array([1, 0]), motif_names=["a", "b"])
+    hits.loc[1, "start"] = 3
+    res = cooccurrence(hits, np.array([1, 0]), motif_names=["a", "b"], max_distance=20)
+    # hand count: seq 0 (group 1) has b at 3-4 then a at 5-10, both '+': one pair (b, a) at distance 2
+    assert int(res.pair_counts.sum()) == 1 and int(res.pair_counts[0, 1, 0, 2, 0]) == 1

@@ -171,3 +171,25 @@ def test_lock_is_reentrant_in_one_process(tmp_path):
         assert os.path.exists(str(t) + ".lock")
     assert not os.path.exists(str(t) + ".lock")
     assert t.read_text() == "inner"
+
+
+def test_check_hdf5_keeps_previous_when_the_write_is_damaged(tmp_path):
+    import h5py
+    import numpy as np
+
+    from kgenint._io import check_hdf5
+
+    t = tmp_path / "r.h5"
+    with atomic_path(t, check=check_hdf5) as tmp, h5py.File(tmp, "w") as f:
+        f.create_dataset("a", data=np.arange(10))
+    before = t.read_bytes()
+    with pytest.raises(OSError):
+        with atomic_path(t, check=check_hdf5) as tmp:
+            with h5py.File(tmp, "w") as f:
+                f.create_dataset("a", data=np.random.default_rng(0).normal(size=20000), chunks=(1000,),
+                                 compression="gzip")
+            size = os.path.getsize(tmp)
+            with open(tmp, "r+b") as fh:  # a damaged write: the second half lost
+                fh.truncate(size // 2)
+    assert t.read_bytes() == before
+    assert _leftovers(tmp_path) == []

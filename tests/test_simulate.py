@@ -415,7 +415,7 @@ def test_hdf5_round_trip(data, tmp_path):
     np.testing.assert_array_equal(t2.states, t.states)
     np.testing.assert_array_equal(t2.latent, t.latent)
     assert t2.threshold == t.threshold and t2.interacting_pairs() == t.interacting_pairs()
-    assert not list(tmp_path.glob(".tmp-*"))  # atomic write left no temporary file
+    assert not list(tmp_path.glob(".*.tmp*"))  # atomic write left no temporary file
 
 
 def test_streamed_file_equals_in_memory(tmp_path):
@@ -479,8 +479,11 @@ def test_cli(tmp_path, capsys):
     assert lines[0].startswith(">sim_0000000 class=") and lines[1] == naive.decode(d.x[:1])[0]
     assert main(["simulate", "--n", "0", "--out", str(out)]) == 1
     assert "positive" in capsys.readouterr().err
-    assert main(["simulate", "--preset", "long", "--length", "200", "--n", "10", "--out", str(out)]) == 1
+    other = str(tmp_path / "other.h5")  # (an existing --out is refused before the work starts)
+    assert main(["simulate", "--preset", "long", "--length", "200", "--n", "10", "--out", other]) == 1
     assert "does not fit" in capsys.readouterr().err
+    assert main(["simulate", "--n", "10", "--out", str(out)]) == 1
+    assert "--overwrite" in capsys.readouterr().err
     with pytest.raises(SystemExit) as e:
         main(["simulate", "--preset", "nope", "--out", str(out)])
     assert e.value.code == 2

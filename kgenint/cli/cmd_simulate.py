@@ -49,7 +49,6 @@ def run(args: argparse.Namespace) -> int:
     from ..simulate import SimulationConfig
     from ..simulate.generate import simulate_to_hdf5
 
-    check_outputs(args, out=args.out, fasta=args.fasta, motifs=args.motifs)
     overrides = {}
     if args.length is not None:
         overrides["length"] = args.length
@@ -60,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
     cfg = SimulationConfig.from_preset(args.preset, **overrides)
     if args.n is not None and args.n <= 0:
         raise InputError(f"--n must be a positive number of sequences. Received --n {args.n}.")
+    check_outputs(args, out=args.out, fasta=args.fasta, motifs=args.motifs)  # after the arguments, before the work
     truth = simulate_to_hdf5(args.out, cfg, n=args.n, seed=args.seed, progress=not args.quiet,
                              x_dtype=args.x_dtype)
     if args.fasta:

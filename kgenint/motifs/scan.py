@@ -702,7 +702,11 @@ class MotifScanner:
         return t / self.resolution
 
     # ------------------------------------------------------------------ scanning
-    def _scan_codes(self, codes, seq_off, seq_len, first_seq, thresh_all=None, max_windows=None):
+    def _scan_codes(self, codes, seq_off, seq_len, first_seq):
+        """Hits of one chunk: (seq, pos, ms, int score) arrays, in no particular order."""
+        return next(self._scan_batches(codes, seq_off, seq_len, first_seq))
+
+    def _scan_batches(self, codes, seq_off, seq_len, first_seq, thresh_all=None, max_windows=None):
         """Hits of one chunk: yields (seq, pos, ms, int score) arrays, in no particular order.
 
         ``thresh_all`` (int, per motif-strand) replaces the scan thresholds (it may only raise
@@ -810,9 +814,9 @@ class MotifScanner:
             for first, codes, off, lens in inp.chunks():
                 if qvalues:
                     n_tested += _n_free_windows(codes, off, lens, uw)
-                batches = (self._scan_codes(codes, off, lens, first) if not bounded else
-                           self._scan_codes(codes, off, lens, first, thresh_all=lambda: self._bounded_thresh(top),
-                                            max_windows=_BOUNDED_BATCH))
+                batches = (self._scan_batches(codes, off, lens, first) if not bounded else
+                           self._scan_batches(codes, off, lens, first, thresh_all=lambda: self._bounded_thresh(top),
+                                              max_windows=_BOUNDED_BATCH))
                 for seq, pos, ms, isc in batches:
                     score = _k.hit_scores(codes, off, seq, pos, ms, self._lo_flat, self._lo_off)
                     keep = score >= self.real_thresholds_[ms]

@@ -83,9 +83,9 @@ def save_hdf5(result, path: str | os.PathLike, *, window_size: int | None = None
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise InputError(f"Cannot write {path}: folder {folder} does not exist.")
-    from .._io import atomic_path
+    from .._io import atomic_path, check_hdf5
 
-    with atomic_path(path, overwrite=overwrite) as tmp:
+    with atomic_path(path, overwrite=overwrite, check=check_hdf5) as tmp:
         with h5py.File(tmp, "w") as f:
             f.attrs["window_size"] = int(window_size if window_size is not None else result.sequence_length)
             groups: dict[str, Any] = {}

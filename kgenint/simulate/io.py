@@ -26,21 +26,11 @@ _STR = h5py.string_dtype("utf-8")
 @contextlib.contextmanager
 def _atomic_h5(path: str | os.PathLike, overwrite: bool = True) -> Iterator[h5py.File]:
     """Open a temporary HDF5 file next to ``path``; rename it over ``path`` on success."""
-    from .._io import atomic_path
+    from .._io import atomic_path, check_hdf5
 
-    with atomic_path(path, overwrite=overwrite, check=_check_h5) as tmp:
+    with atomic_path(path, overwrite=overwrite, check=check_hdf5) as tmp:
         with h5py.File(tmp, "w") as f:
             yield f
-
-
-def _check_h5(path: str) -> None:
-    """Re-open a just-written file and read every dataset (catches a damaged write before the rename)."""
-    def visit(name, obj):
-        if isinstance(obj, h5py.Dataset):
-            obj[()]
-
-    with h5py.File(path, "r") as f:
-        f.visititems(visit)
 
 
 def write_arrays_header(f: h5py.File, n: int, length: int, x_dtype: str, config: SimulationConfig | None,
