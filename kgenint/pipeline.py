@@ -271,7 +271,7 @@ class Demo:
 
             d = self.data()
             bg = gc_matched_background(d.x[self.analysed()], n=self.config.n_backgrounds, seed=self.config.seed)
-            predict = as_predict_fn(self.model(), logits=True, batch_size=2048)
+            predict = as_predict_fn(self.model(), logits=None, batch_size=2048)
             motifs = d.truth.motifs
             scan = scan_pairs(predict, motifs, bg, distances=range(0, self.config.max_distance + 1, self.config.distance_step),
                               seed=self.config.seed, checkpoint=self.path("scan.partial.h5"))
