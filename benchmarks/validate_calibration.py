@@ -3,7 +3,8 @@
 For every trained model (simulator preset x seed) the scan is run through the command line three
 ways: classical contrasts (``--controls none``), control inserts made by dinucleotide shuffles
 (``--controls shuffle``) and control inserts that keep each position's strong/weak class
-(``--controls gc``). Each scan is scored against the planted truth with
+(``--controls gc``), each scored with and without the leave-pair-out reference
+(``reference_bounds``; recomputed from the stored contrasts with ``restat``). Each scan is scored against the planted truth with
 :func:`kgenint.evaluate.score_interactions` (heterotypic pairs, pair q < 0.05). The *old*
 statistic of kgenint <= 0.1 (classical contrasts tested against a scan-wide "auto" margin raised
 per distance by the bulk of the other cells) is recomputed here from the classical scan's stored
@@ -115,8 +116,9 @@ def main(argv=None) -> int:
                 print(f"# {out.name}: {time.perf_counter() - t0:.0f} s", flush=True)
             scan = load(out)
             n_calls = int(scan.params.get("n_predicted", 0))
-            rows.append({"preset": preset, "seed": seed, "statistic": f"new, controls={kind}",
-                         "model_calls": n_calls, **score(scan.pairs(), truth, names)})
+            for ref in ("none", "other_pairs"):
+                rows.append({"preset": preset, "seed": seed, "statistic": f"new: controls={kind}, reference={ref}",
+                             "model_calls": n_calls, **score(scan.restat(reference=ref).pairs(), truth, names)})
             if kind == "none":
                 pr, base, mmax = old_statistic(scan)
                 rows.append({"preset": preset, "seed": seed, "statistic": f"old (auto margin {base:.2f}..{mmax:.2f})",
