@@ -1,0 +1,218 @@
+"""Feature-space interaction detectors on heads whose interactions are known exactly.
+
+* numpy heads: a planted product term between two units (``c z_a z_b``) on top of additive
+  nonlinear terms, and a purely additive head (``sum_u g_u(z_u)``) where nothing may be called;
+* a hand-wired Keras model (fixed first-layer filters = two planted motifs, a dense head with a
+  product-like hidden unit) for NID, the Keras-side split and the motif-pair mapping.
+"""
+import numpy as np
+import pytest
+
+from kgenint.errors import InputError
+from kgenint.interactions.features import (
+    UnitInteractions,
+    expected_hessians,
+    mixed_differences,
+    nid_strengths,
+    unit_pairs_to_motif_pairs,
+)
+from kgenint.interactions.pair_table import check_pair_table
+
+A, B, C = 1, 3, 0  # planted pair (A, B); C additive only
+
+
+def _product_head(c=1.5):
+    def head(z):
+        z = np.asarray(z, dtype=np.float64)
+        zz = z if z.ndim == 2 else z.sum(axis=1)  # (N, P, U): units summed over positions first
+        y = c * zz[:, A] * zz[:, B] + np.tanh(zz[:, C]) + 0.5 * zz[:, 2] ** 2 - zz[:, 4]
+        return np.stack([y, -y], axis=1).astype(np.float32)
+    return head
+
+
+def _additive_head(z):
+    z = np.asarray(z, dtype=np.float64)
+    zz = z if z.ndim == 2 else z.sum(axis=1)
+    y = np.tanh(zz[:, 0]) + 0.3 * zz[:, 1] ** 3 + np.exp(0.2 * zz[:, 2]) - zz[:, 3] + np.sin(zz[:, 4])
+    return y[:, None].astype(np.float32)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_mdd_product_term_exact(seed):
+    rng = np.random.default_rng(seed)
+    z = rng.normal(size=(300, 5)).astype(np.float32)
+    res = mixed_differences(_product_head(1.5), z, baseline="mean", task=0)
+    b = z.mean(axis=0).astype(np.float64)
+    # hand-computed: Delta_AB = c (z_A - b_A)(z_B - b_B); every other pair is additive -> 0
+    expect = 1.5 * (z[:, A] - b[A]) * (z[:, B] - b[B])
+    np.testing.assert_allclose(res.per_sample[:, A, B], expect, rtol=1e-3, atol=1e-4)
+    np.testing.assert_allclose(res.effect[A, B], expect.mean(), rtol=1e-3, atol=1e-4)
+    from scipy import stats
+
+    assert res.p_value[A, B] == pytest.approx(stats.ttest_1samp(expect, 0).pvalue, rel=1e-2, abs=1e-12)
+    others = [(i, j) for i in range(5) for j in range(i + 1, 5) if (i, j) != (A, B)]
+    for i, j in others:
+        assert res.p_value[i, j] == 1.0 and res.effect[i, j] == 0.0, (i, j)
+    # task 1 is the negated output: negated contrasts
+    res1 = mixed_differences(_product_head(1.5), z, baseline="mean", task=1)
+    np.testing.assert_allclose(res1.effect[A, B], -res.effect[A, B], rtol=1e-4)
+
+
+def test_mdd_positions_and_zero_baseline():
+    rng = np.random.default_rng(2)
+    z = rng.normal(size=(120, 6, 5)).astype(np.float32)
+    res = mixed_differences(_product_head(2.0), z, baseline="zero")
+    za, zb = z[..., A].sum(axis=1), z[..., B].sum(axis=1)
+    np.testing.assert_allclose(res.per_sample[:, A, B], 2.0 * za * zb, rtol=1e-3, atol=1e-3)
+    assert np.nanmax(np.where(np.eye(5, dtype=bool), np.nan, res.p_value)[np.triu_indices(5, 1)][1:]) <= 1.0
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_additive_head_calls_nothing(seed):
+    rng = np.random.default_rng(seed)
+    z = rng.normal(size=(200, 5)).astype(np.float32)
+    for res in (mixed_differences(_additive_head, z),
+                mixed_differences(_additive_head, rng.normal(size=(50, 4, 5)).astype(np.float32))):
+        iu = np.triu_indices(5, 1)
+        assert (res.p_value[iu] == 1.0).all()
+        assert (res.effect[iu] == 0.0).all()
+
+
+def _hvp_product(c=1.5, quad=None):
+    """Exact Hessian-vector product of the product head (+ a quadratic main effect)."""
+    def hvp(z, v):
+        z = np.asarray(z, dtype=np.float64)
+        v = np.asarray(v, dtype=np.float64)
+        if z.ndim == 3:
+            vs = v.sum(axis=1)
+            h = np.zeros_like(vs)
+            h[:, A] = c * vs[:, B]
+            h[:, B] = c * vs[:, A]
+            h[:, 2] = vs[:, 2]
+            return np.repeat(h[:, None, :], z.shape[1], axis=1)
+        h = np.zeros_like(v)
+        h[:, A] = c * v[:, B]
+        h[:, B] = c * v[:, A]
+        h[:, 2] = v[:, 2]  # d^2/dz2^2 of 0.5 z2^2: a main effect only
+        return h
+    return hvp
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_expected_hessians_product_term(seed):
+    rng = np.random.default_rng(seed)
+    z = rng.normal(size=(80, 5)).astype(np.float32)
+    refs = rng.normal(size=(30, 5)).astype(np.float32)
+    res = expected_hessians(_hvp_product(1.5), z, refs, n_references=3, seed=seed)
+    # Gamma_AB + Gamma_BA = 2 * c * E[d_A d_B] * int int a b da db = c/2 * mean over refs of d_A d_B
+    rng2 = np.random.default_rng(seed)
+    pick = rng2.integers(0, 30, size=(80, 3))
+    d = z[:, None, :] - refs[pick]
+    expect = (0.5 * 1.5 * d[..., A] * d[..., B]).mean(axis=1)
+    np.testing.assert_allclose(res.per_sample[:, A, B], expect, rtol=1e-4, atol=1e-5)
+    iu = [(i, j) for i in range(5) for j in range(i + 1, 5) if (i, j) != (A, B)]
+    assert all(res.effect[i, j] == 0 and res.p_value[i, j] == 1.0 for i, j in iu)
+
+
+def test_expected_hessians_positions_sum_over_the_units_positions():
+    rng = np.random.default_rng(3)
+    z = rng.normal(size=(40, 3, 5)).astype(np.float32)
+    res = expected_hessians(_hvp_product(2.0), z, n_references=2, seed=0)
+    assert np.isfinite(res.effect[A, B]) and res.p_value[A, B] < 1
+    assert res.effect[0, 2] == 0 and res.effect[3, 4] == 0
+
+
+def test_nid_hand_computed():
+    # 3 units -> 2 hidden -> 1 output. hidden 0 reads units 0, 1; hidden 1 reads units 1, 2.
+    w1 = np.array([[2.0, 0.0], [1.0, -3.0], [0.0, 0.5]])
+    w2 = np.array([[1.0], [-2.0]])
+    res = nid_strengths([w1, w2])
+    # omega(0,1) = |w2_0| min(2, 1) = 1; omega(1,2) = |w2_1| min(3, 0.5) = 1; omega(0,2) = 0
+    assert res.effect[0, 1] == pytest.approx(1.0)
+    assert res.effect[1, 2] == pytest.approx(1.0)
+    assert res.effect[0, 2] == pytest.approx(0.0)
+    assert np.isnan(res.p_value).all()
+    # deeper: z = |W2| |W3|
+    w3 = np.array([[0.5], [4.0]])
+    w2b = np.array([[1.0, 1.0], [0.0, 2.0]])
+    res3 = nid_strengths([w1, w2b, w3])
+    z = np.abs(w2b) @ np.abs(w3)[:, 0]
+    assert res3.effect[0, 1] == pytest.approx(z[0] * 1.0)
+    assert res3.effect[1, 2] == pytest.approx(z[1] * 0.5)
+    # two features per unit (max- and average-pool concatenated) -> summed |weights|
+    res2 = nid_strengths([np.vstack([w1, w1]), w2], unit_of_feature=[0, 1, 2, 0, 1, 2])
+    assert res2.effect[0, 1] == pytest.approx(2.0)
+    # a linear head (no hidden layer) is additive
+    assert np.nansum(nid_strengths([w1[:, :1]]).effect) == 0
+
+
+def test_min_baseline_is_the_default_and_makes_and_logic_positive():
+    rng = np.random.default_rng(4)
+    z = np.abs(rng.normal(size=(150, 5))).astype(np.float32)
+    res = mixed_differences(_product_head(1.5), z)
+    m = z.min(axis=0)
+    expect = 1.5 * (z[:, A] - m[A]) * (z[:, B] - m[B])
+    np.testing.assert_allclose(res.per_sample[:, A, B], expect, rtol=1e-3, atol=1e-4)
+    assert res.effect[A, B] > 0 and res.p_value[A, B] < 1e-10
+    eh = expected_hessians(_hvp_product(1.5), z, "min")
+    np.testing.assert_allclose(eh.per_sample[:, A, B], 0.5 * expect, rtol=1e-4, atol=1e-5)
+
+
+def test_motif_pairs_sum_and_max():
+    rng = np.random.default_rng(0)
+    z = np.abs(rng.normal(size=(200, 5))).astype(np.float32)
+    res = mixed_differences(_product_head(1.5), z)
+    ann = ["M1", "MA", "M2", "MB", "MA"]  # units 1 and 4 both stand for MA
+    df = unit_pairs_to_motif_pairs(res, ann, aggregate="sum", layer="L")
+    check_pair_table(df)
+    top = df.iloc[0]
+    assert {top.motif_a, top.motif_b} == {"MA", "MB"} and top.q_value < 1e-6
+    b = z.min(axis=0)
+    expect = (1.5 * (z[:, A] - b[A]) * (z[:, B] - b[B])).mean()  # unit 4 adds nothing
+    assert top.effect == pytest.approx(expect, rel=1e-3)
+    assert top.n_unit_pairs == 2 and top.best_units == "1,3" and top.layer == "L"
+    assert (df.iloc[1:]["q_value"] == 1.0).all()
+    assert set(map(frozenset, zip(df.motif_a, df.motif_b))) >= {frozenset({"MA"})}  # homotypic MA-MA (units 1, 4)
+    dmax = unit_pairs_to_motif_pairs(res, ann, aggregate="max")
+    t = dmax.iloc[0]
+    assert t.effect == pytest.approx(res.effect[A, B]) and t.p_value == pytest.approx(min(1, 2 * res.p_value[A, B]))
+    nid = nid_strengths([rng.normal(size=(5, 3)), rng.normal(size=(3, 1))])
+    dn = unit_pairs_to_motif_pairs(nid, ann)
+    check_pair_table(dn)
+    assert dn["p_value"].isna().all() and (dn["effect"] >= 0).all()
+    none = unit_pairs_to_motif_pairs(res, [None] * 5)
+    assert len(none) == 0 and list(none.columns[:10]) == list(df.columns[:10])
+
+
+def test_bad_inputs():
+    z = np.zeros((10, 4), np.float32)
+    with pytest.raises(InputError, match="callable"):
+        mixed_differences("head", z)
+    with pytest.raises(InputError, match=r"\(N, U\)"):
+        mixed_differences(_additive_head, np.zeros(5))
+    bad = z.copy()
+    bad[3, 1] = np.nan
+    with pytest.raises(InputError, match="sequence 3"):
+        mixed_differences(_additive_head, bad)
+    with pytest.raises(InputError, match="task"):
+        mixed_differences(_additive_head, np.ones((10, 5), np.float32), task=3)
+    with pytest.raises(InputError, match="baseline"):
+        mixed_differences(_additive_head, np.ones((10, 5), np.float32), baseline="median")
+    with pytest.raises(InputError, match="do not chain"):
+        nid_strengths([np.ones((3, 2)), np.ones((3, 1))])
+    with pytest.raises(InputError, match="hvp"):
+        expected_hessians(None, z)
+    res = UnitInteractions(np.zeros((3, 3)), np.zeros((3, 3)), np.ones((3, 3)), None, "nid")
+    with pytest.raises(InputError, match="2 entries"):
+        unit_pairs_to_motif_pairs(res, ["a", "b"])
+    with pytest.raises(InputError, match="aggregate"):
+        unit_pairs_to_motif_pairs(res, ["a", "b", "c"], aggregate="mean")
+
+
+def test_module_does_not_import_tensorflow():
+    import subprocess
+    import sys
+
+    code = ("import sys, kgenint.interactions.features as f; "
+            "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules, 'TF imported'")
+    subprocess.run([sys.executable, "-c", code], check=True)
