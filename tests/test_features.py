@@ -216,3 +216,90 @@ def test_module_does_not_import_tensorflow():
     code = ("import sys, kgenint.interactions.features as f; "
             "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules, 'TF imported'")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# ---------------------------------------------------------------------------- hand-wired Keras model
+def _np_head(z):
+    """The hand-wired head in numpy (logits): 2 relu(z0 + z1 - 5) + relu(z2 + z3)."""
+    z = np.asarray(z, np.float64)
+    return 2 * np.maximum(z[:, 0] + z[:, 1] - 5, 0) + np.maximum(z[:, 2] + z[:, 3], 0)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_keras_handwired_and_of_two_motifs(seed):
+    pytest.importorskip("tensorflow")
+    import handwired_models as hw
+
+    from kgenint.interactions.features import feature_interactions
+    from kgenint.keras.units import layer_features, split_at
+
+    model = hw.build()
+    x, has1, has2 = hw.data(300, seed=seed)
+    m1, m2, decoys = hw.motifs()
+    refs = [m1, m2, *decoys]
+    z = layer_features(model, x, "gmp")
+    split = split_at(model, "gmp")
+    assert split.scale == "logits"
+    np.testing.assert_allclose(split.head(z)[:, 0], _np_head(z), rtol=1e-5, atol=1e-5)
+    ann = ["M1", "M2", "M1", None]
+    mdd = feature_interactions(model, x, refs, layer="gmp", detector="mdd", seed=seed)
+    check_pair_table(mdd)
+    assert mdd.attrs["unit_motifs"] == ann  # the annotation step found the planted filters
+    top = mdd.iloc[0]
+    assert (top.motif_a, top.motif_b) == ("M1", "M2") and top.q_value < 1e-10
+    m = z.min(axis=0)
+    expect = _np_head(z) - _np_head(np.where(np.arange(4) == 0, m, z)) - _np_head(np.where(np.arange(4) == 1, m, z)) \
+        + _np_head(np.where(np.isin(np.arange(4), [0, 1]), m, z))
+    assert top.effect == pytest.approx(expect.mean(), rel=1e-4)
+    assert top.best_units == "0,1"
+    mm = mdd[(mdd.motif_a == "M1") & (mdd.motif_b == "M1")].iloc[0]  # units 0 and 2: additive
+    assert mm.effect == 0 and mm.p_value == 1.0
+    nid = feature_interactions(model, x, refs, layer="gmp", detector="nid", annotation=ann)
+    assert nid.iloc[0].effect == pytest.approx(2.0)  # |w_out| * min(|1|, |1|), only via units 0, 1
+    assert nid[(nid.motif_a == "M1") & (nid.motif_b == "M1")].effect.iloc[0] == 0
+    eh = feature_interactions(model, x, refs, layer="gmp", detector="hessian", annotation=ann)
+    assert (eh.iloc[0].motif_a, eh.iloc[0].motif_b) == ("M1", "M2") and eh.iloc[0].effect > 0
+    assert eh.iloc[0].q_value < 1e-6 and eh.iloc[1].p_value == 1.0
+    # the same rule read at a positional layer (units x positions): units pooled over positions
+    pos = feature_interactions(model, x, refs, layer="conv2_act", detector="mdd", annotation=ann)
+    assert (pos.iloc[0].motif_a, pos.iloc[0].motif_b) == ("M1", "M2") and pos.iloc[0].q_value < 1e-10
+
+
+def test_keras_additive_head_calls_nothing():
+    pytest.importorskip("tensorflow")
+    import handwired_models as hw
+
+    from kgenint.interactions.features import feature_interactions
+
+    model = hw.build(additive=True)
+    x, _, _ = hw.data(200, seed=3)
+    m1, m2, decoys = hw.motifs()
+    ann = ["M1", "M2", "M1", None]
+    for det in ("mdd", "hessian", "nid"):
+        df = feature_interactions(model, x, [m1, m2, *decoys], layer="gmp", detector=det, annotation=ann)
+        check_pair_table(df)
+        assert (df.effect == 0).all(), det
+        if det != "nid":
+            assert (df.p_value == 1.0).all(), det
+
+
+def test_keras_bad_inputs():
+    pytest.importorskip("tensorflow")
+    import handwired_models as hw
+
+    from kgenint.interactions.features import feature_interactions
+    from kgenint.keras.models import interaction_cnn
+
+    model = hw.build()
+    x, _, _ = hw.data(50)
+    m1, m2, _ = hw.motifs()
+    with pytest.raises(InputError, match="detector"):
+        feature_interactions(model, x, [m1, m2], layer="gmp", detector="archipelago")
+    with pytest.raises(InputError, match="no layer named"):
+        feature_interactions(model, x, [m1, m2], layer="conv9")
+    with pytest.raises(InputError, match="per-unit"):
+        feature_interactions(model, x, [m1, m2], layer="conv1_act", detector="nid", annotation=["a"] * 4)
+    res = interaction_cnn(64, pool_size=2)
+    xr = np.eye(4, dtype=np.float32)[np.random.default_rng(0).integers(0, 4, (20, 64))]
+    with pytest.raises(InputError, match="bypasses"):
+        feature_interactions(res, xr, [m1, m2], layer="conv3_act", annotation=["a"] * 32)
