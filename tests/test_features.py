@@ -303,3 +303,41 @@ def test_keras_bad_inputs():
     xr = np.eye(4, dtype=np.float32)[np.random.default_rng(0).integers(0, 4, (20, 64))]
     with pytest.raises(InputError, match="bypasses"):
         feature_interactions(res, xr, [m1, m2], layer="conv3_act", annotation=["a"] * 32)
+
+
+def test_feature_monitor_callback(tmp_path):
+    pytest.importorskip("tensorflow")
+    import h5py
+    import keras
+    import handwired_models as hw
+
+    from kgenint.keras.callback_features import FeatureMonitor
+    from kgenint.keras.units import representation
+
+    model = hw.build()
+    x, has1, has2 = hw.data(200, seed=5)
+    y = (has1 & has2).astype("float32")[:, None]
+    m1, m2, decoys = hw.motifs()
+    refs = [m1, m2, *decoys]
+    mon = FeatureMonitor(x[:150], refs, layer="gmp", every=2, history_path=tmp_path / "feat.h5", top_k=2)
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.0), loss="binary_crossentropy")
+    hist = model.fit(x, y, epochs=3, batch_size=100, verbose=0, callbacks=[mon])
+    h = hist.history
+    assert len(h["features_matched_frac"]) == 3 and np.isnan(h["features_matched_frac"][1])
+    assert h["features_matched_frac"][0] == h["features_matched_frac"][2] == 0.75  # weights frozen (lr 0)
+    ref = representation(model, x[:150], refs, "gmp").summary
+    assert h["features_refs_covered"][0] == ref["refs_covered"] == 2
+    assert h["features_top_effect"][0] > 0 and h["features_top_q"][0] < 1e-6
+    assert mon.records_[0]["top_pairs"][0] == ("M1", "M2")
+    with h5py.File(tmp_path / "feat.h5") as f:
+        assert f.attrs["kind"] == "kgenint.FeatureMonitor" and f.attrs["layer"] == "gmp"
+        assert f["epoch"][:].tolist() == [0, 2]
+        assert [s.decode() for s in f["unit_motif"][0]] == ["M1", "M2", "M1", ""]
+        assert [s.decode() for s in f["top_pairs"][0, 0]] == ["M1", "M2"]
+        np.testing.assert_allclose(f["features_top_effect"][:], [h["features_top_effect"][0]] * 2)
+    with pytest.raises(InputError, match="detector"):
+        FeatureMonitor(x, refs, layer="gmp", detector="x")
+    with pytest.raises(InputError, match="every"):
+        FeatureMonitor(x, refs, layer="gmp", every=0)
+    with pytest.raises(InputError, match="top_k"):
+        FeatureMonitor(x, refs, layer="gmp", top_k=0)
