@@ -341,3 +341,35 @@ def test_feature_monitor_callback(tmp_path):
         FeatureMonitor(x, refs, layer="gmp", every=0)
     with pytest.raises(InputError, match="top_k"):
         FeatureMonitor(x, refs, layer="gmp", top_k=0)
+
+
+def test_cli_features(tmp_path, capsys):
+    pytest.importorskip("tensorflow")
+    import h5py
+    import handwired_models as hw
+
+    from kgenint.cli import _features_cli as fc
+    from kgenint.motifs import write_meme
+
+    model = hw.build()
+    model.save(tmp_path / "m.keras")
+    x, _, _ = hw.data(150, seed=7)
+    with h5py.File(tmp_path / "d.h5", "w") as f:
+        f["x"] = x
+    m1, m2, decoys = hw.motifs()
+    write_meme([m1, m2, *decoys], tmp_path / "m.meme")
+    base = ["--model", str(tmp_path / "m.keras"), "--motifs", str(tmp_path / "m.meme"), "--data", str(tmp_path / "d.h5"), "-q"]
+    assert fc.main(base + ["--layer", "gmp"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].split("\t")[:10] == ["motif_a", "motif_b", "distance", "orientation", "effect", "ci_low",
+                                       "ci_high", "p_value", "q_value", "method"]
+    assert out[1].split("\t")[:2] == ["M1", "M2"] and out[1].split("\t")[9] == "features"
+    assert fc.main(base + ["--layer", "gmp", "--detector", "nid", "-o", str(tmp_path / "t.tsv")]) == 0
+    assert (tmp_path / "t.tsv").read_text().splitlines()[1].split("\t")[4] == "2"
+    assert fc.main(base + ["--layer", "gmp", "-o", str(tmp_path / "t.tsv")]) == 1  # exists
+    assert "exists" in capsys.readouterr().err
+    assert fc.main(base + ["--layer", "nope"]) == 1
+    assert fc.main(base) == 1  # no --layer
+    with pytest.raises(SystemExit) as e:
+        fc.main(base + ["--layer", "gmp", "--detector", "x"])
+    assert e.value.code == 2
