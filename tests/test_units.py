@@ -76,6 +76,15 @@ def test_attribution_motifs_of_a_pooled_layer(seed):
     assert mot[1].metadata["n_sites"] == int((z[:, 1] >= 0.5 * z[:, 1].max()).sum())
 
 
+def test_attribution_inside_the_field_of_a_positional_layer(setup):
+    model, x, refs = setup
+    mot = ku.unit_motifs(model, x, "conv2_act", method="attribution", width=8)
+    assert [m.consensus for m in mot[:3]] == [hw.M1_CONS, hw.M2_CONS, hw.M1_CONS]
+    assert ku.annotate_units(mot, refs)["motif"].tolist() == ["M1", "M2", "M1", ""]
+    # auto: a field wider than max_width is localised by attribution
+    assert ku.unit_motifs(model, x[:50], "conv2_act", max_width=12)[0].metadata["method"] == "attribution"
+
+
 def test_output_shares_against_numpy(setup):
     model, x, refs = setup
     z = ku.layer_features(model, x, "gmp")

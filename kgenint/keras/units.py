@@ -11,9 +11,13 @@ the output each unit carries.
     ``threshold`` x the unit's maximum is a site (the ``max_sites`` strongest kept); the sites'
     receptive-field windows are counted into a ``(size, 4)`` matrix, then trimmed to the
     ``max_width`` columns with the most information (and flanks below ``trim_bits`` dropped).
-  - ``method="attribution"`` (pooled and dense layers, whose field is the whole sequence):
-    gradient x input of the unit's activation on its strongest sequences; in each, the
-    ``width``-bp window of largest summed attribution is a site.
+  - ``method="attribution"`` (deeper layers, whose field is wider than a motif, and pooled or
+    dense layers, whose field is the whole sequence): gradient x input of the unit's activation
+    at each of its strongest sites (sequence, position); inside the site's receptive field the
+    ``width``-bp window of largest summed attribution is counted. This localises the motif a
+    deep unit responds to, which the field's windows blur (the motif sits anywhere in a 100-bp
+    field).
+  - ``"auto"``: windows when the field is at most ``max_width`` wide, attribution otherwise.
 
 * :func:`annotate_units` -- each unit's best reference motif (TOMTOM-like
   :func:`kgenint.motifs.compare.compare`, q < ``alpha``).
@@ -297,8 +301,9 @@ def unit_motifs(
         The layer.
     method : {"auto", "windows", "attribution"}
         ``"windows"``: strongest activating receptive-field windows (layers with a position
-        axis); ``"attribution"``: gradient x input windows (any layer); ``"auto"``: windows
-        where the layer has positions, attribution otherwise.
+        axis); ``"attribution"``: gradient x input windows inside each site's field (any
+        layer); ``"auto"``: windows where the field is at most ``max_width`` bp, attribution
+        otherwise.
     activations : array_like, optional
         The layer's output on ``x`` if already computed, ``(N, P, U)`` or ``(N, U)``.
     threshold : float
@@ -348,8 +353,8 @@ def unit_motifs(
             raise InputError(f"activations have shape {acts.shape}; expected ({xs.shape[0]}, P, U) or ({xs.shape[0]}, U).")
     acts = np.nan_to_num(acts, nan=0.0, posinf=np.finfo(np.float32).max / 4)
     positional = acts.ndim == 3 and not rf.is_global
-    if method == "auto":
-        method = "windows" if positional else "attribution"
+    if method == "auto":  # the whole field fits in a motif: its windows; wider: localise by attribution
+        method = "windows" if positional and rf.size <= int(max_width) else "attribution"
     if method == "windows" and not positional:
         raise InputError(
             f"layer {lay.name!r} has no position axis (its field is the whole sequence); use method='attribution'."
@@ -365,16 +370,29 @@ def unit_motifs(
             starts = rf.offset + pos * rf.stride
             counts = _count_windows(xs, seqs, starts, rf.size)
         else:
-            per_seq = a.reshape(a.shape[0], -1).max(axis=1)
-            idx, m = _sites(per_seq, float(threshold), int(max_sites))
-            counts = np.zeros((int(width), 4))
+            w = min(int(width), xs.shape[1])
+            if positional:  # sites are (sequence, position); the window must lie in that field
+                idx, m = _sites(a, float(threshold), int(max_sites))
+                seqs, pos = np.divmod(idx, a.shape[1])
+                lo = np.clip(rf.offset + pos * rf.stride, 0, xs.shape[1])
+                hi = np.clip(rf.offset + pos * rf.stride + rf.size, 0, xs.shape[1])
+            else:
+                per_seq = a.reshape(a.shape[0], -1).max(axis=1)
+                idx, m = _sites(per_seq, float(threshold), int(max_sites))
+                seqs, pos = idx, np.zeros_like(idx)
+                lo, hi = np.zeros_like(idx), np.full_like(idx, xs.shape[1])
+            counts = np.zeros((w, 4))
             if idx.size:
-                g = grad_fn(xs[idx], u, batch_size)
-                contrib = (g * xs[idx]).sum(axis=2)  # (n, L)
-                w = min(int(width), xs.shape[1])
+                g = grad_fn(xs[seqs], pos, u, batch_size)
+                contrib = (g * xs[seqs]).sum(axis=2)  # (n, L)
                 cs = np.concatenate([np.zeros((idx.size, 1)), np.cumsum(contrib, axis=1)], axis=1)
-                starts = np.argmax(cs[:, w:] - cs[:, :-w], axis=1)
-                counts = _count_windows(xs, idx, starts, w)
+                score = cs[:, w:] - cs[:, :-w]  # window starting at each position
+                st = np.arange(score.shape[1])[None, :]
+                ww = np.minimum(w, hi - lo)[:, None]
+                ok = (st >= lo[:, None]) & (st + ww <= hi[:, None])
+                ok[np.arange(idx.size), np.clip(lo, 0, score.shape[1] - 1)] |= ~ok.any(axis=1)
+                starts = np.argmax(np.where(ok, score, -np.inf), axis=1)
+                counts = _count_windows(xs, seqs, starts, w)
         n_sites = int(idx.size)
         name = f"{lay.name}_u{u}"
         meta = {"unit": u, "layer": lay.name, "n_sites": n_sites, "few_sites": n_sites < int(min_sites),
@@ -403,18 +421,23 @@ def _make_unit_gradient_fn(model: keras.Model, lay: keras.layers.Layer) -> Calla
 
     enc = keras.Model(model.inputs[0], lay.output)
     length = model.inputs[0].shape[1]
+    positional = len(lay.output.shape) == 3
 
-    @tf.function(input_signature=[tf.TensorSpec([None, length, 4], tf.float32), tf.TensorSpec([], tf.int32)])
-    def grad(xb, u):
+    @tf.function(input_signature=[tf.TensorSpec([None, length, 4], tf.float32), tf.TensorSpec([None], tf.int32),
+                                  tf.TensorSpec([], tf.int32)])
+    def grad(xb, pb, u):
         with tf.GradientTape() as tape:
             tape.watch(xb)
             z = enc(xb, training=False)
-            z = tf.reshape(z, [tf.shape(z)[0], -1, tf.shape(z)[-1]])
-            s = tf.reduce_sum(tf.reduce_max(z[..., u], axis=1))
+            if positional:  # unit u at each row's own position
+                s = tf.reduce_sum(tf.gather(z[..., u], pb[:, None], batch_dims=1))
+            else:
+                s = tf.reduce_sum(z[:, u])
         return tape.gradient(s, xb)
 
-    def call(x: np.ndarray, u: int, batch_size: int) -> np.ndarray:
-        out = [grad(tf.constant(x[s : s + batch_size]), tf.constant(u, tf.int32)).numpy() for s in range(0, x.shape[0], batch_size)]
+    def call(x: np.ndarray, pos: np.ndarray, u: int, batch_size: int) -> np.ndarray:
+        out = [grad(tf.constant(x[s : s + batch_size]), tf.constant(pos[s : s + batch_size], tf.int32),
+                    tf.constant(u, tf.int32)).numpy() for s in range(0, x.shape[0], batch_size)]
         return np.concatenate(out, axis=0)
 
     return call
