@@ -507,7 +507,11 @@ def unit_pairs_to_motif_pairs(
                            p_value=float(min(1.0, pv[k] * len(pairs))))
             row["best_units"] = f"{pi[k]},{pj[k]}"
             rows.append(row)
-    return finish_pair_table(rows, method="features")
+    df = finish_pair_table(rows, method="features")
+    for col in ("detector", "aggregate", "n_unit_pairs", "units_a", "units_b", "layer", "best_units"):
+        if col not in df.columns:  # no pair of annotated units: an empty table with every column
+            df[col] = []
+    return df
 
 
 # ---------------------------------------------------------------------------- the one-call API
