@@ -17,7 +17,8 @@ Stages (results cached under ``benchmarks/_out/``, git-ignored; re-running skips
     ``global_pools`` (post-convolution features, the dense head only), scored against the
     planted rules with :func:`kgenint.evaluate.score_interactions` (pairs of the planted
     motifs; homotypic pairs excluded), with wall times and the model's raw predict throughput
-    (to put the cost next to the in-silico scan's ~6.0 M model calls).
+    (to put the cost next to the in-silico scan's ~6.0 M model calls). Units are named on all
+    ``--n-seq`` sequences; the ``pool1`` contrasts use the first ``--n-pool1``.
 ``report``
     Print the markdown tables.
 
@@ -138,6 +139,29 @@ def _score(df, truth):
     return res
 
 
+def _model_truth(df, mpath: Path, truth) -> dict:
+    """Against the in-silico scan of the same model (``<model>.pairs_none.tsv`` when present):
+    AUROC of |effect| for the heterotypic pairs the scan calls (q < 0.05), and the overlap."""
+    import pandas as pd
+
+    from kgenint.evaluate import auroc
+
+    path = mpath.with_name(mpath.stem + ".pairs_none.tsv")
+    if not path.exists():
+        return {}
+    scan = pd.read_csv(path, sep="\t")
+    q = scan.get("q_value", scan.get("q"))
+    called_scan = {frozenset((a, b)) for a, b, qq in zip(scan.motif_a, scan.motif_b, q) if a != b and qq < 0.05}
+    eff = {frozenset((a, b)): abs(e) for a, b, e in zip(df.motif_a, df.motif_b, df.effect) if a != b}
+    ours = {frozenset((a, b)) for a, b, qq in zip(df.motif_a, df.motif_b, df.q_value) if a != b and qq < 0.05}
+    names = truth.motif_names
+    keys = [frozenset((a, b)) for i, a in enumerate(names) for b in names[i + 1:]]
+    y = np.array([k in called_scan for k in keys])
+    sc = np.array([eff.get(k, 0.0) for k in keys])
+    return {"scan_called": len(called_scan), "model_truth_auroc": auroc(sc, y) if 0 < y.sum() < len(y) else float("nan"),
+            "both_called": len(called_scan & ours)}
+
+
 def stage_inter(args):
     import h5py
 
@@ -157,6 +181,19 @@ def stage_inter(args):
             te = np.sort(f["split/test"][:])[: args.n_seq]
             x = f["x"][te]
         model = load_model(mpath, compile=False)
+        from kgenint.keras.units import representation
+
+        reps = []
+        for lay in LAYERS["interaction"]:
+            t0 = time.perf_counter()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                rep = representation(model, x, truth.motifs, lay, null_database="default", seed=0)
+            reps.append(dict(rep.summary, arch=f"interaction ({mpath.stem}, 100k)", seed=mpath.stem[-1],
+                             seconds=time.perf_counter() - t0, covered=sorted(set(rep.units["motif"]) - {""}),
+                             pearson=json.loads(mpath.with_suffix(".metrics.json").read_text()).get("pearson")))
+            log(f"{mpath.stem} {lay}: matched {reps[-1]['matched_frac']:.2f}, refs {reps[-1]['refs_covered']}")
+        (OUT / f"rep_table_100k_{mpath.stem}.json").write_text(json.dumps(reps, indent=1, default=float))
         predict = as_predict_fn(model, batch_size=1024)
         predict(x[:1024])
         t0 = time.perf_counter()
@@ -170,7 +207,7 @@ def stage_inter(args):
             t0 = time.perf_counter()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                df = feature_interactions(model, x[:n], truth.motifs, layer=lay, detector=det,
+                df = feature_interactions(model, x, truth.motifs, layer=lay, detector=det, n_contrast=n,
                                           null_database="default", seed=0)
             sec = time.perf_counter() - t0
             res = _score(df, truth)
@@ -179,7 +216,8 @@ def stage_inter(args):
                        units_named=len(named), n_units=len(df.attrs["unit_motifs"]),
                        motifs_named=len(set(named)), **res,
                        top=[f"{a}-{b}" for a, b in zip(df.motif_a[:5], df.motif_b[:5])],
-                       predict_per_s=throughput)
+                       predict_per_s=throughput, **_model_truth(df, mpath, truth),
+                       pairs=df[["motif_a", "motif_b", "effect", "q_value"]].to_dict("list"))
             rows.append(row)
             log(f"{mpath.stem} {lay} {det}: auroc {res['pair_auroc']:.2f}, called {res['n_called']}, "
                 f"precision {res['precision']}, {sec:.0f} s")
@@ -215,13 +253,15 @@ def stage_report(args):
     if inter:
         print()
         print("| model | layer | detector | seqs | units named | motifs named | planted pairs scorable | "
-              "pair AUROC | AUPRC | called | precision | recall | additive called | s | top 3 |")
-        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+              "pair AUROC | AUPRC | called | precision | recall | additive called | AUROC vs scan calls | "
+              "called by both | s | top 3 |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for r in inter:
             print(f"| {r['model']} | {r['layer']} | {r['detector']} | {r['n_seq']} | {r['units_named']}/{r['n_units']} | "
                   f"{r['motifs_named']} | {r['planted_scored']}/6 | {_fmt(r['pair_auroc'])} | {_fmt(r['pair_auprc'])} | "
                   f"{r['n_called']} | {_fmt(r['precision'])} | {_fmt(r['recall'])} | {r['additive_called']} | "
-                  f"{r['seconds']:.0f} | {', '.join(r['top'][:3])} |")
+                  f"{_fmt(r.get('model_truth_auroc'))} ({r.get('scan_called', '-')} scan calls) | "
+                  f"{r.get('both_called', '-')} | {r['seconds']:.0f} | {', '.join(r['top'][:3])} |")
         print()
         for m in sorted({r["model"] for r in inter}):
             thr = [r["predict_per_s"] for r in inter if r["model"] == m][0]

@@ -297,6 +297,8 @@ def test_keras_bad_inputs():
         feature_interactions(model, x, [m1, m2], layer="gmp", detector="archipelago")
     with pytest.raises(InputError, match="no layer named"):
         feature_interactions(model, x, [m1, m2], layer="conv9")
+    with pytest.raises(InputError, match="n_contrast"):
+        feature_interactions(model, x, [m1, m2], layer="gmp", annotation=["a"] * 4, n_contrast=1)
     with pytest.raises(InputError, match="per-unit"):
         feature_interactions(model, x, [m1, m2], layer="conv1_act", detector="nid", annotation=["a"] * 4)
     res = interaction_cnn(64, pool_size=2)

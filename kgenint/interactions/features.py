@@ -531,6 +531,7 @@ def feature_interactions(
     alpha: float = 0.05,
     null_database: Any = None,
     max_sequences: int = 1000,
+    n_contrast: int | None = None,
     n_references: int = 4,
     batch_size: int = 1024,
     seed: Any = 0,
@@ -577,7 +578,10 @@ def feature_interactions(
         Extra comparison targets for TOMTOM p-value calibration (see
         :class:`kgenint.keras.callbacks.FilterMotifTracker`).
     max_sequences : int
-        Sequences used.
+        Sequences used (all of them name the units).
+    n_contrast : int, optional
+        Use only the first ``n_contrast`` of them for the detector (cost grows with the number of
+        sequences times ``U^2``; the unit names need many sequences for enough sites).
     n_references : int
         References per sequence for ``hessian``.
     batch_size : int
@@ -609,6 +613,10 @@ def feature_interactions(
         um = ku.unit_motifs(model, xs, layer, activations=z, seed=seed)
         ann = ku.annotate_units(um, refs, alpha=alpha, null_database=null_database)
         annotation = [t if t else None for t in ann["motif"].tolist()]
+    if n_contrast is not None:
+        if isinstance(n_contrast, bool) or int(n_contrast) < 2:
+            raise InputError(f"n_contrast must be an integer >= 2. Received: n_contrast={n_contrast!r}")
+        z = z[: int(n_contrast)]
     if detector == "mdd":
         res = mixed_differences(split.head, z, baseline, task=task, batch_size=max(batch_size, 8192), progress=progress)
     elif detector == "nid":
