@@ -37,7 +37,7 @@ def _naive_counts(x, acts, threshold, offset, stride, size):
 @pytest.mark.parametrize("layer, size", [("conv1_act", 8), ("conv2_act", 8 + 1 + 2 * 4)])
 def test_window_motifs_match_the_planted_filters(setup, layer, size):
     model, x, refs = setup
-    mot = ku.unit_motifs(model, x, layer, max_width=size, trim_bits=0.0)
+    mot = ku.unit_motifs(model, x, layer, method="windows", max_width=size, trim_bits=0.0)
     assert [m.metadata["field_size"] for m in mot] == [size] * 4
     ann = ku.annotate_units(mot, refs)
     assert ann["motif"].tolist() == ["M1", "M2", "M1", ""]
@@ -58,7 +58,7 @@ def test_window_motifs_match_the_planted_filters(setup, layer, size):
 
 def test_trimming_keeps_the_motif_core(setup):
     model, x, refs = setup
-    mot = ku.unit_motifs(model, x, "conv2_act")  # field 17 bp, trimmed
+    mot = ku.unit_motifs(model, x, "conv2_act", method="windows")  # field 17 bp, trimmed
     assert mot[0].width <= 12 and hw.M1_CONS[1:-1] in mot[0].consensus
 
 
@@ -81,8 +81,11 @@ def test_attribution_inside_the_field_of_a_positional_layer(setup):
     mot = ku.unit_motifs(model, x, "conv2_act", method="attribution", width=8)
     assert [m.consensus for m in mot[:3]] == [hw.M1_CONS, hw.M2_CONS, hw.M1_CONS]
     assert ku.annotate_units(mot, refs)["motif"].tolist() == ["M1", "M2", "M1", ""]
-    # auto: a field wider than max_width is localised by attribution
-    assert ku.unit_motifs(model, x[:50], "conv2_act", max_width=12)[0].metadata["method"] == "attribution"
+    # auto: a pooled field (stride 2 here) or one wider than max_width is localised by attribution
+    assert ku.unit_motifs(model, x[:50], "conv2_act")[0].metadata["method"] == "attribution"
+    assert ku.unit_motifs(model, x[:50], "conv1_act")[0].metadata["method"] == "windows"
+    # the pooled layer's window is the field without the pooling offsets: 8 + 1 + 2 * 4 - 2 + 1 = 16
+    assert ku.unit_motifs(model, x, "conv2_act", width=30)[0].width <= 16
 
 
 def test_output_shares_against_numpy(setup):

@@ -17,7 +17,10 @@ the output each unit carries.
     ``width``-bp window of largest summed attribution is counted. This localises the motif a
     deep unit responds to, which the field's windows blur (the motif sits anywhere in a 100-bp
     field).
-  - ``"auto"``: windows when the field is at most ``max_width`` wide, attribution otherwise.
+  - ``"auto"``: windows when the field is at most ``max_width`` wide and not pooled (stride 1),
+    attribution otherwise: after a max-pool of width ``k`` the motif sits at any of ``k``
+    offsets in the field, and the aligned windows blur it (pool1 units of the 100k interaction
+    CNN: 5 motifs named from windows, see RESULTS_representation.md).
 
 * :func:`annotate_units` -- each unit's best reference motif (TOMTOM-like
   :func:`kgenint.motifs.compare.compare`, q < ``alpha``).
@@ -302,8 +305,8 @@ def unit_motifs(
     method : {"auto", "windows", "attribution"}
         ``"windows"``: strongest activating receptive-field windows (layers with a position
         axis); ``"attribution"``: gradient x input windows inside each site's field (any
-        layer); ``"auto"``: windows where the field is at most ``max_width`` bp, attribution
-        otherwise.
+        layer); ``"auto"``: windows where the field is at most ``max_width`` bp and not pooled
+        (stride 1), attribution otherwise.
     activations : array_like, optional
         The layer's output on ``x`` if already computed, ``(N, P, U)`` or ``(N, U)``.
     threshold : float
@@ -316,7 +319,9 @@ def unit_motifs(
     max_width : int
         Widest motif kept (the most informative columns of the field).
     width : int
-        Window width (bp) of the attribution method.
+        Window width (bp) of the attribution method; for a layer with positions at most
+        ``field size - stride + 1`` (the field without the pooling offsets, e.g. the first
+        convolution's width after its max-pool).
     trim_bits : float
         Flanking columns with less information (bits) are trimmed.
     batch_size : int
@@ -353,8 +358,8 @@ def unit_motifs(
             raise InputError(f"activations have shape {acts.shape}; expected ({xs.shape[0]}, P, U) or ({xs.shape[0]}, U).")
     acts = np.nan_to_num(acts, nan=0.0, posinf=np.finfo(np.float32).max / 4)
     positional = acts.ndim == 3 and not rf.is_global
-    if method == "auto":  # the whole field fits in a motif: its windows; wider: localise by attribution
-        method = "windows" if positional and rf.size <= int(max_width) else "attribution"
+    if method == "auto":  # the whole field fits in a motif (and is not pooled): its windows; else localise
+        method = "windows" if positional and rf.size <= int(max_width) and rf.stride == 1 else "attribution"
     if method == "windows" and not positional:
         raise InputError(
             f"layer {lay.name!r} has no position axis (its field is the whole sequence); use method='attribution'."
@@ -371,6 +376,8 @@ def unit_motifs(
             counts = _count_windows(xs, seqs, starts, rf.size)
         else:
             w = min(int(width), xs.shape[1])
+            if positional:  # narrower than the field, or a pooled field (motif at any of `stride` offsets) is not localised
+                w = min(w, max(rf.size - rf.stride + 1, 1))
             if positional:  # sites are (sequence, position); the window must lie in that field
                 idx, m = _sites(a, float(threshold), int(max_sites))
                 seqs, pos = np.divmod(idx, a.shape[1])
