@@ -375,3 +375,23 @@ def test_cli_features(tmp_path, capsys):
     with pytest.raises(SystemExit) as e:
         fc.main(base + ["--layer", "gmp", "--detector", "x"])
     assert e.value.code == 2
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_margin_one_sided_test_against_scipy(seed):
+    from scipy import stats
+
+    rng = np.random.default_rng(seed)
+    z = np.abs(rng.normal(size=(120, 5))).astype(np.float32)
+    m = z.min(axis=0)
+    expect = 1.5 * (z[:, A] - m[A]) * (z[:, B] - m[B])
+    margin = 0.8 * float(expect.mean())
+    res = mixed_differences(_product_head(1.5), z, margin=margin)
+    t = (abs(expect.mean()) - margin) / (expect.std(ddof=1) / np.sqrt(len(expect)))
+    assert res.p_value[A, B] == pytest.approx(stats.t.sf(t, len(expect) - 1), rel=2e-2)
+    big = mixed_differences(_product_head(1.5), z, margin=10 * float(expect.mean()))
+    assert big.p_value[A, B] > 0.99 and big.effect[A, B] == pytest.approx(res.effect[A, B])
+    df = unit_pairs_to_motif_pairs(res, ["M1", "MA", "M2", "MB", "M3"], margin=margin)
+    assert df.iloc[0].p_value == pytest.approx(res.p_value[A, B], rel=1e-3)
+    with pytest.raises(InputError, match="margin"):
+        mixed_differences(_product_head(1.5), z, margin=-1)

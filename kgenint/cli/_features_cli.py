@@ -47,6 +47,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
          help="features method: several units per motif summed (default) or the strongest unit pair")
     _add(parser, "--alpha", type=float, default=0.05, help="q-value threshold (unit annotation; default 0.05)")
     _add(parser, "--max-sequences", type=int, default=1000, help="sequences of --data used (default: 1000)")
+    _add(parser, "--margin", default="0",
+         help="smallest interaction worth reporting (output units); features method: a number (default 0)")
     _add(parser, "--null-database", choices=("none", "default"), default="none",
          help="features method: add JASPAR to the motif comparison to calibrate p-values (default: none)")
 
@@ -99,10 +101,16 @@ def run(args: argparse.Namespace) -> int:
     head = getattr(args, "head", None)
     if isinstance(head, str) and head.lstrip("-").isdigit():
         head = int(head)
+    margin = getattr(args, "margin", 0.0)
+    try:
+        margin = float(margin)
+    except (TypeError, ValueError):  # the scan's "auto" margin has no feature-space version yet
+        log.info("features: --margin %s is not available for this method; using 0 (test mean = 0)", margin)
+        margin = 0.0
     t0 = time.perf_counter()
     df = feature_interactions(
         model, seqs.x, motifs, layer=args.layer, detector=args.detector, aggregate=args.aggregate,
-        head=head, task=int(task), logits=_logits(args), alpha=args.alpha,
+        head=head, task=int(task), logits=_logits(args), alpha=args.alpha, margin=margin,
         null_database=None if args.null_database == "none" else "default",
         max_sequences=args.max_sequences, batch_size=getattr(args, "batch_size", 1024), seed=args.seed,
         progress=not getattr(args, "quiet", False),

@@ -141,9 +141,21 @@ def _baseline(z: np.ndarray, baseline: Any) -> np.ndarray:
     return np.asarray(b, dtype=np.float32)
 
 
-def _ttest(per: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Mean, standard error and two-sided t-test p-value over axis 0; |mean| and sd below
-    ``tol`` count as exactly zero (float32 rounding of the head), p = 1."""
+def _check_margin(margin: Any) -> float:
+    try:
+        m = float(margin)
+    except (TypeError, ValueError):
+        raise InputError(f"margin must be a number >= 0 (output units). Received: margin={margin!r}") from None
+    if not np.isfinite(m) or m < 0:
+        raise InputError(f"margin must be a number >= 0 (output units). Received: margin={margin!r}")
+    return m
+
+
+def _ttest(per: np.ndarray, tol: float, margin: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean, standard error and t-test p-value over axis 0; |mean| and sd below ``tol`` count as
+    exactly zero (float32 rounding of the head), p = 1. ``margin = 0``: two-sided test of
+    ``mean = 0``; ``margin > 0``: one-sided test of ``|mean| <= margin`` (p from
+    ``(|mean| - margin) / se``), so effects too small to matter are not called."""
     from scipy import stats
 
     n = per.shape[0]
@@ -151,12 +163,17 @@ def _ttest(per: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray, np.ndar
     sd = per.std(axis=0, ddof=1)
     se = sd / np.sqrt(n)
     with np.errstate(divide="ignore", invalid="ignore"):
-        t = mean / se
-        p = 2 * stats.t.sf(np.abs(t), df=n - 1)
+        if margin > 0:
+            p = stats.t.sf((np.abs(mean) - margin) / se, df=n - 1)
+            p = np.where(se == 0, np.where(np.abs(mean) > margin, 0.0, 1.0), p)
+        else:
+            t = mean / se
+            p = 2 * stats.t.sf(np.abs(t), df=n - 1)
     zero = np.abs(per).max(axis=0) <= tol
     p = np.where(zero, 1.0, p)
     mean = np.where(zero, 0.0, mean)
-    p = np.where(~zero & (se == 0), 0.0, p)
+    if margin == 0:
+        p = np.where(~zero & (se == 0), 0.0, p)
     if per.ndim == 2:
         per[:, zero] = 0.0  # so sums over unit pairs see exact zeros
     return mean, se, p
@@ -244,6 +261,7 @@ def mixed_differences(
     task: int = 0,
     batch_size: int = 8192,
     tol: float = 1e-4,
+    margin: float = 0.0,
     progress: bool = False,
 ) -> UnitInteractions:
     """Four-way contrasts ``f(z) - f(z[i->b]) - f(z[j->b]) + f(z[i,j->b])`` of every unit pair.
@@ -265,6 +283,9 @@ def mixed_differences(
     tol : float
         Contrasts whose largest absolute value over the sequences is at most ``tol`` times the
         standard deviation of ``f(z)`` (float32 rounding of the head) count as 0, with p = 1.
+    margin : float
+        Smallest interaction worth reporting (output units): ``0`` tests ``mean = 0``
+        (two-sided), ``> 0`` tests ``|mean| <= margin`` (one-sided).
     progress : bool
         A progress line per unit on stderr.
 
@@ -274,6 +295,7 @@ def mixed_differences(
         Mean contrast (output units), standard error, t-test p-value, per-sequence contrasts.
     """
     task = _check_task(task)
+    margin = _check_margin(margin)
     if not callable(head):
         raise InputError(f"head must be a callable features -> (N, T). Received: {type(head).__name__}.")
     z = _check_features(features)
@@ -302,7 +324,7 @@ def mixed_differences(
             import sys
 
             print(f"mixed differences: {min(s + per_call, iu[0].size)}/{iu[0].size} unit pairs", file=sys.stderr)
-    mean, se, p = _ttest(per, tol * scale)
+    mean, se, p = _ttest(per, tol * scale, margin)
     return UnitInteractions(
         _symmetric(mean, iu, u), _symmetric(se, iu, u), _symmetric(p, iu, u),
         _symmetric(per.astype(np.float32), iu, u), "mdd",
@@ -332,6 +354,7 @@ def expected_hessians(
     seed: Any = 0,
     tol: float = 1e-4,
     scale: float | None = None,
+    margin: float = 0.0,
     progress: bool = False,
 ) -> UnitInteractions:
     """Expected-Hessian interactions of every unit pair, summed over the units' positions.
@@ -359,6 +382,8 @@ def expected_hessians(
     scale : float, optional
         Output scale for ``tol`` (default: the largest absolute contrast, so only exact zeros
         are zeroed).
+    margin : float
+        As in :func:`mixed_differences`.
     progress : bool
         A progress line per quadrature node on stderr.
 
@@ -373,6 +398,7 @@ def expected_hessians(
     if not callable(hvp):
         raise InputError(f"hvp must be a callable (z, v) -> H(z) v. Received: {type(hvp).__name__}.")
     z = _check_features(features)
+    margin = _check_margin(margin)
     rng = check_seed(seed)
     n, u = z.shape[0], z.shape[-1]
     if references is None:
@@ -418,7 +444,7 @@ def expected_hessians(
     iu = np.triu_indices(u, 1)
     per = np.ascontiguousarray(per_seq[:, iu[0], iu[1]])
     sc = float(np.abs(per).max()) if scale is None else float(scale)
-    mean, se, p = _ttest(per, tol * sc if scale is not None else 0.0)
+    mean, se, p = _ttest(per, tol * sc if scale is not None else 0.0, margin)
     return UnitInteractions(
         _symmetric(mean, iu, u), _symmetric(se, iu, u), _symmetric(p, iu, u),
         _symmetric(per.astype(np.float32), iu, u), "hessian",
@@ -433,6 +459,7 @@ def unit_pairs_to_motif_pairs(
     aggregate: str = "sum",
     layer: str | None = None,
     tol: float = 0.0,
+    margin: float = 0.0,
 ):
     """The pair table of motif pairs from unit-pair interactions and a unit annotation.
 
@@ -451,6 +478,9 @@ def unit_pairs_to_motif_pairs(
         Layer name, copied into a ``layer`` column.
     tol : float
         Summed contrasts at most ``tol`` in absolute value count as 0 (p = 1).
+    margin : float
+        Smallest interaction worth reporting (output units) in the test of a summed contrast
+        (``aggregate="max"`` uses the unit-level p-values, tested with the detector's margin).
 
     Returns
     -------
@@ -466,6 +496,7 @@ def unit_pairs_to_motif_pairs(
         raise InputError(f"result must be a UnitInteractions. Received: {type(result).__name__}.")
     if aggregate not in AGGREGATES:
         raise InputError(f"aggregate must be one of {AGGREGATES}. Received: aggregate={aggregate!r}")
+    margin = _check_margin(margin)
     u = result.effect.shape[0]
     names = [None if (m is None or m == "" or (isinstance(m, float) and np.isnan(m))) else str(m) for m in unit_motifs]
     if len(names) != u:
@@ -493,7 +524,7 @@ def unit_pairs_to_motif_pairs(
                 row.update(effect=float(eff.sum() if aggregate == "sum" else eff[k]), p_value=np.nan)
             elif aggregate == "sum":
                 s = result.per_sample[:, pi, pj].astype(np.float64).sum(axis=1)
-                mean, se, p = _ttest(s[:, None], tol)
+                mean, se, p = _ttest(s[:, None], tol, margin)
                 k = int(np.argmax(np.abs(eff)))
                 crit = 1.959963984540054
                 row.update(effect=float(mean[0]), ci_low=float(mean[0] - crit * se[0]),
@@ -527,6 +558,7 @@ def feature_interactions(
     task: int = 0,
     logits: bool | None = None,
     baseline: Any = "min",
+    margin: float = 0.0,
     annotation: Any = None,
     alpha: float = 0.05,
     null_database: Any = None,
@@ -570,6 +602,9 @@ def feature_interactions(
     baseline : {"min", "mean", "zero"} or array
         Unit baseline of ``mdd``, and the reference of ``hessian`` (``"min"``: units switched
         off; for ``hessian`` anything but "min" uses other sequences as references).
+    margin : float
+        Smallest interaction worth reporting (output units; ``docs/api.md``): with ``> 0`` the
+        p-values test ``|effect| <= margin`` (mdd, hessian).
     annotation : sequence of str or None, optional
         The motif name of every unit (skips the annotation step).
     alpha : float
@@ -605,6 +640,7 @@ def feature_interactions(
     if aggregate not in AGGREGATES:
         raise InputError(f"aggregate must be one of {AGGREGATES}. Received: aggregate={aggregate!r}")
     task = _check_task(task)
+    margin = _check_margin(margin)
     xs = ku._check_x(x, max_sequences)
     split = ku.split_at(model, layer, head=head, logits=logits, batch_size=batch_size)
     z = split.features(xs)
@@ -618,14 +654,16 @@ def feature_interactions(
             raise InputError(f"n_contrast must be an integer >= 2. Received: n_contrast={n_contrast!r}")
         z = z[: int(n_contrast)]
     if detector == "mdd":
-        res = mixed_differences(split.head, z, baseline, task=task, batch_size=max(batch_size, 8192), progress=progress)
+        res = mixed_differences(split.head, z, baseline, task=task, batch_size=max(batch_size, 8192), margin=margin,
+                                progress=progress)
     elif detector == "nid":
         w, uof = ku.head_weights(model, layer, head=head, logits=split.scale == "logits")
         res = nid_strengths(w, unit_of_feature=uof, n_units=z.shape[-1], task=task)
     else:
         hvp = ku.head_hvp(split, task=task)
         refs_h = "min" if isinstance(baseline, str) and baseline == "min" else None
-        res = expected_hessians(hvp, z, refs_h, n_references=n_references, seed=seed, progress=progress)
-    df = unit_pairs_to_motif_pairs(res, annotation, aggregate=aggregate, layer=split.layer)
+        res = expected_hessians(hvp, z, refs_h, n_references=n_references, seed=seed, margin=margin,
+                                progress=progress)
+    df = unit_pairs_to_motif_pairs(res, annotation, aggregate=aggregate, layer=split.layer, margin=margin)
     df.attrs.update(unit_motifs=list(annotation), scale=split.scale, detector=detector)
     return df
