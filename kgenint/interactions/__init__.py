@@ -18,6 +18,7 @@ _EXPORTS = {
     "check_pair_table": "pair_table",
     "PAIR_COLUMNS": "pair_table",
     "CooccurrenceScan": "cooccurrence",
+    "feature_interactions": "features",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

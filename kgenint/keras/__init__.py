@@ -14,6 +14,9 @@ use.
 * :mod:`kgenint.keras.training` -- :func:`train_model`, :func:`read_training_data`
 * :mod:`kgenint.keras.callbacks` -- :class:`FilterMotifTracker`, :class:`AttributionMonitor`,
   :class:`InteractionMonitor`
+* :mod:`kgenint.keras.receptive` -- :func:`receptive_field` (any layer's field from the graph)
+* :mod:`kgenint.keras.units` -- :func:`unit_motifs`, :func:`representation`, :func:`split_at`
+* :mod:`kgenint.keras.callback_features` -- :class:`FeatureMonitor`
 """
 from __future__ import annotations
 
@@ -45,6 +48,11 @@ _EXPORTS = {
     "FilterMotifTracker": "callbacks",
     "AttributionMonitor": "callbacks",
     "InteractionMonitor": "callbacks",
+    "FeatureMonitor": "callback_features",
+    "receptive_field": "receptive",
+    "unit_motifs": "units",
+    "representation": "units",
+    "split_at": "units",
 }
 __all__ = sorted([*_EXPORTS, "load_model"])
 _getattr, __dir__ = lazy_exports(__name__, _EXPORTS)
