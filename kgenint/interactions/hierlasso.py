@@ -135,57 +135,78 @@ def _check_xy(X, y):
     return X, y
 
 
+@jit
+def _admm(Ainv, Mty, iu, ju, p, lam, rho, cp, cm, P, dp, dm, Dd, max_iter, tol):
+    """Scaled ADMM iterations in place on (cp, cm, P, dp, dm, Dd); returns (iterations, converged)."""
+    q = iu.shape[0]
+    nw = 2 * p + q
+    rhs = np.empty(nw)
+    T = np.zeros((p, p))
+    ncp = np.empty(p)
+    ncm = np.empty(p)
+    nP = np.empty((p, p))
+    for it in range(1, max_iter + 1):
+        for j in range(p):
+            rhs[j] = Mty[j] + rho * (cp[j] - dp[j])
+            rhs[p + j] = Mty[p + j] + rho * (cm[j] - dm[j])
+        for m in range(q):
+            a, b = iu[m], ju[m]
+            rhs[2 * p + m] = Mty[2 * p + m] + rho * ((P[a, b] - Dd[a, b]) + (P[b, a] - Dd[b, a]))
+        w = Ainv @ rhs
+        for m in range(q):
+            T[iu[m], ju[m]] = w[2 * p + m]
+            T[ju[m], iu[m]] = w[2 * p + m]
+        ap = w[:p] + dp
+        am = w[p:2 * p] + dm
+        _prox_rows(ap, am, T + Dd, lam / rho, lam / (2 * rho), ncp, ncm, nP)
+        r_pri = 0.0
+        r_dual = 0.0
+        scale = 0.0
+        for j in range(p):
+            r_pri += (w[j] - ncp[j]) ** 2 + (w[p + j] - ncm[j]) ** 2
+            r_dual += (ncp[j] - cp[j]) ** 2 + (ncm[j] - cm[j]) ** 2
+            dp[j] += w[j] - ncp[j]
+            dm[j] += w[p + j] - ncm[j]
+            cp[j] = ncp[j]
+            cm[j] = ncm[j]
+            scale += ncp[j] ** 2 + ncm[j] ** 2
+            for k in range(p):
+                if k != j:
+                    r_pri += (T[j, k] - nP[j, k]) ** 2
+                    r_dual += (nP[j, k] - P[j, k]) ** 2
+                    Dd[j, k] += T[j, k] - nP[j, k]
+                P[j, k] = nP[j, k]
+                scale += nP[j, k] ** 2
+        thr = tol * (1.0 + np.sqrt(scale))
+        if np.sqrt(r_pri) <= thr and rho * np.sqrt(r_dual) <= thr:
+            return it, True
+    return max_iter, False
+
+
 class _Solver:
-    """ADMM state for one design (the linear system is factorised once per rho)."""
+    """ADMM state for one design: the u-step system ``(M'M / n + D)`` is inverted once."""
 
     def __init__(self, Xs: np.ndarray, yc: np.ndarray, rho: float):
-        from scipy.linalg import cho_factor
-
         n, p = Xs.shape
-        Z, _, self.iu, self.ju = _design(Xs)
+        Z, _, iu, ju = _design(Xs)
+        self.iu, self.ju = iu.astype(np.int64), ju.astype(np.int64)
         M = np.hstack([Xs, -Xs, Z])
         self.p, self.q = p, Z.shape[1]
-        self.M, self.yc, self.rho, self.n = M, yc, rho, n
+        self.rho, self.n = rho, n
         D = np.r_[np.full(2 * p, rho), np.full(self.q, 2 * rho)]
-        self.D = D
-        self.cho = cho_factor(M.T @ M / n + np.diag(D))
+        self.Ainv = np.ascontiguousarray(np.linalg.inv(M.T @ M / n + np.diag(D)))
         self.Mty = M.T @ yc / n
 
     def solve(self, lam: float, warm=None, *, max_iter: int = 20000, tol: float = 1e-8):
-        from scipy.linalg import cho_solve
-
-        p, q, rho = self.p, self.q, self.rho
-        iu, ju = self.iu, self.ju
+        p = self.p
         if warm is None:
-            cp, cm, P = np.zeros(p), np.zeros(p), np.zeros((p, p))
-            dp, dm, Dd = np.zeros(p), np.zeros(p), np.zeros((p, p))
+            st = [np.zeros(p), np.zeros(p), np.zeros((p, p)), np.zeros(p), np.zeros(p), np.zeros((p, p))]
         else:
-            cp, cm, P, dp, dm, Dd = (a.copy() for a in warm)
-        converged = False
-        it = 0
-        for it in range(1, max_iter + 1):
-            m = 0.5 * ((P[iu, ju] - Dd[iu, ju]) + (P[ju, iu] - Dd[ju, iu]))
-            rhs = self.Mty + np.r_[rho * (cp - dp), rho * (cm - dm), 2 * rho * m]
-            w = cho_solve(self.cho, rhs)
-            bp, bm, th = w[:p], w[p:2 * p], w[2 * p:]
-            T = np.zeros((p, p))
-            T[iu, ju] = th
-            T[ju, iu] = th
-            old = (cp.copy(), cm.copy(), P.copy())
-            ncp, ncm, nP = np.empty(p), np.empty(p), np.empty((p, p))
-            _prox_rows(bp + dp, bm + dm, T + Dd, lam / rho, lam / (2 * rho), ncp, ncm, nP)
-            cp, cm, P = ncp, ncm, nP
-            dp += bp - cp
-            dm += bm - cm
-            Dd += T - P
-            np.fill_diagonal(Dd, 0.0)
-            r_pri = np.sqrt(((bp - cp) ** 2).sum() + ((bm - cm) ** 2).sum() + ((T - P) ** 2).sum())
-            r_dual = rho * np.sqrt(((cp - old[0]) ** 2).sum() + ((cm - old[1]) ** 2).sum() + ((P - old[2]) ** 2).sum())
-            scale = 1.0 + np.sqrt((cp ** 2).sum() + (cm ** 2).sum() + (P ** 2).sum())
-            if r_pri <= tol * scale and r_dual <= tol * scale:
-                converged = True
-                break
-        return cp, cm, P, (cp, cm, P, dp, dm, Dd), it, converged
+            st = [a.copy() for a in warm]
+        it, conv = _admm(self.Ainv, self.Mty, self.iu, self.ju, p, float(lam), float(self.rho), *st,
+                         int(max_iter), float(tol))
+        cp, cm, P = st[0], st[1], st[2]
+        return cp.copy(), cm.copy(), P.copy(), tuple(st), it, conv
 
 
 def _lam_max(Xs: np.ndarray, yc: np.ndarray) -> float:
