@@ -86,6 +86,11 @@ def register(subparsers, parents) -> None:
     p.add_argument("--table", default=None, help="write the top-cell TSV here instead of stdout")
     p.add_argument("--top", type=int, default=50, help="rows of the top-cell table (default: 50; 0 = all)")
     p.add_argument("--plots", default=None, help="directory for heatmap.png and distance_curves.png")
+    p.add_argument("--method", default="insilico",
+                   choices=("insilico", "dfim", "dependency", "hessian", "anova", "tukey", "hierlasso"),
+                   help="interaction detector (default: insilico); see kgenint.interactions.detectors")
+    p.add_argument("--labels", default=None,
+                   help="TSV (header; sequence id, label) of data-side targets for --method hierlasso")
     p.set_defaults(func=run)
 
 
@@ -156,6 +161,9 @@ def top_table(scan, top: int):
 
 def run(args: argparse.Namespace) -> int:
     """Run ``kgenint interactions``."""
+    if getattr(args, "method", "insilico") != "insilico":
+        from . import _detectors_cli
+        return _detectors_cli.run(args)
     from .._io_inputs import check_model_length, load_keras_model, read_motif_file, read_sequences
     from ..errors import InputError
 
