@@ -235,15 +235,21 @@ def double_mutant_grid(predict: Callable, backgrounds, inst_a: np.ndarray, inst_
     if st is None:
         raise InputError(f"motifs of widths {inst_a.shape[0]} and {inst_b.shape[0]} at distance {distance} "
                          f"overlap or do not fit in sequences of length {L}.")
-    sa, sb = st
-    x = np.repeat(bg[None], 4, axis=0)  # (4, N, L, 4): neither, A, B, both
-    for k in range(n):
-        place(x[1, k], sa, inst_a, orientation[0])
-        place(x[3, k], sa, inst_a, orientation[0])
-        place(x[2, k], sb, inst_b, orientation[1])
-        place(x[3, k], sb, inst_b, orientation[1])
+    x = _grid_inputs(bg, inst_a, inst_b, int(distance), orientation)
     y = _call(predict, x.reshape(4 * n, L, 4), task, batch_size).reshape(4, n)
     return np.stack([np.stack([y[0], y[2]], 1), np.stack([y[1], y[3]], 1)], 1)
+
+
+def _grid_inputs(bg: np.ndarray, inst_a: np.ndarray, inst_b: np.ndarray, distance: int, orientation: str) -> np.ndarray:
+    """``(4, N, L, 4)``: backgrounds with neither, A, B, both (the pair's span centred)."""
+    sa, sb = _starts(inst_a.shape[0], inst_b.shape[0], distance, bg.shape[1])
+    x = np.repeat(bg[None], 4, axis=0)
+    wa, wb = inst_a.shape[0], inst_b.shape[0]
+    a = inst_a if orientation[0] == "+" else inst_a[::-1, ::-1]
+    b = inst_b if orientation[1] == "+" else inst_b[::-1, ::-1]
+    x[1:4:2, :, sa:sa + wa] = a
+    x[2:4, :, sb:sb + wb] = b
+    return x
 
 
 def _check_common(predict, motifs, backgrounds, orientations, distances):
@@ -304,17 +310,19 @@ def anova_pairs(predict: Callable, motifs: Sequence[Motif], backgrounds, *,
     for i in range(K):
         for j in range(i + 1, K):
             ia, ib = _consensus(motifs[i]), _consensus(motifs[j])
+            cells = [(int(d), o) for d in dist if _starts(ia.shape[0], ib.shape[0], int(d), bg.shape[1]) is not None
+                     for o in oris]
             best = None
-            n_cells = 0
-            for d in dist:
-                if _starts(ia.shape[0], ib.shape[0], int(d), bg.shape[1]) is None:
-                    continue
-                for o in oris:
-                    res = anova_interaction(double_mutant_grid(predict, bg, ia, ib, int(d), o, task=task,
-                                                               batch_size=batch_size))
-                    n_cells += 1
+            n_cells = len(cells)
+            if cells:
+                # every cell of the pair in one model call: (cells, 4, N, L, 4)
+                xs = np.stack([_grid_inputs(bg, ia, ib, d, o) for d, o in cells])
+                y = _call(predict, xs.reshape(-1, *bg.shape[1:]), task, batch_size).reshape(len(cells), 4, -1)
+                for (d, o), yc in zip(cells, y):
+                    grid = np.stack([np.stack([yc[0], yc[2]], 1), np.stack([yc[1], yc[3]], 1)], 1)
+                    res = anova_interaction(grid)
                     if best is None or (res.p_value, -abs(res.effect)) < (best[0].p_value, -abs(best[0].effect)):
-                        best = (res, int(d), o)
+                        best = (res, d, o)
             if best is None:
                 continue
             res, d, o = best
@@ -368,14 +376,10 @@ def tukey_pairs(predict: Callable, motifs: Sequence[Motif], backgrounds, *, n_va
                     continue
                 sa, sb = st
                 x = np.repeat(bg[None, None], V + 1, axis=0).repeat(V + 1, axis=1)  # (V+1, V+1, N, L, 4)
-                for r in range(1, V + 1):
-                    for c in range(V + 1):
-                        for k in range(n):
-                            place(x[r, c, k], sa, variants[i][r - 1], orientation[0])
-                for c in range(1, V + 1):
-                    for r in range(V + 1):
-                        for k in range(n):
-                            place(x[r, c, k], sb, variants[j][c - 1], orientation[1])
+                va = variants[i] if orientation[0] == "+" else variants[i][:, ::-1, ::-1]
+                vb = variants[j] if orientation[1] == "+" else variants[j][:, ::-1, ::-1]
+                x[1:, :, :, sa:sa + va.shape[1]] = va[:, None, None]
+                x[:, 1:, :, sb:sb + vb.shape[1]] = vb[None, :, None]
                 y = _call(predict, x.reshape(-1, L, 4), task, batch_size).reshape(V + 1, V + 1, n).mean(axis=2)
                 res = tukey_nonadditivity(y)
                 n_cells += 1
