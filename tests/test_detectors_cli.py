@@ -98,3 +98,11 @@ def test_bad_input(work, capsys):
     assert e.value.code == 2
     rc = main(["interactions", "--method", "dfim", "--model", str(work / "m.keras"), "--motifs", str(work / "m.meme")])
     assert rc == 1 and "needs --data" in capsys.readouterr().err
+
+
+def test_benchmark_command_bad_input(work, capsys):
+    rc = main(["benchmark", "--model", str(work / "m.keras"), "--data", str(work / "seqs.fa"), "--n-seqs", "0"])
+    assert rc == 1 and "--n-seqs must be >= 1" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as e:
+        main(["benchmark", "--data", str(work / "seqs.fa")])
+    assert e.value.code == 2
