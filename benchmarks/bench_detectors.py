@@ -113,8 +113,9 @@ def costs(model: str, data: str) -> None:
     for batch in (16, 64):
         r = subprocess.run([sys.executable, __file__, "_hessian", str(batch)], capture_output=True, text=True)
         print("hessian", r.stdout.strip().splitlines()[-1] if r.stdout.strip() else r.stderr[-2000:])
-    r = subprocess.run([sys.executable, __file__, "_dfim", model, data], capture_output=True, text=True)
-    print("dfim", r.stdout.strip().splitlines()[-1] if r.stdout.strip() else r.stderr[-2000:])
+    for n in (100, 1000):
+        r = subprocess.run([sys.executable, __file__, "_dfim", model, data, str(n)], capture_output=True, text=True)
+        print("dfim", r.stdout.strip().splitlines()[-1] if r.stdout.strip() else r.stderr[-2000:])
 
 
 def main() -> None:
@@ -122,7 +123,7 @@ def main() -> None:
         print(json.dumps(_hessian_child(1000, int(sys.argv[2]), 8)))
         return
     if len(sys.argv) > 1 and sys.argv[1] == "_dfim":
-        print(json.dumps(_dfim_child(sys.argv[2], sys.argv[3], 100)))
+        print(json.dumps(_dfim_child(sys.argv[2], sys.argv[3], int(sys.argv[4]) if len(sys.argv) > 4 else 1000)))
         return
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="cmd", required=True)
