@@ -176,6 +176,8 @@ def benchmark_interactions(truth, motifs: Sequence, *, methods: Sequence[str] | 
                "additive_called": d["additive_called"],
                "model_rows": tab.attrs.get("cost", {}).get("model_rows", 0), "wall_s": wall,
                "py_peak_mb": py_peak / 2 ** 20, "rss_peak_mb": rss1 / 1024.0, "rss_grew_mb": (rss1 - rss0) / 1024.0}
+        if pd.to_numeric(tab["distance"], errors="coerce").isna().all():  # the method resolves no geometry
+            row["spacing_error_bp"] = row["orientation_accuracy"] = float("nan")
         summary[label] = row
         kt = rule_kind_table(view, truth, q_threshold=q_threshold)
         kinds[label] = {f"{col}:{k}": kt.loc[k, col] for k in kt.index for col in ("auroc", "called")}
