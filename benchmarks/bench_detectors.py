@@ -36,20 +36,22 @@ def cpu() -> str:
         return "unknown"
 
 
-def tables(models: str, out: str, n_seqs: int, n_label_seqs: int, n_backgrounds: int, only: list[str]) -> None:
+def tables(models: str, out: str, n_seqs: int, n_label_seqs: int, n_backgrounds: int, only: list[str],
+           seed: int = 0) -> None:
     from kgenint.cli.cmd_benchmark import run_benchmark
 
     os.makedirs(out, exist_ok=True)
     for path in sorted(glob.glob(os.path.join(models, "*.keras"))):
-        name = os.path.basename(path)[:-6]
-        if only and name not in only:
+        model_name = os.path.basename(path)[:-6]
+        if only and model_name not in only:
             continue
-        data = os.path.join(models, name + ".h5")
+        data = os.path.join(models, model_name + ".h5")
+        name = model_name if seed == 0 else f"{model_name}.bench_seed{seed}"
         if not os.path.exists(data) or os.path.exists(os.path.join(out, name + ".summary.tsv")):
             continue
         t0 = time.time()
         summary, kinds, _ = run_benchmark(path, data, n_seqs=n_seqs, n_label_seqs=n_label_seqs,
-                                          n_backgrounds=n_backgrounds, distances=range(-100, 101, 10))
+                                          n_backgrounds=n_backgrounds, distances=range(-100, 101, 10), seed=seed)
         summary.to_csv(os.path.join(out, name + ".summary.tsv"), sep="\t", float_format="%.4g", index_label="method")
         kinds.to_csv(os.path.join(out, name + ".kinds.tsv"), sep="\t", float_format="%.4g", index_label="method")
         print(f"{name}: {time.time() - t0:.0f} s, sizes {summary.attrs}", file=sys.stderr)
@@ -134,13 +136,14 @@ def main() -> None:
     t.add_argument("--n-label-seqs", type=int, default=5000)
     t.add_argument("--n-backgrounds", type=int, default=8)
     t.add_argument("--only", nargs="*", default=[])
+    t.add_argument("--seed", type=int, default=0, help="benchmark seed (sequences, backgrounds, nulls)")
     c = sub.add_parser("costs")
     c.add_argument("--model", default="/work/models/default_s0.keras")
     c.add_argument("--data", default="/work/models/default_s0.h5")
     a = p.parse_args()
     print(f"CPU: {cpu()}", file=sys.stderr)
     if a.cmd == "tables":
-        tables(a.models, a.out, a.n_seqs, a.n_label_seqs, a.n_backgrounds, a.only)
+        tables(a.models, a.out, a.n_seqs, a.n_label_seqs, a.n_backgrounds, a.only, a.seed)
     else:
         costs(a.model, a.data)
 
