@@ -93,3 +93,15 @@ def test_run_detector_bad_input():
     assert set(DETECTORS) == {"insilico", "anova", "tukey", "dfim", "dependency", "hessian", "hierlasso"}
     with pytest.raises(InputError, match="no detector"):
         benchmark_interactions(simulate("default", n=50, seed=0).truth, m)
+
+
+def test_detector_modules_do_not_import_tensorflow():
+    import subprocess
+    import sys
+
+    code = ("import sys; import kgenint.interactions.detectors, kgenint.interactions.dfim, "
+            "kgenint.interactions.dependency, kgenint.interactions.hessian, kgenint.interactions.stats, "
+            "kgenint.interactions.hierlasso, kgenint.evaluate_detectors, kgenint.evaluate; "
+            "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-2000:]

@@ -406,5 +406,6 @@ def hierlasso_pairs(features, y, motif_names: Sequence[str], *, n_resamples: int
                          "p_value": np.nan, "selection_freq": float(freq[i, j]),
                          "selected": bool(freq[i, j] >= select), "main_a": float(best.beta[i]),
                          "main_b": float(best.beta[j])})
-    return finish_pair_table(rows, "hierlasso", sort_by=("selection_freq",)).pipe(
-        lambda d: d.sort_values(["selection_freq"], ascending=False, kind="mergesort").reset_index(drop=True))
+    df = finish_pair_table(rows, "hierlasso")
+    order = np.lexsort((-np.abs(df["effect"].to_numpy(float)), -df["selection_freq"].to_numpy(float)))
+    return df.iloc[order].reset_index(drop=True)
