@@ -58,7 +58,6 @@ def tables(models: str, out: str, n_seqs: int, n_label_seqs: int, n_backgrounds:
 
 
 def _hessian_child(length: int, batch: int, n_steps: int) -> dict:
-    import keras
 
     from kgenint.interactions.hessian import block_interactions
     from kgenint.keras.derivatives import hvp_fn, softplus_surrogate

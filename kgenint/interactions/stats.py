@@ -27,7 +27,6 @@ import numpy as np
 from .._validate import check_onehot, check_seed
 from ..errors import InputError
 from ..motifs.motif import Motif
-from ._instances import place
 
 __all__ = ["AnovaResult", "TukeyResult", "anova_interaction", "tukey_nonadditivity",
            "double_mutant_grid", "anova_pairs", "tukey_pairs"]
