@@ -178,3 +178,28 @@ def test_bad_input():
         hessian_pairs(m.hvp, x, _hits(2)[lambda d: d.motif == "MA"])
     with pytest.raises(InputError, match="strand"):
         dependency_pairs(m.grad_x_input, x, _hits(2).assign(strand="x"))
+
+
+def test_margin_shifted_test_and_pairs():
+    from scipy import stats
+
+    from kgenint.interactions._instances import shifted_mannwhitney
+
+    rng = np.random.default_rng(0)
+    null = rng.normal(0, 0.1, 200)
+    s = 1.0 + rng.normal(0, 0.1, 30)
+    assert shifted_mannwhitney(s, null, 0.0) == pytest.approx(stats.mannwhitneyu(s, null).pvalue)
+    ps = [shifted_mannwhitney(s, null, m) for m in (0.0, 0.5, 0.9, 1.5)]
+    assert ps[1] < 1e-10 and ps[3] == 1.0 and all(a <= b for a, b in zip(ps, ps[1:]))
+    assert shifted_mannwhitney(-s, null, 0.5) == pytest.approx(ps[1])  # two-sided: the sign does not matter
+    # the bilinear model: effect u v / 2 is large; a margin above every instance's score kills the call
+    m = Bilinear(0)
+    m.w1, m.w2 = np.abs(m.w1) + (m.w1 != 0), np.abs(m.w2) + (m.w2 != 0)
+    x = _seqs(12, 0)
+    hits = _hits(12)
+    tab0 = hessian_pairs(m.hvp, x, hits, n_null=2, n_steps=2)
+    big = float(np.max(m.uv(x)[0] * m.uv(x)[1]))
+    tab1 = hessian_pairs(m.hvp, x, hits, n_null=2, n_steps=2, margin=big)
+    assert tab0.p_value.iloc[0] < 1e-3 and tab1.p_value.iloc[0] == 1.0
+    with pytest.raises(InputError, match="margin"):
+        hessian_pairs(m.hvp, x, hits, margin=-1)

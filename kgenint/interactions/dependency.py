@@ -97,13 +97,14 @@ def block_sum(D: np.ndarray, a: tuple[int, int], b: tuple[int, int], offset: int
 
 def dependency_pairs(attribute: Callable[[np.ndarray], np.ndarray], x, hits: pd.DataFrame, *,
                      n_null: int = 5, max_distance: int | None = None, max_sequences: int | None = 100,
-                     pad: int = 20, by: str = "pair", distance_bin: int = 10, batch_size: int = 256,
-                     seed=0) -> pd.DataFrame:
+                     pad: int = 20, by: str = "pair", distance_bin: int = 10, margin: float = 0.0,
+                     batch_size: int = 256, seed=0) -> pd.DataFrame:
     """Dependency maps as a pair detector (pair table, ``method="dependency"``).
 
     Maps are computed for up to ``max_sequences`` sequences holding hits of two different motifs
     (chosen at random), each over the span of its hits widened by ``pad`` bp on both sides (the
-    null windows are drawn inside that span too).
+    null windows are drawn inside that span too). ``margin``: smallest block score worth
+    reporting, as in :func:`kgenint.interactions.dfim.dfim_pairs`.
 
     Returns
     -------
@@ -140,6 +141,6 @@ def dependency_pairs(attribute: Callable[[np.ndarray], np.ndarray], x, hits: pd.
             nulls.append(block_sum(D, (r.a_start, r.a_end), (r.b_start, r.b_end), 0))
     inst = pairs.copy()
     inst["score"] = scores
-    df = aggregate_instances(inst, np.asarray(nulls), "dependency", by=by, distance_bin=distance_bin)
+    df = aggregate_instances(inst, np.asarray(nulls), "dependency", by=by, distance_bin=distance_bin, margin=margin)
     df.attrs["attribution_rows"] = int(rows)
     return df

@@ -108,7 +108,8 @@ def dfim_scores(attribute: AttributeFn, x, jobs: np.ndarray, *, n_mutations: int
 
 def dfim_pairs(attribute: AttributeFn, x, hits: pd.DataFrame, *, n_mutations: int = 3, mutation: str = "shuffle",
                n_null: int = 1, max_distance: int | None = None, max_pairs_per_seq: int | None = 10,
-               by: str = "pair", distance_bin: int = 10, batch_size: int = 256, seed=0) -> pd.DataFrame:
+               by: str = "pair", distance_bin: int = 10, margin: float = 0.0, batch_size: int = 256,
+               seed=0) -> pd.DataFrame:
     """DFIM as a pair detector (pair table, ``method="dfim"``).
 
     Parameters
@@ -127,6 +128,11 @@ def dfim_pairs(attribute: AttributeFn, x, hits: pd.DataFrame, *, n_mutations: in
         Null source windows (no hit, same width and distance to the target) per instance.
     by : {"pair", "bin"}
         One row per pair, or per pair, distance bin (``distance_bin`` bp) and orientation.
+    margin : float >= 0
+        Smallest interaction worth reporting (attribution units): the test asks whether the
+        instance scores lie more than ``margin`` from the null scores. With ``0`` (default) any
+        consistent difference is "significant" given enough instances (on a purely additive
+        model 10 to 15 % of all pairs are called; ``benchmarks/RESULTS_detectors.md``).
 
     Returns
     -------
@@ -155,6 +161,7 @@ def dfim_pairs(attribute: AttributeFn, x, hits: pd.DataFrame, *, n_mutations: in
     inst["fis_ab"], inst["fis_ba"] = sc[:m], sc[m:2 * m]
     inst["score"] = 0.5 * (inst["fis_ab"] + inst["fis_ba"])
     nul = 0.5 * (sc[2 * m:2 * m + len(null)] + sc[2 * m + len(null):]) if len(null) else np.zeros(0)
-    df = aggregate_instances(inst, nul, "dfim", by=by, distance_bin=distance_bin, extra=("fis_ab", "fis_ba"))
+    df = aggregate_instances(inst, nul, "dfim", by=by, distance_bin=distance_bin, extra=("fis_ab", "fis_ba"),
+                             margin=margin)
     df.attrs["attribution_rows"] = int(len(np.unique(allj[:, 0])) + len(allj) * int(n_mutations))
     return df

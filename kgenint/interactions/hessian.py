@@ -138,14 +138,16 @@ def block_interactions(hvp: HvpFn, x, blocks, *, references=None, n_steps: int =
 
 def hessian_pairs(hvp: HvpFn, x, hits: pd.DataFrame, *, references=None, n_steps: int = 8,
                   max_distance: int | None = None, n_null: int = 1, max_pairs_per_seq: int | None = 10,
-                  by: str = "pair", distance_bin: int = 10, batch_size: int = 64, seed=0) -> pd.DataFrame:
+                  by: str = "pair", distance_bin: int = 10, margin: float = 0.0, batch_size: int = 64,
+                  seed=0) -> pd.DataFrame:
     """Block Integrated/Expected Hessians as a pair detector.
 
     Every pair of non-overlapping hits of different motifs in a sequence (at most
     ``max_pairs_per_seq`` per sequence) gets :func:`block_interactions`; ``n_null`` random window
     pairs of the same widths and distance that overlap no hit give the null. Per pair: mean score
     (``effect``), Mann-Whitney p-value against the null scores, BH q-values (pair table,
-    ``method="hessian"``).
+    ``method="hessian"``). ``margin``: smallest block interaction worth reporting (output units),
+    as in :func:`kgenint.interactions.dfim.dfim_pairs`.
 
     Parameters
     ----------
@@ -170,7 +172,7 @@ def hessian_pairs(hvp: HvpFn, x, hits: pd.DataFrame, *, references=None, n_steps
     scores = block_interactions(hvp, x, blocks, references=references, n_steps=n_steps, batch_size=batch_size)
     inst = pairs.copy()
     inst["score"] = scores[:len(pairs)]
-    df = aggregate_instances(inst, scores[len(pairs):], "hessian", by=by, distance_bin=distance_bin)
+    df = aggregate_instances(inst, scores[len(pairs):], "hessian", by=by, distance_bin=distance_bin, margin=margin)
     R = _check_references(references, x).shape[0]
     df.attrs["hvp_calls"] = int(len(blocks) * R * quadrature(n_steps)[0].size)
     return df
