@@ -1,6 +1,8 @@
 """DFIM calls against an equivalence margin on default_s0 and additive_s0 (benchmarks/RESULTS_detectors.md):
 instance scores computed once, aggregated with several margins. Run: python benchmarks/bench_detectors_margin.py"""
-import numpy as np, warnings, sys
+import warnings
+
+import numpy as np
 warnings.simplefilter("ignore")
 from kgenint._io_inputs import load_keras_model
 from kgenint.simulate.io import load
