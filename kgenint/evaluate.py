@@ -24,7 +24,7 @@ from .errors import InputError
 
 __all__ = [
     "auroc", "auprc", "site_mask", "attribution_scores", "attribution_role_table",
-    "score_interactions", "plot_role_table", "learned_terms",
+    "score_interactions", "plot_role_table", "learned_terms", "benchmark_interactions",
 ]
 
 
@@ -370,3 +370,6 @@ def learned_terms(predictions, truth, seqs: Sequence[int] | np.ndarray | None = 
     var = float(pred.var())
     out.attrs["r2"] = float(1.0 - resid.var() / var) if var > 0 else float("nan")
     return out
+
+
+from .evaluate_detectors import benchmark_interactions  # noqa: E402  (the detector benchmark)

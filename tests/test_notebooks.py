@@ -15,7 +15,7 @@ import pytest
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 EXPECTED = ["01_quickstart.ipynb", "02_interpretability_under_interactions.ipynb", "03_your_own_model.ipynb",
-            "05_representation.ipynb"]
+            "04_detectors.ipynb", "05_representation.ipynb"]
 TIMEOUT = 600  # seconds per cell; a tiny run takes about a minute per notebook on 2 quiet cores
 
 
