@@ -38,6 +38,7 @@ def scoring_view(table: pd.DataFrame, select: float = 0.6) -> pd.DataFrame:
         q = df["q_value"].to_numpy(dtype=float)
         df["q"] = np.where(np.isfinite(q), q, 1.0)
     df["p"] = df["p_value"]
+    df["q_value"] = df["q"]  # score_interactions reads q_value when a table has it
     df["distance"] = pd.to_numeric(df["distance"], errors="coerce").fillna(0).astype(int)
     df["orientation"] = df["orientation"].fillna("++")
     return df

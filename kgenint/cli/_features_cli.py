@@ -97,7 +97,9 @@ def run(args: argparse.Namespace) -> int:
     check_model_length(seqs.x, length, args.data, args.model)
     task = getattr(args, "task", None)
     if task is None:
-        task = getattr(args, "output", 0)
+        task = getattr(args, "output", None)
+    if task is None:
+        task = 0
     head = getattr(args, "head", None)
     if isinstance(head, str) and head.lstrip("-").isdigit():
         head = int(head)

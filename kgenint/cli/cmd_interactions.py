@@ -100,10 +100,14 @@ def register(subparsers, parents) -> None:
     p.add_argument("--top", type=int, default=0, help="rows of the table (default: 0 = all pairs; 50 with --cells)")
     p.add_argument("--plots", default=None, help="directory for heatmap.png and distance_curves.png")
     p.add_argument("--method", default="insilico",
-                   choices=("insilico", "dfim", "dependency", "hessian", "anova", "tukey", "hierlasso"),
-                   help="interaction detector (default: insilico); see kgenint.interactions.detectors")
+                   choices=("insilico", "dfim", "dependency", "hessian", "anova", "tukey", "hierlasso", "features"),
+                   help="interaction detector (default: insilico); see kgenint.interactions.detectors and, for "
+                        "'features' (units of --layer), kgenint.interactions.features")
     p.add_argument("--labels", default=None,
                    help="TSV (header; sequence id, label) of data-side targets for --method hierlasso")
+    from . import _features_cli
+
+    _features_cli.add_arguments(p)  # --layer, --detector, --aggregate ... (options it shares are kept)
     p.set_defaults(func=run)
 
 
@@ -187,7 +191,11 @@ def summary_lines(pairs, alpha: float, scale: str | None) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``kgenint interactions``."""
-    if getattr(args, "method", "insilico") != "insilico":
+    method = getattr(args, "method", "insilico")
+    if method == "features":
+        from . import _features_cli
+        return _features_cli.run(args)
+    if method != "insilico":
         from . import _detectors_cli
         return _detectors_cli.run(args)
     from .._io_inputs import check_model_length, load_keras_model, read_motif_file, read_sequences
