@@ -102,7 +102,10 @@ def run(args: argparse.Namespace) -> int:
     if data is not None:
         check_model_length(data.x, model_len, data.path, args.model)
     head = None if args.head is None else (int(args.head) if str(args.head).lstrip("-").isdigit() else args.head)
-    task = int(getattr(args, "output", 0))
+    task = getattr(args, "task", None)
+    if task is None:
+        task = getattr(args, "output", None)
+    task = 0 if task is None else int(task)
     logits = not getattr(args, "probabilities", False)
     seed = int(args.seed)
     kw: dict = {}
