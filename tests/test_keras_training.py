@@ -214,5 +214,7 @@ def test_cli_train(tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d.h5", "model.keras", "model.metrics.json"]
     rc = main(["train", "--data", str(tmp_path / "d.h5"), "--out", str(tmp_path / "m.h5")])
     assert rc == 1 and "--out must end in '.keras'" in capsys.readouterr().err
-    rc = main(["train", "--data", str(tmp_path / "none.h5"), "--out", str(out)])
+    rc = main(["train", "--data", str(tmp_path / "none.h5"), "--out", str(tmp_path / "other.keras")])
     assert rc == 1 and "No training data file" in capsys.readouterr().err
+    rc = main(["train", "--data", str(tmp_path / "d.h5"), "--out", str(out)])  # a trained model is never replaced
+    assert rc == 1 and "--overwrite" in capsys.readouterr().err
