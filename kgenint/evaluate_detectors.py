@@ -98,7 +98,8 @@ def benchmark_interactions(truth, motifs: Sequence, *, methods: Sequence[str] | 
                            hvp: Callable | None = None, backgrounds: np.ndarray | None = None,
                            labels: np.ndarray | None = None, model_truth: pd.DataFrame | None = None,
                            options: Mapping[str, dict] | None = None, q_threshold: float = 0.05,
-                           seed=0, progress: bool = True):
+                           seed=0, progress: bool = True,
+                           extra_detectors: Mapping[str, Callable[[], pd.DataFrame]] | None = None):
     """Run interaction detectors on one model + data set and score them.
 
     Parameters
@@ -119,6 +120,10 @@ def benchmark_interactions(truth, motifs: Sequence, *, methods: Sequence[str] | 
         ``insilico`` result of this run, when it ran.
     options : dict, optional
         ``{method: {option: value}}`` passed to each detector.
+    extra_detectors : dict, optional
+        ``{label: fn}``: detectors outside :func:`run_detector` that need more than callables
+        (e.g. ``features``, the feature-space detectors of a Keras layer); ``fn()`` returns a
+        pair table and is timed and scored like the others.
 
     Returns
     -------
@@ -153,6 +158,8 @@ def benchmark_interactions(truth, motifs: Sequence, *, methods: Sequence[str] | 
                 runs.append(("hierlasso_model", m, {"labels": None}))
         else:
             runs.append((m, m, {}))
+    for label, fn in (extra_detectors or {}).items():
+        runs.append((label, None, {"fn": fn}))
     if not runs:
         raise InputError("no detector can run: give predict + backgrounds, attribute/hvp + x, or labels + x.")
     names = list(truth.motif_names)
@@ -162,8 +169,11 @@ def benchmark_interactions(truth, motifs: Sequence, *, methods: Sequence[str] | 
         t0 = time.perf_counter()
         tracemalloc.start()
         rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        tab = run_detector(m, motifs=motifs, x=x, hits=hits, predict=predict, attribute=attribute, hvp=hvp,
-                           backgrounds=backgrounds, seed=seed, **kw, **options.get(m, {}))
+        if "fn" in extra:
+            tab = extra["fn"]()
+        else:
+            tab = run_detector(m, motifs=motifs, x=x, hits=hits, predict=predict, attribute=attribute, hvp=hvp,
+                               backgrounds=backgrounds, seed=seed, **kw, **options.get(m, {}))
         _, py_peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         wall = time.perf_counter() - t0

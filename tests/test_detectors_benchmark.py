@@ -105,3 +105,27 @@ def test_detector_modules_do_not_import_tensorflow():
             "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr[-2000:]
+
+
+def test_extra_detectors_are_scored_like_the_others(data):
+    """A detector outside run_detector (e.g. the feature-space one, which needs a Keras layer) enters the
+    benchmark as a callable returning a pair table: a table that ranks exactly the planted pairs first
+    scores AUROC 1 and recall 1; one that ranks them last scores AUROC 0."""
+    from kgenint.interactions.pair_table import finish_pair_table
+
+    truth = data.truth
+    names = list(truth.motif_names)
+    inter = truth.interacting_pairs()
+    rows = []
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            hit = frozenset((a, b)) in inter
+            rows.append({"motif_a": a, "motif_b": b, "effect": 1.0, "p_value": 1e-9 if hit else 0.5})
+    good = finish_pair_table(rows, "features")
+    bad = finish_pair_table([{**r, "p_value": 0.5 if r["p_value"] < 0.5 else 1e-9} for r in rows], "features")
+    summary, kinds, tables = benchmark_interactions(
+        truth, truth.motifs, methods=[], progress=False,
+        extra_detectors={"features": lambda: good, "inverted": lambda: bad})
+    assert summary.loc["features", "data_auroc"] == 1.0 and summary.loc["features", "data_recall"] == 1.0
+    assert summary.loc["inverted", "data_auroc"] == 0.0
+    assert tables["features"] is good

@@ -42,7 +42,10 @@ def register(subparsers, parents) -> None:
     p.add_argument("--data", required=True, help="HDF5 from kgenint simulate (with /truth)")
     p.add_argument("--motifs", default=None, help="motif file (default: the planted motifs in --data)")
     p.add_argument("--methods", default="insilico,anova,tukey,dfim,dependency,hessian,hierlasso",
-                   help="comma list of detectors (default: all)")
+                   help="comma list of detectors (default: all but 'features'; add 'features' for the "
+                        "feature-space detectors of --features-layer)")
+    p.add_argument("--features-layer", default=None,
+                   help="layer whose units the 'features' method uses (default: the first pooling layer)")
     p.add_argument("--split", default="test", help="split of --data to use (default: test)")
     p.add_argument("--n-seqs", type=int, default=400, help="sequences for the hit-based detectors (default: 400)")
     p.add_argument("--n-label-seqs", type=int, default=5000, help="sequences for hierlasso (default: 5000)")
@@ -55,11 +58,29 @@ def register(subparsers, parents) -> None:
     p.set_defaults(func=run)
 
 
+def _first_pooling_layer(model) -> str:
+    """Name of the model's first pooling layer (its first-layer units), else of its first Conv1D."""
+    import keras
+
+    for cls in ((keras.layers.MaxPooling1D, keras.layers.AveragePooling1D), (keras.layers.Conv1D,)):
+        for layer in model.layers:
+            if isinstance(layer, cls):
+                return layer.name
+    from ..errors import InputError
+
+    raise InputError("the features method needs a Conv1D or pooling layer; give features_layer=NAME.")
+
+
 def run_benchmark(model_path: str, data_path: str, *, motifs_path: str | None = None,
                   methods=("insilico", "anova", "tukey", "dfim", "dependency", "hessian", "hierlasso"),
                   split: str = "test", n_seqs: int = 400, n_label_seqs: int = 5000, n_backgrounds: int = 8,
-                  distances=range(-100, 101, 10), batch_size: int = 512, seed: int = 0, progress: bool = True):
+                  distances=range(-100, 101, 10), batch_size: int = 512, seed: int = 0, progress: bool = True,
+                  features_layer: str | None = None):
     """Load a model and a simulated data set and run :func:`kgenint.evaluate.benchmark_interactions`.
+
+    ``"features"`` in ``methods`` adds the feature-space detectors
+    (:func:`kgenint.interactions.features.feature_interactions`, mixed discrete differences) on
+    ``features_layer``, by default the model's first pooling layer (its first-layer units).
 
     Returns ``(summary, kinds, tables)``.
     """
@@ -117,6 +138,8 @@ def run_benchmark(model_path: str, data_path: str, *, motifs_path: str | None = 
     # hit-based detectors see x_hit; dependency/hessian a quarter of it (cost per sequence is higher)
     summary, kinds, tables = None, None, {}
     parts = []
+    run_features = "features" in methods
+    methods = [m for m in methods if m != "features"]
     for m in methods:
         xs, hs = x_hit, hits
         if m == "hessian":
@@ -128,6 +151,16 @@ def run_benchmark(model_path: str, data_path: str, *, motifs_path: str | None = 
         s, k, t = benchmark_interactions(truth, motifs, methods=[m], predict=predict, attribute=attribute, hvp=hvp,
                                          backgrounds=bg, options=options, seed=seed, progress=progress,
                                          model_truth=tables.get("insilico"), **kw)
+        parts.append((s, k))
+        tables.update(t)
+    if run_features:
+        from ..interactions.features import feature_interactions
+
+        layer = features_layer or _first_pooling_layer(model)
+        fn = lambda: feature_interactions(model, x_lab, motifs, layer=layer, max_sequences=1000,  # noqa: E731
+                                          batch_size=batch_size, seed=seed)
+        s, k, t = benchmark_interactions(truth, motifs, methods=[], seed=seed, progress=progress,
+                                         model_truth=tables.get("insilico"), extra_detectors={"features": fn})
         parts.append((s, k))
         tables.update(t)
     import pandas as pd
@@ -164,7 +197,8 @@ def run(args: argparse.Namespace) -> int:
     summary, kinds, _ = run_benchmark(args.model, args.data, motifs_path=args.motifs, methods=methods,
                                       split=args.split, n_seqs=args.n_seqs, n_label_seqs=args.n_label_seqs,
                                       n_backgrounds=args.n_backgrounds, distances=parse_distances(args.distances),
-                                      batch_size=args.batch_size, seed=int(args.seed), progress=not args.quiet)
+                                      batch_size=args.batch_size, seed=int(args.seed), progress=not args.quiet,
+                                      features_layer=args.features_layer)
     summary.to_csv(args.out if args.out else sys.stdout, sep="\t", float_format="%.4g", index_label="method")
     if args.kinds:
         kinds.to_csv(args.kinds, sep="\t", float_format="%.4g", index_label="method")
