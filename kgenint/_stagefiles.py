@@ -16,6 +16,7 @@ role                recognised by
                     (``kgenint attribute``); one file per attribution method
 ``scan``            HDF5, ``kgenint_format = "interaction_scan"`` (``kgenint interactions``)
 ``cooccurrence``    HDF5, ``kgenint_format = "cooccurrence_scan"`` (``kgenint cooccur``)
+``pairs_<method>``  HDF5, ``kgenint_format = "pair_table"`` (``kgenint interactions --method``)
 ``seqlets_h5``      HDF5 with a ``/kgenint`` group of format ``kgenint.seqlets/1`` (``kgenint
                     seqlets``), or the tfmodisco-lite layout of modisco itself (``pos_patterns``
                     / ``neg_patterns`` groups)
@@ -72,6 +73,8 @@ ROLE_LABELS = {
     "motifs_meme": "your motifs (input of scan / interactions / cooccur)",
     "scan": "in-silico interaction scan (kgenint interactions)",
     "cooccurrence": "co-occurrence scan (kgenint cooccur)",
+    **{f"pairs_{m}": f"{m} pair table (kgenint interactions --method {m})"
+       for m in ("dfim", "dependency", "hessian", "anova", "tukey", "hierlasso", "features")},
 }
 
 #: One line per file kind :func:`discover` recognises (for error messages and ``--help``).
@@ -204,6 +207,12 @@ def _h5(path: Path) -> Found | str:
                 n = [int(v) for v in f["n_sequences"][()].ravel()]
                 return Found("cooccurrence", path, mt, f"{len(names)} motifs, {n[0]} + {n[1]} sequences",
                              {"motif_names": names})
+            if kind == "pair_table":
+                method = f.attrs.get("method", "detector")
+                method = method.decode() if isinstance(method, bytes) else str(method)
+                n = int(len(f["table/motif_a"])) if "table/motif_a" in f else 0
+                return Found(f"pairs_{method}", path, mt, f"{method} pair table, {n} motif pairs",
+                             {"method": method})
             if kind == "attributions":
                 if "done" in f and not bool(f["done"][()].all()):
                     return "an unfinished kgenint attribute run (run the same command again to finish it)"

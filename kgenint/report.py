@@ -789,6 +789,57 @@ def _sec_insilico(c: _Ctx) -> str:
     return _notes(read, fix) + body
 
 
+def _sec_detectors(c: _Ctx) -> str:
+    """Pair tables of the other interaction detectors (kgenint interactions --method ...)."""
+    read = ("Other detectors answer the same question in other ways (docs/interactions.md, README: "
+            "which detector when): DFIM and dependency maps through attributions, block Hessians, "
+            "ANOVA/Tukey statistics on the double-mutant grid, the hierarchical lasso on motif hits. "
+            "Each table lists the pairs it ranks first; with planted truth each is scored like the "
+            "in-silico scan (pair AUROC, precision and recall of its calls at q &lt; 0.05).")
+    fix = ("Detectors other than the in-silico scan over-call on purely additive models (their q-values "
+           "are best read as a ranking; benchmarks/RESULTS_detectors.md). Trust a pair that several "
+           "detectors rank first, and check it in the in-silico scan's distance curves.")
+    roles = sorted(r for r in c.files if r.startswith("pairs_") and c.has(r))
+    if not roles:
+        return _notes(read, fix) + _notice("No pair table of another detector (<code>kgenint interactions --method "
+                                           "dfim|dependency|hessian|anova|tukey|hierlasso --out FILE.h5</code>).")
+    import pandas as pd
+
+    from .interactions.pair_table import load as load_pairs
+
+    body = c.source(*roles)
+    truth = None
+    if c.has("data"):
+        from .simulate import load_truth
+
+        try:
+            if "data_truth" not in c.loaded:
+                c.loaded["data_truth"] = load_truth(c.file("data"))
+            truth = c.loaded["data_truth"]
+        except Exception as err:  # noqa: BLE001 - real data: nothing to score against
+            log.debug("report: no planted truth in %s: %s", c.name("data"), err)
+    scores = []
+    for role in roles:
+        tab = c.load(role, load_pairs)
+        method = role.split("_", 1)[1]
+        called = tab[tab["q_value"] < 0.05] if "q_value" in tab else tab.iloc[:0]
+        body += (f"<h3>{_esc(method)}: {len(called)} of {len(tab)} pairs with q &lt; 0.05</h3>"
+                 + _table(tab, columns=[k for k in ("motif_a", "motif_b", "distance", "orientation", "effect",
+                                                    "p_value", "q_value") if k in tab.columns], max_rows=10))
+        if truth is not None:
+            from .evaluate import score_interactions
+            from .evaluate_detectors import scoring_view
+
+            try:
+                r = score_interactions(scoring_view(tab), truth)
+                scores.append({"method": method, **{k: r[k] for k in ("pair_auroc", "precision", "recall", "n_called")}})
+            except Exception as err:  # noqa: BLE001 - a table that cannot be scored is still shown
+                log.debug("report: cannot score %s: %s", method, err)
+    if scores:
+        body += "<h3>Against the planted truth</h3>" + _table(pd.DataFrame(scores))
+    return _notes(read, fix) + body
+
+
 def _sec_cooccurrence(c: _Ctx) -> str:
     read = ("Without the model: motif hits are counted in the sequences, and each pair of motifs at each "
             "distance and orientation is tested for enrichment in positive (group 1) over negative (group 2) "
@@ -931,6 +982,7 @@ _SECTIONS: list[tuple[str, str, Callable[[_Ctx], str]]] = [
     ("tracks", "Attribution tracks of example sequences", _sec_tracks),
     ("roles", "Attribution methods × motif roles", _sec_roles),
     ("insilico", "In-silico interaction scan", _sec_insilico),
+    ("detectors", "Other interaction detectors", _sec_detectors),
     ("cooccurrence", "Motif co-occurrence", _sec_cooccurrence),
     ("truth", "Scores against the planted truth", _sec_truth),
 ]

@@ -21,7 +21,7 @@ import pytest
 from kgenint.errors import InputError
 
 CHROMIUM = Path("/usr/bin/chromium")
-SECTIONS = ["findings", "overview", "model", "filters", "seqlets", "tracks", "roles", "insilico", "cooccurrence", "truth"]
+SECTIONS = ["findings", "overview", "model", "filters", "seqlets", "tracks", "roles", "insilico", "detectors", "cooccurrence", "truth"]
 FIGURES = ["training_curves", "filters", "role_table", "interaction_heatmap", "distance_curves", "cooccurrence_curves"]
 
 

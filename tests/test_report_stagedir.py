@@ -77,6 +77,9 @@ def stagedir(tmp_path_factory):
     assert cli(["interactions", "--model", str(d / "net.keras"), "--motifs", str(d / "planted.meme"), "--data", sim,
                 "--n-backgrounds", "2", "--distances", "0:20:5", "--out", str(d / "pairs.h5"),
                 "--table", str(d / "pairs_top.tsv"), "-q"]) == 0
+    assert cli(["interactions", "--method", "anova", "--model", str(d / "net.keras"), "--motifs",
+                str(d / "planted.meme"), "--data", sim, "--n-backgrounds", "2", "--distances", "10,20",
+                "--out", str(d / "anova_pairs.h5"), "--table", str(d / "anova_top.tsv"), "-q"]) == 0
     assert cli(["cooccur", "--motifs", str(d / "planted.meme"), "--data", sim, "--max-distance", "50",
                 "--bin-size", "5", "--out", str(d / "co.h5"), "--table", str(d / "co_top.tsv"), "-q"]) == 0
     # an older metrics file of another run: not used (the newest wins), listed as such
@@ -118,6 +121,7 @@ def test_files_used_and_not_used(page):
         "expl/run_saliency.h5": "attributions (kgenint attribute)",
         "pairs.h5": "in-silico interaction scan (kgenint interactions)",
         "co.h5": "co-occurrence scan (kgenint cooccur)",
+        "anova_pairs.h5": "anova pair table (kgenint interactions --method anova)",
         "planted.meme": "your motifs (input of scan / interactions / cooccur)",
     }
     unused = {r[0]: r[1] for r in _rows(ov.split("<h3>Files not used</h3>")[1])[1:]}
@@ -183,6 +187,24 @@ def test_interaction_section_top_pair(stagedir, page):
     table = _rows(sec.split("<h3>Strongest pairs</h3>")[1])
     assert table[0][:2] == ["motif_a", "motif_b"]
     assert set(table[1][:2]) == top
+
+
+def test_detector_section_scores_each_pair_table(stagedir, page):
+    from kgenint.evaluate import score_interactions
+    from kgenint.evaluate_detectors import scoring_view
+    from kgenint.interactions.pair_table import check_pair_table, load
+    from kgenint.simulate import load_truth
+
+    sec = _section(page, "detectors")
+    assert "From <code>anova_pairs.h5</code>" in sec and "<h3>anova:" in sec
+    tab = load(stagedir / "anova_pairs.h5")
+    check_pair_table(tab)
+    n_called = int((tab["q_value"] < 0.05).sum())
+    assert f"anova: {n_called} of {len(tab)} pairs with q &lt; 0.05" in sec
+    ref = score_interactions(scoring_view(tab), load_truth(stagedir / "sim.h5"))
+    rows = _rows(sec.split("<h3>Against the planted truth</h3>")[1])
+    assert rows[0][:2] == ["method", "pair_auroc"] and rows[1][0] == "anova"
+    assert float(rows[1][1]) == pytest.approx(ref["pair_auroc"], abs=6e-3)
 
 
 def test_cooccurrence_and_truth_sections(stagedir, page):

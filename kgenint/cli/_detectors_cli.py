@@ -52,31 +52,12 @@ def read_labels(path: str, ids: list[str]) -> np.ndarray:
 
 
 def save_pair_table(df, path: str, overwrite: bool, meta: dict) -> None:
-    """Write a pair table to HDF5 atomically (one dataset per column)."""
-    import h5py
-    import pandas as pd
+    """Write a pair table to HDF5 (:func:`kgenint.interactions.pair_table.save`)."""
+    from .._io import check_overwrite
+    from ..interactions.pair_table import save
 
-    from .._version import __version__
-    from ..errors import InputError
-
-    if os.path.exists(path) and not overwrite:
-        raise InputError(f"{path} exists; pass --overwrite to replace it or choose another --out.")
-    tmp = path + ".tmp"
-    with h5py.File(tmp, "w") as f:
-        f.attrs["kgenint_format"] = "pair_table"
-        f.attrs["format_version"] = FORMAT_VERSION
-        f.attrs["kgenint_version"] = __version__
-        for k, v in meta.items():
-            f.attrs[k] = v
-        g = f.create_group("table")
-        for c in df.columns:
-            col = df[c]
-            if not pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
-                g.create_dataset(c, data=np.array(["" if v is None or v != v else str(v) for v in col], dtype="S"))
-            else:
-                g.create_dataset(c, data=col.to_numpy(dtype=float))
-        g.attrs["columns"] = list(df.columns)
-    os.replace(tmp, path)
+    check_overwrite(path, overwrite, what="--out")
+    save(df, path, meta=meta)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -14,12 +14,14 @@ import numpy as np
 
 from ..errors import InputError
 
-__all__ = ["PAIR_COLUMNS", "METHODS", "check_pair_table", "bh_qvalues", "finish_pair_table"]
+__all__ = ["PAIR_COLUMNS", "METHODS", "check_pair_table", "bh_qvalues", "finish_pair_table", "save", "load",
+           "FORMAT_VERSION"]
 
 PAIR_COLUMNS: tuple[str, ...] = (
     "motif_a", "motif_b", "distance", "orientation", "effect", "ci_low", "ci_high",
     "p_value", "q_value", "method",
 )
+FORMAT_VERSION = 1
 METHODS: tuple[str, ...] = (
     "insilico", "cooccurrence", "dfim", "dependency", "hessian", "anova", "tukey", "hierlasso",
     "features",
@@ -109,3 +111,65 @@ def check_pair_table(df: Any) -> None:
         for i, v in enumerate(df[col].tolist()):
             if not isinstance(v, str):
                 raise InputError(f"pair table row {i}: {col}={v!r} is not a motif name.")
+
+
+def save(df, path, *, meta: dict | None = None) -> None:
+    """Write a pair table to HDF5 atomically.
+
+    Layout (``format_version`` 1): root attributes ``kgenint_format="pair_table"``,
+    ``format_version``, ``kgenint_version`` and ``meta`` (strings/numbers: the method's settings);
+    group ``table`` with one dataset per column (numbers as float64, text as bytes) and the
+    attribute ``columns`` giving their order.
+    """
+    import h5py
+    import pandas as pd
+
+    from .._io import atomic_path
+    from .._version import __version__
+
+    check_pair_table(df)
+    with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
+        f.attrs["kgenint_format"] = "pair_table"
+        f.attrs["format_version"] = FORMAT_VERSION
+        f.attrs["kgenint_version"] = __version__
+        for k, v in (meta or {}).items():
+            f.attrs[k] = v
+        g = f.create_group("table")
+        for c in df.columns:
+            col = df[c]
+            if not pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
+                g.create_dataset(c, data=np.array(["" if v is None or v != v else str(v) for v in col], dtype="S"))
+            else:
+                g.create_dataset(c, data=col.to_numpy(dtype=float))
+        g.attrs["columns"] = list(df.columns)
+
+
+def load(path):
+    """Read a pair table written by :func:`save` (``attrs`` holds the file's metadata)."""
+    import h5py
+    import pandas as pd
+
+    try:
+        f = h5py.File(path, "r")
+    except OSError as err:
+        raise InputError(f"{path}: cannot open as HDF5 ({err}).") from None
+    with f:
+        if f.attrs.get("kgenint_format") != "pair_table":
+            raise InputError(f"{path}: not a kgenint pair table (attribute kgenint_format missing).")
+        if int(f.attrs.get("format_version", 1)) > FORMAT_VERSION:
+            raise InputError(f"{path}: pair table format {f.attrs['format_version']} is newer than this kgenint reads.")
+        g = f["table"]
+        cols = [c.decode() if isinstance(c, bytes) else str(c) for c in g.attrs["columns"]]
+        data = {}
+        for c in cols:
+            v = g[c][()]
+            if v.dtype.kind == "S":
+                v = np.array([x.decode() for x in v], dtype=object)
+                v = np.where(v == "", None, v)
+            data[c] = v
+        df = pd.DataFrame(data)
+        df.attrs = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f.attrs.items()}
+    for c in ("distance",):
+        if c in df:
+            df[c] = pd.to_numeric(df[c], errors="coerce")
+    return df
