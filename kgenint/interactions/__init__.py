@@ -1,4 +1,6 @@
-"""Motif interactions: in-silico pairwise scans through a model, and hit co-occurrence scans.
+"""Motif interactions: in-silico pairwise scans through a model, other detectors (DFIM,
+dependency maps, block Hessians, ANOVA/Tukey, hierarchical lasso, feature-space detectors), and
+hit co-occurrence scans; every detector returns the pair table of ``docs/api.md``.
 
 The in-silico scan takes any ``predict(onehot) -> (N, T)`` callable, so nothing here imports
 TensorFlow; :func:`kgenint.keras.as_predict_fn` adapts a Keras model. The co-occurrence scan is
@@ -19,6 +21,8 @@ _EXPORTS = {
     "PAIR_COLUMNS": "pair_table",
     "CooccurrenceScan": "cooccurrence",
     "feature_interactions": "features",
+    "run_detector": "detectors",
+    "DETECTORS": "detectors",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
