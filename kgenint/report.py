@@ -823,6 +823,17 @@ def _sec_detectors(c: _Ctx) -> str:
         tab = c.load(role, load_pairs)
         method = role.split("_", 1)[1]
         called = tab[tab["q_value"] < 0.05] if "q_value" in tab else tab.iloc[:0]
+        units = tab.attrs.get("unit_motifs")
+        if method == "features" and units:
+            import json
+
+            names = json.loads(units)
+            named = [n for n in names if n]
+            body += (f"<p>What the network represents at layer <code>{_esc(tab.attrs.get('layer', '?'))}</code>: "
+                     f"{len(named)} of {len(names)} units stand for a motif"
+                     + (": " + ", ".join(f"{_esc(m)} ({named.count(m)})" for m in sorted(set(named))) if named else "")
+                     + ". The table below is where the interactions between those units live, mapped to motif "
+                     "pairs.</p>")
         body += (f"<h3>{_esc(method)}: {len(called)} of {len(tab)} pairs with q &lt; 0.05</h3>"
                  + _table(tab, columns=[k for k in ("motif_a", "motif_b", "distance", "orientation", "effect",
                                                     "p_value", "q_value") if k in tab.columns], max_rows=10))

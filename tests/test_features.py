@@ -370,6 +370,13 @@ def test_cli_features(tmp_path, capsys):
     assert (tmp_path / "t.tsv").read_text().splitlines()[1].split("\t")[4] == "2"
     assert fc.main(base + ["--layer", "gmp", "-o", str(tmp_path / "t.tsv")]) == 1  # exists
     assert "exists" in capsys.readouterr().err
+    # an HDF5 --out is the pair table with what each unit stands for, as the report reads it
+    from kgenint.interactions.pair_table import load
+
+    assert fc.main(base + ["--layer", "gmp", "-o", str(tmp_path / "t.h5")]) == 0
+    back = load(tmp_path / "t.h5")
+    assert back.attrs["method"] == "features" and back.attrs["layer"] == "gmp"
+    assert list(back["motif_a"][:1]) == ["M1"] and back["method"].eq("features").all()
     assert fc.main(base + ["--layer", "nope"]) == 1
     assert fc.main(base) == 1  # no --layer
     with pytest.raises(SystemExit) as e:

@@ -326,3 +326,18 @@ def test_read_annotation_tomtom_best_match_and_tf_name(tmp_path):
     df.to_csv(buf, sep="\t", index=False)
     (tmp_path / "ann.tsv").write_text(buf.getvalue())
     pd.testing.assert_frame_equal(read_annotation(tmp_path / "ann.tsv"), df)
+
+
+def test_feature_pair_table_section_says_what_units_represent(tmp_path):
+    import json
+
+    from kgenint.interactions.pair_table import finish_pair_table, save
+
+    df = finish_pair_table([{"motif_a": "SPI1", "motif_b": "RUNX1", "effect": 1.5, "p_value": 1e-6},
+                            {"motif_a": "SPI1", "motif_b": "CTCF", "effect": 0.1, "p_value": 0.4}], "features")
+    save(df, tmp_path / "units.h5", meta={"method": "features", "layer": "pool1",
+                                          "unit_motifs": json.dumps(["SPI1", None, "RUNX1", "SPI1"])})
+    assert cli(["report", str(tmp_path), "-q"]) == 0
+    sec = _section((tmp_path / "report.html").read_text(encoding="utf-8"), "detectors")
+    assert "layer <code>pool1</code>: 3 of 4 units stand for a motif: RUNX1 (1), SPI1 (2)" in sec
+    assert "features: 1 of 2 pairs with q &lt; 0.05" in sec

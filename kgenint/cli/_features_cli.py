@@ -86,9 +86,10 @@ def run(args: argparse.Namespace) -> int:
 
     if not getattr(args, "layer", None):
         raise InputError("--method features needs --layer NAME (the layer whose units are the features).")
-    out = getattr(args, "table", None) or getattr(args, "out", None)
-    if out and os.path.exists(out) and not getattr(args, "overwrite", False):
-        raise InputError(f"{out} exists; pass --overwrite to replace it.")
+    from .._io import check_overwrite
+
+    for opt in ("out", "table"):
+        check_overwrite(getattr(args, opt, None), bool(getattr(args, "overwrite", False)), what=f"--{opt}")
     if getattr(args, "max_sequences", 1000) < 2:
         raise InputError(f"--max-sequences must be >= 2. Received {args.max_sequences}.")
     model, length = load_keras_model(args.model)
@@ -120,13 +121,24 @@ def run(args: argparse.Namespace) -> int:
     named = sum(m is not None for m in df.attrs["unit_motifs"])
     log.info("features: layer %s, %d of %d units named after a motif, %d motif pairs, %s detector, %.1f s",
              args.layer, named, len(df.attrs["unit_motifs"]), len(df), args.detector, time.perf_counter() - t0)
+    import json
+
+    from .._io import atomic_open
+    from ..interactions.pair_table import save
+
+    units = [None if m is None else str(m) for m in df.attrs["unit_motifs"]]
+    out = getattr(args, "out", None)
+    h5 = bool(out) and os.fspath(out).lower().endswith((".h5", ".hdf5"))
+    if h5:  # the pair table as HDF5, with what each unit stands for (read by kgenint report)
+        save(df, out, meta={"method": "features", "layer": str(args.layer), "detector": str(args.detector),
+                            "unit_motifs": json.dumps(units), "model": os.fspath(args.model)})
+        log.info("wrote %s", out)
     text = df.to_csv(sep="\t", index=False, float_format="%.6g", na_rep="NA")
-    if out:
-        tmp = f"{out}.tmp"
-        with open(tmp, "w") as fh:
+    tsv = getattr(args, "table", None) or (None if h5 else out)
+    if tsv:
+        with atomic_open(tsv) as fh:
             fh.write(text)
-        os.replace(tmp, out)
-    else:
+    elif not h5:
         sys.stdout.write(text)
     return 0
 
