@@ -256,7 +256,7 @@ def test_every_method_runs_on_the_zoo(zoo, name, head, task, scale):
             "ism": ism(model, x, window=(50, 60), **kw),
         }
         contrib, _ = attribute(model, x, method="integrated_gradients", n_references=2, steps=4,
-                               show_progress=False, **kw)
+                               progress=False, **kw)
     for m, a in list(maps.items()) + [("attribute", contrib)]:
         assert a.shape == x.shape and a.dtype == np.float32, m
         assert np.isfinite(a).all() and np.abs(a).max() > 0, m
@@ -284,7 +284,7 @@ def test_insilico_scan_on_the_zoo(zoo, name, head):
     predict = as_predict_fn(model, head=head)
     motifs = [Motif.from_consensus("TGACTCA", name="AP1"), Motif.from_consensus("CACGTG", name="EBOX")]
     scan = scan_pairs(predict, motifs, onehot(4, 5), distances=[10, 15, 20], orientations=("++",),
-                      pairs=[(0, 1)], margin=0.0, show_progress=False)
+                      pairs=[(0, 1)], margin=0.0, progress=False)
     cells = np.asarray(scan.effect)[0, 1]
     assert np.isfinite(cells).all()
     table = scan.pairs()
@@ -574,7 +574,7 @@ def test_cli_attribute_and_interactions_take_head_task_logits(zoo, tmp_path):
         assert main(argv) == 0
         d = load_attributions(out)
         lib, _ = attribute(model, x, method="integrated_gradients", head="hk", n_references=2, steps=4, seed=2,
-                           show_progress=False)
+                           progress=False)
         np.testing.assert_allclose(d["contributions"], lib, atol=1e-6)
         assert main(["attribute", "--model", str(mpath), "--data", str(fasta), "--out", str(tmp_path / "a.h5"),
                      "--logits", "-q"]) == 1  # two heads, none chosen: a one-line data error

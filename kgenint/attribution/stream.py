@@ -101,7 +101,8 @@ def _run(method: str, model, x: np.ndarray, options: dict, start: int = 0) -> tu
 
 
 def attribute(model, x, *, method: str = "deepshap", out: str | os.PathLike | None = None,
-              chunk_size: int = 256, sequence_ids=None, index=None, show_progress: bool = True,
+              chunk_size: int = 256, sequence_ids=None, index=None, progress: bool | None = None,
+              show_progress: bool | None = None,
               overwrite: bool = False, **options: Any):
     """Attributions of ``x`` by ``method``, chunk by chunk, optionally to a resumable HDF5 file.
 
@@ -134,7 +135,16 @@ def attribute(model, x, *, method: str = "deepshap", out: str | os.PathLike | No
     (contributions, hypothetical or None) float32 (N, L, 4) when ``out`` is None, else the
     path written.
     """
-    from ..progress import progress
+    from ..progress import progress as progress_bar
+
+    if show_progress is not None:
+        import warnings
+
+        warnings.warn("attribute(): show_progress= is deprecated; use progress= (docs/api.md).",
+                      DeprecationWarning, stacklevel=2)
+        if progress is None:
+            progress = show_progress
+    show_progress = True if progress is None else bool(progress)
 
     if method not in METHODS:
         raise InputError(f"method must be one of {', '.join(METHODS)}. Received: method={method!r}")
@@ -144,7 +154,7 @@ def attribute(model, x, *, method: str = "deepshap", out: str | os.PathLike | No
         raise InputError(f"chunk_size must be >= 1. Received: chunk_size={chunk_size}")
     chunks = [(s, min(N, s + int(chunk_size))) for s in range(0, N, int(chunk_size))]
     if out is None:
-        parts = [_run(method, model, x[s:e], options, s) for s, e in progress(chunks, desc=method, unit="chunk",
+        parts = [_run(method, model, x[s:e], options, s) for s, e in progress_bar(chunks, desc=method, unit="chunk",
                                                                            disable=None if show_progress else True)]
         c = np.concatenate([p[0] for p in parts])
         h = None if parts[0][1] is None else np.concatenate([p[1] for p in parts])
@@ -196,7 +206,7 @@ def attribute(model, x, *, method: str = "deepshap", out: str | os.PathLike | No
             _write_header(partial, x, ids, index, method, options, digest, int(chunk_size))
         os.makedirs(chunk_dir, exist_ok=True)
         done = np.array([_chunk_ok(chunk_dir, i, s, e, L, digest) for i, (s, e) in enumerate(chunks)], dtype=bool)
-        bar = progress(total=len(chunks), desc=method, unit="chunk", disable=None if show_progress else True)
+        bar = progress_bar(total=len(chunks), desc=method, unit="chunk", disable=None if show_progress else True)
         bar.update(int(done.sum()))
         for i, (s, e) in enumerate(chunks):
             if done[i]:

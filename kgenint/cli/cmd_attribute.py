@@ -164,7 +164,7 @@ def run(args: argparse.Namespace) -> int:
     log.info("%s: %d sequences of %d bp from %s, chunks of %d", args.method, len(seqs), seqs.length,
              seqs.path, args.chunk_size)
     attribute(model, seqs.x, method=args.method, out=out, chunk_size=int(args.chunk_size),
-              sequence_ids=seqs.ids, index=seqs.index, show_progress=not args.quiet,
+              sequence_ids=seqs.ids, index=seqs.index, progress=not args.quiet,
               overwrite=bool(args.overwrite), **opts)
     log.info("wrote %s", out)
     return 0

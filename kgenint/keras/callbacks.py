@@ -705,7 +705,7 @@ class AttributionMonitor(_PeriodicCallback):
             opts = {"task": self.task, "logits": self.logits, **self.method_options}
             if self.head is not None:
                 opts.setdefault("head", self.head)
-            contrib, _ = attribute(self.model, self.x, method=self.method, show_progress=False, **opts)
+            contrib, _ = attribute(self.model, self.x, method=self.method, progress=False, **opts)
             return np.asarray(contrib, dtype=np.float32)
         out = []
         for s in range(0, self.x.shape[0], self.batch_size):

@@ -125,7 +125,7 @@ def attribution_fn(model, method: str = "gradient_x_input", *, head=None, task: 
         kw = dict(kwargs)
         if method in ("gradient_x_input", "integrated_gradients", "deepshap"):
             kw.setdefault("batch_size", batch_size)
-        res = f(model, x, output=task, head=head, logits=lg, **kw)
+        res = f(model, x, task=task, head=head, logits=lg, **kw)
         a = getattr(res, "attributions", res)
         return np.asarray(a, dtype=np.float32)
 
