@@ -454,10 +454,13 @@ class InteractionScan:
 
         from .._io import atomic_path
 
-        def check(tmp: str) -> None:  # re-open and compare the header before the rename
-            back = load(tmp)
-            if back.effect.shape != self.effect.shape or back.motif_names != self.motif_names:
-                raise OSError(f"{path}: the written scan does not read back identically")
+        def check(tmp: str) -> None:  # re-open and compare the layout before the rename (no full read)
+            with h5py.File(tmp, "r") as h:
+                names = [v.decode() if isinstance(v, bytes) else str(v) for v in h["motif_names"][()]]
+                ok = h["effect"].shape == self.effect.shape and names == list(self.motif_names)
+                ok = ok and (self.contrasts is None or h["contrasts"].shape == self.contrasts.shape)
+            if not ok:
+                raise OSError(f"{path}: the written scan does not read back with the layout written")
 
         with atomic_path(path, check=check) as tmp:
             with h5py.File(tmp, "w") as h:
