@@ -96,7 +96,7 @@ class DemoConfig:
     batch_size: int = 256
     n_attr: int = 1000
     n_shuffles: int = 10
-    n_backgrounds: int = 12
+    n_backgrounds: int = 8
     max_distance: int = 100
     distance_step: int = 2
     scan_threshold: float = 1e-4
@@ -215,7 +215,9 @@ class Demo:
                 idx = self.analysed()
                 opts: dict[str, Any] = {}
                 if method == "deepshap":
-                    opts = {"n_shuffles": self.config.n_shuffles, "seed": self.config.seed, "hypothetical": True}
+                    opts = {"n_references": self.config.n_shuffles, "seed": self.config.seed, "hypothetical": True}
+                elif method == "integrated_gradients":  # expected IG over a few shuffles (cost: references x steps)
+                    opts = {"n_references": 4, "steps": 16, "seed": self.config.seed}
                 attribute(self.model(), d.x[idx], method=method, out=self.path(out), index=idx,
                           sequence_ids=[str(s) for s in d.sequence_ids[idx]], overwrite=True, **opts)
                 # overwrite: the stage is due, so an existing file is out of date; a checkpoint of
@@ -273,8 +275,12 @@ class Demo:
             bg = gc_matched_background(d.x[self.analysed()], n=self.config.n_backgrounds, seed=self.config.seed)
             predict = as_predict_fn(self.model(), logits=None, batch_size=2048)
             motifs = d.truth.motifs
-            scan = scan_pairs(predict, motifs, bg, distances=range(0, self.config.max_distance + 1, self.config.distance_step),
-                              seed=self.config.seed, checkpoint=self.path("scan.partial.h5"))
+            # placements closer than the data ever put two sites are extrapolation for the model: the
+            # simulator's own minimum gap (2 bp) is the scan's
+            min_gap = int(getattr(getattr(d, "config", None), "min_gap", 0) or 0)
+            scan = scan_pairs(predict, motifs, bg, distances=range(0, self.config.max_distance + 1,
+                                                                   self.config.distance_step),
+                              min_gap=min_gap, seed=self.config.seed, checkpoint=self.path("scan.partial.h5"))
             scan.save(self.path("scan.h5"))
             top = scan.to_frame().sort_values(["q_value", "t"], key=lambda c: c.abs() if c.name == "t" else c,
                                               ascending=[True, False]).head(200)

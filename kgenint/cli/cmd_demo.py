@@ -31,7 +31,8 @@ def register(subparsers, parents) -> None:
                    help="simulated target the model fits: continuous activity (default) or 0/1 labels")
     p.add_argument("--epochs", type=int, default=20, help="maximum training epochs (early stopping)")
     p.add_argument("--n-attr", type=int, default=1000, help="test sequences analysed by attribution and motif stages")
-    p.add_argument("--n-backgrounds", type=int, default=16, help="backgrounds of the in-silico scan")
+    p.add_argument("--n-backgrounds", type=int, default=None,
+                   help="backgrounds of the in-silico scan (default: 8, each with its own control inserts)")
     p.add_argument("--max-distance", type=int, default=100, help="largest motif distance (bp) in the scans")
     p.add_argument("--quick", action="store_true", help="tiny sizes for a smoke test (about a minute)")
     p.set_defaults(func=run)
@@ -41,8 +42,9 @@ def run(args: argparse.Namespace) -> int:
     from ..pipeline import DemoConfig, run_demo
 
     cfg = DemoConfig(preset=args.preset, n=args.n, arch=args.arch, target=args.target, epochs=args.epochs,
-                     n_attr=args.n_attr,
-                     n_backgrounds=args.n_backgrounds, max_distance=args.max_distance, seed=args.seed)
+                     n_attr=args.n_attr, max_distance=args.max_distance, seed=args.seed)
+    if args.n_backgrounds is not None:
+        cfg.n_backgrounds = args.n_backgrounds
     if args.quick:
         cfg.n, cfg.epochs, cfg.n_attr, cfg.n_backgrounds, cfg.max_distance, cfg.n_shuffles = 3000, 2, 200, 4, 40, 4
     demo = run_demo(args.out, force=args.force, config=cfg)
