@@ -370,3 +370,29 @@ def atomic_write_text(target: str | os.PathLike, text: str, *, overwrite: bool =
     """Write ``text`` to ``target`` atomically (:func:`atomic_path`); ``.gz`` names are compressed."""
     with atomic_open(target, "w", overwrite=overwrite, encoding=encoding, newline="") as fh:
         fh.write(text)
+
+
+def open_result(path: str | os.PathLike, kind: str, max_version: int, what: str):
+    """Open a kgenint HDF5 result for reading after checking its header.
+
+    Returns the open ``h5py.File`` (use it as a context manager). Raises ``InputError`` when the
+    file is not HDF5, is not of ``kind`` (root attribute ``kgenint_format``), or has a
+    ``format_version`` newer than ``max_version``. ``what`` names the kind in messages.
+    """
+    import h5py
+
+    from .errors import InputError
+
+    try:
+        f = h5py.File(path, "r")
+    except OSError as err:
+        raise InputError(f"{path}: cannot open as HDF5 ({err}).") from None
+    if f.attrs.get("kgenint_format") != kind:
+        f.close()
+        raise InputError(f"{path}: not a kgenint {what} (attribute kgenint_format missing).")
+    version = int(f.attrs.get("format_version", 1))
+    if version > max_version:
+        f.close()
+        raise InputError(f"{path}: {what} format {version} is newer than this kgenint reads ({max_version}); "
+                         f"upgrade kgenint.")
+    return f

@@ -287,13 +287,9 @@ class _Modified(keras.layers.Layer):
         return None
 
     def _pre_activation(self, x):
-        inner = self.inner
-        saved = inner.activation
-        try:
-            inner.activation = keras.activations.linear
-            return inner.call(x)
-        finally:
-            inner.activation = saved
+        from ..keras.adapter import call_without_activation
+
+        return call_without_activation(self.inner, x)
 
     def _rule(self) -> str:
         return self.params["dense_rule"] if isinstance(self.inner, keras.layers.Dense) else self.params["rule"]

@@ -146,18 +146,11 @@ def save(df, path, *, meta: dict | None = None) -> None:
 
 def load(path):
     """Read a pair table written by :func:`save` (``attrs`` holds the file's metadata)."""
-    import h5py
     import pandas as pd
 
-    try:
-        f = h5py.File(path, "r")
-    except OSError as err:
-        raise InputError(f"{path}: cannot open as HDF5 ({err}).") from None
-    with f:
-        if f.attrs.get("kgenint_format") != "pair_table":
-            raise InputError(f"{path}: not a kgenint pair table (attribute kgenint_format missing).")
-        if int(f.attrs.get("format_version", 1)) > FORMAT_VERSION:
-            raise InputError(f"{path}: pair table format {f.attrs['format_version']} is newer than this kgenint reads.")
+    from .._io import open_result
+
+    with open_result(path, "pair_table", FORMAT_VERSION, "pair table") as f:
         g = f["table"]
         cols = [c.decode() if isinstance(c, bytes) else str(c) for c in g.attrs["columns"]]
         data = {}

@@ -501,20 +501,9 @@ def load(path: str | os.PathLike) -> InteractionScan:
     ``main_effects (K, 2)`` and ``contrasts (K, K, D, O, N)``. Version 1 files (classical
     contrasts, no controls) are read with ``controls="none"``.
     """
-    import h5py
+    from .._io import open_result
 
-    path = os.fspath(path)
-    try:
-        h = h5py.File(path, "r")
-    except OSError as err:
-        raise InputError(f"{path}: cannot open as HDF5 ({err}).") from None
-    with h:
-        if h.attrs.get("kgenint_format") != "interaction_scan":
-            raise InputError(f"{path}: not a kgenint interaction scan (attribute kgenint_format missing).")
-        version = int(h.attrs.get("format_version", 1))
-        if version > FORMAT_VERSION:
-            raise InputError(f"{path}: interaction scan format {version} is newer than this kgenint "
-                             f"reads ({FORMAT_VERSION}); upgrade kgenint.")
+    with open_result(os.fspath(path), "interaction_scan", FORMAT_VERSION, "interaction scan") as h:
         dec = lambda a: [v.decode() if isinstance(v, bytes) else str(v) for v in a]  # noqa: E731
         opt = lambda k: h[k][()] if k in h else None  # noqa: E731
         return InteractionScan(

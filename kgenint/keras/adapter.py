@@ -251,6 +251,17 @@ def head_scale(layer: Any, logits: bool | None, name: str, model_name: str) -> t
     return False, "output"
 
 
+def call_without_activation(layer: keras.layers.Layer, x):
+    """``layer``'s output before its own activation (Dense/Conv1D with ``activation=``): the layer
+    is called with a linear activation, which is restored afterwards."""
+    saved = layer.activation
+    try:
+        layer.activation = keras.activations.linear
+        return layer.call(x)
+    finally:
+        layer.activation = saved
+
+
 class _PreActivation(keras.layers.Layer):
     """Calls a layer with a built-in activation (Dense, Conv1D ...) without that activation.
 
@@ -262,13 +273,7 @@ class _PreActivation(keras.layers.Layer):
         self.inner = layer
 
     def call(self, x):
-        inner = self.inner
-        saved = inner.activation
-        try:
-            inner.activation = keras.activations.linear
-            return inner.call(x)
-        finally:
-            inner.activation = saved
+        return call_without_activation(self.inner, x)
 
     def compute_output_shape(self, input_shape):
         return self.inner.compute_output_shape(input_shape)
