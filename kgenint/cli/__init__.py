@@ -28,6 +28,9 @@ __all__ = ["main", "build_parser"]
 log = logging.getLogger("kgenint")
 
 
+#: commands that load TensorFlow (imported up front with its start-up noise captured)
+_USES_TENSORFLOW = frozenset({"demo", "train", "attribute", "interactions", "benchmark"})
+
 #: commands that keep finished work when interrupted (what to tell the user on Ctrl-C)
 _KEPT_ON_INTERRUPT = {
     "attribute": "finished chunks are kept; run the same command again to resume",
@@ -87,6 +90,11 @@ def _setup(args: argparse.Namespace) -> None:
         import os
 
         os.environ["TQDM_DISABLE"] = "1"
+    if getattr(args, "command", None) in _USES_TENSORFLOW:
+        # TensorFlow's start-up lines (absl, oneDNN, CUDA stubs) stay off the screen unless -v
+        from .._tf import import_tensorflow_quietly
+
+        import_tensorflow_quietly(show=bool(args.verbose))
     if args.threads is not None:
         from .._kernels import set_num_threads
 
