@@ -116,9 +116,8 @@ def _derivative(fn, z, h=1e-3):
     return (fn(z + h) - fn(z - h)) / (2 * h)
 
 
-def dl_nonlinear(zx, zr, fn, name: str):
-    """DeepLIFT rescale rule for ``y = fn(z)``: multiplier ``(fn(zx) - fn(zr)) / (zx - zr)``."""
-    fx, fr = fn(zx), fn(zr)
+def _rescale_multiplier(zx, zr, fx, fr, fn, name: str):
+    """``(fn(zx) - fn(zr)) / (zx - zr)``, the derivative at ``zx`` where ``zx ~ zr``."""
     d = zx - zr
     if name == "relu":
         grad = tf.cast(zx > 0, zx.dtype)
@@ -133,8 +132,29 @@ def dl_nonlinear(zx, zr, fn, name: str):
     else:
         grad = _derivative(fn, zx)
     small = tf.abs(d) < 1e-6
-    m = tf.where(small, grad, (fx - fr) / tf.where(small, tf.ones_like(d), d))
-    return sg(fx) + (zx - sg(zx)) * sg(m)
+    return tf.where(small, grad, tf.math.divide_no_nan(fx - fr, d))
+
+
+def dl_nonlinear(zx, zr, fn, name: str):
+    """DeepLIFT rescale rule for ``y = fn(z)``: multiplier ``(fn(zx) - fn(zr)) / (zx - zr)``.
+
+    The value is ``fn(zx)``; the gradient with respect to ``zx`` is the incoming gradient times the
+    multiplier. A custom gradient carries the multiplier, so neither pass builds the
+    ``sg(f) + (z - sg(z)) * sg(m)`` temporaries of the stop-gradient formulation (measured in
+    benchmarks/RESULTS_attribution.md). Only first derivatives are defined (all DeepLIFT needs).
+    """
+
+    @tf.custom_gradient
+    def rescale(z):
+        fx = fn(z)
+        m = _rescale_multiplier(z, zr, fx, fn(zr), fn, name)
+
+        def grad(upstream):
+            return upstream * m
+
+        return fx, grad
+
+    return rescale(zx)
 
 
 def dl_maxpool(zx, zr, pool: int | None, stride: int | None, padding: str):

@@ -204,7 +204,29 @@ class _Explainer:
                 ctx.store.clear()
             return g, yx, yr
 
+        seg_spec = tf.TensorSpec([None], tf.int32)
+
+        def _sums(hypothetical: bool):
+            # contributions (x - r) * m, summed over each sequence's references in the graph, so
+            # the host receives (sequences, L, 4) per call instead of (pairs, L, 4) float64 products
+            @tf.function(input_signature=[spec, spec, seg_spec, tf.TensorSpec([], tf.int32)])
+            def sums(x, r, seg, n_seg):
+                g, yx, yr = grad(x, r)
+                c = (x - r) * g
+                delta = tf.abs(yx - yr - tf.reduce_sum(c, axis=[1, 2]))
+                c_seq = tf.math.unsorted_segment_sum(c, seg, n_seg)
+                fr_seq = tf.math.unsorted_segment_sum(yr, seg, n_seg)
+                if hypothetical:
+                    h = g - tf.reduce_sum(g * r, axis=2, keepdims=True)
+                    h_seq = tf.math.unsorted_segment_sum(h, seg, n_seg)
+                else:
+                    h_seq = tf.zeros([0, 0, 4], tf.float32)
+                return c_seq, h_seq, yx, fr_seq, tf.reduce_max(delta)
+
+            return sums
+
         self._grad = grad
+        self._sums = {False: _sums(False), True: _sums(True)}
 
     def multipliers(self, xs: np.ndarray, rs: np.ndarray):
         """Multipliers for pairs ``(xs[i], rs[i])`` and outputs ``f(xs)``, ``f(rs)``."""
@@ -212,6 +234,17 @@ class _Explainer:
 
         g, yx, yr = self._grad(tf.constant(xs), tf.constant(np.ascontiguousarray(rs, dtype=np.float32)))
         return g.numpy(), yx.numpy().astype(np.float64), yr.numpy().astype(np.float64)
+
+    def sequence_sums(self, xs: np.ndarray, rs: np.ndarray, seg: np.ndarray, n_seg: int, hypothetical: bool):
+        """Per-sequence sums over a block of pairs (``seg[i]``: the sequence of pair ``i``, 0-based
+        within the block): contributions ``(n_seg, L, 4)``, hypothetical terms (or an empty
+        array), ``f(x)`` per pair, summed ``f(r)`` per sequence and the worst convergence delta."""
+        import tensorflow as tf
+
+        c, h, fx, fr, worst = self._sums[bool(hypothetical)](
+            tf.constant(xs), tf.constant(np.ascontiguousarray(rs, dtype=np.float32)),
+            tf.constant(seg, tf.int32), tf.constant(int(n_seg), tf.int32))
+        return c.numpy(), h.numpy(), fx.numpy().astype(np.float64), fr.numpy().astype(np.float64), float(worst)
 
 
 _CACHE: dict = {}
@@ -337,20 +370,14 @@ def _deepshap(model, x, references, *, head, task, logits, n_references, seed, h
         ni, bi = pi // B, pi % B
         xs = x[ni]
         rs = bg[bi] if shared else bg[ni, bi]
-        m, fx, fr = ex.multipliers(xs, rs)
-        m = m.astype(np.float64)
-        diff = xs.astype(np.float64) - rs
-        c = diff * m
-        delta = np.abs(fx - fr - c.sum(axis=(1, 2)))
-        worst = max(worst, float(delta.max()))
-        # pairs are sequence-major: sum each sequence's run of references in one reduceat
-        uniq, first = np.unique(ni, return_index=True)
-        contrib[uniq] += np.add.reduceat(c, first, axis=0)
-        f_ref[uniq] += np.add.reduceat(fr, first)
+        uniq, seg = np.unique(ni, return_inverse=True)
+        c, h, fx, fr, dmax = ex.sequence_sums(xs, rs, seg, uniq.size, hypothetical)
+        worst = max(worst, dmax)
+        contrib[uniq] += c
+        f_ref[uniq] += fr
         f_x[ni] = fx
         if hypothetical:
-            h = m - (m * rs).sum(axis=2, keepdims=True)
-            hyp[uniq] += np.add.reduceat(h, first, axis=0)
+            hyp[uniq] += h
         bar.update(e - s)
     bar.close()
     contrib /= B
