@@ -71,6 +71,8 @@ class DemoConfig:
         default, it carries more information per sequence than the 0/1 labels) or the labels.
     epochs, patience, batch_size : int
         Training length, early-stopping patience and sequences per step.
+    model_kwargs : dict
+        Passed to the architecture's function (e.g. ``{"n_filters": 48}``).
     n_attr : int
         Test sequences analysed by attribution, motif discovery and co-occurrence.
     n_shuffles : int
@@ -94,6 +96,7 @@ class DemoConfig:
     epochs: int = 20
     patience: int = 4
     batch_size: int = 256
+    model_kwargs: dict = field(default_factory=dict)
     n_attr: int = 1000
     n_shuffles: int = 10
     n_backgrounds: int = 8
@@ -194,7 +197,8 @@ class Demo:
             model, hist, metrics = train_model(
                 xtr, ytr, arch=self.config.arch, target=tgt, x_valid=xva, y_valid=yva, x_test=xte, y_test=yte,
                 epochs=self.config.epochs, patience=self.config.patience, batch_size=self.config.batch_size,
-                seed=self.config.seed, verbose=0,
+                model_kwargs=dict(self.config.model_kwargs), seed=self.config.seed,
+                verbose=1,  # a line per epoch on stderr (a bar on a terminal)
             )
             metrics["history"] = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
             write_json_atomic(metrics, metrics_path(self.path("model.keras")))
