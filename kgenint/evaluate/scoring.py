@@ -20,11 +20,11 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from .errors import InputError
+from ..errors import InputError
 
 __all__ = [
     "auroc", "auprc", "site_mask", "attribution_scores", "attribution_role_table",
-    "score_interactions", "plot_role_table", "learned_terms", "benchmark_interactions",
+    "score_interactions", "plot_role_table", "learned_terms",
 ]
 
 
@@ -371,5 +371,3 @@ def learned_terms(predictions, truth, seqs: Sequence[int] | np.ndarray | None = 
     out.attrs["r2"] = float(1.0 - resid.var() / var) if var > 0 else float("nan")
     return out
 
-
-from .evaluate_detectors import benchmark_interactions  # noqa: E402  (the detector benchmark)
