@@ -15,6 +15,7 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from .._deprecation import renamed_args
 from ..errors import InputError
 
 __all__ = ["benchmark_interactions", "scoring_view", "score_against_pairs", "rule_kind_table", "plot_benchmark"]
@@ -44,9 +45,12 @@ def scoring_view(table: pd.DataFrame, select: float = 0.6) -> pd.DataFrame:
     return df
 
 
-def score_against_pairs(view: pd.DataFrame, positives: set, names: Sequence[str], *, q_threshold: float = 0.05) -> dict:
+def score_against_pairs(view: pd.DataFrame, positives: set, names: Sequence[str], *, alpha: float = 0.05, **deprecated) -> dict:
     """AUROC/AUPRC of the pair ranking and precision/recall of the calls against a set of
     positive unordered pairs (``frozenset``), over all heterotypic pairs of ``names``."""
+    if deprecated:
+        alpha = renamed_args("score_against_pairs", deprecated, {"q_threshold": "alpha"}, {"alpha": alpha},
+                             {"alpha": 0.05})["alpha"]
     from .scoring import auprc, auroc
 
     key = {frozenset((a, b)): i for i, (a, b) in enumerate(zip(view.motif_a, view.motif_b))}
@@ -57,18 +61,21 @@ def score_against_pairs(view: pd.DataFrame, positives: set, names: Sequence[str]
             k = frozenset((a, b))
             j = key.get(k)
             s.append(float(view["score"].iloc[j]) if j is not None else 0.0)
-            c.append(bool(view["q"].iloc[j] < q_threshold) if j is not None else False)
+            c.append(bool(view["q"].iloc[j] < alpha) if j is not None else False)
             y.append(k in positives)
     s, y, c = np.array(s), np.array(y, bool), np.array(c, bool)
     nc = int(c.sum())
-    return {"pair_auroc": auroc(s, y), "pair_auprc": auprc(s, y), "n_called": nc,
+    return {"pair_auroc": auroc(y, s), "pair_auprc": auprc(y, s), "n_called": nc,
             "precision": float((c & y).sum() / nc) if nc else float("nan"),
             "recall": float((c & y).sum() / y.sum()) if y.sum() else float("nan"), "n_positive": int(y.sum())}
 
 
-def rule_kind_table(view: pd.DataFrame, truth, *, q_threshold: float = 0.05) -> pd.DataFrame:
+def rule_kind_table(view: pd.DataFrame, truth, *, alpha: float = 0.05, **deprecated) -> pd.DataFrame:
     """Per planted rule kind: AUROC of the pairs of that kind against the pairs without a planted
     interaction, and the fraction of its rules called (for ``additive`` rules: falsely called)."""
+    if deprecated:
+        alpha = renamed_args("rule_kind_table", deprecated, {"q_threshold": "alpha"}, {"alpha": alpha},
+                             {"alpha": 0.05})["alpha"]
     from .scoring import auroc
 
     names = list(truth.motif_names)
@@ -77,7 +84,7 @@ def rule_kind_table(view: pd.DataFrame, truth, *, q_threshold: float = 0.05) -> 
 
     def get(k):
         j = key.get(k)
-        return (float(view["score"].iloc[j]), bool(view["q"].iloc[j] < q_threshold)) if j is not None else (0.0, False)
+        return (float(view["score"].iloc[j]), bool(view["q"].iloc[j] < alpha)) if j is not None else (0.0, False)
 
     neg = [get(frozenset((a, b)))[0] for i, a in enumerate(names) for b in names[i + 1:]
            if frozenset((a, b)) not in inter]
@@ -86,7 +93,7 @@ def rule_kind_table(view: pd.DataFrame, truth, *, q_threshold: float = 0.05) -> 
         ks = [frozenset((a, b)) for a, b in zip(g["motif_a"], g["motif_b"])]
         sc = [get(k) for k in ks]
         pos = [v[0] for v in sc]
-        rows[kind] = {"auroc": auroc(np.r_[pos, neg], np.r_[np.ones(len(pos), bool), np.zeros(len(neg), bool)])
+        rows[kind] = {"auroc": auroc(np.r_[np.ones(len(pos), bool), np.zeros(len(neg), bool)], np.r_[pos, neg])
                       if kind != "additive" else float("nan"),
                       "called": float(np.mean([v[1] for v in sc])), "n_rules": len(ks)}
     return pd.DataFrame.from_dict(rows, orient="index")
@@ -97,9 +104,9 @@ def benchmark_interactions(truth, motifs: Sequence, *, methods: Sequence[str] | 
                            predict: Callable | None = None, attribute: Callable | None = None,
                            hvp: Callable | None = None, backgrounds: np.ndarray | None = None,
                            labels: np.ndarray | None = None, model_truth: pd.DataFrame | None = None,
-                           options: Mapping[str, dict] | None = None, q_threshold: float = 0.05,
+                           options: Mapping[str, dict] | None = None, alpha: float = 0.05,
                            seed=0, progress: bool = True,
-                           extra_detectors: Mapping[str, Callable[[], pd.DataFrame]] | None = None):
+                           extra_detectors: Mapping[str, Callable[[], pd.DataFrame]] | None = None, **deprecated):
     """Run interaction detectors on one model + data set and score them.
 
     Parameters
@@ -115,7 +122,7 @@ def benchmark_interactions(truth, motifs: Sequence, *, methods: Sequence[str] | 
     x, hits, predict, attribute, hvp, backgrounds, labels
         As in :func:`kgenint.interactions.detectors.run_detector`.
     model_truth : DataFrame, optional
-        The in-silico scan's pair table of the same model; its pairs with ``q < q_threshold``
+        The in-silico scan's pair table of the same model; its pairs with ``q < alpha``
         are the model-truth positives (read ``q_value``, else ``q``). Default: the
         ``insilico`` result of this run, when it ran.
     options : dict, optional
@@ -137,6 +144,9 @@ def benchmark_interactions(truth, motifs: Sequence, *, methods: Sequence[str] | 
     tables : dict
         ``{method: pair table}``.
     """
+    if deprecated:
+        alpha = renamed_args("benchmark_interactions", deprecated, {"q_threshold": "alpha"}, {"alpha": alpha},
+                             {"alpha": 0.05})["alpha"]
     from .scoring import score_interactions
     from ..interactions.detectors import DETECTORS, run_detector
 
@@ -180,7 +190,7 @@ def benchmark_interactions(truth, motifs: Sequence, *, methods: Sequence[str] | 
         rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         tables[label] = tab
         view = scoring_view(tab)
-        d = score_interactions(view, truth, q_threshold=q_threshold, motif_names=names)
+        d = score_interactions(view, truth, alpha=alpha, motif_names=names)
         row = {"data_auroc": d["pair_auroc"], "data_auprc": d["pair_auprc"], "data_precision": d["precision"],
                "data_recall": d["recall"], "n_called": d["n_called"], "spacing_error_bp": d["spacing_error_bp"],
                "orientation_accuracy": d["orientation_accuracy"], "sign_accuracy": d["sign_accuracy"],
@@ -190,16 +200,16 @@ def benchmark_interactions(truth, motifs: Sequence, *, methods: Sequence[str] | 
         if pd.to_numeric(tab["distance"], errors="coerce").isna().all():  # the method resolves no geometry
             row["spacing_error_bp"] = row["orientation_accuracy"] = float("nan")
         summary[label] = row
-        kt = rule_kind_table(view, truth, q_threshold=q_threshold)
+        kt = rule_kind_table(view, truth, alpha=alpha)
         kinds[label] = {f"{col}:{k}": kt.loc[k, col] for k in kt.index for col in ("auroc", "called")}
         if progress:
             print(f"benchmark: {label}: data AUROC {row['data_auroc']:.3f}, {wall:.1f} s", file=sys.stderr)
     mt = model_truth if model_truth is not None else tables.get("insilico")
     if mt is not None:
         qcol = "q_value" if "q_value" in mt.columns else "q"
-        pos = {frozenset((a, b)) for a, b, q in zip(mt.motif_a, mt.motif_b, mt[qcol]) if a != b and q < q_threshold}
+        pos = {frozenset((a, b)) for a, b, q in zip(mt.motif_a, mt.motif_b, mt[qcol]) if a != b and q < alpha}
         for label, tab in tables.items():
-            r = score_against_pairs(scoring_view(tab), pos, names, q_threshold=q_threshold)
+            r = score_against_pairs(scoring_view(tab), pos, names, alpha=alpha)
             summary[label].update({"model_auroc": r["pair_auroc"], "model_auprc": r["pair_auprc"],
                                    "model_precision": r["precision"], "model_recall": r["recall"],
                                    "model_positives": r["n_positive"]})

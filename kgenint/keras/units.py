@@ -158,7 +158,7 @@ def _split_at(model: keras.Model, lay: keras.layers.Layer, head: Any, logits: bo
     if spec is None:
         raise InputError(f"model {model.name!r} is subclassed (no layer graph); it cannot be cut at a layer.")
     out_t = spec.submodel.outputs[0]
-    from .adapter import _activation_name  # same package
+    from .graph import activation_name as _activation_name
 
     if scale == "logits" and _activation_name(model.get_layer(spec.name)) not in ("sigmoid", "softmax"):
         scale = "output"  # a linear (or softplus, exp ...) output is used as it is
