@@ -401,7 +401,7 @@ class _Modified(keras.layers.Layer):
         raise UnsupportedLayerError(f"internal: no rule for layer {inner.name!r}")
 
     def _revcomp(self, x):
-        from ..keras.layers import MotifScan, RevCompConv1D
+        from ..keras.layers import RevCompConv1D
 
         inner = self.inner
         kernel = inner.kernel
