@@ -1,12 +1,13 @@
 # Quick start (see README.md):
 #   make demo   -- create .venv, install kgenint, run the main job on the embedded default data
-#   make test   -- create .venv, install kgenint with its test extras, run the test suite
+#   make test   -- create .venv, install kgenint with its test extras, run ruff and the test suite
+#   make bench  -- every benchmarks/bench_*.py (BENCH_ARGS=--quick for small sizes) -> benchmarks/RESULTS_all.md
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.kgenint-installed
 
-.PHONY: demo test install bench clean
+.PHONY: demo test install bench lint typecheck clean
 
 $(STAMP): pyproject.toml setup.py $(wildcard csrc/*.c csrc/*.h)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,11 +22,19 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	sh scripts/install_chromium.sh
+	$(PY) -m ruff check kgenint tests benchmarks
 	$(PY) -m pytest -q
+
+lint: $(STAMP)
+	$(PY) -m ruff check kgenint tests benchmarks
+
+# mypy on the public, model-agnostic API (permissive config in pyproject.toml; not yet part of `make test`)
+typecheck: $(STAMP)
+	$(PY) -m mypy kgenint/_io.py kgenint/_deprecation.py kgenint/results kgenint/motifs/motif.py kgenint/evaluate
 
 bench: $(STAMP)
 	$(PY) -m pip install -q -e ".[test,bench]"
-	$(PY) benchmarks/run_all.py
+	$(PY) benchmarks/run_all.py $(BENCH_ARGS)
 
 clean:
 	rm -rf build kgenint/*.so kgenint-demo .pytest_cache

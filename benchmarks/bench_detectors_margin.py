@@ -11,7 +11,7 @@ from kgenint.keras.derivatives import attribution_fn
 from kgenint.interactions._instances import hit_pairs, null_windows, aggregate_instances, check_hits
 from kgenint.interactions.dfim import dfim_scores
 from kgenint.evaluate import score_interactions
-from kgenint.evaluate_detectors import scoring_view
+from kgenint.evaluate.detectors import scoring_view
 for name in ("default_s0", "additive_s0"):
     data = load(f"/work/models/{name}.h5"); model, _ = load_keras_model(f"/work/models/{name}.keras")
     rng = np.random.default_rng(0)

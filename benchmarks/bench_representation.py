@@ -158,7 +158,7 @@ def _model_truth(df, mpath: Path, truth) -> dict:
     keys = [frozenset((a, b)) for i, a in enumerate(names) for b in names[i + 1:]]
     y = np.array([k in called_scan for k in keys])
     sc = np.array([eff.get(k, 0.0) for k in keys])
-    return {"scan_called": len(called_scan), "model_truth_auroc": auroc(sc, y) if 0 < y.sum() < len(y) else float("nan"),
+    return {"scan_called": len(called_scan), "model_truth_auroc": auroc(y, sc) if 0 < y.sum() < len(y) else float("nan"),
             "both_called": len(called_scan & ours)}
 
 

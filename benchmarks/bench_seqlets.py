@@ -16,7 +16,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import sys
 import threading
@@ -233,13 +232,13 @@ def main(argv=None) -> int:
     results = {}
     if args.which in ("ours", "both"):
         r = results["kgenint"] = run_ours(d, args.threads)
-        print(f"\n## kgenint.seqlets.discover")
+        print("\n## kgenint.seqlets.discover")
         print(f"first call (compile/cache load, 64 sequences): {r['first_call_s']:.2f} s")
         print(f"{r['thresholds']}")
         for k, (s, mb, cpu) in r["stages"].items():
             print(f"  {k:<22s} {s:7.2f} s   peak +{mb:7.1f} MB   CPU {cpu:6.2f} s")
         print(f"  {'total (steps)':<22s} {r['total_s']:7.2f} s   peak +{r['peak_mb']:7.1f} MB   CPU {r['cpu_s']:.1f} s")
-        print(f"  discover() timings: " + ", ".join(f"{k} {v:.2f}" for k, v in r["discover_timings"].items()))
+        print("  discover() timings: " + ", ".join(f"{k} {v:.2f}" for k, v in r["discover_timings"].items()))
     if args.which in ("modisco", "both"):
         wu = None
         if args.modisco_warmup:

@@ -5,7 +5,7 @@ import pytest
 
 from kgenint.errors import InputError
 from kgenint.evaluate import benchmark_interactions
-from kgenint.evaluate_detectors import score_against_pairs, scoring_view
+from kgenint.evaluate.detectors import score_against_pairs, scoring_view
 from kgenint.interactions.detectors import DETECTORS, insilico_pair_table, run_detector
 from kgenint.interactions.pair_table import check_pair_table
 from kgenint.motifs.motif import Motif

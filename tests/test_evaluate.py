@@ -14,14 +14,14 @@ def test_auroc_auprc_hand_computed():
     s = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4]
     y = [1, 0, 1, 0, 0, 1]
     # pairs (pos > neg): 0.9 beats 3 negs, 0.7 beats 2, 0.4 beats 0 -> 5 of 9
-    assert auroc(s, y) == pytest.approx(5 / 9)
+    assert auroc(y, s) == pytest.approx(5 / 9)
     # precision at each positive: 1/1, 2/3, 3/6 -> AP = (1 + 2/3 + 1/2) / 3
-    assert auprc(s, y) == pytest.approx((1 + 2 / 3 + 0.5) / 3)
+    assert auprc(y, s) == pytest.approx((1 + 2 / 3 + 0.5) / 3)
     # ties count one half
-    assert auroc([1, 1], [1, 0]) == 0.5
-    assert np.isnan(auroc([1, 2], [1, 1]))
+    assert auroc([1, 0], [1, 1]) == 0.5
+    assert np.isnan(auroc([1, 1], [1, 2]))
     with pytest.raises(InputError, match="differ in size"):
-        auroc([1, 2], [1])
+        auroc([1, 0], [0.5])
 
 
 def test_auroc_against_brute_force():
@@ -30,7 +30,7 @@ def test_auroc_against_brute_force():
     y = rng.random(200) < 0.3
     pos, neg = s[y], s[~y]
     ref = ((pos[:, None] > neg[None]).sum() + 0.5 * (pos[:, None] == neg[None]).sum()) / (len(pos) * len(neg))
-    assert auroc(s, y) == pytest.approx(ref)
+    assert auroc(y, s) == pytest.approx(ref)
 
 
 @pytest.fixture(scope="module")

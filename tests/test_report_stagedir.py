@@ -191,7 +191,7 @@ def test_interaction_section_top_pair(stagedir, page):
 
 def test_detector_section_scores_each_pair_table(stagedir, page):
     from kgenint.evaluate import score_interactions
-    from kgenint.evaluate_detectors import scoring_view
+    from kgenint.evaluate.detectors import scoring_view
     from kgenint.interactions.pair_table import check_pair_table, load
     from kgenint.simulate import load_truth
 

@@ -482,7 +482,7 @@ def test_aligned_coordinates_hand_computed():
 
 def test_planted_jaspar_motifs_annotate_to_themselves():
     """Planted default-database motifs are recovered and named by TOMTOM-like comparison (q < 0.05)."""
-    from kgenint.motifs import compare, database
+    from kgenint.motifs import annotate, database
 
     db = database.load_default()
     planted_motifs = [database.get_motif(name, db) for name in ("CTCF", "GATA1", "YY1")]
@@ -491,7 +491,7 @@ def test_planted_jaspar_motifs_annotate_to_themselves():
         warnings.simplefilter("ignore")
         res = discover(d.onehot, d.contributions, d.hypothetical)
     assert len(res.motifs) == 3
-    table = compare.annotate(res.motifs, database=db)
+    table = annotate(res.motifs, database=db)
     got = set(table["target_alt_id"].str.upper())
     assert {"CTCF", "GATA1"} <= got
     assert np.all(table["q_value"].to_numpy() < 0.05)

@@ -17,6 +17,7 @@ _EXPORTS = {
     "saliency": "gradients",
     "smoothgrad": "gradients",
     "gradient_x_input": "gradients",
+    "input_gradients": "gradients",
     "integrated_gradients": "gradients",
     "IGResult": "gradients",
     "gradient_correction": "gradients",

@@ -421,7 +421,7 @@ class _Modified(keras.layers.Layer):
         raise UnsupportedLayerError(f"internal: no rule for layer {inner.name!r}")
 
     def _revcomp(self, x):
-        from ..keras.layers import MotifScan, RevCompConv1D
+        from ..keras.layers import RevCompConv1D
 
         inner = self.inner
         kernel = inner.kernel
@@ -518,10 +518,10 @@ class _ModifiedMHA(keras.layers.Layer):
 
 def _is_sigmoid_gate(tensor) -> bool:
     """Whether a graph tensor comes out of a sigmoid (a gate of a GLU or squeeze-excitation)."""
-    from ..keras.adapter import _activation_name, _history
+    from ..keras.graph import activation_name, keras_history
 
-    layer, _ = _history(tensor)
-    return layer is not None and _activation_name(layer) in ("sigmoid", "hard_sigmoid")
+    layer, _ = keras_history(tensor)
+    return layer is not None and activation_name(layer) in ("sigmoid", "hard_sigmoid")
 
 
 def _check_mha(layer, kwargs: dict) -> None:
@@ -575,11 +575,12 @@ def _as_functional(model: keras.Model) -> keras.Model:
 
 def select_output(model: keras.Model, head: int | str | None):
     """``(functional model, output index, producing layer)`` for the chosen model output."""
-    from ..keras.adapter import _producer, resolve_head
+    from ..keras.adapter import resolve_head
+    from ..keras.graph import producer
 
     fm = _as_functional(model)
     k, _ = resolve_head(fm, head)
-    return fm, k, _producer(fm, fm.outputs[k])
+    return fm, k, producer(fm, fm.outputs[k])
 
 
 def modified_model(
@@ -605,7 +606,8 @@ def modified_model(
     UnsupportedLayerError
         For any layer without a rule (named in the message, with what to use instead).
     """
-    from ..keras.adapter import _output_names, head_scale
+    from ..keras.adapter import head_scale
+    from ..keras.graph import output_names
     from ..keras.layers import MotifScan, ProfileScalar, RevCompConv1D
 
     if mode not in ("deeplift", "lrp"):
@@ -616,7 +618,7 @@ def modified_model(
     if rule == "alphabeta" and not np.isclose(alpha - beta, 1.0):
         raise InputError(f"the alpha-beta rule needs alpha - beta = 1. Received alpha={alpha}, beta={beta}.")
     fm, k, out_layer = select_output(model, head)
-    strip, scale = head_scale(out_layer, logits, _output_names(fm)[k], model.name)
+    strip, scale = head_scale(out_layer, logits, output_names(fm)[k], model.name)
     ctx = _PassContext()
     params = {"rule": rule, "dense_rule": dense_rule, "epsilon": float(epsilon), "alpha": float(alpha),
               "beta": float(beta)}

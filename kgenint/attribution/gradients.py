@@ -16,7 +16,7 @@ from ..errors import InputError
 from .deeplift import resolve_model, resolve_target
 
 __all__ = [
-    "saliency", "smoothgrad", "gradient_x_input", "integrated_gradients", "IGResult",
+    "saliency", "smoothgrad", "gradient_x_input", "input_gradients", "integrated_gradients", "IGResult",
     "gradient_correction", "logit_model",
 ]
 
@@ -193,16 +193,27 @@ def smoothgrad(model, x, *, head=None, task: int = 0, logits: bool | None = None
     return (gradient_correction(out) if correct else out).astype(np.float32)
 
 
+def input_gradients(model, x, *, head=None, task: int = 0, logits: bool | None = None, correct: bool = True,
+                    batch_size: int = 256) -> np.ndarray:
+    """Signed gradient of the head with respect to the one-hot input, float32 ``(N, L, 4)``.
+
+    One compiled ``tf.function`` per (model, head, task, logits), reused across calls (the
+    training callbacks call it every epoch on the changing weights). ``correct`` applies
+    :func:`gradient_correction`; ``head``, ``task``, ``logits`` as in :func:`saliency`.
+    """
+    model, head, logits = resolve_target(model, head, logits)
+    model, x = _check_common(model, x, batch_size)
+    g, _ = _gradients(model, x, task, head, logits, int(batch_size))
+    return (gradient_correction(g) if correct else g).astype(np.float32)
+
+
 def gradient_x_input(model, x, *, head=None, task: int = 0, logits: bool | None = None, correct: bool = True,
                      batch_size: int = 256, **deprecated) -> np.ndarray:
     """Gradient (corrected when ``correct``) times input, float32 ``(N, L, 4)``; ``head``,
     ``task``, ``logits`` as in :func:`saliency`."""
     task, _ = _renamed("gradient_x_input", deprecated, task)
-    model, head, logits = resolve_target(model, head, logits)
-    model, x = _check_common(model, x, batch_size)
-    g, _ = _gradients(model, x, task, head, logits, int(batch_size))
-    if correct:
-        g = gradient_correction(g)
+    x = check_onehot(x, "x")
+    g = input_gradients(model, x, head=head, task=task, logits=logits, correct=correct, batch_size=batch_size)
     return (g * x).astype(np.float32)
 
 

@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     from .._io_inputs import check_model_length, load_keras_model, read_motif_file, read_sequences
     from ..errors import InputError
     from ..interactions.detectors import run_detector
-    from .cmd_interactions import make_backgrounds, parse_distances
+    from ._interaction_args import make_backgrounds, parse_distances
 
     method = args.method
     if getattr(args, "batch_size", 1) < 1 or getattr(args, "n_backgrounds", 1) < 1:

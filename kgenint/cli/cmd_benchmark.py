@@ -169,7 +169,7 @@ def run_benchmark(model_path: str, data_path: str, *, motifs_path: str | None = 
     kinds = pd.concat([p[1] for p in parts])
     # model truth for the methods that ran before insilico finished: rescore now
     if "insilico" in tables:
-        from ..evaluate_detectors import score_against_pairs, scoring_view
+        from ..evaluate.detectors import score_against_pairs, scoring_view
 
         mt = tables["insilico"]
         pos = {frozenset((a, b)) for a, b, qv in zip(mt.motif_a, mt.motif_b, mt["q_value"]) if a != b and qv < 0.05}
@@ -206,7 +206,7 @@ def run(args: argparse.Namespace) -> int:
         import matplotlib
 
         matplotlib.use("Agg")
-        from ..evaluate_detectors import plot_benchmark
+        from ..evaluate.detectors import plot_benchmark
 
         ax = plot_benchmark(summary, kinds)
         ax.figure.savefig(args.plot, dpi=120, bbox_inches="tight")

@@ -108,7 +108,7 @@ def summary_text(truth, path: str, class_fraction: float | None = None) -> str:
     lines = [
         f"kgenint simulate: wrote {truth.n_sequences} sequences of {truth.config.length} bp "
         f"(preset {truth.config.preset}, seed {truth.seed}) to {path}",
-        f"  class 1 fraction: "
+        "  class 1 fraction: "
         + (f"{class_fraction:.3f} (" if class_fraction is not None else "(")
         + f"{float(np.mean(truth.probability)):.3f} expected); "
         f"latent mean {truth.latent.mean():.2f}, SD {truth.latent.std():.2f}; threshold "

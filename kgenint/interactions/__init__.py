@@ -3,11 +3,18 @@ dependency maps, block Hessians, ANOVA/Tukey, hierarchical lasso, feature-space 
 hit co-occurrence scans; every detector returns the pair table of ``docs/api.md``.
 
 The in-silico scan takes any ``predict(onehot) -> (N, T)`` callable, so nothing here imports
-TensorFlow; :func:`kgenint.keras.as_predict_fn` adapts a Keras model. The co-occurrence scan is
-:func:`kgenint.interactions.cooccurrence.cooccurrence` (not re-exported here: the submodule of the
-same name would shadow it).
+TensorFlow; :func:`kgenint.keras.as_predict_fn` adapts a Keras model. The co-occurrence scan is a
+function: ``from kgenint.interactions import cooccurrence`` gives
+:func:`kgenint.interactions.cooccurrence.cooccurrence`; the module of the same name stays
+importable by its full path (``from kgenint.interactions.cooccurrence import CooccurrenceScan``).
 """
 from .._lazy import lazy_exports
+
+# Import the module now, then bind the package name to its function (a later
+# ``import kgenint.interactions.cooccurrence`` finds the module in sys.modules).
+from . import cooccurrence as _cooccurrence_module
+
+cooccurrence = _cooccurrence_module.cooccurrence
 
 _EXPORTS = {
     "scan_pairs": "insilico",
@@ -24,5 +31,5 @@ _EXPORTS = {
     "run_detector": "detectors",
     "DETECTORS": "detectors",
 }
-__all__ = sorted(_EXPORTS)
+__all__ = sorted([*_EXPORTS, "cooccurrence"])
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -46,6 +46,9 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..errors import InputError
+from .feature_inputs import call_head as _call_head
+from .feature_inputs import check_features as _check_features
+from .feature_inputs import check_task as _check_task
 
 __all__ = [
     "UnitInteractions",
@@ -88,41 +91,6 @@ class UnitInteractions(NamedTuple):
 
 
 # ---------------------------------------------------------------------------- helpers
-def _check_task(task: Any) -> int:
-    if isinstance(task, bool) or not isinstance(task, (int, np.integer)) or task < 0:
-        raise InputError(f"task must be an output column index >= 0. Received: task={task!r}")
-    return int(task)
-
-
-def _check_features(z: Any, name: str = "features") -> np.ndarray:
-    try:
-        z = np.asarray(z, dtype=np.float32)
-    except (TypeError, ValueError):
-        raise InputError(f"{name} must be a numeric array (N, U) or (N, P, U).") from None
-    if z.ndim not in (2, 3):
-        raise InputError(f"{name} must have shape (N, U) or (N, P, U) (units on the last axis). Received shape {z.shape}.")
-    if z.shape[0] < 2 or z.shape[-1] < 2:
-        raise InputError(f"{name} needs at least 2 sequences and 2 units. Received shape {z.shape}.")
-    if not np.isfinite(z).all():
-        bad = np.argwhere(~np.isfinite(z))[0]
-        raise InputError(f"{name} has a non-finite value at index {tuple(int(i) for i in bad)} (sequence {int(bad[0])}).")
-    return np.ascontiguousarray(z)
-
-
-def _call_head(head: Callable, z: np.ndarray, task: int, batch_size: int) -> np.ndarray:
-    out = []
-    for s in range(0, z.shape[0], batch_size):
-        y = np.asarray(head(z[s : s + batch_size]), dtype=np.float64)
-        if y.ndim == 1:
-            y = y[:, None]
-        if y.ndim != 2 or y.shape[0] != min(batch_size, z.shape[0] - s):
-            raise InputError(f"head must return an array (n, T) for n feature rows; it returned shape {y.shape}.")
-        if task >= y.shape[1]:
-            raise InputError(f"task={task} but the head returns {y.shape[1]} column(s).")
-        out.append(y[:, task])
-    return np.concatenate(out)
-
-
 def _baseline(z: np.ndarray, baseline: Any) -> np.ndarray:
     """Baseline features of the shape of one row of ``z``."""
     if isinstance(baseline, str):

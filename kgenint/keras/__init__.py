@@ -9,7 +9,7 @@ use.
   :class:`MotifScan`, :class:`ProfileScalar` (and :func:`profile_scalar`)
 * :mod:`kgenint.keras.initializers` -- :class:`PWMInitializer`
 * :mod:`kgenint.keras.models` -- ``deepbind``, ``local_cnn``, ``distributed_cnn``, ``basset``,
-  ``bpnet`` and :func:`build_model`
+  ``bpnet``, ``interaction_cnn`` (the demo's architecture) and :func:`build_model`
 * :mod:`kgenint.keras.adapter` -- :func:`as_predict_fn` (a Keras model as ``predict(onehot)``)
 * :mod:`kgenint.keras.training` -- :func:`train_model`, :func:`read_training_data`
 * :mod:`kgenint.keras.callbacks` -- :class:`FilterMotifTracker`, :class:`AttributionMonitor`,
@@ -40,6 +40,7 @@ _EXPORTS = {
     "distributed_cnn": "models",
     "basset": "models",
     "bpnet": "models",
+    "interaction_cnn": "models",
     "build_model": "models",
     "ARCHITECTURES": "models",
     "as_predict_fn": "adapter",

@@ -10,7 +10,6 @@ that turns them into a single-output Functional model, and every result says whi
 """
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -19,74 +18,17 @@ import numpy as np
 import tensorflow as tf
 
 from .._validate import check_onehot
+from .._deprecation import _caller_level, _same, renamed_args  # noqa: F401  (renamed_args: public here too)
 from ..errors import InputError
+from .graph import activation_name as _activation_name
+from .graph import keras_history as _history  # noqa: F401  (old private name)
+from .graph import output_names as _output_names
+from .graph import producer as _producer
 
 __all__ = ["as_predict_fn", "PredictFn", "head_model", "HeadModel", "resolve_head", "check_task",
            "renamed_args", "resolve_output", "OutputSpec"]
 
 _SQUASHING = ("sigmoid", "softmax")
-
-
-def renamed_args(func: str, kwargs: dict, renames: dict[str, str], values: dict[str, Any],
-                 defaults: dict[str, Any]) -> dict[str, Any]:
-    """Map deprecated keyword names to the new ones (docs/api.md), with a ``DeprecationWarning``.
-
-    Parameters
-    ----------
-    func : str
-        Name of the calling function (for the messages).
-    kwargs : dict
-        The caller's ``**deprecated`` keywords; every key must be in ``renames``.
-    renames : dict
-        ``old name -> new name``.
-    values, defaults : dict
-        Current values and defaults of the new names.
-
-    Returns
-    -------
-    dict
-        ``new name -> value`` after applying the old names.
-
-    Raises
-    ------
-    TypeError
-        An unknown keyword (as Python would raise it).
-    InputError
-        Both the old and the new name given with different values.
-    """
-    out = dict(values)
-    for old, value in kwargs.items():
-        new = renames.get(old)
-        if new is None:
-            raise TypeError(f"{func}() got an unexpected keyword argument {old!r}")
-        warnings.warn(f"{func}(): {old}= is deprecated; use {new}= (docs/api.md).", DeprecationWarning,
-                      stacklevel=_caller_level())
-        current = out.get(new, defaults.get(new))
-        if not _same(current, defaults.get(new)) and not _same(current, value):
-            raise InputError(f"{func}(): give {new}= only (its old name {old}= was given too, with another value).")
-        out[new] = value
-    return out
-
-
-def _caller_level() -> int:
-    """``stacklevel`` of the first frame outside the kgenint package (the user's call)."""
-    import os
-    import sys
-
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    frame, level = sys._getframe(1), 1
-    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(root + os.sep):
-        frame, level = frame.f_back, level + 1
-    return level
-
-
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return a is b
-    try:
-        return bool(a == b) and type(a) is type(b)
-    except Exception:  # noqa: BLE001 - incomparable objects are different
-        return a is b
 
 
 def check_task(task: Any, n_columns: int | None = None, where: str = "") -> int:
@@ -112,54 +54,6 @@ def check_task(task: Any, n_columns: int | None = None, where: str = "") -> int:
 def _check_logits(logits: Any) -> None:
     if logits is not None and not isinstance(logits, (bool, np.bool_)):
         raise InputError(f"logits must be None, True or False. Received: logits={logits!r}")
-
-
-def _activation_name(layer: Any) -> str | None:
-    """Name of the activation a layer applies last ('sigmoid', 'linear', ...), or None."""
-    if isinstance(layer, keras.layers.Softmax):
-        return "softmax"
-    fn = getattr(layer, "activation", None)
-    if fn is None:
-        return None
-    if isinstance(fn, str):
-        return fn
-    return getattr(fn, "__name__", None)
-
-
-def _history(tensor: Any):
-    """``(layer, input tensors)`` of the graph node that produced ``tensor`` (or ``(None, None)``)."""
-    hist = getattr(tensor, "_keras_history", None)
-    if hist is None:
-        return None, None
-    layer, node_index = hist[0], hist[1]
-    try:
-        node = layer._inbound_nodes[node_index]
-        return layer, list(node.input_tensors)
-    except (AttributeError, IndexError):
-        return layer, None
-
-
-def _producer(model: keras.Model, tensor: Any) -> Any:
-    """The layer of ``model`` whose output is ``tensor``."""
-    layer, _ = _history(tensor)
-    if layer is not None:
-        return layer
-    for layer in reversed(model.layers):
-        try:
-            out = layer.output
-        except (AttributeError, ValueError, RuntimeError):  # shared layer / not connected
-            continue
-        if out is tensor:
-            return layer
-    return None
-
-
-def _output_names(model: keras.Model) -> list[str]:
-    names = []
-    for i, t in enumerate(model.outputs):
-        layer = _producer(model, t)
-        names.append(layer.name if layer is not None else f"output_{i}")
-    return names
 
 
 def _graph(model: Any):

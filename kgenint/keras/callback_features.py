@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..motifs.motif import Motif
-from .callbacks import NAN, _PeriodicCallback, _write_h5_atomic, take_sequences
+from ._callback_base import NAN, _PeriodicCallback, _write_h5_atomic, take_sequences
 
 __all__ = ["FeatureMonitor"]
 

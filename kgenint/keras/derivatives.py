@@ -135,7 +135,7 @@ def attribution_fn(model, method: str = "gradient_x_input", *, head=None, task: 
 # ----------------------------------------------------------------------------- surrogate
 def piecewise_linear_layers(model) -> list[str]:
     """Names of the layers that make the Hessian vanish: ReLU activations and max-pooling."""
-    from .adapter import _activation_name
+    from .graph import activation_name as _activation_name
 
     out = []
     for layer in model.layers:
@@ -215,7 +215,7 @@ def softplus_surrogate(model, beta: float = 10.0, pool_beta: float | None = None
     pb = float(pool_beta) if pool_beta is not None else 5.0 * float(beta)
     if not pb > 0:
         raise InputError(f"pool_beta must be positive. Received: pool_beta={pool_beta!r}")
-    from .adapter import _activation_name
+    from .graph import activation_name as _activation_name
 
     b = float(beta)
 

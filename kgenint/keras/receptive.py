@@ -377,7 +377,7 @@ def receptive_field(model: keras.Model, layer: Any) -> ReceptiveField:
         raise InputError(f"model must be a keras.Model. Received: {type(model).__name__}.")
     lay = find_layer(model, layer)
     try:
-        model.inputs
+        model.inputs  # noqa: B018  (raises for a subclassed model)
     except (AttributeError, ValueError):
         raise InputError(f"model {model.name!r} has no layer graph (subclassed model); use probe_receptive_field().") from None
     g, length = _geometry(model, lay)

@@ -158,7 +158,7 @@ def _split_at(model: keras.Model, lay: keras.layers.Layer, head: Any, logits: bo
     if spec is None:
         raise InputError(f"model {model.name!r} is subclassed (no layer graph); it cannot be cut at a layer.")
     out_t = spec.submodel.outputs[0]
-    from .adapter import _activation_name  # same package
+    from .graph import activation_name as _activation_name
 
     if scale == "logits" and _activation_name(model.get_layer(spec.name)) not in ("sigmoid", "softmax"):
         scale = "output"  # a linear (or softplus, exp ...) output is used as it is
@@ -550,11 +550,11 @@ def output_shares(split: ModelSplit, z: np.ndarray, *, task: int = 0) -> np.ndar
         1 when the output is constant without the unit's variation, 0 when the unit does not
         matter, negative when its variation cancels other units' (NaN when ``f`` is constant).
     """
-    from ..interactions.features import _call_head, _check_features, _check_task
+    from ..interactions.feature_inputs import call_head, check_features, check_task
 
-    task = _check_task(task)
-    z = _check_features(z)
-    f0 = _call_head(split.head, z, task, 1 << 30)
+    task = check_task(task)
+    z = check_features(z)
+    f0 = call_head(split.head, z, task, 1 << 30)
     v0 = float(f0.var())
     mean = z.mean(axis=0)
     out = np.full(z.shape[-1], np.nan)
@@ -563,7 +563,7 @@ def output_shares(split: ModelSplit, z: np.ndarray, *, task: int = 0) -> np.ndar
     for u in range(z.shape[-1]):
         zu = z.copy()
         zu[..., u] = mean[..., u]
-        out[u] = 1.0 - float(_call_head(split.head, zu, task, 1 << 30).var()) / v0
+        out[u] = 1.0 - float(call_head(split.head, zu, task, 1 << 30).var()) / v0
     return out
 
 

@@ -447,6 +447,7 @@ class RecursiveSeqletCaller(LaplaceSeqletCaller):
         th = SeqletThresholds(method=self.method, fdr=float(self.fdr), window=w)
         cand_rows, cand_starts, cand_ends, cand_scores = [], [], [], []
         prev = {1: None, -1: None}
+        prev_s = None  # window sums of the previous length (set before its first use, ln > lmin)
         sig_by_len: dict[int, dict[int, np.ndarray]] = {}
         for ln in range(lmin, w + 1):
             s = window_sums(track, ln)

@@ -39,103 +39,14 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from .._version import __version__
 from ..errors import FormatError, InputError
 from ..motifs.motif import Motif
+from .result import FORMAT, DiscoveryResult, save_hdf5
 
 __all__ = ["save_hdf5", "load_hdf5", "read_modisco_motifs", "load_attributions", "FORMAT"]
-
-FORMAT = "kgenint.seqlets/1"
-
-
-def _json(obj: Any) -> str:
-    def default(o):
-        if isinstance(o, np.generic):
-            return o.item()
-        if isinstance(o, np.ndarray):
-            return o.tolist()
-        return str(o)
-
-    return json.dumps(obj, default=default, allow_nan=True)
-
-
-def save_hdf5(result, path: str | os.PathLike, *, window_size: int | None = None, overwrite: bool = True) -> None:
-    """Write a :class:`~kgenint.seqlets.DiscoveryResult` in the tfmodisco-lite results layout.
-
-    Parameters
-    ----------
-    result : DiscoveryResult
-    path : str or os.PathLike
-        Output ``.h5`` file (replaced atomically, :func:`kgenint._io.atomic_path`).
-    overwrite : bool
-        False refuses an existing ``path``.
-    window_size : int, optional
-        Root attribute ``window_size`` (the input window length that ``modisco bed``/``fasta``
-        centre on peaks); default the sequence length.
-    """
-    import h5py
-
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise InputError(f"Cannot write {path}: folder {folder} does not exist.")
-    from .._io import atomic_path, check_hdf5
-
-    with atomic_path(path, overwrite=overwrite, check=check_hdf5) as tmp:
-        with h5py.File(tmp, "w") as f:
-            f.attrs["window_size"] = int(window_size if window_size is not None else result.sequence_length)
-            groups: dict[str, Any] = {}
-            for pat in result.patterns:
-                gname, pname = pat.name.split(".")
-                if gname not in groups:
-                    groups[gname] = f.create_group(gname)
-                g = groups[gname].create_group(pname)
-                g.create_dataset("sequence", data=pat.ppm)
-                g.create_dataset("contrib_scores", data=pat.cwm)
-                g.create_dataset("hypothetical_contribs", data=pat.hcwm)
-                s = g.create_group("seqlets")
-                s.create_dataset("n_seqlets", data=np.array([len(pat.seq)]))
-                s.create_dataset("start", data=pat.start)
-                s.create_dataset("end", data=pat.end)
-                s.create_dataset("example_idx", data=pat.seq)
-                s.create_dataset("is_revcomp", data=pat.is_revcomp.astype(bool))
-                s.create_dataset("sequence", data=pat.onehot, compression="gzip", compression_opts=1)
-                s.create_dataset("contrib_scores", data=pat.contrib, compression="gzip", compression_opts=1)
-                s.create_dataset("hypothetical_contribs", data=pat.hyp, compression="gzip", compression_opts=1)
-            k = f.create_group("kgenint")
-            k.attrs["format"] = FORMAT
-            k.attrs["kgenint_version"] = __version__
-            k.attrs["options"] = _json(result.options)
-            k.attrs["thresholds"] = _json(result.thresholds.to_dict())
-            k.attrs["timings"] = _json(result.timings)
-            k.attrs["stats"] = _json(result.stats)
-            k.attrs["sequence_length"] = int(result.sequence_length)
-            sq = k.create_group("seqlets")
-            for name in result.seqlets.dtype.names:
-                col = result.seqlets[name]
-                if col.dtype.kind == "U":
-                    col = col.astype("S1")
-                sq.create_dataset(name, data=col)
-            mg = k.create_group("motifs")
-            for m in result.motifs:
-                g = mg.create_group(m.name)
-                g.create_dataset("pwm", data=m.pwm)
-                g.create_dataset("cwm", data=m.cwm)
-                g.create_dataset("hcwm", data=m.hcwm)
-                if m.counts is not None:
-                    g.create_dataset("counts", data=m.counts)
-                g.attrs["name"] = m.name
-                g.attrs["n_seqlets"] = int(m.metadata.get("n_seqlets", m.nsites or 0))
-                g.attrs["sign"] = int(m.metadata.get("sign", 1))
-                g.attrs["pattern_trim"] = np.asarray(m.metadata.get("pattern_trim", (0, m.width)))
-                g.attrs["mean_similarity"] = float(m.metadata.get("mean_similarity", np.nan))
-                if "annotation" in m.metadata:
-                    g.attrs["annotation"] = _json(m.metadata["annotation"])
-
 
 def _pattern_items(group) -> list:
     items = []
@@ -201,7 +112,6 @@ def load_hdf5(path: str | os.PathLike):
 
     from .aggregate import SITE_DTYPE
     from .calling import SEQLET_DTYPE, SeqletThresholds
-    from .pipeline import DiscoveryResult
 
     with h5py.File(path, "r") as f:
         if "kgenint" not in f or f["kgenint"].attrs.get("format") != FORMAT:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import time
 import warnings
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -12,87 +11,12 @@ from .._validate import check_onehot, check_same_shape
 from ..errors import InputError
 from ..motifs.motif import Motif
 from .aggregate import MotifAggregator, Pattern
-from .calling import LaplaceSeqletCaller, RecursiveSeqletCaller, SeqletThresholds
+from .calling import LaplaceSeqletCaller, RecursiveSeqletCaller
 from .clustering import SeqletClusterer
+from .result import DiscoveryResult
 from .similarity import SeqletSimilarity, SeqletWindows
 
 __all__ = ["DiscoveryResult", "discover", "check_attributions"]
-
-
-@dataclass
-class DiscoveryResult:
-    """Result of :func:`discover`.
-
-    Attributes
-    ----------
-    motifs : list of Motif
-        Trimmed motifs, positive ones first, each by decreasing seqlet count. ``metadata`` holds
-        ``n_seqlets``, ``sign``, ``sites`` (structured array seq, start, end, strand: where each
-        seqlet's copy of the motif lies) and ``seqlet_index`` (rows of :attr:`seqlets`).
-    seqlets : numpy structured array
-        Every called seqlet (:data:`~kgenint.seqlets.calling.SEQLET_DTYPE`): seq, start, end,
-        strand, score, sign, cluster (index into :attr:`motifs`, -1 if unassigned), site_start,
-        site_end.
-    patterns : list of Pattern
-        Untrimmed aligned patterns (what the modisco HDF5 layout stores), parallel to motifs.
-    thresholds : SeqletThresholds
-        The calling thresholds and the null they came from.
-    timings : dict
-        Wall-clock seconds per stage (``calling``, ``windows``, ``similarity``, ``clustering``,
-        ``aggregation``, ``annotation``, ``total``).
-    stats : dict
-        Counts per sign: seqlets, Leiden clusters, clusters after merging, motifs, seqlets placed.
-    options : dict
-        The options used.
-    annotation : pandas.DataFrame or None
-        Best database match per motif when annotation ran.
-    sequence_length : int
-    """
-
-    motifs: list
-    seqlets: np.ndarray
-    patterns: list
-    thresholds: SeqletThresholds
-    timings: dict
-    stats: dict = field(default_factory=dict)
-    options: dict = field(default_factory=dict)
-    annotation: Any = None
-    sequence_length: int = 0
-
-    def seqlet_table(self):
-        """The seqlets as a pandas DataFrame."""
-        import pandas as pd
-
-        return pd.DataFrame({k: self.seqlets[k] for k in self.seqlets.dtype.names})
-
-    def summary(self) -> str:
-        """A short human-readable report: thresholds, then one line per motif."""
-        lines = [str(self.thresholds)]
-        for sign, label in ((1, "pos"), (-1, "neg")):
-            st = self.stats.get(label)
-            if st:
-                lines.append(
-                    f"{label}: {st['seqlets']} seqlets -> {st['leiden']} Leiden clusters -> {st['merged']} after "
-                    f"merging -> {st['motifs']} motifs holding {st['placed']} seqlets"
-                )
-        for m in self.motifs:
-            ann = m.metadata.get("annotation") or {}
-            best = f"  best match {ann.get('target_alt_id') or ann.get('target_id')} (q={ann.get('q_value'):.2g})" if ann.get("target_id") else ""
-            lines.append(f"{m.name}: {m.metadata['n_seqlets']} seqlets, width {m.width}, consensus {m.consensus}{best}")
-        lines.append("time: " + ", ".join(f"{k} {v:.2f} s" for k, v in self.timings.items()))
-        return "\n".join(lines)
-
-    def save(self, path, **kwargs) -> None:
-        """Write the tfmodisco-lite results HDF5 (see :func:`kgenint.seqlets.io.save_hdf5`)."""
-        from .io import save_hdf5
-
-        save_hdf5(self, path, **kwargs)
-
-    def __repr__(self) -> str:
-        return (
-            f"<DiscoveryResult {len(self.motifs)} motifs from {len(self.seqlets)} seqlets "
-            f"({int((self.seqlets['cluster'] >= 0).sum())} placed) in {self.timings.get('total', 0):.2f} s>"
-        )
 
 
 def check_attributions(onehot, contributions=None, hypothetical=None):

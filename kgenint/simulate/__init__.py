@@ -59,7 +59,8 @@ Files are written atomically (temporary file + ``os.replace``).  :func:`load` al
 user's own file with only ``/x`` and ``/y``.
 """
 from .config import PRESETS, MotifSpec, PairRule, SimulationConfig, get_preset
-from .generate import SimulatedData, make_split, resolve_motifs, simulate, simulate_to_hdf5
+from .data import SimulatedData
+from .generate import make_split, resolve_motifs, simulate, simulate_to_hdf5
 from .io import FORMAT_VERSION, load, load_truth, save
 from .truth import GroundTruth, latent_from_instances
 

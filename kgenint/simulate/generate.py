@@ -18,7 +18,6 @@ not depend on the number of threads):
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from typing import Any, Sequence
 
 import numpy as np
@@ -29,6 +28,7 @@ from ..errors import InputError
 from ..motifs.motif import Motif
 from ._pvalues import ScoreDistribution
 from .config import ORIENTATIONS, SimulationConfig, get_preset
+from .data import SimulatedData
 from .truth import GroundTruth
 
 __all__ = ["simulate", "simulate_to_hdf5", "SimulatedData", "resolve_motifs", "make_split", "CHUNK"]
@@ -39,66 +39,6 @@ _LOGODDS_PSEUDO = 0.1
 _MAX_CLEAN_ROUNDS = 10
 
 
-# --------------------------------------------------------------------------- results
-@dataclass
-class SimulatedData:
-    """A simulated data set in memory.
-
-    Attributes
-    ----------
-    x : ndarray, float32, shape (N, L, 4)
-        One-hot sequences, ACGT.
-    y_class : ndarray, uint8, shape (N, 1)
-        Binary labels.
-    y_reg : ndarray, float32, shape (N, 1)
-        Continuous target (latent activity + noise).
-    split : dict of str -> ndarray of int64
-        ``train``, ``valid``, ``test`` sequence indices (sorted, disjoint, complete).
-    sequence_ids : ndarray of str, shape (N,)
-    truth : GroundTruth or None
-        None for a user's own HDF5 file without ``/truth``.
-    seed : int or None
-    preset : str or None
-    """
-
-    x: np.ndarray
-    y_class: np.ndarray | None
-    y_reg: np.ndarray | None
-    split: dict[str, np.ndarray] | None
-    sequence_ids: np.ndarray
-    truth: GroundTruth | None = None
-    seed: int | None = None
-    preset: str | None = None
-
-    def __len__(self) -> int:
-        return int(self.x.shape[0])
-
-    @property
-    def onehot(self) -> np.ndarray:
-        """Alias of :attr:`x`: one-hot sequences, float32 ``(N, L, 4)``."""
-        return self.x
-
-    @property
-    def config(self) -> SimulationConfig | None:
-        return None if self.truth is None else self.truth.config
-
-    def subset(self, name: str, target: str = "class") -> tuple[np.ndarray, np.ndarray]:
-        """``(x, y)`` of split ``name`` (``train``/``valid``/``test``); ``target`` ``class`` or
-        ``continuous``."""
-        if self.split is None or name not in self.split:
-            raise InputError(
-                f"This data set has no {name!r} split. Splits: "
-                f"{sorted(self.split) if self.split else 'none'}; make one with "
-                f"kgenint.simulate.make_split(len(data), seed=...)."
-            )
-        y = self.y_class if target == "class" else self.y_reg if target == "continuous" else None
-        if y is None:
-            raise InputError(f"No {target!r} target in this data set (use 'class' or 'continuous').")
-        idx = self.split[name]
-        return self.x[idx], y[idx]
-
-
-# --------------------------------------------------------------------------- motifs
 def _lookup(name: str, pool: Sequence[Motif]) -> Motif | None:
     low = name.lower()
     exact = [m for m in pool if m.name == name]

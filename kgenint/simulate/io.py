@@ -2,19 +2,17 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 from typing import Any, Iterator
 
 import h5py
 import numpy as np
-import pandas as pd
 
 from .._version import __version__
 from ..errors import FormatError, InputError
-from ..motifs.motif import Motif
 from .config import SimulationConfig
-from .truth import GroundTruth
+from .data import SimulatedData
+from .truth import GroundTruth, read_truth, write_truth
 
 __all__ = ["save", "load", "load_truth", "FORMAT", "FORMAT_VERSION"]
 
@@ -71,99 +69,6 @@ def write_labels_and_truth(f: h5py.File, y_class, y_reg, split, sequence_ids, tr
         write_truth(f.create_group("truth"), truth)
 
 
-def _write_frame(g: h5py.Group, df: pd.DataFrame) -> None:
-    g.attrs["columns"] = json.dumps(list(df.columns))
-    g.attrs["n_rows"] = len(df)
-    for c in df.columns:
-        v = df[c].to_numpy()
-        if v.dtype == object or v.dtype.kind in "US":
-            g.create_dataset(c, data=np.asarray(v, dtype=object).astype(str).astype(object), dtype=_STR)
-        else:
-            g.create_dataset(c, data=v)
-
-
-def _read_frame(g: h5py.Group) -> pd.DataFrame:
-    cols = json.loads(g.attrs["columns"])
-    data = {}
-    for c in cols:
-        d = g[c]
-        if h5py.check_string_dtype(d.dtype) is not None:
-            data[c] = d.asstr()[()].astype(object) if d.shape[0] else np.array([], dtype=object)
-        else:
-            data[c] = d[()]
-    return pd.DataFrame(data, columns=cols)
-
-
-def write_truth(g: h5py.Group, t: GroundTruth) -> None:
-    """Write a :class:`GroundTruth` into group ``g``."""
-    g.attrs["threshold"] = float(t.threshold)
-    g.attrs["temperature"] = float(t.temperature)
-    g.attrs["n_removed"] = int(t.n_removed)
-    g.attrs["seed"] = int(t.seed)
-    g.attrs["config"] = t.config.to_json()
-    g.attrs["state_names"] = json.dumps({"0": "unused", "1": "A only", "2": "B only",
-                                         "3": "both, satisfied", "4": "both, violated"})
-    for k in ("latent", "noise", "probability", "gc"):
-        g.create_dataset(k, data=np.asarray(getattr(t, k), dtype=np.float64))
-    g.create_dataset("states", data=np.asarray(t.states, dtype=np.int8))
-    _write_frame(g.create_group("instances"), t.instances)
-    _write_frame(g.create_group("rules"), t.rules)
-    _write_frame(g.create_group("background_matches"), t.background_matches)
-    gm = g.create_group("motifs")
-    _write_frame(gm.create_group("table"), t.motif_table)
-    for k, m in enumerate(t.motifs):
-        d = gm.create_dataset(f"pwm_{k:03d}", data=m.pwm)
-        d.attrs["name"] = m.name
-        d.attrs["alt_name"] = m.alt_name or ""
-        d.attrs["background"] = m.background
-        d.attrs["nsites"] = int(m.nsites) if m.nsites is not None else -1
-    gm.attrs["meme"] = _meme_text(t.motifs)
-
-
-def _meme_text(motifs: list[Motif]) -> str:
-    """MEME minimal motif format text of the planted motifs (for external tools)."""
-    lines = ["MEME version 4", "", "ALPHABET= ACGT", "", "strands: + -", "",
-             "Background letter frequencies", "A 0.25 C 0.25 G 0.25 T 0.25", ""]
-    for m in motifs:
-        lines.append(f"MOTIF {m.name}" + (f" {m.alt_name}" if m.alt_name else ""))
-        lines.append(f"letter-probability matrix: alength= 4 w= {m.width} "
-                     f"nsites= {m.nsites or 20} E= 0")
-        lines += [" ".join(f"{v:.6f}" for v in row) for row in m.pwm]
-        lines.append("")
-    return "\n".join(lines)
-
-
-def read_truth(g: h5py.Group) -> GroundTruth:
-    """Read a :class:`GroundTruth` written by :func:`write_truth`."""
-    gm = g["motifs"]
-    keys = sorted(k for k in gm.keys() if k.startswith("pwm_"))
-    motifs = []
-    for k in keys:
-        d = gm[k]
-        ns = int(d.attrs.get("nsites", -1))
-        motifs.append(Motif(
-            name=str(d.attrs["name"]), pwm=d[()], alt_name=str(d.attrs["alt_name"]) or None,
-            background=d.attrs["background"], nsites=ns if ns > 0 else None,
-        ))
-    return GroundTruth(
-        motifs=motifs,
-        motif_table=_read_frame(gm["table"]),
-        rules=_read_frame(g["rules"]),
-        instances=_read_frame(g["instances"]),
-        background_matches=_read_frame(g["background_matches"]),
-        states=g["states"][()],
-        latent=g["latent"][()],
-        noise=g["noise"][()],
-        probability=g["probability"][()],
-        gc=g["gc"][()],
-        threshold=float(g.attrs["threshold"]),
-        temperature=float(g.attrs["temperature"]),
-        n_removed=int(g.attrs["n_removed"]),
-        config=SimulationConfig.from_json(str(g.attrs["config"])),
-        seed=int(g.attrs["seed"]),
-    )
-
-
 # --------------------------------------------------------------------------- public
 def save(data: Any, path: str | os.PathLike, *, x_dtype: str = "uint8") -> None:
     """Write a :class:`~kgenint.simulate.SimulatedData` to HDF5, atomically.
@@ -175,8 +80,6 @@ def save(data: Any, path: str | os.PathLike, *, x_dtype: str = "uint8") -> None:
     x_dtype : str
         ``"uint8"`` (default) or ``"float32"`` storage of ``/x``.
     """
-    from .generate import SimulatedData
-
     if not isinstance(data, SimulatedData):
         raise InputError(f"save() expects SimulatedData. Received {type(data).__name__}.")
     if x_dtype not in ("uint8", "float32"):
@@ -223,8 +126,6 @@ def load(path: str | os.PathLike, *, truth: bool = True) -> Any:
     FormatError
         No ``/x``, wrong shape, or labels whose length differs from ``/x``.
     """
-    from .generate import SimulatedData
-
     p = os.fspath(path)
     with _open(p) as f:
         if "x" not in f:

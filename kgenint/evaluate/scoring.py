@@ -18,34 +18,71 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
+import warnings
+
 import numpy as np
 
-from .errors import InputError
+from .._deprecation import renamed_args
+from ..errors import InputError
 
 __all__ = [
     "auroc", "auprc", "site_mask", "attribution_scores", "attribution_role_table",
-    "score_interactions", "plot_role_table", "learned_terms", "benchmark_interactions",
+    "score_interactions", "plot_role_table", "learned_terms",
 ]
 
 
-def auroc(scores, labels) -> float:
+def _binary(a) -> bool:
+    v = np.asarray(a).ravel()
+    return v.dtype == bool or (v.size > 0 and np.isin(v, (0, 1)).all())
+
+
+def _metric_args(name: str, y_true, y_score, old: dict) -> tuple[np.ndarray, np.ndarray]:
+    """``(y_true as bool, y_score as float64)``, accepting for one release the old keywords
+    ``scores=``/``labels=`` and the old positional order ``(scores, labels)`` (recognised when
+    only the second argument is binary), each with a ``DeprecationWarning``."""
+    if old:
+        unknown = set(old) - {"scores", "labels"}
+        if unknown:
+            raise TypeError(f"{name}() got an unexpected keyword argument {sorted(unknown)[0]!r}")
+        warnings.warn(f"{name}(scores=, labels=) is deprecated; use {name}(y_true, y_score) (docs/api.md).",
+                      DeprecationWarning, stacklevel=3)
+        y_true = old.get("labels", y_true)
+        y_score = old.get("scores", y_score)
+    elif y_true is not None and y_score is not None and not _binary(y_true) and _binary(y_score):
+        warnings.warn(f"{name}(scores, labels) is deprecated: the order is {name}(y_true, y_score) as in "
+                      "scikit-learn (docs/api.md); the arguments were swapped.", DeprecationWarning, stacklevel=3)
+        y_true, y_score = y_score, y_true
+    if y_true is None or y_score is None:
+        raise TypeError(f"{name}() needs y_true (bool labels) and y_score (scores).")
+    y = np.asarray(y_true).ravel()
+    s = np.asarray(y_score, dtype=np.float64).ravel()
+    if s.shape != y.shape:
+        raise InputError(f"y_true and y_score differ in size: {y.size} vs {s.size}.")
+    return y.astype(bool), s
+
+
+def auroc(y_true=None, y_score=None, **old) -> float:
     """Area under the ROC curve (Mann-Whitney statistic; ties count one half).
 
     Parameters
     ----------
-    scores : float array (M,)
-    labels : bool array (M,)
+    y_true : bool array (M,)
+        Labels (1/True: positive).
+    y_score : float array (M,)
+        Scores, larger meaning more likely positive.
 
     Returns
     -------
     float (NaN when one class is empty)
+
+    Notes
+    -----
+    scikit-learn's argument order. The old order ``auroc(scores, labels)`` and the keywords
+    ``scores=``/``labels=`` still work for one release with a ``DeprecationWarning``.
     """
     from scipy.stats import rankdata
 
-    s = np.asarray(scores, dtype=np.float64).ravel()
-    y = np.asarray(labels, dtype=bool).ravel()
-    if s.shape != y.shape:
-        raise InputError(f"scores and labels differ in size: {s.size} vs {y.size}.")
+    y, s = _metric_args("auroc", y_true, y_score, old)
     npos, nneg = int(y.sum()), int((~y).sum())
     if npos == 0 or nneg == 0:
         return float("nan")
@@ -53,13 +90,10 @@ def auroc(scores, labels) -> float:
     return float((r[y].sum() - npos * (npos + 1) / 2) / (npos * nneg))
 
 
-def auprc(scores, labels) -> float:
+def auprc(y_true=None, y_score=None, **old) -> float:
     """Average precision (area under the precision-recall curve, step interpolation; tied
-    scores enter together)."""
-    s = np.asarray(scores, dtype=np.float64).ravel()
-    y = np.asarray(labels, dtype=bool).ravel()
-    if s.shape != y.shape:
-        raise InputError(f"scores and labels differ in size: {s.size} vs {y.size}.")
+    scores enter together). Arguments as :func:`auroc` (scikit-learn's order)."""
+    y, s = _metric_args("auprc", y_true, y_score, old)
     npos = int(y.sum())
     if npos == 0:
         return float("nan")
@@ -132,7 +166,7 @@ def attribution_scores(attr, truth, seqs, *, roles: Sequence[str] | None = None)
     neg = ~all_sites
     s = np.r_[score[pos], score[neg]]
     y = np.r_[np.ones(pos.sum(), bool), np.zeros(neg.sum(), bool)]
-    return {"auroc": auroc(s, y), "auprc": auprc(s, y), "n_pos": int(pos.sum()), "n_neg": int(neg.sum())}
+    return {"auroc": auroc(y, s), "auprc": auprc(y, s), "n_pos": int(pos.sum()), "n_neg": int(neg.sum())}
 
 
 def attribution_role_table(methods: Mapping[str, np.ndarray], truth, seqs, *, metric: str = "auroc"):
@@ -184,8 +218,8 @@ def _swap(o: str) -> str:
     return o[1] + o[0]
 
 
-def score_interactions(pairs, truth, *, q_threshold: float = 0.05, include_homotypic: bool = False,
-                       motif_names: Sequence[str] | None = None) -> dict:
+def score_interactions(pairs, truth, *, alpha: float = 0.05, include_homotypic: bool = False,
+                       motif_names: Sequence[str] | None = None, **deprecated) -> dict:
     """Score a pair table (``InteractionScan.pairs()`` or ``CooccurrenceScan.pairs()``).
 
     Parameters
@@ -196,8 +230,8 @@ def score_interactions(pairs, truth, *, q_threshold: float = 0.05, include_homot
         stronger) or only ``p_value`` (then ``-log10 p`` is the score); the sign of ``effect`` (or
         of ``log(odds_ratio)``) is the predicted sign.
     truth : GroundTruth
-    q_threshold : float
-        Calls are pairs with ``q < q_threshold``.
+    alpha : float
+        Calls are pairs with ``q < alpha``.
     include_homotypic : bool
         Count pairs of a motif with itself as negatives (default False: the model may rightly
         show sub-additivity of two copies of one motif, which no planted rule describes).
@@ -218,6 +252,9 @@ def score_interactions(pairs, truth, *, q_threshold: float = 0.05, include_homot
         ``sign_accuracy`` (called interacting pairs); ``additive_called`` (additive control
         pairs called), and ``table`` (per planted rule).
     """
+    if deprecated:
+        alpha = renamed_args("score_interactions", deprecated, {"q_threshold": "alpha"}, {"alpha": alpha},
+                             {"alpha": 0.05})["alpha"]
     import pandas as pd
 
     if pairs is None or len(pairs) == 0:
@@ -252,11 +289,11 @@ def score_interactions(pairs, truth, *, q_threshold: float = 0.05, include_homot
                          "q_value": df["q_value"].iloc[j] if j is not None else 1.0})
     grid = pd.DataFrame(rows)
     y = grid["label"].to_numpy(bool)
-    called = grid["q_value"].to_numpy(float) < q_threshold
+    called = grid["q_value"].to_numpy(float) < alpha
     n_called = int(called.sum())
     res = {
-        "pair_auroc": auroc(grid["score"], y),
-        "pair_auprc": auprc(grid["score"], y),
+        "pair_auroc": auroc(y, grid["score"]),
+        "pair_auprc": auprc(y, grid["score"]),
         "n_pairs": int(len(grid)),
         "n_called": n_called,
         "frac_called": n_called / max(1, len(grid)),
@@ -278,7 +315,7 @@ def score_interactions(pairs, truth, *, q_threshold: float = 0.05, include_homot
                 d, o = -d, _swap(o)
             centre = 0.5 * (r["dmin"] + r["dmax"])
             rec.update({
-                "q_value": float(row["q_value"]), "called": bool(row["q_value"] < q_threshold), "best_distance": d,
+                "q_value": float(row["q_value"]), "called": bool(row["q_value"] < alpha), "best_distance": d,
                 "best_orientation": o, "spacing_error_bp": float(abs(d - centre)),
                 "in_window": bool(r["dmin"] <= d <= r["dmax"]),
                 "orientation_ok": o in str(r["orientations"]).split(","),
@@ -371,5 +408,3 @@ def learned_terms(predictions, truth, seqs: Sequence[int] | np.ndarray | None = 
     out.attrs["r2"] = float(1.0 - resid.var() / var) if var > 0 else float("nan")
     return out
 
-
-from .evaluate_detectors import benchmark_interactions  # noqa: E402  (the detector benchmark)
