@@ -10,6 +10,7 @@ import dataclasses
 import json
 import math
 import os
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -40,6 +41,9 @@ def cell_statistics(contrasts: np.ndarray, margin: float | np.ndarray = 0.0, con
 
     c = np.asarray(contrasts, dtype=np.float64)
     n = c.shape[-1]
+    fin = np.isfinite(c)
+    if not (fin.all(axis=-1) | ~fin.any(axis=-1)).all():
+        return _cell_statistics_partial(c, fin, margin, confidence)
     mean = c.mean(axis=-1)
     if n > 1:
         se = c.std(axis=-1, ddof=1) / math.sqrt(n)
@@ -58,6 +62,28 @@ def cell_statistics(contrasts: np.ndarray, margin: float | np.ndarray = 0.0, con
     if n > 1:
         zero = (mean == 0) & ~(se > 0)
         p[zero] = 1.0
+    return mean, se, mean - tcrit * se, mean + tcrit * se, t, p
+
+
+def _cell_statistics_partial(c, fin, margin, confidence):
+    """:func:`cell_statistics` for cells with different numbers of finite contrasts (an adaptive
+    scan: unfilled backgrounds are NaN); each cell uses its own ``n`` (NaN statistics where n < 2)."""
+    from scipy import stats
+
+    n = fin.sum(axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = np.where(n > 0, np.nansum(c, axis=-1) / n, np.nan)
+        dev = np.where(fin, c - mean[..., None], 0.0)
+        se = np.where(n > 1, np.sqrt((dev ** 2).sum(axis=-1) / (n - 1) / n), np.nan)
+        df = np.where(n > 1, n - 1, np.nan)
+        tcrit = stats.t.ppf(0.5 + confidence / 2, df)
+        t = np.where(se > 0, mean / se, np.sign(mean) * np.inf)
+        shifted = np.where(se > 0, (np.abs(mean) - margin) / se, np.where(np.abs(mean) > margin, np.inf, -np.inf))
+        p = np.minimum(1.0, 2 * stats.t.sf(shifted, df))
+    bad = ~(n > 1) | ~np.isfinite(mean)
+    t[~np.isfinite(mean)] = np.nan
+    p[bad] = np.nan
+    p[(mean == 0) & ~(se > 0) & (n > 1)] = 1.0
     return mean, se, mean - tcrit * se, mean + tcrit * se, t, p
 
 
@@ -161,8 +187,9 @@ def cell_margins(contrasts: np.ndarray, margin: float, reference: str) -> tuple[
     if reference == "none":
         bounds = np.zeros((K, K, D))
     else:
-        with np.errstate(invalid="ignore"):
-            bounds = reference_bounds(np.asarray(contrasts).mean(axis=-1, dtype=np.float64))
+        with warnings.catch_warnings():  # all-NaN cells (skipped placements) give NaN means
+            warnings.simplefilter("ignore", RuntimeWarning)
+            bounds = reference_bounds(np.nanmean(np.asarray(contrasts, dtype=np.float64), axis=-1))
     return np.maximum(float(margin), bounds)[..., None], bounds
 
 
