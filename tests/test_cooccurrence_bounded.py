@@ -15,7 +15,11 @@ import pytest
 from kgenint._kernels.cooccurrence import pair_histograms
 from kgenint.errors import InputError
 from kgenint.interactions import cooccurrence as cmod
-from kgenint.interactions.cooccurrence import CooccurrenceScan, cooccurrence, fisher_pvalues
+from kgenint.interactions.cooccurrence import (
+    CooccurrenceScan,
+    cooccurrence,
+    fisher_pvalues,
+)
 from kgenint.interactions.pair_table import bh_qvalues, check_pair_table
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -246,7 +250,7 @@ def test_save_load_round_trip_sparse_and_dense_v1(tmp_path):
 # ----------------------------------------------------------------------------- under RLIMIT_AS
 def _can_limit_address_space() -> bool:
     try:
-        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
         return hard == resource.RLIM_INFINITY or hard >= 3 << 30
     except (ValueError, OSError):
         return False
@@ -260,7 +264,7 @@ def _run_limited(args, limit_bytes, timeout):
         resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
 
     return subprocess.run([sys.executable, "-m", "kgenint", *map(str, args)], env=env, capture_output=True, text=True,
-                          timeout=timeout, preexec_fn=limit)
+                          check=False, timeout=timeout, preexec_fn=limit)
 
 
 @pytest.mark.skipif(not _can_limit_address_space(), reason="RLIMIT_AS cannot be set to 2.5 GiB here")
@@ -303,9 +307,8 @@ def test_scan_max_hits_cli_under_address_space_limit(tmp_path):
     (about 4 GB as a table); the bounded heap keeps the run under a 2.5 GiB address space."""
     rng = np.random.default_rng(1)
     with open(tmp_path / "s.fa", "w") as fh:
-        for i in range(4):
-            fh.write(f">chr{i}\n" + np.frombuffer(b"ACGT", np.uint8)[rng.integers(0, 4, 500_000)].tobytes().decode()
-                     + "\n")
+        fh.writelines(f">chr{i}\n" + np.frombuffer(b"ACGT", np.uint8)[rng.integers(0, 4, 500_000)].tobytes().decode()
+                     + "\n" for i in range(4))
     from kgenint.motifs.database import load_default
     from kgenint.motifs.io import write_meme
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import argparse
 import logging
-import textwrap
 import os
 import sys
+import textwrap
 
 import numpy as np
 
@@ -96,7 +96,12 @@ def _name_index(names: list[str], seq_names) -> np.ndarray:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``kgenint cooccur``."""
-    from .._io_inputs import class_groups, read_groups_tsv, read_motif_file, read_sequences
+    from .._io_inputs import (
+        class_groups,
+        read_groups_tsv,
+        read_motif_file,
+        read_sequences,
+    )
     from ..errors import InputError
 
     if (args.hits is None) == (args.motifs is None):

@@ -25,7 +25,7 @@ from ..errors import InputError
 from .pair_table import PAIR_COLUMNS, bh_qvalues
 from .placement import ORIENTATIONS
 
-__all__ = ["CooccurrenceScan", "DENSE_LIMIT"]
+__all__ = ["DENSE_LIMIT", "CooccurrenceScan"]
 
 #: largest dense array (bytes) that the dense accessors of :class:`CooccurrenceScan` build
 DENSE_LIMIT = 2**30
@@ -213,7 +213,7 @@ class CooccurrenceScan:
         return self._dense("q_value", self.cell_q_value, False)
 
     @classmethod
-    def from_dense(cls, *, pair_counts, seq_counts, odds_ratio, p, q, **kw) -> "CooccurrenceScan":
+    def from_dense(cls, *, pair_counts, seq_counts, odds_ratio, p, q, **kw) -> CooccurrenceScan:
         """Build the sparse result from dense arrays (cells observed = finite ``p``), as written
         by format version 1 files."""
         p = np.asarray(p, dtype=np.float64)
@@ -381,12 +381,12 @@ class CooccurrenceScan:
                 h.create_dataset("presence", data=self.presence, compression="gzip")
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> "CooccurrenceScan":
+    def load(cls, path: str | os.PathLike) -> CooccurrenceScan:
         """Read a scan written by :meth:`save` (format versions 1, dense, and 2, sparse)."""
         from .._io import open_result
 
         with open_result(os.fspath(path), "cooccurrence_scan", FORMAT_VERSION, "co-occurrence scan") as h:
-            dec = lambda a: [v.decode() if isinstance(v, bytes) else str(v) for v in a]  # noqa: E731
+            dec = lambda a: [v.decode() if isinstance(v, bytes) else str(v) for v in a]
             kw = dict(
                 motif_names=dec(h["motif_names"][()]), orientations=tuple(dec(h["orientations"][()])),
                 bin_size=int(h.attrs["bin_size"]), window=int(h.attrs["window"]),
