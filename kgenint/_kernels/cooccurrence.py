@@ -115,105 +115,126 @@ def fisher_exact(x, n1s, t, Ns, alternative):
 
 
 # --------------------------------------------------------------------------- bounded memory
-# The kernels below count one block of upstream motifs ``a0 <= a < a1`` at a time (dense
-# ``(2, A, K * D * 4)`` counts for that block only), extract the observed cells as sorted
-# coordinates, and keep per ordered pair the summary :meth:`CooccurrenceScan.pairs` needs. Group
-# index 0 is group 1 (``seq_group == 1``), index 1 group 2 (``seq_group == 0``).
+# The kernels below count one block of upstream motifs ``a0 <= a < a1`` at a time straight into
+# sorted coordinates of the observed cells (no dense grid), and keep per ordered pair the summary
+# :meth:`CooccurrenceScan.pairs` needs. Group index 0 is group 1 (``seq_group == 1``), index 1
+# group 2 (``seq_group == 0``).
+
+
+@jit
+def _count_row(a, seg, hseq, motif, start, end, strand, seq_group, moff, by_motif, K, D, max_distance, bin_size,
+               window, allow_overlap, pc, sc, stamp, touched):
+    """Count the pairs of upstream motif ``a`` into ``pc``/``sc`` (flat ``(2 * C,)``, group 1
+    first, cell ``(b * D + d) * 4 + o``); list the cells made non-zero in ``touched``; return
+    their number. The buffers must be zero (``stamp`` -1) on entry; :func:`_reset_row` restores."""
+    C = K * D * 4
+    n = 0
+    for k in range(moff[a], moff[a + 1]):
+        i = by_motif[k]
+        s = hseq[i]
+        g = seq_group[s]
+        if g < 0:
+            continue
+        off = (1 - g) * C
+        lo = seg[s]
+        hi = seg[s + 1]
+        first = i  # first hit of the sequence with start >= start[i]
+        while first > lo and start[first - 1] == start[i]:
+            first -= 1
+        for j in range(first, hi):
+            if j == i:
+                continue
+            d = start[j] - start[i]
+            if d > max_distance:
+                break
+            if not allow_overlap and start[j] < end[i] and start[i] < end[j]:
+                continue
+            o = 2 * strand[i] + strand[j]
+            c = d // bin_size
+            blo = max(0, c - window)
+            bhi = min(D - 1, c + window)
+            base = motif[j] * D
+            for cc in range(blo, bhi + 1):
+                cell = (base + cc) * 4 + o
+                if pc[cell] == 0 and pc[C + cell] == 0:
+                    touched[n] = cell
+                    n += 1
+                pc[off + cell] += 1
+                if stamp[cell] != s:
+                    stamp[cell] = s
+                    sc[off + cell] += 1
+    return n
+
+
+@jit
+def _reset_row(n, C, pc, sc, stamp, touched):
+    for x in range(n):
+        c = touched[x]
+        pc[c] = 0
+        pc[C + c] = 0
+        sc[c] = 0
+        sc[C + c] = 0
+        stamp[c] = -1
 
 
 @pjit
-def block_histograms(seg, hseq, motif, start, end, strand, seq_group, moff, by_motif, a0, a1, K,
-                     max_distance, bin_size, window, allow_overlap):
-    """Pair and sequence counts of the upstream motifs ``a0 <= a < a1``.
+def block_cells(seg, hseq, motif, start, end, strand, seq_group, moff, by_motif, a0, a1, K, max_distance,
+                bin_size, window, allow_overlap, n_threads):
+    """The observed cells (a pair in either group) of the upstream motifs ``a0 <= a < a1``.
 
     Hits are sorted by (sequence, start); ``hseq`` is each hit's sequence, ``seg`` (S + 1,) the
     boundaries of each sequence's hits, ``by_motif`` the hit indices ordered by motif (stable,
     so by sequence and start within a motif) with ``moff`` (K + 1,) the boundaries per motif.
-    The pairs counted are those of :func:`pair_histograms`; rows run in parallel, each thread
-    owning its rows (no per-thread copies).
-
-    Returns
-    -------
-    pair_counts, seq_counts : int64 (2, a1 - a0, K * D * 4)
-        Cell ``(b * D + d) * 4 + o`` of row ``a - a0``; group 1 first.
-    """
-    D = max_distance // bin_size + 1
-    A = a1 - a0
-    C = K * D * 4
-    pc = np.zeros((2, A, C), dtype=np.int64)
-    sc = np.zeros((2, A, C), dtype=np.int64)
-    for r in prange(A):
-        a = a0 + r
-        stamp = np.full(C, -1, dtype=np.int64)
-        for k in range(moff[a], moff[a + 1]):
-            i = by_motif[k]
-            s = hseq[i]
-            g = seq_group[s]
-            if g < 0:
-                continue
-            gi = 1 - g
-            lo = seg[s]
-            hi = seg[s + 1]
-            first = i  # first hit of the sequence with start >= start[i]
-            while first > lo and start[first - 1] == start[i]:
-                first -= 1
-            for j in range(first, hi):
-                if j == i:
-                    continue
-                d = start[j] - start[i]
-                if d > max_distance:
-                    break
-                if not allow_overlap and start[j] < end[i] and start[i] < end[j]:
-                    continue
-                o = 2 * strand[i] + strand[j]
-                c = d // bin_size
-                blo = max(0, c - window)
-                bhi = min(D - 1, c + window)
-                base = motif[j] * D
-                for cc in range(blo, bhi + 1):
-                    cell = (base + cc) * 4 + o
-                    pc[gi, r, cell] += 1
-                    if stamp[cell] != s:
-                        stamp[cell] = s
-                        sc[gi, r, cell] += 1
-    return pc, sc
-
-
-@pjit
-def block_cells(pc, sc, a0):
-    """The observed cells (a pair in either group) of a block, in ascending flat index.
+    The pairs counted are those of :func:`pair_histograms`. Each of ``n_threads`` threads owns
+    one row of buffers (``K * D * 4`` cells) reused for its rows and cleared through the list of
+    touched cells, so time and memory follow the pairs, not the ``K * K * D * 4`` grid. Two
+    passes: the first sizes the output, the second fills it.
 
     Returns
     -------
     index : int64 (M,)
-        Flat index ``a * C + cell`` into ``(K, K, D, 4)`` (``C = K * D * 4``).
+        Ascending flat indices ``a * C + (b * D + d) * 4 + o`` into ``(K, K, D, 4)``.
     pair_counts, seq_counts : int64 (2, M)
+        Group 1 first.
     """
-    A = pc.shape[1]
-    C = pc.shape[2]
+    D = max_distance // bin_size + 1
+    A = a1 - a0
+    C = K * D * 4
     nnz = np.zeros(A + 1, dtype=np.int64)
-    for r in prange(A):
-        n = 0
-        for c in range(C):
-            if pc[0, r, c] + pc[1, r, c] > 0:
-                n += 1
-        nnz[r + 1] = n
+    for t in prange(n_threads):
+        pc = np.zeros(2 * C, dtype=np.int64)
+        sc = np.zeros(2 * C, dtype=np.int64)
+        stamp = np.full(C, -1, dtype=np.int64)
+        touched = np.empty(C, dtype=np.int64)
+        for r in range(t, A, n_threads):
+            n = _count_row(a0 + r, seg, hseq, motif, start, end, strand, seq_group, moff, by_motif, K, D,
+                           max_distance, bin_size, window, allow_overlap, pc, sc, stamp, touched)
+            nnz[r + 1] = n
+            _reset_row(n, C, pc, sc, stamp, touched)
     for r in range(A):
         nnz[r + 1] += nnz[r]
     M = nnz[A]
     index = np.empty(M, dtype=np.int64)
     opc = np.empty((2, M), dtype=np.int64)
     osc = np.empty((2, M), dtype=np.int64)
-    for r in prange(A):
-        m = nnz[r]
-        for c in range(C):
-            if pc[0, r, c] + pc[1, r, c] > 0:
-                index[m] = (a0 + r) * C + c
-                opc[0, m] = pc[0, r, c]
-                opc[1, m] = pc[1, r, c]
-                osc[0, m] = sc[0, r, c]
-                osc[1, m] = sc[1, r, c]
-                m += 1
+    for t in prange(n_threads):
+        pc = np.zeros(2 * C, dtype=np.int64)
+        sc = np.zeros(2 * C, dtype=np.int64)
+        stamp = np.full(C, -1, dtype=np.int64)
+        touched = np.empty(C, dtype=np.int64)
+        for r in range(t, A, n_threads):
+            n = _count_row(a0 + r, seg, hseq, motif, start, end, strand, seq_group, moff, by_motif, K, D,
+                           max_distance, bin_size, window, allow_overlap, pc, sc, stamp, touched)
+            cells = np.sort(touched[:n])
+            m = nnz[r]
+            for x in range(n):
+                c = cells[x]
+                index[m + x] = (a0 + r) * C + c
+                opc[0, m + x] = pc[c]
+                opc[1, m + x] = pc[C + c]
+                osc[0, m + x] = sc[c]
+                osc[1, m + x] = sc[C + c]
+            _reset_row(n, C, pc, sc, stamp, touched)
     return index, opc, osc
 
 

@@ -51,7 +51,6 @@ import numpy as np
 
 from .._kernels.cooccurrence import (
     block_cells,
-    block_histograms,
     fisher_exact,
     pair_summary,
     presence_counts,
@@ -156,9 +155,9 @@ def _hit_columns(hits, n_sequences: int | None, motif_names):
 
 #: default memory ceiling of :func:`cooccurrence` (bytes)
 DEFAULT_MAX_MEMORY = 2 * 2**30
-# bytes per cell of a counting block: dense pair and sequence counts of 2 groups (32) and the
-# observed cells extracted from it (index 8, counts 32); a block is at most 1/4 of the budget
-_BLOCK_CELL_BYTES = 72
+# bytes per observed cell of a block (at most A * K * D * 4 of them): coordinates and counts (40)
+# and the temporaries of its Fisher tests and odds ratios; a block is at most 1/4 of the budget
+_BLOCK_CELL_BYTES = 136
 # bytes per kept observed cell: index, counts, odds, p (56), q at the end, and the temporaries of
 # pruning, BH, saving and reading back; the kept cells are at most 1/2 of the budget
 _KEPT_CELL_BYTES = 150
@@ -171,7 +170,7 @@ _PER_HIT_BYTES = 160
 def _plan(K: int, D: int, n_hits: int, threads: int, max_memory: float) -> tuple[int, int, int]:
     """``(rows per block, kept-cell capacity, smallest workable max_memory)`` in bytes."""
     C = K * D * 4
-    fixed = _PER_K2_BYTES * K * K + _PER_HIT_BYTES * n_hits + 8 * C * threads  # + one stamp row per thread
+    fixed = _PER_K2_BYTES * K * K + _PER_HIT_BYTES * n_hits + 48 * C * threads  # + one row of buffers per thread
     need = fixed + 4 * _BLOCK_CELL_BYTES * C + 2 * _KEPT_CELL_BYTES * 4096
     budget = float(max_memory) - fixed
     rows = int(min(K, max(0.0, budget) // (4 * _BLOCK_CELL_BYTES * C)))
@@ -184,10 +183,11 @@ def cooccurrence_memory(n_motifs: int, max_distance: int, bin_size: int = 1, thr
     """Smallest ``max_memory`` (bytes) with which :func:`cooccurrence` can run.
 
     It counts one block of upstream motifs at a time, so the requirement is that of one motif's
-    row of cells (``K * D * 4`` with ``D = max_distance // bin_size + 1``, about 288 bytes each
-    while counting) plus the fixed part (about 200 bytes x K^2 for the presence counts and the
-    per-pair summary, 160 bytes per hit, one stamp row per thread). Any larger ceiling only makes
-    the blocks bigger and lets more observed cells be kept.
+    row of cells (``K * D * 4`` with ``D = max_distance // bin_size + 1``, up to 4 x 136 bytes
+    each if every cell of the row is observed) plus the fixed part (about 200 bytes x K^2 for the
+    presence counts and the per-pair summary, 160 bytes per hit, one row of counting buffers,
+    48 bytes a cell, per thread). Any larger ceiling only makes the blocks bigger and lets more
+    observed cells be kept.
     """
     D = int(max_distance) // max(int(bin_size), 1) + 1
     return _plan(int(n_motifs), D, int(n_hits), max(int(threads), 1), 0.0)[2]
@@ -306,7 +306,10 @@ def _count_and_test(seq, motif, start, end, strand, g, names, max_distance, bin_
     """Count blocks of upstream motifs, test their observed cells, keep the best ``capacity``."""
     from ..progress import progress as _progress
 
+    import numba
+
     K, S = len(names), len(g)
+    n_threads = numba.get_num_threads()
     D = max_distance // bin_size + 1
     DO = D * 4
     order = np.lexsort((start, seq))
@@ -327,10 +330,8 @@ def _count_and_test(seq, motif, start, end, strand, g, names, max_distance, bin_
     try:
         for a0 in starts:
             a1 = min(K, a0 + rows)
-            pc, sc = block_histograms(seg, seq, motif, start, end, strand, g, moff, by_motif, a0, a1, K,
-                                      max_distance, bin_size, window, allow_overlap)
-            index, cpc, csc = block_cells(pc, sc, a0)
-            del pc, sc
+            index, cpc, csc = block_cells(seg, seq, motif, start, end, strand, g, moff, by_motif, a0, a1, K,
+                                          max_distance, bin_size, window, allow_overlap, n_threads)
             if null == "marginal":  # reference set of every cell: all sequences of each group
                 m1 = np.full(index.size, n1, dtype=np.int64)
                 m2 = np.full(index.size, n2, dtype=np.int64)

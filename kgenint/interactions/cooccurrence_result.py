@@ -205,12 +205,12 @@ class CooccurrenceScan:
     @property
     def p(self) -> np.ndarray:
         """Dense Fisher p-values, float64 ``(K, K, D, 4)``, NaN where unobserved (small scans only)."""
-        return self._dense("p_value", self.cell_p_value, False)
+        return self._dense("p", self.cell_p_value, False)
 
     @property
     def q(self) -> np.ndarray:
         """Dense BH q-values, float64 ``(K, K, D, 4)``, NaN where unobserved (small scans only)."""
-        return self._dense("q_value", self.cell_q_value, False)
+        return self._dense("q", self.cell_q_value, False)
 
     @classmethod
     def from_dense(cls, *, pair_counts, seq_counts, odds_ratio, p, q, **kw) -> CooccurrenceScan:
