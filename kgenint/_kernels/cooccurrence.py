@@ -179,16 +179,17 @@ def _reset_row(n, C, pc, sc, stamp, touched):
 
 @pjit
 def block_cells(seg, hseq, motif, start, end, strand, seq_group, moff, by_motif, a0, a1, K, max_distance,
-                bin_size, window, allow_overlap, n_threads):
+                bin_size, window, allow_overlap, pc_buf, sc_buf, stamp_buf, touched_buf):
     """The observed cells (a pair in either group) of the upstream motifs ``a0 <= a < a1``.
 
     Hits are sorted by (sequence, start); ``hseq`` is each hit's sequence, ``seg`` (S + 1,) the
     boundaries of each sequence's hits, ``by_motif`` the hit indices ordered by motif (stable,
     so by sequence and start within a motif) with ``moff`` (K + 1,) the boundaries per motif.
-    The pairs counted are those of :func:`pair_histograms`. Each of ``n_threads`` threads owns
-    one row of buffers (``K * D * 4`` cells) reused for its rows and cleared through the list of
-    touched cells, so time and memory follow the pairs, not the ``K * K * D * 4`` grid. Two
-    passes: the first sizes the output, the second fills it.
+    The pairs counted are those of :func:`pair_histograms`. Each of ``T`` threads owns one row
+    of buffers (``pc_buf``, ``sc_buf`` int64 ``(T, 2 * C)`` zero, ``stamp_buf`` int64 ``(T, C)``
+    -1, ``touched_buf`` int64 ``(T, C)``, with ``C = K * D * 4``; left as found) reused for its
+    rows and cleared through the list of touched cells, so time and memory follow the pairs, not
+    the ``K * K * D * 4`` grid. Two passes: the first sizes the output, the second fills it.
 
     Returns
     -------
@@ -200,12 +201,13 @@ def block_cells(seg, hseq, motif, start, end, strand, seq_group, moff, by_motif,
     D = max_distance // bin_size + 1
     A = a1 - a0
     C = K * D * 4
+    n_threads = pc_buf.shape[0]
     nnz = np.zeros(A + 1, dtype=np.int64)
     for t in prange(n_threads):
-        pc = np.zeros(2 * C, dtype=np.int64)
-        sc = np.zeros(2 * C, dtype=np.int64)
-        stamp = np.full(C, -1, dtype=np.int64)
-        touched = np.empty(C, dtype=np.int64)
+        pc = pc_buf[t]
+        sc = sc_buf[t]
+        stamp = stamp_buf[t]
+        touched = touched_buf[t]
         for r in range(t, A, n_threads):
             n = _count_row(a0 + r, seg, hseq, motif, start, end, strand, seq_group, moff, by_motif, K, D,
                            max_distance, bin_size, window, allow_overlap, pc, sc, stamp, touched)
@@ -218,10 +220,10 @@ def block_cells(seg, hseq, motif, start, end, strand, seq_group, moff, by_motif,
     opc = np.empty((2, M), dtype=np.int64)
     osc = np.empty((2, M), dtype=np.int64)
     for t in prange(n_threads):
-        pc = np.zeros(2 * C, dtype=np.int64)
-        sc = np.zeros(2 * C, dtype=np.int64)
-        stamp = np.full(C, -1, dtype=np.int64)
-        touched = np.empty(C, dtype=np.int64)
+        pc = pc_buf[t]
+        sc = sc_buf[t]
+        stamp = stamp_buf[t]
+        touched = touched_buf[t]
         for r in range(t, A, n_threads):
             n = _count_row(a0 + r, seg, hseq, motif, start, end, strand, seq_group, moff, by_motif, K, D,
                            max_distance, bin_size, window, allow_overlap, pc, sc, stamp, touched)

@@ -325,13 +325,16 @@ def _count_and_test(seq, motif, start, end, strand, g, names, max_distance, bin_
                                                            "pair_best_odds"))
     kept: list[tuple[np.ndarray, ...]] = []  # (index, pair counts, seq counts, odds, p) per block
     n_kept, n_tests, cutoff = 0, 0, math.inf
+    C = K * DO
+    buffers = (np.zeros((n_threads, 2 * C), dtype=np.int64), np.zeros((n_threads, 2 * C), dtype=np.int64),
+               np.full((n_threads, C), -1, dtype=np.int64), np.empty((n_threads, C), dtype=np.int64))
     starts = range(0, K, rows)
     bar = _progress(total=K, desc="Counting motif pairs", unit="motif") if progress else None
     try:
         for a0 in starts:
             a1 = min(K, a0 + rows)
             index, cpc, csc = block_cells(seg, seq, motif, start, end, strand, g, moff, by_motif, a0, a1, K,
-                                          max_distance, bin_size, window, allow_overlap, n_threads)
+                                          max_distance, bin_size, window, allow_overlap, *buffers)
             if null == "marginal":  # reference set of every cell: all sequences of each group
                 m1 = np.full(index.size, n1, dtype=np.int64)
                 m2 = np.full(index.size, n2, dtype=np.int64)
