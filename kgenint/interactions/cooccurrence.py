@@ -375,11 +375,14 @@ def _count_and_test(seq, motif, start, end, strand, g, names, max_distance, bin_
 
 
 def _prune(kept: list[tuple[np.ndarray, ...]], capacity: int, cutoff: float):
-    """Keep only the cells with ``p < new cutoff``, at most half of ``capacity``."""
+    """Keep only the cells with ``p < new cutoff``: about half of ``capacity`` (the cells tied at
+    the cut are kept when they fit under ``capacity``, dropped otherwise)."""
     p = np.concatenate([k[4] for k in kept])
     target = max(1, capacity // 2)
     if p.size > target:
         new = float(np.partition(p, target)[target])  # the (target + 1)-th smallest
+        if np.count_nonzero(p <= new) <= capacity:  # Fisher p-values tie a lot: keep the tie if it fits
+            new = float(np.nextafter(new, np.inf))
         cutoff = min(cutoff, new)
     del p
     out, n = [], 0
