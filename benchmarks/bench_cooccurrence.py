@@ -13,9 +13,15 @@ Reported:
   the ratio, and whether the counts are identical. The Fisher tests are not part of the naive
   side (scipy's two-sided ``fisher_exact`` is not vectorised; ~240,000 cells would take minutes).
 
+With ``--memory K1,K2,...``: time and peak RSS of ``cooccurrence()`` (blocks of motifs, sparse
+cells, ``--max-memory`` GiB ceiling) for each number of motifs, each run in a fresh process, next
+to the dense implementation it replaced (counts ``(2, K, K, D, 4)`` with the ``pair_histograms``
+kernel, Fisher on every observed cell, BH) for the K up to ``--dense-max-k``.
+
 Usage::
 
     .venv/bin/python benchmarks/bench_cooccurrence.py --n-seqs 50000 --hits-per-seq 40 --subset 2000
+    .venv/bin/python benchmarks/bench_cooccurrence.py --memory 50,150,300,834 --n-seqs 2000 --hits-per-seq 100
 """
 from __future__ import annotations
 
@@ -61,14 +67,93 @@ def naive_counts(hits: pd.DataFrame, groups: np.ndarray, K: int, max_d: int):
     return pc, sc
 
 
+def dense_cooccurrence(hits: pd.DataFrame, groups: np.ndarray, K: int, max_d: int):
+    """The dense implementation replaced by the block-wise one (marginal null): counts, Fisher, BH."""
+    from kgenint._kernels.cooccurrence import pair_histograms
+    from kgenint.interactions.cooccurrence import fisher_pvalues
+    from kgenint.interactions.pair_table import bh_qvalues
+
+    order = np.lexsort((hits["start"].to_numpy(), hits["seq"].to_numpy()))
+    h = hits.iloc[order]
+    seq = h["seq"].to_numpy(np.int64)
+    seg = np.searchsorted(seq, np.arange(len(groups) + 1)).astype(np.int64)
+    pc, sc = pair_histograms(seg, h["motif"].to_numpy(np.int64), h["start"].to_numpy(np.int64),
+                             h["end"].to_numpy(np.int64), (h["strand"].to_numpy() == "-").astype(np.int64),
+                             groups, K, max_d, 1, 0, False, 2, 1)
+    sc = sc[::-1].copy()
+    n1, n2 = int((groups == 1).sum()), int((groups == 0).sum())
+    x = sc[0].ravel()
+    t = x + sc[1].ravel()
+    p = np.full(x.shape, np.nan)
+    obs = t > 0
+    p[obs] = fisher_pvalues(x[obs], n1, t[obs], n1 + n2)
+    odds = ((sc[0] + 0.5) / (n1 - sc[0] + 0.5)) / ((sc[1] + 0.5) / (n2 - sc[1] + 0.5))
+    return pc, sc, p, bh_qvalues(p), odds
+
+
+def _one_memory_run(mode: str, K: int, args) -> None:
+    """Child process: one run, prints 'RESULT wall_s n_cells'."""
+    from kgenint.interactions.cooccurrence import cooccurrence
+
+    hits = random_hits(args.n_seqs, args.hits_per_seq, K)
+    groups = (np.random.default_rng(1).random(args.n_seqs) < 0.5).astype(np.int64)
+    small = hits[hits["seq"] < 5]  # compile (or load from the Numba cache) outside the timing
+    if mode == "dense":
+        dense_cooccurrence(small, groups[:5], K, 10)
+    else:
+        cooccurrence(small, groups[:5], motif_names=[str(i) for i in range(K)], max_distance=10, null="marginal")
+    t = time.perf_counter()
+    if mode == "dense":
+        n = int(np.isfinite(dense_cooccurrence(hits, groups, K, args.max_distance)[2]).sum())
+    else:
+        res = cooccurrence(hits, groups, motif_names=[str(i) for i in range(K)], max_distance=args.max_distance,
+                           null="marginal", max_memory=args.max_memory * 2**30)
+        res.pairs()
+        n = res.n_tests
+    import resource
+
+    print(f"RESULT {time.perf_counter() - t:.3f} {n} {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}")
+
+
+def memory_table(args) -> None:
+    import subprocess
+    import sys
+
+    print(f"{args.n_seqs:,} sequences x {args.hits_per_seq} hits (1 kb), max distance {args.max_distance}, 1-bp bins, "
+          f"ceiling {args.max_memory} GiB; peak RSS of a fresh process (includes the input table and imports)")
+    print("| K | method | wall s | peak RSS MiB | observed cells | dense array (2,K,K,D,4) |")
+    print("|---|---|---|---|---|---|")
+    for K in (int(k) for k in args.memory.split(",")):
+        for mode in ("dense", "blocks"):
+            if mode == "dense" and K > args.dense_max_k:
+                continue
+            cmd = [sys.executable, __file__, "--child", f"{mode}:{K}", "--n-seqs", str(args.n_seqs), "--hits-per-seq",
+                   str(args.hits_per_seq), "--max-distance", str(args.max_distance), "--max-memory",
+                   str(args.max_memory)]
+            out = subprocess.run(cmd, stdout=subprocess.PIPE, text=True).stdout
+            line = [ln for ln in out.splitlines() if ln.startswith("RESULT")]
+            wall, n, rss = line[0].split()[1:] if line else ("failed", "-", "0")
+            dense_gb = 2 * K * K * (args.max_distance + 1) * 4 * 8 / 2**30
+            print(f"| {K} | {mode} | {wall} | {int(rss) / 1024:.0f} | {n} | {dense_gb:.2f} GiB |", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--memory", default=None, help="comma-separated numbers of motifs: time and peak RSS table")
+    ap.add_argument("--dense-max-k", type=int, default=150, help="largest K run with the dense implementation")
+    ap.add_argument("--max-memory", type=float, default=2.0, help="ceiling of cooccurrence() in GiB")
+    ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--n-seqs", type=int, default=50000)
     ap.add_argument("--hits-per-seq", type=int, default=40)
     ap.add_argument("--motifs", type=int, default=20)
     ap.add_argument("--max-distance", type=int, default=150)
     ap.add_argument("--subset", type=int, default=2000)
     args = ap.parse_args()
+    if args.child:
+        mode, k = args.child.split(":")
+        return _one_memory_run(mode, int(k), args)
+    if args.memory:
+        return memory_table(args)
 
     import numba
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import argparse
 import logging
-import textwrap
 import os
 import sys
+import textwrap
 
 import numpy as np
 
@@ -30,10 +30,15 @@ what is counted:
   --null conditional (default) restricts each test to the sequences holding both motifs.
 
 outputs:
-  --out    HDF5 (kgenint_format="cooccurrence_scan"; CooccurrenceScan.load): pair_counts,
-           seq_counts (2, K, K, D, 4), n_sequences, odds_ratio, p, q (K, K, D, 4), motif_names,
-           distances (bin lower edges), orientations
+  --out    HDF5 (kgenint_format="cooccurrence_scan", format 2; CooccurrenceScan.load): the observed
+           cells (cell_index into K x K x D x 4, cell_pair_counts, cell_seq_counts, cell_odds_ratio,
+           cell_p_value, cell_q_value), a per-pair summary, n_sequences, motif_names, distances
+           (bin lower edges), orientations
   table    the --top cells by p (TSV; stdout unless --table)
+
+memory:
+  bounded by --max-memory (plus the hit table): 834 JASPAR motifs at 1-bp bins up to 150 bp run in
+  the default 2 GiB. See docs/outputs.md ("Memory").
 
 example:
   kgenint cooccur --motifs motifs.meme --data data.h5 --groups class --out cooc.h5 --table cooc.tsv
@@ -63,10 +68,11 @@ def register(subparsers, parents) -> None:
     p.add_argument("--class-column", type=int, default=0, help="column of /y/class (default: 0)")
     p.add_argument("--max-distance", type=int, default=150, help="largest distance between hit starts, bp (default: 150)")
     p.add_argument("--bin-size", type=int, default=1, help="distance bin width, bp (default: 1)")
-    p.add_argument("--max-memory", type=float, default=4.0,
-                   help="ceiling on the estimated memory in GiB (default: 4): the counts are dense, about "
-                        "K^2 x (max-distance/bin-size + 1) x 4 cells x 8 bytes x (5 x threads + 12); above it "
-                        "the command stops at once with advice instead of running out of memory")
+    p.add_argument("--max-memory", type=float, default=2.0,
+                   help="memory ceiling in GiB for the counting and the kept cells (default: 2): the K x K x "
+                        "distance x orientation cells are counted in blocks of motifs and only observed cells are "
+                        "kept; when they would not fit, those with the largest p-values are dropped (the pair table "
+                        "and q-values below the stated cutoff stay exact)")
     p.add_argument("--window", type=int, default=0, help="pool this many neighbouring bins on each side (default: 0)")
     p.add_argument("--alternative", choices=("two-sided", "greater", "less"), default="two-sided",
                    help="Fisher test alternative; 'greater' = enriched in group 1 (default: two-sided)")
@@ -90,7 +96,12 @@ def _name_index(names: list[str], seq_names) -> np.ndarray:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``kgenint cooccur``."""
-    from .._io_inputs import class_groups, read_groups_tsv, read_motif_file, read_sequences
+    from .._io_inputs import (
+        class_groups,
+        read_groups_tsv,
+        read_motif_file,
+        read_sequences,
+    )
     from ..errors import InputError
 
     if (args.hits is None) == (args.motifs is None):
@@ -103,6 +114,8 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--thresh must be in (0, 1]. Received: {args.thresh}")
     if args.top < 0:
         raise InputError(f"--top must be >= 0. Received: {args.top}")
+    if not args.max_memory > 0:
+        raise InputError(f"--max-memory must be a positive number of GiB. Received: {args.max_memory}")
     out = os.fspath(args.out)
     check_outputs(args, out=out, table=args.table)
     check_output_dir(args.plots, "--plots")
@@ -169,12 +182,15 @@ def run(args: argparse.Namespace) -> int:
 
     res = cooccurrence(hits, groups, motif_names=motif_names, max_distance=int(args.max_distance),
                        bin_size=int(args.bin_size), window=int(args.window), allow_overlap=bool(args.allow_overlap),
-                       alternative=args.alternative, null=args.null, max_memory=float(args.max_memory) * 2**30)
+                       alternative=args.alternative, null=args.null, max_memory=float(args.max_memory) * 2**30,
+                       progress=not args.quiet)
+    if not res.complete:
+        log.warning("%d observed cells did not fit under --max-memory %g GiB: kept the %d with p < %.3g (q-values "
+                    "below it are exact; the pair table is exact); raise --max-memory to keep them all",
+                    res.n_tests, args.max_memory, res.cell_index.size, res.p_value_cutoff)
     res.save(out)
     log.info("wrote %s", out)
-    table = res.to_frame()
-    if args.top:
-        table = table.head(int(args.top))
+    table = res.to_frame(top=int(args.top) if args.top else None)
     if args.table:
         from .._io import atomic_open
 

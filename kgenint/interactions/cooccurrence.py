@@ -35,21 +35,30 @@ RESULTS_validation.md). Presence-only interactions need a model: use the in-sili
 
 Distances here are non-negative: the upstream hit is ``a``; ``(b, a, d)`` is the same geometry
 seen from the other motif's side, so both ordered pairs are kept.
+
+Memory is bounded by ``max_memory`` (beyond the input table): the cells are counted in blocks of
+upstream motifs and only observed cells are kept (:class:`CooccurrenceScan`, sparse), so 834
+JASPAR motifs at 1-bp bins up to 150 bp (6.7 GB per dense array) run in the default 2 GiB. When
+the observed cells themselves would not fit, those with the largest p-values are dropped
+(``p_value_cutoff``); the pair table and the q-values below the cutoff stay exact.
 """
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, field
-from typing import Sequence
+import math
+from collections.abc import Sequence
 
 import numpy as np
 
-from .._kernels.cooccurrence import fisher_exact, pair_histograms
+from .._kernels.cooccurrence import (
+    block_cells,
+    fisher_exact,
+    pair_summary,
+    presence_counts,
+)
 from ..errors import InputError
-from .pair_table import bh_qvalues
-from .placement import ORIENTATIONS
+from .cooccurrence_result import CooccurrenceScan, cells_qvalues, new_summary
 
-__all__ = ["cooccurrence", "CooccurrenceScan", "fisher_pvalues", "cooccurrence_memory", "DEFAULT_MAX_MEMORY"]
+__all__ = ["DEFAULT_MAX_MEMORY", "CooccurrenceScan", "cooccurrence", "cooccurrence_memory", "fisher_pvalues"]
 
 _ALT = {"two-sided": 0, "greater": 1, "less": 2}
 
@@ -77,178 +86,6 @@ def fisher_pvalues(x, n1, t, n, alternative: str = "two-sided") -> np.ndarray:
     n1 = np.ascontiguousarray(np.broadcast_to(np.asarray(n1, dtype=np.int64).ravel(), x.shape))
     n = np.ascontiguousarray(np.broadcast_to(np.asarray(n, dtype=np.int64).ravel(), x.shape))
     return fisher_exact(x, n1, t, n, _ALT[alternative])
-
-
-@dataclass
-class CooccurrenceScan:
-    """Result of :func:`cooccurrence`.
-
-    Attributes
-    ----------
-    motif_names : list of str (K,)
-    distances : int64 (D,)
-        Lower edge of each distance bin (bp between starts).
-    bin_size, window, max_distance : int
-    pair_counts : int64 (2, K, K, D, 4)
-        Hit pairs per group (group 1 first).
-    seq_counts : int64 (2, K, K, D, 4)
-        Sequences with at least one such pair, per group.
-    n_sequences : int64 (2,)
-    odds_ratio, p, q : float64 (K, K, D, 4)
-        Sample odds ratio (group 1 vs 2, 0.5 added to every cell), Fisher p, BH q (NaN for
-        cells never observed), under ``null``.
-    presence : int64 (2, K, K, 4) or None
-        Sequences per group with neither motif, A only, B only, both (for ``a == b``: 0, 1, -, 2+
-        hits of the motif, "B only" is 0).
-    null : {"conditional", "marginal"}
-        The cells' null (module docstring).
-    """
-
-    motif_names: list[str]
-    distances: np.ndarray
-    bin_size: int
-    window: int
-    max_distance: int
-    pair_counts: np.ndarray
-    seq_counts: np.ndarray
-    n_sequences: np.ndarray
-    odds_ratio: np.ndarray
-    p: np.ndarray
-    q: np.ndarray
-    alternative: str = "two-sided"
-    params: dict = field(default_factory=dict)
-
-    orientations: tuple[str, ...] = ORIENTATIONS
-    presence: np.ndarray | None = None
-    null: str = "marginal"
-
-    def to_frame(self, *, observed_only: bool = True):
-        """One row per cell: ``motif_a motif_b distance orientation n1 n2 frac1 frac2
-        odds_ratio p q`` (``n1``/``n2``: sequences with the pair in group 1/2)."""
-        import pandas as pd
-
-        K, _, D, O = self.p.shape
-        a, b, d, o = (v.ravel() for v in np.meshgrid(np.arange(K), np.arange(K), np.arange(D), np.arange(O), indexing="ij"))
-        names = np.array(self.motif_names, dtype=object)
-        df = pd.DataFrame({
-            "motif_a": names[a], "motif_b": names[b], "distance": self.distances[d],
-            "orientation": np.array(self.orientations, dtype=object)[o],
-            "n1": self.seq_counts[0].ravel(), "n2": self.seq_counts[1].ravel(),
-            "frac1": self.seq_counts[0].ravel() / max(1, self.n_sequences[0]),
-            "frac2": self.seq_counts[1].ravel() / max(1, self.n_sequences[1]),
-            "odds_ratio": self.odds_ratio.ravel(), "p": self.p.ravel(), "q": self.q.ravel(),
-        })
-        if observed_only:
-            df = df[np.isfinite(df["p"].to_numpy())].reset_index(drop=True)
-        return df.sort_values("p", kind="mergesort").reset_index(drop=True)
-
-    def pairs(self, presence: bool = False):
-        """One row per unordered motif pair: the strongest cell and a pair-level p and q.
-
-        Parameters
-        ----------
-        presence : bool
-            Also run the presence-interaction test (module docstring; biased when presence is
-            confounded with other motifs, hence off by default).
-
-        Columns ``motif_a motif_b distance orientation odds_ratio p_cell n_cells p_geometry
-        presence_log_or p_presence effect p q``:
-
-        * ``p_geometry``: the smallest cell p of the pair times the number of observed cells
-          (Bonferroni over distances and orientations);
-        * ``presence_log_or``, ``p_presence``: the presence-interaction contrast and its z-test
-          p-value (module docstring; NaN without presence counts or for ``a == b``);
-        * ``p = p_geometry``, or with ``presence=True`` ``min(1, 2 * min(p_geometry,
-          p_presence))`` (Bonferroni over the two tests); ``q`` BH over the pairs; ``effect``
-          is the log odds ratio of the test that gave ``p`` (its sign: > 0 synergy /
-          enrichment in group 1).
-        """
-        import pandas as pd
-        from scipy import stats
-
-        K = self.p.shape[0]
-        rows = []
-        for a in range(K):
-            for b in range(a, K):
-                blocks = [(a, b)] if a == b else [(a, b), (b, a)]
-                ps = np.concatenate([self.p[i, j].ravel() for i, j in blocks])
-                ok = np.isfinite(ps)
-                lor, pp = np.nan, np.nan
-                if presence and self.presence is not None and a != b:
-                    c = self.presence[:, a, b, :].astype(np.float64) + 0.5  # (2 groups, 4 categories)
-                    lo = np.log(c[0] / c[1])
-                    lor = float(lo[3] - lo[1] - lo[2] + lo[0])
-                    se = float(np.sqrt((1.0 / c).sum()))
-                    pp = float(2 * stats.norm.sf(abs(lor) / se))
-                if not ok.any() and not np.isfinite(pp):
-                    continue
-                if ok.any():
-                    k = int(np.nanargmin(ps))
-                    blk, rest = divmod(k, self.p.shape[2] * self.p.shape[3])
-                    di, oi = divmod(rest, self.p.shape[3])
-                    i, j = blocks[blk]
-                    pg = float(min(1.0, ps[k] * ok.sum()))
-                    cell = {"distance": int(self.distances[di]), "orientation": self.orientations[oi],
-                            "odds_ratio": float(self.odds_ratio[i, j, di, oi]), "p_cell": float(ps[k])}
-                else:
-                    i, j, pg = a, b, 1.0
-                    cell = {"distance": 0, "orientation": "++", "odds_ratio": np.nan, "p_cell": np.nan}
-                use_presence = np.isfinite(pp) and pp < pg
-                pbest = pp if use_presence else pg
-                n_tests = 2 if np.isfinite(pp) else 1
-                rows.append({
-                    "motif_a": self.motif_names[i], "motif_b": self.motif_names[j], **cell,
-                    "n_cells": int(ok.sum()), "p_geometry": pg, "presence_log_or": lor, "p_presence": pp,
-                    "effect": lor if use_presence else float(np.log(cell["odds_ratio"])),
-                    "p": float(min(1.0, pbest * n_tests)),
-                })
-        df = pd.DataFrame(rows)
-        if len(df):
-            df["q"] = bh_qvalues(df["p"].to_numpy())
-            df = df.sort_values("p", kind="mergesort").reset_index(drop=True)
-        return df
-
-    def save(self, path: str | os.PathLike, *, overwrite: bool = True) -> None:
-        """Write to HDF5 atomically: attrs ``kgenint_format="cooccurrence_scan"``, ``bin_size``,
-        ``window``, ``max_distance``, ``alternative``; datasets ``motif_names``, ``distances``,
-        ``orientations``, ``pair_counts``, ``seq_counts``, ``n_sequences``, ``odds_ratio``,
-        ``p``, ``q``, optional ``presence``; attr ``null``."""
-        import h5py
-
-        from .._io import atomic_path
-
-        path = os.fspath(path)
-        sd = h5py.string_dtype()
-        with atomic_path(path, overwrite=overwrite, check=lambda p: CooccurrenceScan.load(p)) as tmp, \
-                h5py.File(tmp, "w") as h:
-            h.attrs.update(kgenint_format="cooccurrence_scan", format_version=1, bin_size=self.bin_size,
-                           window=self.window, max_distance=self.max_distance, alternative=self.alternative)
-            h.create_dataset("motif_names", data=np.array(self.motif_names, dtype=object), dtype=sd)
-            h.create_dataset("orientations", data=np.array(self.orientations, dtype=object), dtype=sd)
-            for k in ("distances", "pair_counts", "seq_counts", "n_sequences", "odds_ratio", "p", "q"):
-                h.create_dataset(k, data=getattr(self, k), compression="gzip")
-            if self.presence is not None:
-                h.create_dataset("presence", data=self.presence)
-            h.attrs["null"] = self.null
-
-    @classmethod
-    def load(cls, path: str | os.PathLike) -> "CooccurrenceScan":
-        """Read a scan written by :meth:`save`."""
-        import h5py
-
-        with h5py.File(os.fspath(path), "r") as h:
-            if h.attrs.get("kgenint_format") != "cooccurrence_scan":
-                raise InputError(f"{path}: not a kgenint co-occurrence scan.")
-            dec = lambda a: [v.decode() if isinstance(v, bytes) else str(v) for v in a]  # noqa: E731
-            return cls(
-                motif_names=dec(h["motif_names"][()]),
-                orientations=tuple(dec(h["orientations"][()])),
-                bin_size=int(h.attrs["bin_size"]), window=int(h.attrs["window"]),
-                max_distance=int(h.attrs["max_distance"]), alternative=str(h.attrs["alternative"]),
-                **{k: h[k][()] for k in ("distances", "pair_counts", "seq_counts", "n_sequences", "odds_ratio", "p", "q")},
-                presence=h["presence"][()] if "presence" in h else None,
-                null=str(h.attrs.get("null", "marginal")),
-            )
 
 
 def _hit_columns(hits, n_sequences: int | None, motif_names):
@@ -315,19 +152,45 @@ def _hit_columns(hits, n_sequences: int | None, motif_names):
     return seq.astype(np.int64), motif, start, end, strand, motif_names
 
 
-#: default ceiling on the estimated peak memory of :func:`cooccurrence` (bytes)
-DEFAULT_MAX_MEMORY = 4 * 2**30
+
+#: default memory ceiling of :func:`cooccurrence` (bytes)
+DEFAULT_MAX_MEMORY = 2 * 2**30
+# bytes per observed cell of a block (at most A * K * D * 4 of them): coordinates and counts (40)
+# and the temporaries of its Fisher tests and odds ratios; a block is at most 1/4 of the budget
+_BLOCK_CELL_BYTES = 136
+# bytes per kept observed cell: index, counts, odds, p (56), q at the end, and the temporaries of
+# pruning, BH, saving and reading back; the kept cells are at most 1/2 of the budget
+_KEPT_CELL_BYTES = 150
+# fixed part: presence counts (2, K, K, 4) and the pair summary (K, K) x 4 and the pair table's
+# temporaries, per K^2; hit arrays sorted and indexed, per hit
+_PER_K2_BYTES = 200
+_PER_HIT_BYTES = 160
 
 
-def cooccurrence_memory(n_motifs: int, max_distance: int, bin_size: int = 1, threads: int = 1) -> int:
-    """Estimated peak memory (bytes) of :func:`cooccurrence` for ``n_motifs`` motifs.
+def _plan(K: int, D: int, n_hits: int, threads: int, max_memory: float) -> tuple[int, int, int]:
+    """``(rows per block, kept-cell capacity, smallest workable max_memory)`` in bytes."""
+    C = K * D * 4
+    fixed = _PER_K2_BYTES * K * K + _PER_HIT_BYTES * n_hits + 48 * C * threads  # + one row of buffers per thread
+    need = fixed + 4 * _BLOCK_CELL_BYTES * C + 2 * _KEPT_CELL_BYTES * 4096
+    budget = float(max_memory) - fixed
+    rows = int(min(K, max(0.0, budget) // (4 * _BLOCK_CELL_BYTES * C)))
+    capacity = int(max(0.0, budget) // (2 * _KEPT_CELL_BYTES))
+    return rows, capacity, int(need)
 
-    Per-thread dense pair and sequence counts (2 groups) and a stamp array while counting, then
-    the result's counts, p, q, odds ratios and temporaries: ``8 * K**2 * D * 4 * (5 * threads + 12)``
-    with ``D = max_distance // bin_size + 1``.
+
+def cooccurrence_memory(n_motifs: int, max_distance: int, bin_size: int = 1, threads: int = 1,
+                        n_hits: int = 0) -> int:
+    """Smallest ``max_memory`` (bytes) with which :func:`cooccurrence` can run.
+
+    It counts one block of upstream motifs at a time, so the requirement is that of one motif's
+    row of cells (``K * D * 4`` with ``D = max_distance // bin_size + 1``, up to 4 x 136 bytes
+    each if every cell of the row is observed) plus the fixed part (about 200 bytes x K^2 for the
+    presence counts and the per-pair summary, 160 bytes per hit, one row of counting buffers,
+    48 bytes a cell, per thread). Any larger ceiling only makes the blocks bigger and lets more
+    observed cells be kept.
     """
-    cells = int(n_motifs) ** 2 * (int(max_distance) // max(int(bin_size), 1) + 1) * 4
-    return 8 * cells * (5 * max(int(threads), 1) + 12)
+    D = int(max_distance) // max(int(bin_size), 1) + 1
+    return _plan(int(n_motifs), D, int(n_hits), max(int(threads), 1), 0.0)[2]
 
 
 def cooccurrence(
@@ -343,8 +206,9 @@ def cooccurrence(
     null: str = "conditional",
     threads: int | None = None,
     max_memory: float = DEFAULT_MAX_MEMORY,
+    progress: bool = False,
 ) -> CooccurrenceScan:
-    """Exhaustive motif-pair co-occurrence histograms and enrichment tests.
+    """Exhaustive motif-pair co-occurrence histograms and enrichment tests, in bounded memory.
 
     Parameters
     ----------
@@ -372,19 +236,26 @@ def cooccurrence(
         (is the geometry enriched beyond co-presence?); ``"marginal"``: among all sequences.
         See the module docstring for why the default is conditional.
     threads : int, optional
-        Threads for the counting kernel (default: Numba's).
+        Threads for the counting kernels (default: Numba's).
     max_memory : float
-        Ceiling in bytes (default 4 GiB) on the estimated peak memory: the counts are dense
-        ``(2, K, K, D, 4)`` arrays (one copy per thread while counting) and the result holds
-        several more of that size, about ``8 * K**2 * D * 4 * (5 * threads + 12)`` bytes
-        (:func:`cooccurrence_memory`). Above it a one-line :class:`~kgenint.errors.InputError`
-        says how to reduce the problem instead of a ``MemoryError`` after minutes.
+        Memory ceiling in bytes (default 2 GiB) for the work beyond the input table. The
+        ``K x K x D x 4`` cells are counted in blocks of upstream motifs (a block at most a
+        quarter of the ceiling) and only observed cells are kept, with their statistics; when
+        the observed cells would exceed half of the ceiling, the cells with the largest
+        p-values are dropped (``p_value_cutoff`` of the result; its pair table stays exact and
+        q-values below the cutoff stay exact). A ceiling too small for one motif's row of cells
+        (:func:`cooccurrence_memory`) is an :class:`~kgenint.errors.InputError`.
+    progress : bool
+        A progress bar over the blocks on stderr.
 
     Returns
     -------
     CooccurrenceScan
+        Sparse cells plus a per-pair summary; dense views for small scans.
     """
     import numba
+
+    from .._kernels import set_num_threads
 
     g = np.asarray(groups)
     if g.ndim != 1 or g.size == 0:
@@ -402,77 +273,121 @@ def cooccurrence(
         raise InputError(f"alternative must be one of {sorted(_ALT)}. Received {alternative!r}.")
     if null not in ("conditional", "marginal"):
         raise InputError(f"null must be 'conditional' or 'marginal'. Received {null!r}.")
+    try:
+        max_memory = float(max_memory)
+    except (TypeError, ValueError):
+        max_memory = math.nan
+    if not max_memory > 0:
+        raise InputError(f"max_memory must be a positive number of bytes. Received: max_memory={max_memory!r}")
     seq, motif, start, end, strand, names = _hit_columns(hits, len(g), motif_names)
     K = len(names)
     if K == 0:
         raise InputError("hits is empty and no motif_names were given: nothing to count.")
-    nt = int(threads or numba.get_num_threads())
-    need = cooccurrence_memory(K, int(max_distance), int(bin_size), nt)
-    if need > float(max_memory):
+    old_threads = numba.get_num_threads()
+    set_num_threads(threads)
+    try:
+        nt = numba.get_num_threads()
         D = int(max_distance) // int(bin_size) + 1
-        raise InputError(
-            f"counting {K} motifs x {K} x {D} distance bins x 4 orientations needs about {need / 2**30:.1f} GiB, "
-            f"above the ceiling of {float(max_memory) / 2**30:.1f} GiB (max_memory, --max-memory): use fewer motifs "
-            f"(e.g. only those enriched, or one per cluster of similar motifs), a larger bin size or a smaller "
-            f"maximum distance, or fewer threads.")
+        rows, capacity, need = _plan(K, D, len(seq), nt, max_memory)
+        if rows < 1:
+            raise InputError(
+                f"counting {K} motifs x {K} x {D} distance bins x 4 orientations needs at least "
+                f"{need / 2**30:.2f} GiB, above the ceiling of {max_memory / 2**30:.2f} GiB (max_memory, "
+                f"--max-memory): raise the ceiling, or use fewer motifs, a larger bin size or a smaller "
+                f"maximum distance.")
+        return _count_and_test(seq, motif, start, end, strand, g, names, int(max_distance), int(bin_size),
+                               int(window), bool(allow_overlap), alternative, null, rows, capacity, n1, n2, progress)
+    finally:
+        numba.set_num_threads(old_threads)
+
+
+def _count_and_test(seq, motif, start, end, strand, g, names, max_distance, bin_size, window, allow_overlap,
+                    alternative, null, rows, capacity, n1, n2, progress) -> CooccurrenceScan:
+    """Count blocks of upstream motifs, test their observed cells, keep the best ``capacity``."""
+    from ..progress import progress as _progress
+
+    import numba
+
+    K, S = len(names), len(g)
+    n_threads = numba.get_num_threads()
+    D = max_distance // bin_size + 1
+    DO = D * 4
     order = np.lexsort((start, seq))
     seq, motif, start, end, strand = (a[order] for a in (seq, motif, start, end, strand))
-    S = len(g)
+    del order
     seg = np.searchsorted(seq, np.arange(S + 1)).astype(np.int64)
-    pc, sc = pair_histograms(seg, motif, start, end, strand, g, K, int(max_distance), int(bin_size),
-                             int(window), bool(allow_overlap), 2, nt)
-    # group index 1 = group 1 (reported first)
-    pair_counts = pc[::-1].copy()
-    seq_counts = sc[::-1].copy()
-    presence = _presence_counts(seq, motif, g, K)  # (2, K, K, 4), group 1 first
-    shape = seq_counts.shape[1:]
-    x = seq_counts[0].ravel()
-    t = x + seq_counts[1].ravel()
-    p = np.full(x.shape, np.nan)
-    obs = t > 0
-    if null == "marginal":  # reference set of every cell: all sequences of each group
-        m1, m2 = np.full(shape, n1), np.full(shape, n2)
-    else:  # the sequences with both motifs of the cell's pair, per group
-        both = presence[:, :, :, 3]
-        m1 = np.broadcast_to(both[0][:, :, None, None], shape)
-        m2 = np.broadcast_to(both[1][:, :, None, None], shape)
-    p[obs] = fisher_pvalues(x[obs], m1.ravel()[obs], t[obs], (m1 + m2).ravel()[obs], alternative)
-    p = p.reshape(shape)
-    a1, a2 = seq_counts[0] + 0.5, seq_counts[1] + 0.5
-    odds = (a1 / (m1 - seq_counts[0] + 0.5)) / (a2 / (m2 - seq_counts[1] + 0.5))
-    odds = np.where(np.isfinite(p), odds, np.nan)
-    D = shape[2]
+    by_motif = np.argsort(motif, kind="stable").astype(np.int64)
+    moff = np.searchsorted(motif[by_motif], np.arange(K + 1)).astype(np.int64)
+    presence = presence_counts(seg, motif, g, K)  # (2, K, K, 4), group 1 first
+    both = presence[:, :, :, 3].reshape(2, -1)
+    summary = new_summary(K)
+    flat_summary = tuple(summary[k].reshape(-1) for k in ("pair_n_cells", "pair_best_p", "pair_best_cell",
+                                                           "pair_best_odds"))
+    kept: list[tuple[np.ndarray, ...]] = []  # (index, pair counts, seq counts, odds, p) per block
+    n_kept, n_tests, cutoff = 0, 0, math.inf
+    C = K * DO
+    buffers = (np.zeros((n_threads, 2 * C), dtype=np.int64), np.zeros((n_threads, 2 * C), dtype=np.int64),
+               np.full((n_threads, C), -1, dtype=np.int64), np.empty((n_threads, C), dtype=np.int64))
+    starts = range(0, K, rows)
+    bar = _progress(total=K, desc="Counting motif pairs", unit="motif") if progress else None
+    try:
+        for a0 in starts:
+            a1 = min(K, a0 + rows)
+            index, cpc, csc = block_cells(seg, seq, motif, start, end, strand, g, moff, by_motif, a0, a1, K,
+                                          max_distance, bin_size, window, allow_overlap, *buffers)
+            if null == "marginal":  # reference set of every cell: all sequences of each group
+                m1 = np.full(index.size, n1, dtype=np.int64)
+                m2 = np.full(index.size, n2, dtype=np.int64)
+            else:  # the sequences with both motifs of the cell's pair, per group
+                ab = index // DO
+                m1, m2 = both[0][ab], both[1][ab]
+                del ab
+            x = csc[0]
+            pv = fisher_pvalues(x, m1, x + csc[1], m1 + m2, alternative)
+            odds = ((csc[0] + 0.5) / (m1 - csc[0] + 0.5)) / ((csc[1] + 0.5) / (m2 - csc[1] + 0.5))
+            del m1, m2, x
+            pair_summary(index, pv, odds, DO, *flat_summary)
+            n_tests += index.size
+            if math.isfinite(cutoff):
+                sel = np.flatnonzero(pv < cutoff)
+                index, cpc, csc, odds, pv = index[sel], cpc[:, sel], csc[:, sel], odds[sel], pv[sel]
+            kept.append((index, cpc, csc, odds, pv))
+            n_kept += index.size
+            if n_kept > capacity:
+                kept, n_kept, cutoff = _prune(kept, capacity, cutoff)
+            if bar is not None:
+                bar.update(a1 - a0)
+    finally:
+        if bar is not None:
+            bar.close()
+    cols = [np.concatenate([k[i] for k in kept], axis=-1) if kept else None for i in range(5)]
+    del kept
+    if cols[0] is None:
+        cols = [np.zeros(0, np.int64), np.zeros((2, 0), np.int64), np.zeros((2, 0), np.int64), np.zeros(0), np.zeros(0)]
+    index, cpc, csc, odds, pv = cols
     return CooccurrenceScan(
-        motif_names=list(names), distances=np.arange(D, dtype=np.int64) * bin_size, bin_size=int(bin_size),
-        window=int(window), max_distance=int(max_distance), pair_counts=pair_counts, seq_counts=seq_counts,
-        n_sequences=np.array([n1, n2], dtype=np.int64), odds_ratio=odds, p=p, q=bh_qvalues(p),
-        alternative=alternative, params={"allow_overlap": bool(allow_overlap)},
-        presence=presence, null=null,
+        motif_names=list(names), distances=np.arange(D, dtype=np.int64) * bin_size, bin_size=bin_size,
+        window=window, max_distance=max_distance, n_sequences=np.array([n1, n2], dtype=np.int64),
+        cell_index=index, cell_pair_counts=cpc, cell_seq_counts=csc, cell_odds_ratio=odds, cell_p_value=pv,
+        cell_q_value=cells_qvalues(pv, n_tests), **summary, n_tests=int(n_tests), p_value_cutoff=float(cutoff),
+        alternative=alternative, params={"allow_overlap": allow_overlap}, presence=presence, null=null,
     )
 
 
-def _presence_counts(seq: np.ndarray, motif: np.ndarray, groups: np.ndarray, K: int) -> np.ndarray:
-    """Sequences per group (group 1 first) with neither, A only, B only, both motifs.
-
-    Returns int64 ``(2, K, K, 4)``; on the diagonal ``a == b`` the categories are 0 hits,
-    exactly 1 hit, (unused, 0) and 2+ hits of the motif.
-    """
-    S = groups.size
-    cnt = np.zeros((S, K), dtype=np.int64)
-    np.add.at(cnt, (seq, motif), 1)
-    out = np.zeros((2, K, K, 4), dtype=np.int64)
-    for gi, gv in enumerate((1, 0)):
-        c = cnt[groups == gv]
-        pres = (c > 0).astype(np.int64)
-        n = c.shape[0]
-        both = pres.T @ pres
-        tot = pres.sum(axis=0)
-        out[gi, :, :, 3] = both
-        out[gi, :, :, 1] = tot[:, None] - both
-        out[gi, :, :, 2] = tot[None, :] - both
-        out[gi, :, :, 0] = n - both - out[gi, :, :, 1] - out[gi, :, :, 2]
-        two = (c >= 2).sum(axis=0)
-        one = (c == 1).sum(axis=0)
-        idx = np.arange(K)
-        out[gi, idx, idx] = np.stack([n - one - two, one, np.zeros(K, np.int64), two], axis=1)
-    return out
+def _prune(kept: list[tuple[np.ndarray, ...]], capacity: int, cutoff: float):
+    """Keep only the cells with ``p < new cutoff``: about half of ``capacity`` (the cells tied at
+    the cut are kept when they fit under ``capacity``, dropped otherwise)."""
+    p = np.concatenate([k[4] for k in kept])
+    target = max(1, capacity // 2)
+    if p.size > target:
+        new = float(np.partition(p, target)[target])  # the (target + 1)-th smallest
+        if np.count_nonzero(p <= new) <= capacity:  # Fisher p-values tie a lot: keep the tie if it fits
+            new = float(np.nextafter(new, np.inf))
+        cutoff = min(cutoff, new)
+    del p
+    out, n = [], 0
+    for index, cpc, csc, odds, pv in kept:
+        sel = np.flatnonzero(pv < cutoff)
+        out.append((index[sel], cpc[:, sel], csc[:, sel], odds[sel], pv[sel]))
+        n += sel.size
+    return out, n, cutoff

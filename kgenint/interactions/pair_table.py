@@ -28,13 +28,17 @@ METHODS: tuple[str, ...] = (
 )
 
 
-def bh_qvalues(p: Any) -> np.ndarray:
+def bh_qvalues(p: Any, *, n_tests: int | None = None) -> np.ndarray:
     """Benjamini-Hochberg q-values of ``p`` (any shape; NaN entries stay NaN and are not counted).
 
     Parameters
     ----------
     p : array_like of float
         p-values in [0, 1].
+    n_tests : int, optional
+        Number of tests ``m`` when ``p`` holds only the smallest of them (the others, all larger
+        than every entry of ``p``, were not kept): the q-values are then upper bounds, exact
+        where they are below the smallest p-value left out. Default: the finite entries.
 
     Returns
     -------
@@ -48,8 +52,12 @@ def bh_qvalues(p: Any) -> np.ndarray:
     m = ok.size
     if m == 0:
         return q
+    if n_tests is not None:
+        if int(n_tests) < m:
+            raise InputError(f"n_tests must be at least the number of p-values ({m}). Received: n_tests={n_tests}")
+        m = int(n_tests)
     order = ok[np.argsort(flat[ok], kind="mergesort")]
-    ranked = flat[order] * m / np.arange(1, m + 1)
+    ranked = flat[order] * m / np.arange(1, ok.size + 1)
     ranked = np.minimum.accumulate(ranked[::-1])[::-1]
     qf = q.ravel()
     qf[order] = np.minimum(ranked, 1.0)

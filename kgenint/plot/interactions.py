@@ -110,8 +110,9 @@ def plot_cooccurrence_curves(scan, pairs: Sequence[tuple[str, str]] | None = Non
     fig, axes = plt.subplots(nrows, ncols, figsize=(5 * ncols, 3.0 * nrows), squeeze=False)
     for ax, (pa, pb) in zip(axes.ravel(), pairs):
         a, b = names.index(pa), names.index(pb)
+        counts = scan.pair_cells(a, b)["seq_counts"] if hasattr(scan, "pair_cells") else scan.seq_counts[:, a, b]
         for g, (lab, ls) in enumerate((("group 1", "-"), ("group 2", "--"))):
-            frac = scan.seq_counts[g, a, b].sum(axis=-1) / max(1, scan.n_sequences[g])
+            frac = counts[g].sum(axis=-1) / max(1, scan.n_sequences[g])
             ax.plot(scan.distances, frac, ls, lw=1.2, label=lab)
         ax.set_title(f"{pa} \u2192 {pb}", fontsize=10)
         ax.set_xlabel("distance between hit starts (bp)")
