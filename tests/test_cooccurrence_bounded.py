@@ -14,7 +14,9 @@ import pytest
 
 from kgenint._kernels.cooccurrence import pair_histograms
 from kgenint.errors import InputError
-from kgenint.interactions import cooccurrence as cmod
+import importlib
+
+cmod = importlib.import_module("kgenint.interactions.cooccurrence")  # the module (the package attribute is the function)
 from kgenint.interactions.cooccurrence import (
     CooccurrenceScan,
     cooccurrence,
