@@ -211,6 +211,29 @@ def test_interactions_equals_scan_pairs_and_resumes(work, model, monkeypatch, ca
     assert (np.diff(tsv["q_value"]) >= 0).all()
 
 
+def test_interactions_adaptive_equals_python_api(work, model):
+    """``kgenint interactions --adaptive`` runs the sequential design of
+    :func:`scan_pairs_adaptive` on the same backgrounds and writes a file that loads back."""
+    from kgenint.interactions.adaptive import load_adaptive, scan_pairs_adaptive
+    from kgenint.keras import as_predict_fn
+    from kgenint.sequence import shuffled_background
+
+    out = str(work["dir"] / "adaptive.h5")
+    assert cli(["interactions", "--model", work["model"], "--motifs", work["meme"], "--data", work["h5"],
+                "--n-backgrounds", "8", "--distances", "0:30:6", "--orientations", "++,-+", "--seed", "3",
+                "--adaptive", "--out", out, "--top", "0", "-q"]) == 0
+    x = work["data"].x
+    rows = np.random.default_rng(3).choice(len(x), size=8, replace=False)
+    bg = shuffled_background(x[rows], 1, seed=3)
+    ref = scan_pairs_adaptive(as_predict_fn(model, logits=True), work["motifs"], bg, distances=range(0, 31, 6),
+                              orientations=["++", "-+"], seed=3, progress=False)
+    got = load_adaptive(out)
+    assert got.params["n_predicted"] == ref.params["n_predicted"] < ref.params["n_predicted_exhaustive"]
+    for k in ("effect", "p", "q", "contrasts"):
+        np.testing.assert_allclose(getattr(got, k), getattr(ref, k), rtol=1e-5, atol=1e-6, equal_nan=True)
+    np.testing.assert_allclose(got.pairs()["q_value"], ref.pairs()["q_value"], rtol=1e-6)
+
+
 def test_interactions_gc_default_and_stdout(work, model, capsys, caplog):
     from kgenint.interactions.insilico import scan_pairs
     from kgenint.keras import as_predict_fn
