@@ -295,14 +295,16 @@ class EpochProgress(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         from ..progress import progress
 
-        self._bar = progress(total=self.epochs, desc="training", unit="epoch")
+        bar = progress(total=self.epochs, desc="training", unit="epoch")
+        # a bar on a terminal; otherwise this callback writes its own line per epoch (with the metrics)
+        self._bar = bar if not getattr(bar, "disable", True) else None
         self._t0 = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
         shown = {k: v for k, v in logs.items() if isinstance(v, (int, float)) and "/" not in k}
         text = " ".join(f"{k}={v:.4g}" for k, v in shown.items())
-        if self._bar is not None and not self._bar.disable:
+        if self._bar is not None:
             self._bar.set_postfix_str(text, refresh=False)
             self._bar.update(1)
         else:
