@@ -4,6 +4,8 @@ Policy in one place: every kernel is compiled with :func:`jit` (``nopython``, ``
 ``nogil``); kernels that pay for threads use :func:`pjit` (adds ``parallel=True``).  Helpers a
 kernel calls live in the *same* module as the kernel, because Numba's on-disk cache keys a
 function by its own file: a cached caller does not see an edit to a helper in another file.
+The one exception is the random number generator (:mod:`.rng`), shared by three modules: each
+caller carries rng.py's hash in ``_RNG_SOURCE``, checked by ``tests/test_rng.py``.
 
 Nothing here imports TensorFlow.
 """

@@ -8,36 +8,11 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from . import pjit, jit
+from . import pjit
 
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
-_S30 = np.uint64(30)
-_S27 = np.uint64(27)
-_S31 = np.uint64(31)
-_S11 = np.uint64(11)
-_INV53 = 1.0 / 9007199254740992.0  # 2**-53
+from .rng import stream_seed as _stream_seed, uniform as _uniform  # noqa: E402
 
-
-@jit
-def _mix64(z):
-    """splitmix64 finaliser (a bijective 64-bit hash)."""
-    z = (z ^ (z >> _S30)) * _M1
-    z = (z ^ (z >> _S27)) * _M2
-    return z ^ (z >> _S31)
-
-
-@jit
-def _uniform(state):
-    """(new state, uniform float64 in [0, 1)) from one splitmix64 step."""
-    state = state + _GOLDEN
-    return state, np.float64(_mix64(state) >> _S11) * _INV53
-
-
-@jit
-def _stream_seed(seed, item):
-    return _mix64(_mix64(seed) ^ _mix64(item + _GOLDEN))
+_RNG_SOURCE = "4294cb031608"  # kgenint/_kernels/rng.py's hash (its module docstring: Numba cache key)
 
 
 @pjit

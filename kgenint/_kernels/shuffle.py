@@ -18,36 +18,10 @@ import numpy as np
 
 from . import jit, pjit
 
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
-_S30 = np.uint64(30)
-_S27 = np.uint64(27)
-_S31 = np.uint64(31)
-_S11 = np.uint64(11)
-_S32 = np.uint64(32)
-_INV53 = 1.0 / 9007199254740992.0  # 2**-53
+from .rng import INV53 as _INV53, S11 as _S11, S32 as _S32  # noqa: E402
+from .rng import mix64 as _mix64, next_bits as _next, stream_seed as _stream_seed  # noqa: E402, F401
 
-
-@jit
-def _mix64(z):
-    """splitmix64 finaliser (a bijective 64-bit hash)."""
-    z = (z ^ (z >> _S30)) * _M1
-    z = (z ^ (z >> _S27)) * _M2
-    return z ^ (z >> _S31)
-
-
-@jit
-def _next(state):
-    """One splitmix64 step: (new state, 64 random bits)."""
-    state = state + _GOLDEN
-    return state, _mix64(state)
-
-
-@jit
-def _stream_seed(seed, item):
-    """Start state of the independent stream of one work item."""
-    return _mix64(_mix64(seed) ^ _mix64(item + _GOLDEN))
+_RNG_SOURCE = "4294cb031608"  # kgenint/_kernels/rng.py's hash (its module docstring: Numba cache key)
 
 
 @jit

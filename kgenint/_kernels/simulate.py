@@ -20,27 +20,12 @@ from numba import prange
 
 from . import jit, pjit
 
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
-_S30 = np.uint64(30)
-_S27 = np.uint64(27)
-_S31 = np.uint64(31)
-_S11 = np.uint64(11)
-_STREAM = np.uint64(0xD1B54A32D192ED03)
+from .rng import GOLDEN as _GOLDEN, STREAM as _STREAM, next_st as _next, uniform_st as _uniform  # noqa: E402
+
+_RNG_SOURCE = "4294cb031608"  # kgenint/_kernels/rng.py's hash (its module docstring: Numba cache key)
 
 
 # --------------------------------------------------------------------------- random numbers
-@jit
-def _next(st):
-    """splitmix64: advance ``st[0]`` and return the next 64-bit output."""
-    st[0] = st[0] + _GOLDEN
-    z = st[0]
-    z = (z ^ (z >> _S30)) * _M1
-    z = (z ^ (z >> _S27)) * _M2
-    return z ^ (z >> _S31)
-
-
 @jit
 def _seed_state(seed, index, stream):
     """A generator state for sequence ``index`` on ``stream`` of master ``seed``."""
@@ -52,12 +37,6 @@ def _seed_state(seed, index, stream):
     st[0] = st[0] ^ (np.uint64(stream + 1) * _STREAM)
     _next(st)
     return st
-
-
-@jit
-def _uniform(st):
-    """Uniform float in [0, 1) with 53 random bits."""
-    return np.float64(_next(st) >> _S11) * (1.0 / 9007199254740992.0)
 
 
 @jit
