@@ -29,10 +29,14 @@ def register(subparsers, parents) -> None:
                    help="architecture: interaction (default), local, distributed, deepbind, basset, bpnet")
     p.add_argument("--target", choices=("continuous", "class"), default="continuous",
                    help="simulated target the model fits: continuous activity (default) or 0/1 labels")
-    p.add_argument("--epochs", type=int, default=20, help="maximum training epochs (early stopping)")
+    p.add_argument("--epochs", type=int, default=None, help="maximum training epochs (default 16; early stopping)")
     p.add_argument("--n-attr", type=int, default=1000, help="test sequences analysed by attribution and motif stages")
     p.add_argument("--n-backgrounds", type=int, default=None,
-                   help="backgrounds of the in-silico scan (default: 8, each with its own control inserts)")
+                   help="backgrounds of the in-silico scan (default: 24, each with its own control inserts; the "
+                        "adaptive scan gives a cell more than 4 only while its call is still open)")
+    p.add_argument("--exhaustive", action="store_true",
+                   help="in-silico scan every cell with every background (the reference design; about 5x the "
+                        "model calls of the default adaptive design)")
     p.add_argument("--max-distance", type=int, default=100, help="largest motif distance (bp) in the scans")
     p.add_argument("--quick", action="store_true", help="tiny sizes for a smoke test (about a minute)")
     p.set_defaults(func=run)
@@ -41,8 +45,14 @@ def register(subparsers, parents) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..pipeline import DemoConfig, run_demo
 
-    cfg = DemoConfig(preset=args.preset, n=args.n, arch=args.arch, target=args.target, epochs=args.epochs,
+    cfg = DemoConfig(preset=args.preset, n=args.n, arch=args.arch, target=args.target,
                      n_attr=args.n_attr, max_distance=args.max_distance, seed=args.seed)
+    if args.epochs is not None:
+        cfg.epochs = args.epochs
+    if args.exhaustive:
+        cfg.scan_design = "exhaustive"
+    if args.arch != "interaction":
+        cfg.model_kwargs = {}  # the defaults are the interaction CNN's
     if args.n_backgrounds is not None:
         cfg.n_backgrounds = args.n_backgrounds
     if args.quick:
