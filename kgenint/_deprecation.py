@@ -54,12 +54,13 @@ def renamed_args(func: str, kwargs: dict, renames: dict[str, str], values: dict[
 
 
 def renamed_fields(renames: dict[str, str]):
-    """Class decorator: old keyword and attribute names of a dataclass's fields (docs/api.md).
+    """Class decorator: old names of constructor arguments that are also attributes (docs/api.md).
 
-    The class's ``__init__`` takes the old keywords through :func:`renamed_args` (same warning,
-    same error when both names are given with different values), and each old name becomes a
-    property that reads and writes the new field with a ``DeprecationWarning``. The signature
-    shown by :func:`inspect.signature` is the dataclass's own (new names only).
+    For dataclass fields and for classes that store an ``__init__`` argument under the same
+    name. The class's ``__init__`` takes the old keywords through :func:`renamed_args` (same
+    warning, same error when both names are given with different values), and each old name
+    becomes a property that reads and writes the new attribute with a ``DeprecationWarning``.
+    :func:`inspect.signature` shows the wrapped ``__init__`` (new names only).
 
     Parameters
     ----------
