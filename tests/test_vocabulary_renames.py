@@ -158,6 +158,11 @@ def test_compare_and_annotate_alpha(seed):
         a_old = annotate(qs, db, qvalue_threshold=0.2)
     pd.testing.assert_frame_equal(a_old, a_new)
     assert a_new["target_id"].iloc[0] == db[3].name and a_new["target_id"].iloc[1] == db[7].name
+    best_q = _silent(compare, qs, db, best_only=True).set_index("query")["q_value"]
+    expect = [bool(best_q[i] <= 0.2) for i in range(len(qs))]
+    assert (a_new["target"].to_numpy() >= 0).tolist() == expect
+    assert not all(expect) and any(expect)  # the threshold decides something here
+    assert len(ref) < len(full)
     with pytest.warns(DeprecationWarning), pytest.raises(InputError, match="give alpha= only"):
         annotate(qs, db, alpha=0.1, qvalue_threshold=0.2)
 
