@@ -9,7 +9,7 @@ import numpy as np
 
 from .errors import InputError
 
-__all__ = ["renamed_args"]
+__all__ = ["renamed_args", "renamed_fields"]
 
 
 def renamed_args(func: str, kwargs: dict, renames: dict[str, str], values: dict[str, Any],
@@ -51,6 +51,55 @@ def renamed_args(func: str, kwargs: dict, renames: dict[str, str], values: dict[
             raise InputError(f"{func}(): give {new}= only (its old name {old}= was given too, with another value).")
         out[new] = value
     return out
+
+
+def renamed_fields(renames: dict[str, str]):
+    """Class decorator: old names of constructor arguments that are also attributes (docs/api.md).
+
+    For dataclass fields and for classes that store an ``__init__`` argument under the same
+    name. The class's ``__init__`` takes the old keywords through :func:`renamed_args` (same
+    warning, same error when both names are given with different values), and each old name
+    becomes a property that reads and writes the new attribute with a ``DeprecationWarning``.
+    :func:`inspect.signature` shows the wrapped ``__init__`` (new names only).
+
+    Parameters
+    ----------
+    renames : dict
+        ``old name -> new field name``.
+    """
+    import functools
+
+    def deco(cls):
+        init = cls.__init__
+
+        @functools.wraps(init)
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            old = {k: kwargs.pop(k) for k in list(kwargs) if k in renames}
+            if old:
+                given = {n: kwargs[n] for n in renames.values() if n in kwargs}
+                kwargs.update(renamed_args(cls.__name__, old, renames, given, {}))
+            init(self, *args, **kwargs)
+
+        cls.__init__ = __init__
+        for old_name, new_name in renames.items():
+            setattr(cls, old_name, _alias(cls.__name__, old_name, new_name))
+        return cls
+
+    return deco
+
+
+def _alias(owner: str, old: str, new: str) -> property:
+    msg = f"{owner}.{old} is deprecated; use {owner}.{new} (docs/api.md)."
+
+    def fget(self):
+        warnings.warn(msg, DeprecationWarning, stacklevel=_caller_level())
+        return getattr(self, new)
+
+    def fset(self, value):
+        warnings.warn(msg, DeprecationWarning, stacklevel=_caller_level())
+        setattr(self, new, value)
+
+    return property(fget, fset, doc=f"Old name of ``{new}`` (deprecated).")
 
 
 def _caller_level() -> int:

@@ -257,7 +257,7 @@ class Demo:
             res = discover(a["x"], a["contributions"], a["hypothetical"], seed=self.config.seed)
             res.save(self.path("seqlets.h5"))
             motifs = res.motifs
-            write_meme(motifs, self.path("seqlets.meme"), background=np.full(4, 0.25)) if motifs else \
+            write_meme(motifs, self.path("seqlets.meme"), bg_freqs=np.full(4, 0.25)) if motifs else \
                 self.path("seqlets.meme").write_text("MEME version 5\n\nALPHABET= ACGT\n\n")
             ann = annotate(motifs) if motifs else _empty_annotation()
             if motifs:

@@ -39,21 +39,6 @@ KNOWN = {
     "kgenint.keras.train_model(verbose)": "keras/training.py: Keras' own verbose= passed to fit",
     "kgenint.motifs.MotifScanner(background)": "motifs/scan.py: letter frequencies, to become bg_freqs",
     "kgenint.motifs.scan(background)": "motifs/scan.py: letter frequencies, to become bg_freqs",
-    # letter frequencies named background across the Motif record and the formats (MEME's own
-    # word); renaming the record's field is a change of its own
-    "kgenint.motifs.Motif(background)": "the Motif field (MEME's 'Background letter frequencies')",
-    "kgenint.motifs.write_meme(background)": "the MEME file's background line",
-    "kgenint.motifs.filters_to_motifs(background)": "letter frequencies of the motifs made",
-    "kgenint.motifs.weights_to_motifs(background)": "letter frequencies of the motifs made",
-    "kgenint.plot.logo_heights(background)": "letter frequencies of the information content",
-    "kgenint.plot.plot_logo(background)": "letter frequencies of the information content",
-    "kgenint.simulate.SimulationConfig(background)": "a config field saved in data files (JSON)",
-    # not yet renamed (no time in this session; see the report of issue 13)
-    "kgenint.motifs.compare(qvalue_threshold)": "to become alpha",
-    "kgenint.motifs.annotate(qvalue_threshold)": "to become alpha",
-    "kgenint.plot.plot_interaction_heatmap(q_threshold)": "has alpha=; the old name is an explicit parameter",
-    "kgenint.keras.FilterMotifTracker(q_threshold)": "to become alpha",
-    "kgenint.keras.InteractionMonitor(background)": "insertion sequences: to become backgrounds",
 }
 
 #: public packages and modules whose ``__all__`` is checked

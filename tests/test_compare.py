@@ -192,7 +192,7 @@ def test_evalue_qvalue_and_sorting(small_db):
         np.testing.assert_allclose(best[col].to_numpy(float), full_best[col].to_numpy(float), rtol=1e-12)
     thr = compare(qs, small_db, evalue_threshold=1e-3)
     assert (thr["e_value"] <= 1e-3).all() and len(thr) >= 2
-    assert (compare(qs, small_db, qvalue_threshold=0.01)["q_value"] <= 0.01).all()
+    assert (compare(qs, small_db, alpha=0.01)["q_value"] <= 0.01).all()
 
 
 def test_reverse_complement_query(jaspar):
@@ -262,7 +262,7 @@ def test_results_do_not_depend_on_thread_count(small_db):
 def test_annotate_one_row_per_motif(small_db):
     rng = np.random.default_rng(0)
     noise = Motif(name="flat", pwm=rng.dirichlet(np.full(4, 50.0), size=6))
-    table = annotate([small_db[3], noise, small_db[7]], small_db, qvalue_threshold=0.01)
+    table = annotate([small_db[3], noise, small_db[7]], small_db, alpha=0.01)
     assert list(table["query"]) == [0, 1, 2]
     assert list(table["query_id"]) == [small_db[3].name, "flat", small_db[7].name]
     assert table.loc[0, "target_id"] == small_db[3].name
@@ -365,7 +365,7 @@ def test_cli_compare(small_db, tmp_path, capsys):
     back = pd.read_csv(io.StringIO(out), sep="\t", comment="#")
     assert (back["q-value"] <= 0.05).all() and len(back) >= 2
     assert "# kgenint compare --query" in out
-    expect = compare(_queries(small_db)[:2], small_db, qvalue_threshold=0.05)
+    expect = compare(_queries(small_db)[:2], small_db, alpha=0.05)
     assert list(back["Target_ID"]) == list(expect["target_id"])
     out_path = tmp_path / "m.tsv"
     assert main(["compare", "--query", str(q), "--target", str(db), "--dist", "ed", "--evalue",

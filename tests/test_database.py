@@ -38,7 +38,7 @@ def test_default_database_contents(default):
     for m in default:
         assert m.alt_name and m.nsites and m.nsites > 0
         assert m.url == f"https://jaspar.elixir.no/matrix/{m.name}/"
-        np.testing.assert_array_equal(m.background, [0.25] * 4)
+        np.testing.assert_array_equal(m.bg_freqs, [0.25] * 4)
         assert 5 <= m.width <= 40
     header = dbm.DEFAULT_DATABASE.read_text()[:3000]
     assert header.startswith("MEME version 5\n")
@@ -76,7 +76,7 @@ def test_whole_database_round_trip(default, tmp_path):
     for x, y in zip(back, default):
         assert (x.name, x.alt_name, x.nsites, x.url) == (y.name, y.alt_name, y.nsites, y.url)
         np.testing.assert_allclose(x.pwm, y.pwm, atol=1e-6, rtol=0)
-        np.testing.assert_allclose(x.background, y.background, atol=1e-6, rtol=0)
+        np.testing.assert_allclose(x.bg_freqs, y.bg_freqs, atol=1e-6, rtol=0)
     assert text.startswith("MEME version 5\n")
     # writing what was read, with the same comments, reproduces the shipped file byte for byte
     shipped = dbm.DEFAULT_DATABASE.read_text()

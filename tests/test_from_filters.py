@@ -211,7 +211,7 @@ def test_few_sites_flagged_warned_or_dropped():
     x = random_onehot(rng, 10, 20)
     w = np.stack([rng.normal(size=(4, 4)), -np.ones((4, 4))], axis=2).astype(np.float32)
     with pytest.warns(UserWarning, match="fewer than 5 sites"):
-        ms = filters_to_motifs(w, x, min_sites=5, background=[0.3, 0.2, 0.2, 0.3])
+        ms = filters_to_motifs(w, x, min_sites=5, bg_freqs=[0.3, 0.2, 0.2, 0.3])
     assert len(ms) == 2
     dead = ms[1]
     assert dead.metadata["few_sites"] and dead.metadata["n_sites"] == 0
@@ -230,11 +230,11 @@ def test_names_pseudocount_trim_background():
     w = np.zeros((6, 4, 1), dtype=np.float32)
     w[1:4, :, 0] = np.eye(4)[[1, 2, 3]] * 2 - 1  # every window scores 3: 40 sites
     m = filters_to_motifs(
-        w, x, names=["CGT"], pseudocount=4.0, trim=1.0, background="data", min_sites=1
+        w, x, names=["CGT"], pseudocount=4.0, trim=1.0, bg_freqs="data", min_sites=1
     )[0]
     assert m.name == "CGT"
     bg = np.bincount(seqs.ravel(), minlength=4) / seqs.size
-    np.testing.assert_allclose(m.background, bg)
+    np.testing.assert_allclose(m.bg_freqs, bg)
     assert m.metadata["n_sites"] == 40
     assert (m.metadata["trim_start"], m.metadata["trim_end"]) == (1, 4)
     assert m.consensus == "CGT"
@@ -332,10 +332,10 @@ def test_bad_other_arguments(small):
         filters_to_motifs(w, x, trim=[1])
     with pytest.raises(InputError, match="min_sites"):
         filters_to_motifs(w, x, min_sites=-1)
-    with pytest.raises(InputError, match="background"):
-        filters_to_motifs(w, x, background="genome")
-    with pytest.raises(InputError, match="background"):
-        filters_to_motifs(w, x, background=[0.5, 0.5])
+    with pytest.raises(InputError, match="bg_freqs"):
+        filters_to_motifs(w, x, bg_freqs="genome")
+    with pytest.raises(InputError, match="bg_freqs"):
+        filters_to_motifs(w, x, bg_freqs=[0.5, 0.5])
     with pytest.raises(InputError, match="temperature"):
         weights_to_motifs(w, temperature=0)
     with pytest.raises(InputError, match="one name per filter"):

@@ -76,14 +76,14 @@ def test_information_heights_and_stacking():
 
 def test_information_uses_background():
     bg = np.array([0.4, 0.1, 0.1, 0.4])
-    m = Motif(name="m", pwm=[[0.0, 1.0, 0.0, 0.0], [0.4, 0.1, 0.1, 0.4]], background=bg)
+    m = Motif(name="m", pwm=[[0.0, 1.0, 0.0, 0.0], [0.4, 0.1, 0.1, 0.4]], bg_freqs=bg)
     h = logo_heights(m)
     np.testing.assert_allclose(h[0], [0, np.log2(10), 0, 0])
     np.testing.assert_allclose(h[1], 0, atol=1e-12)
     ax = plot_logo(m, ax=new_ax())
     assert ax.get_ylim()[1] == pytest.approx(np.log2(10))
     # an explicit background overrides the motif's
-    np.testing.assert_allclose(logo_heights(m, background=[0.25] * 4)[0], [0, 2, 0, 0])
+    np.testing.assert_allclose(logo_heights(m, bg_freqs=[0.25] * 4)[0], [0, 2, 0, 0])
 
 
 def test_probability_logo():

@@ -25,7 +25,7 @@ def test_information_content_uniform_background_by_hand():
 
 def test_information_content_nonuniform_background_by_hand():
     bg = [0.3, 0.2, 0.2, 0.3]
-    m = Motif("m", [[0.7, 0.1, 0.1, 0.1], [0, 0, 1, 0]], background=bg)
+    m = Motif("m", [[0.7, 0.1, 0.1, 0.1], [0, 0, 1, 0]], bg_freqs=bg)
     r1 = (0.7 * math.log2(0.7 / 0.3) + 0.1 * math.log2(0.1 / 0.2) * 2
           + 0.1 * math.log2(0.1 / 0.3))
     r2 = math.log2(1 / 0.2)
@@ -39,15 +39,15 @@ def test_reverse_complement_by_hand_and_twice_is_identity():
     counts = np.round(pwm * 50)
     counts[counts.sum(1) == 0, 0] = 1
     m = Motif("m", counts / counts.sum(1, keepdims=True), counts=counts,
-              background=[0.1, 0.2, 0.3, 0.4], cwm=rng.normal(size=(7, 4)),
+              bg_freqs=[0.1, 0.2, 0.3, 0.4], cwm=rng.normal(size=(7, 4)),
               hcwm=rng.normal(size=(7, 4)), alt_name="X", url="u", nsites=50)
     rc = m.reverse_complement()
     # row i of rc is the complement of row W-1-i: A<->T, C<->G
     np.testing.assert_array_equal(rc.pwm[0], m.pwm[-1][[3, 2, 1, 0]])
-    np.testing.assert_array_equal(rc.background, [0.4, 0.3, 0.2, 0.1])
+    np.testing.assert_array_equal(rc.bg_freqs, [0.4, 0.3, 0.2, 0.1])
     np.testing.assert_array_equal(rc.cwm[2], m.cwm[4][::-1])
     rr = rc.reverse_complement()
-    for attr in ("pwm", "counts", "background", "cwm", "hcwm"):
+    for attr in ("pwm", "counts", "bg_freqs", "cwm", "hcwm"):
         np.testing.assert_array_equal(getattr(rr, attr), getattr(m, attr))
     assert (rr.name, rr.alt_name, rr.url, rr.nsites) == ("m", "X", "u", 50)
     assert Motif.from_consensus("AACGTTG").reverse_complement().consensus == "CAACGTT"
@@ -95,7 +95,7 @@ def test_consensus_and_iupac():
 # --------------------------------------------------------------------------------- log-odds
 def test_log_odds_meme_pseudocount_formula_by_hand():
     # MEME/FIMO: q = (p * nsites + pseudo * bg) / (nsites + pseudo); score = log2(q / bg)
-    m = Motif("m", [[1, 0, 0, 0], [0.5, 0.5, 0, 0]], nsites=10, background=[0.3, 0.2, 0.2, 0.3])
+    m = Motif("m", [[1, 0, 0, 0], [0.5, 0.5, 0, 0]], nsites=10, bg_freqs=[0.3, 0.2, 0.2, 0.3])
     lo = m.log_odds(0.1)
     qa = (1 * 10 + 0.1 * 0.3) / 10.1
     qc = (0 + 0.1 * 0.2) / 10.1
@@ -121,7 +121,7 @@ def test_from_counts_by_hand():
     assert m.nsites == 10
     np.testing.assert_array_equal(m.counts, [[1, 2, 3, 4], [10, 0, 0, 0]])
     # pseudocount spread by the background
-    m = Motif.from_counts([[2, 0, 0, 0]], "c", pseudocount=2, background=[0.4, 0.1, 0.1, 0.4])
+    m = Motif.from_counts([[2, 0, 0, 0]], "c", pseudocount=2, bg_freqs=[0.4, 0.1, 0.1, 0.4])
     np.testing.assert_allclose(m.pwm, [[(2 + 0.8) / 4, 0.2 / 4, 0.2 / 4, 0.8 / 4]])
     with pytest.raises(MotifError, match="all zero"):
         Motif.from_counts([[0, 0, 0, 0]], "z")
@@ -173,7 +173,7 @@ def test_close_row_sums_warn_and_normalise():
 )
 def test_bad_background(bg, match):
     with pytest.raises(MotifError, match=match):
-        Motif("m", [[1, 0, 0, 0]], background=bg)
+        Motif("m", [[1, 0, 0, 0]], bg_freqs=bg)
 
 
 def test_other_field_errors():

@@ -47,7 +47,7 @@ def _motifs(rng: np.random.Generator, n: int = 4) -> list[Motif]:
         pwm = rng.dirichlet(np.full(4, 0.3), size=w)
         out.append(Motif(f"m{k}", pwm, alt_name=f"TF{k}" if k % 2 else None,
                          nsites=int(rng.integers(1, 500)) if k % 3 else None,
-                         background=[0.3, 0.2, 0.2, 0.3], url=f"https://x/{k}/" if k else None))
+                         bg_freqs=[0.3, 0.2, 0.2, 0.3], url=f"https://x/{k}/" if k else None))
     return out
 
 
@@ -57,7 +57,7 @@ def _assert_same(a: list[Motif], b: list[Motif], atol: float = 1e-6) -> None:
         assert (x.name, x.alt_name, x.nsites, x.url) == (y.name, y.alt_name, y.nsites, y.url)
         assert x.pwm.shape == y.pwm.shape
         np.testing.assert_allclose(x.pwm, y.pwm, atol=atol, rtol=0)
-        np.testing.assert_allclose(x.background, y.background, atol=atol, rtol=0)
+        np.testing.assert_allclose(x.bg_freqs, y.bg_freqs, atol=atol, rtol=0)
 
 
 # ------------------------------------------------------------------------------- MEME reading
@@ -66,11 +66,11 @@ def test_read_meme_fields():
     assert (a.name, a.alt_name, a.nsites, a.url) == (
         "MA0004.1", "Arnt", 20, "http://jaspar.genereg.net/matrix/MA0004.1")
     np.testing.assert_allclose(a.pwm, [[0.2, 0.8, 0, 0], [0.95, 0, 0.05, 0], [0, 1, 0, 0]])
-    np.testing.assert_allclose(a.background, [0.3, 0.2, 0.2, 0.3])  # spans two lines
+    np.testing.assert_allclose(a.bg_freqs, [0.3, 0.2, 0.2, 0.3])  # spans two lines
     assert a.metadata == {"evalue": "0", "strands": "+ -"}
     # no key=value pairs at all: w inferred from the rows, nsites left None
     assert (b.name, b.alt_name, b.width, b.nsites, b.url) == ("noalt", None, 2, None, None)
-    np.testing.assert_allclose(b.background, [0.3, 0.2, 0.2, 0.3])
+    np.testing.assert_allclose(b.bg_freqs, [0.3, 0.2, 0.2, 0.3])
 
 
 def test_read_meme_sources(tmp_path):
@@ -93,7 +93,7 @@ def test_read_meme_without_background_is_uniform_and_ignores_free_text():
     text = ("MEME version 5\nsome free text\n# a comment\nMOTIF x\n"
             "letter-probability matrix: w= 1\n1 0 0 0\n\nmore text\n")
     (m,) = mio.read_meme(text)
-    np.testing.assert_array_equal(m.background, [0.25] * 4)
+    np.testing.assert_array_equal(m.bg_freqs, [0.25] * 4)
     assert m.metadata == {}
 
 
@@ -269,11 +269,11 @@ def test_write_meme_bad_input():
         mio.write_meme([Motif("my motif", [[1, 0, 0, 0]])])
     with pytest.raises(InputError, match="alt_name"):
         mio.write_meme([Motif("a", [[1, 0, 0, 0]], alt_name="two words")])
-    other = Motif("b", [[1, 0, 0, 0]], background=[0.3, 0.2, 0.2, 0.3])
+    other = Motif("b", [[1, 0, 0, 0]], bg_freqs=[0.3, 0.2, 0.2, 0.3])
     with pytest.raises(InputError, match="different backgrounds"):
         mio.write_meme([m, other])
-    text = mio.write_meme([m, other], background=[0.25] * 4)  # explicit choice is fine
-    assert all(np.allclose(x.background, 0.25) for x in mio.read_meme(text))
+    text = mio.write_meme([m, other], bg_freqs=[0.25] * 4)  # explicit choice is fine
+    assert all(np.allclose(x.bg_freqs, 0.25) for x in mio.read_meme(text))
     with pytest.raises(InputError, match="strands"):
         mio.write_meme([m], strands="both")
     with pytest.raises(InputError, match="decimals"):
@@ -440,4 +440,4 @@ def test_meme_full_text_output():
     (m,) = mio.read_meme(MEME_FULL_OUTPUT)
     assert (m.name, m.alt_name, m.nsites, m.metadata["evalue"]) == ("GCGTG", "MEME-1", 12, "1.1e-004")
     assert m.consensus == "GCN"
-    np.testing.assert_allclose(m.background, [0.295, 0.205, 0.205, 0.295])
+    np.testing.assert_allclose(m.bg_freqs, [0.295, 0.205, 0.205, 0.295])

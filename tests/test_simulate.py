@@ -47,7 +47,7 @@ def seqs(data):
 
 
 def _logodds(m: Motif) -> np.ndarray:
-    return m.copy(background=np.full(4, 0.25)).log_odds(0.1)
+    return m.copy(bg_freqs=np.full(4, 0.25)).log_odds(0.1)
 
 
 def _toy_motifs() -> dict[str, Motif]:
@@ -378,13 +378,13 @@ def test_long_preset_config():
 def test_shuffle_background_and_custom_motifs():
     rng = np.random.default_rng(0)
     ref = np.eye(4, dtype=np.float32)[rng.choice(4, size=(50, 150), p=[0.35, 0.15, 0.15, 0.35])]
-    d = simulate(_toy_config(background="shuffle"), n=200, seed=0, motifs=_toy_motifs(), reference=ref)
+    d = simulate(_toy_config(backgrounds="shuffle"), n=200, seed=0, motifs=_toy_motifs(), reference=ref)
     bases = d.x.argmax(-1)
     assert abs(((bases == 1) | (bases == 2)).mean() - 0.30) < 0.06  # follows the reference, not 0.43
     for r in d.truth.instances.itertuples():
         assert naive.decode(d.x[r.seq : r.seq + 1])[0][r.start : r.end] == r.site
     with pytest.raises(InputError, match="reference"):
-        simulate(_toy_config(background="shuffle"), n=10, motifs=_toy_motifs())
+        simulate(_toy_config(backgrounds="shuffle"), n=10, motifs=_toy_motifs())
 
 
 # ----------------------------------------------------------------------------- HDF5

@@ -107,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
         bins=args.bins,
         complete=not args.incomplete_scores,
         evalue_threshold=args.thresh if args.evalue else None,
-        qvalue_threshold=None if args.evalue else args.thresh,
+        alpha=None if args.evalue else args.thresh,
         best_only=args.best,
     )
     command = _command_line(args)

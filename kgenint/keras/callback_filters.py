@@ -11,6 +11,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from .._deprecation import renamed_args
 from ..errors import InputError
 from ..motifs.motif import Motif
 from ._callback_base import (
@@ -36,12 +37,12 @@ class FilterMotifTracker(_PeriodicCallback):
     log:
 
     * ``{prefix}_matched_frac`` -- fraction of filters whose best reference match has
-      q-value < ``q_threshold``;
+      q-value < ``alpha``;
     * ``{prefix}_refs_covered`` -- number of reference motifs matched by at least one filter;
     * ``{prefix}_refs_covered_frac`` -- the same as a fraction of the references (NaN when the
       default database is used);
     * ``{prefix}_redundant`` -- number of filters that duplicate another one (learned the same
-      reference, or match each other at q < ``q_threshold``): the sum over groups of
+      reference, or match each other at q < ``alpha``): the sum over groups of
       ``size - 1``.
 
     ``records_[i]`` also holds ``covered`` (reference names), ``groups`` (lists of filter
@@ -61,8 +62,9 @@ class FilterMotifTracker(_PeriodicCallback):
     layer : str, int or Layer, optional
         The first convolution (name, index or layer); the model's first ``Conv1D`` /
         ``RevCompConv1D`` / ``MotifScan`` by default.
-    q_threshold : float
-        A filter matches a reference when the TOMTOM-like q-value is below this.
+    alpha : float
+        A filter matches a reference when the TOMTOM-like q-value is below this. (Old name:
+        ``q_threshold``.)
     history_path : str or path, optional
         HDF5 file with the per-epoch results (replaced atomically each due epoch).
     logo_dir : str or path, optional
@@ -93,7 +95,7 @@ class FilterMotifTracker(_PeriodicCallback):
         reference_motifs: Sequence[Motif] | None = None,
         every: int = 1,
         layer: Any = None,
-        q_threshold: float = 0.05,
+        alpha: float = 0.05,
         history_path: str | os.PathLike | None = None,
         logo_dir: str | os.PathLike | None = None,
         *,
@@ -102,7 +104,11 @@ class FilterMotifTracker(_PeriodicCallback):
         null_database: Any = None,
         max_sequences: int = 2000,
         prefix: str = "filters",
+        **deprecated: Any,
     ):
+        if deprecated:
+            alpha = renamed_args("FilterMotifTracker", deprecated, {"q_threshold": "alpha"},
+                                 {"alpha": alpha}, {"alpha": 0.05})["alpha"]
         super().__init__(every, history_path, prefix)
         self.x_ref = take_sequences(x_ref, "x_ref", max_sequences)
         if reference_motifs is not None:
@@ -110,11 +116,11 @@ class FilterMotifTracker(_PeriodicCallback):
 
             reference_motifs = _check_motifs(reference_motifs, "reference_motifs")
         self.reference_motifs = reference_motifs
-        if not (0 < float(q_threshold) <= 1):
-            raise InputError(f"q_threshold must be in (0, 1]. Received: q_threshold={q_threshold!r}")
+        if not (0 < float(alpha) <= 1):
+            raise InputError(f"alpha (the q-value threshold of a match) must be in (0, 1]. Received: alpha={alpha!r}")
         if not (0 < float(threshold) <= 1):
             raise InputError(f"threshold must be in (0, 1]. Received: threshold={threshold!r}")
-        self.q_threshold = float(q_threshold)
+        self.alpha = float(alpha)
         self.threshold = float(threshold)
         self.min_sites = int(min_sites)
         self.layer = layer
@@ -212,7 +218,7 @@ class FilterMotifTracker(_PeriodicCallback):
             tab = tab.sort_values(["query", "p_value"], kind="mergesort").drop_duplicates("query")
             for q, t, qv in zip(tab["query"].to_numpy(), tab["target"].to_numpy(), tab["q_value"].to_numpy()):
                 qval[usable[q]] = qv
-                if qv < self.q_threshold:
+                if qv < self.alpha:
                     target[usable[q]] = t
         matched = target >= 0
         covered = sorted({refs[t].name for t in target[matched]})
@@ -236,7 +242,7 @@ class FilterMotifTracker(_PeriodicCallback):
                 union(members[0], j)
         if usable.size > 1:
             ff = compare([motifs[i] for i in usable], [motifs[i] for i in usable])
-            ff = ff[(ff["query"] != ff["target"]) & (ff["q_value"] < self.q_threshold)]
+            ff = ff[(ff["query"] != ff["target"]) & (ff["q_value"] < self.alpha)]
             for a, b in zip(ff["query"].to_numpy(), ff["target"].to_numpy()):
                 union(usable[a], usable[b])
         comp: dict[int, list[int]] = {}
@@ -284,7 +290,7 @@ class FilterMotifTracker(_PeriodicCallback):
             "kind": "kgenint.FilterMotifTracker",
             "format_version": 1,
             "layer": self._layer.name,
-            "q_threshold": self.q_threshold,
+            "alpha": self.alpha,
             "threshold": self.threshold,
         }
         if self.reference_motifs is not None:

@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from .._deprecation import renamed_fields
 from ..errors import InputError
 from ..motifs.motif import Motif
 from .adapter import check_task, renamed_args
@@ -54,6 +55,7 @@ from .callback_filters import FilterMotifTracker  # noqa: F401
 
 
 # ---------------------------------------------------------------------------- InteractionMonitor
+@renamed_fields({"background": "backgrounds"})
 class InteractionMonitor(_PeriodicCallback):
     """In-silico interaction effect of motif pairs, tracked over training.
 
@@ -69,9 +71,10 @@ class InteractionMonitor(_PeriodicCallback):
 
     Parameters
     ----------
-    background : array_like (N, L, 4), tf.data.Dataset or PyDataset
+    backgrounds : array_like (N, L, 4), tf.data.Dataset or PyDataset
         Background sequences the motifs are inserted into (e.g. 100 dinucleotide-shuffled
-        validation sequences).
+        validation sequences). (Old name: ``background``; the attribute ``.background`` still
+        reads ``.backgrounds``, with a warning.)
     motif_pairs : sequence of (Motif, Motif)
         The pairs to test.
     distance : int or sequence of int
@@ -100,7 +103,7 @@ class InteractionMonitor(_PeriodicCallback):
 
     def __init__(
         self,
-        background: Any,
+        backgrounds: Any,
         motif_pairs: Sequence[tuple[Motif, Motif]],
         distance: int | Sequence[int],
         orientation: str | Sequence[str] = "++",
@@ -121,7 +124,7 @@ class InteractionMonitor(_PeriodicCallback):
                              {"task": task, "head": head}, {"task": 0, "head": None})
             task, head = v["task"], v["head"]
         super().__init__(every, history_path, prefix)
-        self.background = take_sequences(background, "background", max_sequences)
+        self.backgrounds = take_sequences(backgrounds, "backgrounds", max_sequences)
         try:
             pairs = [tuple(p) for p in motif_pairs]
         except TypeError:
@@ -178,7 +181,7 @@ class InteractionMonitor(_PeriodicCallback):
 
         scalars, se = {}, []
         for key, (a, b), d, o in zip(self._keys, self.motif_pairs, self.distance, self.orientation):
-            e, s = pair_effect(self._predict, self.background, a, b, d, o, task=self.task, seed=self.seed)
+            e, s = pair_effect(self._predict, self.backgrounds, a, b, d, o, task=self.task, seed=self.seed)
             scalars[key] = float(e)
             se.append(float(s))
         return scalars, {"se": np.array(se)}

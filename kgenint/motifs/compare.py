@@ -67,6 +67,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from .._deprecation import renamed_args
 from .._version import __version__
 from ..errors import InputError
 from .motif import ALPHABET, Motif, MotifError, validate_matrix
@@ -306,8 +307,9 @@ def compare(
     bins: int = 100,
     complete: bool = True,
     evalue_threshold: float | None = None,
-    qvalue_threshold: float | None = None,
+    alpha: float | None = None,
     best_only: bool = False,
+    **deprecated: Any,
 ) -> pd.DataFrame:
     """Compare query motifs with a database of target motifs, TOMTOM style.
 
@@ -331,8 +333,11 @@ def compare(
     complete : bool
         Complete scoring (default, TOMTOM's): unaligned query columns score their null
         median. ``False`` scores only the overlap (TOMTOM's ``-incomplete-scores``).
-    evalue_threshold, qvalue_threshold : float, optional
-        Keep only rows with E-value (resp. q-value) at or below the threshold.
+    evalue_threshold : float, optional
+        Keep only rows with an E-value at or below this.
+    alpha : float, optional
+        Keep only rows with a q-value at or below this (no filter when None). (Old name:
+        ``qvalue_threshold``.)
     best_only : bool
         Keep only the best match (smallest p-value) of each query.
 
@@ -368,17 +373,20 @@ def compare(
     With no ``targets`` the embedded JASPAR database is searched:
     ``compare(my_motifs, best_only=True)``.
     """
+    if deprecated:
+        alpha = renamed_args("compare", deprecated, {"qvalue_threshold": "alpha"},
+                             {"alpha": alpha}, {"alpha": None})["alpha"]
     qs = _as_motifs(queries, "queries")
     ts = _default_targets() if targets is None else _as_motifs(targets, "targets")
-    for name, val in (("evalue_threshold", evalue_threshold), ("qvalue_threshold", qvalue_threshold)):
+    for name, val in (("evalue_threshold", evalue_threshold), ("alpha", alpha)):
         if val is not None and not (np.isfinite(val) and val >= 0):
             raise InputError(f"{name} must be a number >= 0. Received: {name}={val!r}")
     raw = _run(qs, ts, metric, min_overlap, bins, complete)
-    return _table(qs, ts, raw, complete, evalue_threshold, qvalue_threshold, best_only)
+    return _table(qs, ts, raw, complete, evalue_threshold, alpha, best_only)
 
 
 def _table(qs: list[Motif], ts: list[Motif], raw: _RawResult, complete: bool,
-           evalue_threshold: float | None, qvalue_threshold: float | None,
+           evalue_threshold: float | None, alpha: float | None,
            best_only: bool) -> pd.DataFrame:
     M, N = raw.p.shape
     p = raw.p
@@ -404,8 +412,8 @@ def _table(qs: list[Motif], ts: list[Motif], raw: _RawResult, complete: bool,
     keep = np.ones(mi.size, dtype=bool)
     if evalue_threshold is not None:
         keep &= e[mi, ti] <= evalue_threshold
-    if qvalue_threshold is not None:
-        keep &= q[mi, ti] <= qvalue_threshold
+    if alpha is not None:
+        keep &= q[mi, ti] <= alpha
     mi, ti = mi[keep], ti[keep]
     strand = raw.strand[mi, ti].astype(np.int64)
     t_cons = _consensus_all([m.pwm for m in ts] + [m.pwm[::-1][:, _COMPLEMENT] for m in ts])
@@ -440,7 +448,7 @@ def annotate(
     motifs: Motif | Sequence[Motif],
     database: Sequence[Motif] | None = None,
     *,
-    qvalue_threshold: float | None = 0.5,
+    alpha: float | None = 0.5,
     evalue_threshold: float | None = None,
     **kw: Any,
 ) -> pd.DataFrame:
@@ -452,9 +460,9 @@ def annotate(
         The motifs to name (for example motifs learned by a CNN).
     database : sequence of Motif, optional
         Known motifs; default the embedded JASPAR 2024 CORE vertebrate motifs.
-    qvalue_threshold : float or None
+    alpha : float or None
         A best match with a larger q-value is not reported (TOMTOM's default 0.5); None
-        disables the check.
+        disables the check. (Old name: ``qvalue_threshold``.)
     evalue_threshold : float or None
         Likewise for the E-value.
     **kw
@@ -469,14 +477,17 @@ def annotate(
         NaN in ``p_value``/``e_value``/``q_value``/``score`` and ``<NA>`` in the (nullable
         integer) ``optimal_offset`` and ``overlap``.
     """
+    if "qvalue_threshold" in kw:
+        alpha = renamed_args("annotate", {"qvalue_threshold": kw.pop("qvalue_threshold")},
+                             {"qvalue_threshold": "alpha"}, {"alpha": alpha}, {"alpha": 0.5})["alpha"]
     for bad in ("best_only",):
         if bad in kw:
             raise InputError(f"annotate() always keeps the best match; do not pass {bad}=.")
     qs = _as_motifs(motifs, "motifs")
     table = compare(qs, database, best_only=True, **kw)
     keep = np.ones(len(table), dtype=bool)
-    if qvalue_threshold is not None:
-        keep &= table["q_value"].to_numpy() <= qvalue_threshold
+    if alpha is not None:
+        keep &= table["q_value"].to_numpy() <= alpha
     if evalue_threshold is not None:
         keep &= table["e_value"].to_numpy() <= evalue_threshold
     hits = table[keep].set_index("query")

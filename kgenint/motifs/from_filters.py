@@ -50,6 +50,7 @@ from typing import Any
 
 import numpy as np
 
+from .._deprecation import renamed_args
 from .._validate import check_onehot
 from ..errors import InputError
 from .motif import Motif, validate_background
@@ -131,24 +132,24 @@ def _padding_geometry(padding: str, length: int, width: int) -> tuple[int, int]:
     raise AssertionError(padding)
 
 
-def _resolve_background(background: Any, x: np.ndarray) -> np.ndarray:
-    if isinstance(background, str):
-        if background != "data":
+def _resolve_bg_freqs(bg_freqs: Any, x: np.ndarray) -> np.ndarray:
+    if isinstance(bg_freqs, str):
+        if bg_freqs != "data":
             raise InputError(
-                f"background must be None (uniform), 'data' or 4 frequencies (A, C, G, T). "
-                f"Received: background={background!r}"
+                f"bg_freqs (the motifs' background letter frequencies) must be None (uniform), "
+                f"'data' or 4 frequencies (A, C, G, T). Received: bg_freqs={bg_freqs!r}"
             )
         freq = (x == 1.0).sum(axis=(0, 1)).astype(np.float64)
         if freq.sum() == 0 or np.any(freq == 0):
             raise InputError(
-                "background='data': the sequences in x lack at least one of A, C, G, T; give the "
-                "background frequencies explicitly."
+                "bg_freqs='data': the sequences in x lack at least one of A, C, G, T; give the "
+                "background letter frequencies explicitly."
             )
         return freq / freq.sum()
     try:
-        return validate_background(background, name="background")
+        return validate_background(bg_freqs, name="bg_freqs")
     except InputError as err:
-        raise InputError(str(err).replace("Motif 'background': the background", "background")) from None
+        raise InputError(str(err).replace("Motif 'bg_freqs': the background", "bg_freqs: the background")) from None
 
 
 def _resolve_activation(activation_fn: Any) -> tuple[int, Callable[[np.ndarray], np.ndarray] | None]:
@@ -190,9 +191,10 @@ def filters_to_motifs(
     min_sites: int = 10,
     drop_few_sites: bool = False,
     names: Sequence[str] | None = None,
-    background: Any = None,
+    bg_freqs: Any = None,
     pseudocount: float = 0.0,
     trim: float | None = None,
+    **deprecated: Any,
 ) -> list[Motif]:
     """Motifs of first-layer convolution filters from the windows that activate them.
 
@@ -236,9 +238,9 @@ def filters_to_motifs(
         is no longer filter ``i``: use ``metadata["filter_index"]``).
     names : sequence of str, length F, optional
         Motif names; ``filter_<i>`` by default.
-    background : None, 'data' or array_like, shape (4,)
-        ACGT background of the motifs (uniform when None; 'data' uses the base composition of
-        ``x``).  Pseudocounts are spread by it.
+    bg_freqs : None, 'data' or array_like, shape (4,)
+        ACGT background letter frequencies of the motifs (uniform when None; 'data' uses the
+        base composition of ``x``).  Pseudocounts are spread by it. (Old name: ``background``.)
     pseudocount : float
         Total pseudo-sites added to every row (spread by the background), >= 0.
     trim : float, optional
@@ -259,7 +261,7 @@ def filters_to_motifs(
     InputError
         Weights not ``(W, 4, F)``, ``x`` not one-hot or shorter than ``W``, activations of the
         wrong shape or non-finite, bias not ``(F,)``, threshold outside (0, 1], bad padding,
-        names, background or pseudocount.
+        names, bg_freqs or pseudocount.
 
     Examples
     --------
@@ -271,6 +273,9 @@ def filters_to_motifs(
     >>> m.consensus, m.metadata["n_sites"] > 0
     ('ACGT', True)
     """
+    if deprecated:
+        bg_freqs = renamed_args("filters_to_motifs", deprecated, {"background": "bg_freqs"},
+                                {"bg_freqs": bg_freqs}, {"bg_freqs": None})["bg_freqs"]
     w = _check_weights(weights)
     width, _, n_filt = w.shape
     xx = check_onehot(x, "x")
@@ -290,7 +295,7 @@ def filters_to_motifs(
     if trim is not None and not (math.isfinite(_number(trim)) and _number(trim) >= 0):
         raise InputError(f"trim must be None or a number of bits >= 0. Received: trim={trim!r}")
     motif_names = _check_names(names, n_filt)
-    bg = _resolve_background(background, xx)
+    bg = _resolve_bg_freqs(bg_freqs, xx)
 
     from .._kernels.filters import collect_sites, conv1d
 
@@ -446,12 +451,12 @@ def _motif_from_counts(
 ) -> Motif:
     tot = c.sum(axis=1)
     if meta["n_sites"] == 0 or not np.any(tot > 0):
-        m = Motif(name=name, pwm=np.tile(bg, (c.shape[0], 1)), background=bg, metadata=meta)
+        m = Motif(name=name, pwm=np.tile(bg, (c.shape[0], 1)), bg_freqs=bg, metadata=meta)
     elif pc > 0 or np.all(tot > 0):
-        m = Motif.from_counts(c, name, pseudocount=pc, background=bg, metadata=meta)
+        m = Motif.from_counts(c, name, pseudocount=pc, bg_freqs=bg, metadata=meta)
     else:  # some rows only ever fell into padding or N: give them the background
         pwm = np.where(tot[:, None] > 0, c / np.maximum(tot, 1e-300)[:, None], bg[None, :])
-        m = Motif(name=name, pwm=pwm, counts=c, background=bg, metadata=meta)
+        m = Motif(name=name, pwm=pwm, counts=c, bg_freqs=bg, metadata=meta)
     if trim is not None:
         m, s, e = m.trim(float(trim), return_offsets=True)
         m.metadata["trim_start"] = s
@@ -464,7 +469,8 @@ def weights_to_motifs(
     *,
     temperature: float = 1.0,
     names: Sequence[str] | None = None,
-    background: Any = None,
+    bg_freqs: Any = None,
+    **deprecated: Any,
 ) -> list[Motif]:
     """Weight-based PWMs: a softmax over the bases of each filter position.
 
@@ -480,8 +486,9 @@ def weights_to_motifs(
         Softmax temperature ``T > 0`` (weight units): lower is sharper.
     names : sequence of str, length F, optional
         Motif names; ``filter_<i>`` by default.
-    background : array_like, shape (4,), optional
-        Background stored in the motifs (uniform when None); it does not enter the softmax.
+    bg_freqs : array_like, shape (4,), optional
+        ACGT background letter frequencies stored in the motifs (uniform when None); they do not
+        enter the softmax. (Old name: ``background``.)
 
     Returns
     -------
@@ -501,6 +508,9 @@ def weights_to_motifs(
     >>> weights_to_motifs(w)[0].pwm.round(3).tolist()
     [[0.7, 0.1, 0.1, 0.1]]
     """
+    if deprecated:
+        bg_freqs = renamed_args("weights_to_motifs", deprecated, {"background": "bg_freqs"},
+                                {"bg_freqs": bg_freqs}, {"bg_freqs": None})["bg_freqs"]
     w = _check_weights(weights, np.float64)
     try:
         temp = float(temperature)
@@ -509,7 +519,7 @@ def weights_to_motifs(
     if not (math.isfinite(temp) and temp > 0):
         raise InputError(f"temperature must be a finite number > 0. Received: temperature={temperature!r}")
     motif_names = _check_names(names, w.shape[2])
-    bg = validate_background(background, name="background")
+    bg = validate_background(bg_freqs, name="bg_freqs")
     z = w / temp
     z = z - z.max(axis=1, keepdims=True)
     e = np.exp(z)
@@ -518,7 +528,7 @@ def weights_to_motifs(
         Motif(
             name=motif_names[f],
             pwm=p[:, :, f],
-            background=bg,
+            bg_freqs=bg,
             metadata={"source": "filter_weights", "filter_index": f, "temperature": temp},
         )
         for f in range(w.shape[2])

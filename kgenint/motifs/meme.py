@@ -23,7 +23,7 @@ What the reader accepts
 * ``ALPHABET= ACGT`` or a MEME 5 ``ALPHABET "..." DNA-LIKE`` block whose core letters are A, C,
   G, T; any other alphabet (RNA, protein) is an error.
 * The ``Background letter frequencies`` may be on one or several lines; it becomes every
-  motif's ``background`` (uniform when absent).
+  motif's ``bg_freqs`` (uniform when absent).
 * ``MOTIF identifier [alternate name]``: the identifier becomes :attr:`Motif.name` and the
   alternate name :attr:`Motif.alt_name`; further words (MEME's ``width = ...`` summary) are
   ignored.
@@ -56,6 +56,7 @@ from typing import Any
 
 import numpy as np
 
+from .._deprecation import renamed_args
 from ..errors import FormatError, InputError
 from .motif import ALPHABET, DEFAULT_NSITES, ROW_SUM_TOLERANCE, Motif, MotifError
 from ._textio import (
@@ -86,8 +87,8 @@ def read_meme(source: Any) -> list[Motif]:
     -------
     list of Motif
         In file order. ``name`` is the MOTIF identifier, ``alt_name`` the alternate name,
-        ``pwm`` the ``(W, 4)`` ACGT probability matrix, ``background`` the file's ``(4,)``
-        background (uniform when absent), ``nsites`` the matrix's ``nsites=`` (``None`` when
+        ``pwm`` the ``(W, 4)`` ACGT probability matrix, ``bg_freqs`` the file's ``(4,)``
+        background letter frequencies (uniform when absent), ``nsites`` the matrix's ``nsites=`` (``None`` when
         absent), ``url`` the URL line; ``metadata`` may hold ``"evalue"`` (str) and
         ``"strands"`` (str).
 
@@ -244,7 +245,7 @@ def _parse_meme(lines: list[str], label: str) -> list[Motif]:
                     pwm=rec["pwm"],
                     alt_name=rec["alt"],
                     nsites=rec["nsites"],
-                    background=bg.copy(),
+                    bg_freqs=bg.copy(),
                     url=rec["url"],
                     metadata=meta,
                 )
@@ -516,11 +517,12 @@ def write_meme(
     motifs: Motif | Iterable[Motif],
     path: PathLike | None = None,
     *,
-    background: Any = None,
+    bg_freqs: Any = None,
     version: str = "5",
     strands: str = "+ -",
     comments: Sequence[str] | str | None = None,
     decimals: int = 6,
+    **deprecated: Any,
 ) -> str:
     """Write motifs in MEME minimal motif format.
 
@@ -532,9 +534,10 @@ def write_meme(
     path : str or os.PathLike, optional
         Output file, written atomically (temporary file, then ``os.replace``); a name ending in
         ``.gz`` is gzip-compressed. When omitted only the text is returned.
-    background : array_like, shape (4,), optional
-        ACGT background for the file. By default the motifs' common background; an error when
-        they differ (a MEME file holds one background).
+    bg_freqs : array_like, shape (4,), optional
+        ACGT letter frequencies for the file's "Background letter frequencies" line. By default
+        the motifs' common ``bg_freqs``; an error when they differ (a MEME file holds one
+        background). (Old name: ``background``.)
     version : str
         Written as ``MEME version <version>``.
     strands : str
@@ -556,25 +559,28 @@ def write_meme(
     ------
     InputError
         Empty list, objects that are not Motifs, duplicate names, names with white space,
-        motifs with different backgrounds and no ``background=``, bad ``strands``/``decimals``.
+        motifs with different backgrounds and no ``bg_freqs=``, bad ``strands``/``decimals``.
     """
+    if deprecated:
+        bg_freqs = renamed_args("write_meme", deprecated, {"background": "bg_freqs"},
+                                {"bg_freqs": bg_freqs}, {"bg_freqs": None})["bg_freqs"]
     ms = _as_motif_list(motifs)
     if strands not in ("+ -", "+", "-"):
         raise InputError(f"strands must be '+ -', '+' or '-'. Received: strands={strands!r}")
     if not isinstance(decimals, (int, np.integer)) or not 1 <= decimals <= 12:
         raise InputError(f"decimals must be an integer from 1 to 12. Received: decimals={decimals!r}")
-    if background is None:
-        bg = ms[0].background
+    if bg_freqs is None:
+        bg = ms[0].bg_freqs
         for m in ms[1:]:
-            if not np.allclose(m.background, bg, atol=1e-9):
+            if not np.allclose(m.bg_freqs, bg, atol=1e-9):
                 raise InputError(
                     f"Motifs {ms[0].name!r} and {m.name!r} have different backgrounds, but a MEME "
-                    "file holds one. Pass background=[pA, pC, pG, pT] (e.g. [0.25]*4) to choose it."
+                    "file holds one. Pass bg_freqs=[pA, pC, pG, pT] (e.g. [0.25]*4) to choose it."
                 )
     else:
         from .motif import validate_background
 
-        bg = validate_background(background, name="background")
+        bg = validate_background(bg_freqs, name="bg_freqs")
     out = [f"MEME version {version}", "", "ALPHABET= ACGT", "", f"strands: {strands}", "",
            "Background letter frequencies"]
     bgv = _fmt_rows(bg[None, :], decimals, sep=" ")[0].split()

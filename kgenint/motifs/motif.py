@@ -3,11 +3,11 @@
 Conventions
 -----------
 * Matrices are ``(W, 4)`` float64 in ACGT column order; row ``i`` is motif position ``i``.
-* ``background`` is the ``(4,)`` ACGT background the motif is scored against (the motif file's
-  background when it has one, uniform otherwise).
+* ``bg_freqs`` is the ``(4,)`` ACGT letter frequencies of the background the motif is scored
+  against (the motif file's background when it has one, uniform otherwise).
 * ``nsites`` is the number of sites the matrix was built from; MEME's default of 20 is used for
   pseudocounts when it is unknown.
-* Information content is in bits, relative to ``background`` (``sum p log2(p / bg)``).
+* Information content is in bits, relative to ``bg_freqs`` (``sum p log2(p / bg)``).
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from .._deprecation import renamed_fields
 from ..errors import InputError
 
 ALPHABET = "ACGT"
@@ -129,6 +130,7 @@ def validate_background(background: Any, *, name: str = "motif") -> np.ndarray:
     return bg / s if abs(s - 1) > 1e-12 else bg
 
 
+@renamed_fields({"background": "bg_freqs"})
 @dataclass(eq=False)
 class Motif:
     """A DNA sequence motif.
@@ -146,8 +148,9 @@ class Motif:
         Position count matrix the probabilities came from.
     nsites : int, optional
         Number of sites; taken from ``counts`` when they are given.
-    background : array_like, shape (4,), optional
-        ACGT background frequencies; uniform when omitted.
+    bg_freqs : array_like, shape (4,), optional
+        ACGT background letter frequencies (sum 1); uniform when omitted. (Old name:
+        ``background``; the attribute ``.background`` still reads it, with a warning.)
     cwm : array_like, shape (W, 4), optional
         Contribution weight matrix (mean attribution per position and base, signed).
     hcwm : array_like, shape (W, 4), optional
@@ -171,7 +174,7 @@ class Motif:
     alt_name: str | None = None
     counts: np.ndarray | None = None
     nsites: int | None = None
-    background: np.ndarray | None = None
+    bg_freqs: np.ndarray | None = None
     cwm: np.ndarray | None = None
     hcwm: np.ndarray | None = None
     url: str | None = None
@@ -206,7 +209,7 @@ class Motif:
             self.nsites = int(self.nsites)
             if self.nsites <= 0:
                 raise MotifError(f"Motif {self.name!r}: nsites must be > 0. Received {self.nsites}.")
-        self.background = validate_background(self.background, name=self.name)
+        self.bg_freqs = validate_background(self.bg_freqs, name=self.name)
         for attr in ("cwm", "hcwm"):
             val = getattr(self, attr)
             if val is not None:
@@ -226,12 +229,12 @@ class Motif:
         """Build a motif from a ``(W, 4)`` count matrix.
 
         ``pwm = (counts + pseudocount * bg) / (n + pseudocount)`` per row, where ``n`` is the
-        row total and ``bg`` the background.
+        row total and ``bg`` the letter frequencies ``bg_freqs`` (uniform by default).
         """
         c = validate_matrix(counts, name=name, what="count matrix", probabilities=False)
         if np.any(c < 0):
             raise MotifError(f"Motif {name!r}: the count matrix has negative counts.")
-        bg = validate_background(kwargs.get("background"), name=name)
+        bg = validate_background(kwargs.get("bg_freqs", kwargs.get("background")), name=name)
         tot = c.sum(axis=1, keepdims=True)
         if np.any(tot + pseudocount <= 0):
             i = int(np.argmin(tot[:, 0]))
@@ -303,7 +306,7 @@ class Motif:
         """
         p = self.pwm
         with np.errstate(divide="ignore", invalid="ignore"):
-            t = np.where(p > 0, p * np.log2(p / self.background), 0.0)
+            t = np.where(p > 0, p * np.log2(p / self.bg_freqs), 0.0)
         return t.sum(axis=1)
 
     @property
@@ -325,7 +328,7 @@ class Motif:
             alt_name=self.alt_name,
             counts=tr(self.counts),
             nsites=self.nsites,
-            background=self.background[::-1].copy() if flip else self.background.copy(),
+            bg_freqs=self.bg_freqs[::-1].copy() if flip else self.bg_freqs.copy(),
             cwm=tr(self.cwm),
             hcwm=tr(self.hcwm),
             url=self.url,
@@ -358,7 +361,7 @@ class Motif:
         return (m, start, end) if return_offsets else m
 
     def log_odds(self, pseudocount: float = 0.1, *, base: float = 2.0) -> np.ndarray:
-        """Log-odds scoring matrix ``(W, 4)`` against ``background``.
+        """Log-odds scoring matrix ``(W, 4)`` against ``bg_freqs``.
 
         Follows the MEME suite (FIMO's ``--motif-pseudo``): site counts are ``pwm * nsites``
         (``nsites`` defaults to 20) and ``pseudocount`` total pseudo-sites are spread by the
@@ -368,7 +371,7 @@ class Motif:
         if pseudocount < 0:
             raise MotifError(f"pseudocount must be >= 0. Received: pseudocount={pseudocount}")
         n = float(self.nsites if self.nsites is not None else DEFAULT_NSITES)
-        bg = self.background
+        bg = self.bg_freqs
         q = (self.pwm * n + pseudocount * bg) / (n + pseudocount)
         with np.errstate(divide="ignore"):
             return np.log(q / bg) / np.log(base)
@@ -398,7 +401,7 @@ class Motif:
         return (
             self.pwm.shape == other.pwm.shape
             and np.allclose(self.pwm, other.pwm, atol=atol)
-            and np.allclose(self.background, other.background, atol=atol)
+            and np.allclose(self.bg_freqs, other.bg_freqs, atol=atol)
         )
 
 

@@ -1,15 +1,17 @@
 """Figures of interaction scans: K x K heatmap of the strongest effect, distance-effect curves."""
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
+
+from .._deprecation import renamed_args
 
 __all__ = ["plot_interaction_heatmap", "plot_distance_curves", "plot_cooccurrence_curves"]
 
 
 def plot_interaction_heatmap(scan, *, ax=None, alpha: float = 0.05, cmap: str = "RdBu_r", title: str | None = None,
-                             q_threshold: float | None = None):
+                             **deprecated: Any):
     """Heatmap of the strongest interaction effect for every ordered motif pair.
 
     Rows are motif A (upstream anchor), columns motif B. Colour: signed effect of the pair's
@@ -22,12 +24,17 @@ def plot_interaction_heatmap(scan, *, ax=None, alpha: float = 0.05, cmap: str = 
     scan : InteractionScan
     ax : matplotlib Axes, optional
     alpha : float
-        q-value threshold of a call.
+        q-value threshold of a call. (Old name: ``q_threshold``.)
+    cmap : str
+        matplotlib colour map of the effect.
+    title : str, optional
+        Axes title.
     """
     import matplotlib.pyplot as plt
 
-    if q_threshold is not None:  # deprecated name
-        alpha = q_threshold
+    if deprecated:
+        alpha = renamed_args("plot_interaction_heatmap", deprecated, {"q_threshold": "alpha"},
+                             {"alpha": alpha}, {"alpha": 0.05})["alpha"]
     eff = scan.strongest()
     K = eff.shape[0]
     if ax is None:

@@ -51,6 +51,7 @@ from matplotlib.patches import PathPatch
 from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import blended_transform_factory
 
+from .._deprecation import renamed_args
 from ..errors import InputError
 from ..motifs.motif import ALPHABET, Motif, MotifError, validate_background, validate_matrix
 from ._glyphs import glyph_path
@@ -103,7 +104,8 @@ def _check_kind(kind: str) -> str:
     return kind
 
 
-def logo_heights(matrix_or_motif: Any, kind: str = "information", background: Any = None) -> np.ndarray:
+def logo_heights(matrix_or_motif: Any, kind: str = "information", bg_freqs: Any = None,
+                 **deprecated: Any) -> np.ndarray:
     """Signed letter heights ``(W, 4)`` of a logo (what :func:`plot_logo` draws).
 
     Parameters
@@ -114,18 +116,22 @@ def logo_heights(matrix_or_motif: Any, kind: str = "information", background: An
         its CWM when it has one, else its log-odds matrix (bits).
     kind : {'information', 'probability', 'weight'}
         See the module notes.
-    background : array_like, shape (4,), optional
-        ACGT background for information content; the motif's own (or uniform) by default.
+    bg_freqs : array_like, shape (4,), optional
+        ACGT background letter frequencies for information content; the motif's own
+        ``bg_freqs`` (or uniform) by default. (Old name: ``background``.)
 
     Returns
     -------
     ndarray, shape (W, 4)
         Heights in bits, probability or the matrix's units.
     """
+    if deprecated:
+        bg_freqs = renamed_args("logo_heights", deprecated, {"background": "bg_freqs"},
+                                {"bg_freqs": bg_freqs}, {"bg_freqs": None})["bg_freqs"]
     _check_kind(kind)
     if isinstance(matrix_or_motif, Motif):
         m = matrix_or_motif
-        bg = m.background if background is None else validate_background(background, name=m.name)
+        bg = m.bg_freqs if bg_freqs is None else validate_background(bg_freqs, name=m.name)
         if kind == "weight":
             return np.array(m.cwm if m.cwm is not None else m.log_odds(), dtype=np.float64)
         p = m.pwm
@@ -139,7 +145,7 @@ def logo_heights(matrix_or_motif: Any, kind: str = "information", background: An
             raise InputError(
                 f"{err} For contribution or weight matrices (signed values) use kind='weight'."
             ) from None
-        bg = validate_background(background, name=name)
+        bg = validate_background(bg_freqs, name=name)
     if kind == "probability":
         return p.copy()
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -222,12 +228,13 @@ def plot_logo(
     *,
     kind: str = "information",
     ax: Axes | None = None,
-    background: Any = None,
+    bg_freqs: Any = None,
     color_scheme: str | Mapping[str, str] = "classic",
     start: int = 0,
     title: str | None = None,
     flip_below: bool = False,
     ylabel: str | None = None,
+    **deprecated: Any,
 ) -> Axes:
     """Draw a sequence logo.
 
@@ -240,8 +247,9 @@ def plot_logo(
         contribution/weight matrices.
     ax : matplotlib Axes, optional
         Axes to draw into; a new figure (0.35 inch per position, 1.8 inch high) otherwise.
-    background : array_like, shape (4,), optional
-        ACGT background for information content (the motif's own, or uniform).
+    bg_freqs : array_like, shape (4,), optional
+        ACGT background letter frequencies for information content (the motif's own, or
+        uniform). (Old name: ``background``.)
     color_scheme : str or dict
         ``"classic"`` (A green, C blue, G orange, T red), ``"colorblind"`` or a dict base ->
         any matplotlib colour.
@@ -274,9 +282,12 @@ def plot_logo(
     >>> float(ax.patches[0].get_path().get_extents().height)  # a certain base: 2 bits
     2.0
     """
+    if deprecated:
+        bg_freqs = renamed_args("plot_logo", deprecated, {"background": "bg_freqs"},
+                                {"bg_freqs": bg_freqs}, {"bg_freqs": None})["bg_freqs"]
     _check_kind(kind)
     colors = _colors(color_scheme)
-    heights = logo_heights(matrix_or_motif, kind, background)
+    heights = logo_heights(matrix_or_motif, kind, bg_freqs)
     w = heights.shape[0]
     if ax is None:
         ax = _new_axes((max(2.0, 0.35 * w + 0.8), 1.8))
@@ -284,9 +295,9 @@ def plot_logo(
     ymax = None
     if kind == "information":
         bg = (
-            matrix_or_motif.background
-            if isinstance(matrix_or_motif, Motif) and background is None
-            else validate_background(background)
+            matrix_or_motif.bg_freqs
+            if isinstance(matrix_or_motif, Motif) and bg_freqs is None
+            else validate_background(bg_freqs)
         )
         ymax = float(np.log2(1.0 / bg.min()))
     elif kind == "probability":

@@ -52,7 +52,7 @@ HDF5 layout (``format_version`` 1)
                           p_value
     /truth/motifs/table/  columns: motif_index, name, source_id, width, role, main_effect, rule,
                           p_present
-    /truth/motifs/pwm_000 ...   (W, 4) float64 PWMs; attrs name, alt_name, background, nsites;
+    /truth/motifs/pwm_000 ...   (W, 4) float64 PWMs; attrs name, alt_name, bg_freqs (older files: background), nsites;
                           group attr "meme" holds the same motifs as MEME text
 
 Files are written atomically (temporary file + ``os.replace``).  :func:`load` also reads a

@@ -34,6 +34,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from .._deprecation import renamed_args, renamed_fields
 from ..errors import InputError
 
 __all__ = [
@@ -234,6 +235,7 @@ class PairRule:
         return tuple(v / s for v in p)
 
 
+@renamed_fields({"background": "backgrounds"})
 @dataclass
 class SimulationConfig:
     """Everything that defines a simulated data set except ``n`` and ``seed``.
@@ -265,9 +267,11 @@ class SimulationConfig:
         Temperature of the logistic label draw (latent units per logit unit).
     positive_fraction : float
         Target class balance.
-    background : str
-        ``"gc"`` (i.i.d. bases, per-sequence GC ~ U(gc_range)) or ``"shuffle"`` (dinucleotide
-        shuffles of a reference set passed to :func:`kgenint.simulate.simulate`).
+    backgrounds : str
+        How the background sequences the motifs are planted into are made: ``"gc"`` (i.i.d.
+        bases, per-sequence GC ~ U(gc_range)) or ``"shuffle"`` (dinucleotide shuffles of a
+        reference set passed to :func:`kgenint.simulate.simulate`). (Old name: ``background``;
+        data files written with it still load.)
     gc_range : (float, float)
         Range of the per-sequence GC fraction of ``"gc"`` backgrounds.
     min_gap : int
@@ -303,7 +307,7 @@ class SimulationConfig:
     label_mode: str = "logistic"
     temperature: float = 0.3
     positive_fraction: float = 0.5
-    background: str = "gc"
+    backgrounds: str = "gc"
     gc_range: tuple[float, float] = (0.40, 0.46)
     min_gap: int = 2
     edge: int = 5
@@ -363,8 +367,8 @@ class SimulationConfig:
             raise InputError(f"temperature must be > 0. Received {self.temperature}.")
         if not 0 < self.positive_fraction < 1:
             raise InputError(f"positive_fraction must be in (0, 1). Received {self.positive_fraction}.")
-        if self.background not in ("gc", "shuffle"):
-            raise InputError(f"background must be 'gc' or 'shuffle'. Received {self.background!r}.")
+        if self.backgrounds not in ("gc", "shuffle"):
+            raise InputError(f"backgrounds must be 'gc' or 'shuffle'. Received {self.backgrounds!r}.")
         lo, hi = self.gc_range
         if not 0 < lo <= hi < 1:
             raise InputError(f"gc_range must satisfy 0 < low <= high < 1. Received {self.gc_range}.")
@@ -400,12 +404,20 @@ class SimulationConfig:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "SimulationConfig":
-        """Inverse of :meth:`to_dict` (unknown keys are an error)."""
+        """Inverse of :meth:`to_dict` (unknown keys are an error).
+
+        Dictionaries of older versions load too: their key ``"background"`` is ``backgrounds``.
+        """
+        d = dict(d)
+        for old, new in _OLD_KEYS.items():
+            if old in d:
+                if new in d and d[new] != d[old]:
+                    raise InputError(f"Simulation config has both {old!r} (old name) and {new!r}, with different values.")
+                d[new] = d.pop(old)
         known = {f.name for f in dataclasses.fields(cls)}
         bad = sorted(set(d) - known)
         if bad:
             raise InputError(f"Unknown simulation config key(s): {', '.join(bad)}.")
-        d = dict(d)
         for k in ("rules",):
             if k in d:
                 d[k] = [
@@ -425,6 +437,10 @@ class SimulationConfig:
     def from_preset(cls, name: str, **overrides: Any) -> "SimulationConfig":
         """A preset (see :data:`PRESETS`) with fields replaced by ``overrides``."""
         cfg = get_preset(name)
+        old = {k: overrides.pop(k) for k in list(overrides) if k in _OLD_KEYS}
+        if old:
+            overrides.update(renamed_args("SimulationConfig.from_preset", old, _OLD_KEYS,
+                                          {n: overrides[n] for n in _OLD_KEYS.values() if n in overrides}, {}))
         if overrides:
             known = {f.name for f in dataclasses.fields(cls)}
             bad = sorted(set(overrides) - known)
@@ -441,6 +457,10 @@ class SimulationConfig:
             out += [r.motif_a, r.motif_b]
         out += [m.name for m in self.motifs]
         return out
+
+
+#: old config keys (still read from data files and accepted by from_preset): the new names
+_OLD_KEYS = {"background": "backgrounds"}
 
 
 # --------------------------------------------------------------------------- presets

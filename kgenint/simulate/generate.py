@@ -204,7 +204,7 @@ class _Plan:
         self.dists = []
         lo_rows = []
         for m in planted:
-            lo = m.copy(background=uniform).log_odds(_LOGODDS_PSEUDO)
+            lo = m.copy(bg_freqs=uniform).log_odds(_LOGODDS_PSEUDO)
             lo_rows.append(lo)
             self.dists.append(ScoreDistribution(lo))
         self.logodds = np.concatenate(lo_rows)
@@ -252,10 +252,10 @@ class _Plan:
         self.scan_motifs = np.arange(Kn, dtype=np.int64)
         # reference for shuffled backgrounds
         self.reference = None
-        if config.background == "shuffle":
+        if config.backgrounds == "shuffle":
             if reference is None:
                 raise InputError(
-                    "background='shuffle' needs reference sequences: simulate(..., reference=x) "
+                    "backgrounds='shuffle' needs reference sequences: simulate(..., reference=x) "
                     "with one-hot x of shape (M, L_ref, 4), L_ref >= length."
                 )
             from .._validate import check_onehot
@@ -588,7 +588,7 @@ def simulate(
     motifs : list of Motif or dict of str -> Motif, optional
         Where to find the motifs named in ``config`` (default: the curated JASPAR set).
     reference : array_like, shape (M, L_ref, 4), optional
-        One-hot reference sequences for ``background="shuffle"``.
+        One-hot reference sequences for ``backgrounds="shuffle"``.
     progress : bool
         Show a progress bar on stderr.
 

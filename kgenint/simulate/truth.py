@@ -304,7 +304,7 @@ def write_truth(g: h5py.Group, t: GroundTruth) -> None:
         d = gm.create_dataset(f"pwm_{k:03d}", data=m.pwm)
         d.attrs["name"] = m.name
         d.attrs["alt_name"] = m.alt_name or ""
-        d.attrs["background"] = m.background
+        d.attrs["bg_freqs"] = m.bg_freqs
         d.attrs["nsites"] = int(m.nsites) if m.nsites is not None else -1
     gm.attrs["meme"] = _meme_text(t.motifs)
 
@@ -332,7 +332,9 @@ def read_truth(g: h5py.Group) -> GroundTruth:
         ns = int(d.attrs.get("nsites", -1))
         motifs.append(Motif(
             name=str(d.attrs["name"]), pwm=d[()], alt_name=str(d.attrs["alt_name"]) or None,
-            background=d.attrs["background"], nsites=ns if ns > 0 else None,
+            # "background": files written before the bg_freqs rename
+            bg_freqs=d.attrs["bg_freqs"] if "bg_freqs" in d.attrs else d.attrs["background"],
+            nsites=ns if ns > 0 else None,
         ))
     return GroundTruth(
         motifs=motifs,
