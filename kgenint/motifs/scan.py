@@ -422,8 +422,8 @@ class MotifScanner:
         user_bg = None if self.background is None else validate_background(self.background, name="background")
         bgs, los, ints, fins, ms_bg = [], [], [], [], []
         for m in self.motifs_:
-            bg = m.background if user_bg is None else user_bg
-            mm = m if user_bg is None else m.copy(background=bg)
+            bg = m.bg_freqs if user_bg is None else user_bg
+            mm = m if user_bg is None else m.copy(bg_freqs=bg)
             lo = np.asarray(mm.log_odds(self.pseudocount), dtype=np.float64)
             bgs.append(bg)
             for s in self.strands_:
