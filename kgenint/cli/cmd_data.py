@@ -74,7 +74,8 @@ def register(subparsers, parents) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..data.build import build_from_fasta, build_from_peaks
+    from ..data.build import build_from_peaks
+    from ..data.build_fasta import build_from_fasta
 
     import os
 
@@ -112,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
             seed=args.seed, overwrite=args.overwrite, progress=not args.quiet,
         )
     if args.fasta_out:
-        from ..data.build import write_windows_fasta
+        from ..data.build_fasta import write_windows_fasta
 
         k = write_windows_fasta(s.path, args.fasta_out, overwrite=args.overwrite, chunk_size=args.chunk_size)
         log.info("wrote %d sequences to %s", k, args.fasta_out)

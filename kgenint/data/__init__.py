@@ -9,12 +9,12 @@ from .._lazy import lazy_exports
 
 _EXPORTS = {
     "build_from_peaks": "build",
-    "build_from_fasta": "build",
-    "read_labels_tsv": "build",
-    "write_windows_fasta": "build",
-    "chrom_split": "build",
-    "random_split": "build",
-    "DataSummary": "build",
+    "build_from_fasta": "build_fasta",
+    "read_labels_tsv": "build_fasta",
+    "write_windows_fasta": "build_fasta",
+    "chrom_split": "_common",
+    "random_split": "_common",
+    "DataSummary": "_common",
     "read_bed": "intervals",
     "Intervals": "intervals",
     "IntervalIndex": "intervals",
