@@ -53,7 +53,7 @@ _EXPORTS = {
     "receptive_field": "receptive",
     "unit_motifs": "units",
     "representation": "units",
-    "split_at": "units",
+    "split_at": "model_split",
 }
 __all__ = sorted([*_EXPORTS, "load_model"])
 _getattr, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -135,7 +135,7 @@ class FeatureMonitor(_PeriodicCallback):
 
     def on_train_begin(self, logs=None):
         from .receptive import find_layer
-        from .units import split_at
+        from .model_split import split_at
 
         lay = find_layer(self.model, self.layer)
         self._layer_name = lay.name

@@ -24,7 +24,7 @@ the output each unit carries.
 
 * :func:`annotate_units` -- each unit's best reference motif (TOMTOM-like
   :func:`kgenint.motifs.compare.compare`, q < ``alpha``).
-* :func:`output_shares` -- the share of the output variance a unit carries: ``1 - Var f(z[u ->
+* :func:`output_shares` (:mod:`kgenint.keras.heads`) -- the share of the output variance a unit carries: ``1 - Var f(z[u ->
   mean]) / Var f(z)``.
 * :func:`representation` / :func:`representation_table` -- per layer: fraction of units matching
   a reference motif, references covered, units per motif (redundancy), output shares.
@@ -32,16 +32,17 @@ the output each unit carries.
 from __future__ import annotations
 
 import warnings
-import weakref
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 import keras
 import numpy as np
 
-from .._validate import check_onehot, check_seed
+from .._validate import check_seed
 from ..errors import InputError
 from ..motifs.motif import Motif
+from .heads import head_hvp, head_weights, output_shares
+from .model_split import _ENCODERS, ModelSplit, _check_x, layer_features, split_at
 from .receptive import ReceptiveField, find_layer, receptive_field
 
 __all__ = [
@@ -49,17 +50,6 @@ __all__ = [
     "head_weights", "head_hvp", "Representation", "representation", "representation_table",
 ]
 
-
-# ---------------------------------------------------------------------------- inputs
-def _check_x(x: Any, max_sequences: int | None = None) -> np.ndarray:
-    xs = check_onehot(x, "x")
-    if max_sequences is not None:
-        if isinstance(max_sequences, bool) or int(max_sequences) < 2:
-            raise InputError(f"max_sequences must be an integer >= 2. Received: max_sequences={max_sequences!r}")
-        xs = xs[: int(max_sequences)]
-    if xs.shape[0] < 2:
-        raise InputError(f"x must hold at least 2 sequences. Received {xs.shape[0]}.")
-    return xs
 
 
 def _load_refs(motifs: Any) -> list[Motif]:
@@ -74,167 +64,6 @@ def _load_refs(motifs: Any) -> list[Motif]:
     if not refs or not all(isinstance(m, Motif) for m in refs):
         raise InputError("motifs must be a non-empty list of kgenint.motifs.Motif (or a MEME/JASPAR file).")
     return refs
-
-
-# ---------------------------------------------------------------------------- the split
-#: compiled encoders, splits and gradient functions per model (weights are shared, so they stay
-#: valid while the model trains; nothing is retraced on repeated calls)
-_ENCODERS: "weakref.WeakKeyDictionary[keras.Model, dict]" = weakref.WeakKeyDictionary()
-
-class ModelSplit(NamedTuple):
-    """A model cut at a layer (see :func:`split_at`)."""
-
-    layer: str  #: the layer whose output is the feature space
-    features: Callable[[np.ndarray], np.ndarray]  #: x (N, L, 4) -> z (N, *feature_shape)
-    head: Callable[[np.ndarray], np.ndarray]  #: z -> (N, T) float32
-    encoder: keras.Model  #: input -> layer output
-    head_model: keras.Model  #: layer output -> pre-activation (or output)
-    post: Any  #: a Dense whose built-in activation was stripped (applied after head_model), or None
-    scale: str  #: "logits" or "output"
-    feature_shape: tuple  #: (U,) or (P, U)
-
-
-def _batched(fn: Callable, a: np.ndarray, batch_size: int) -> np.ndarray:
-    out = [np.asarray(keras.ops.convert_to_numpy(fn(a[s : s + batch_size]))) for s in range(0, a.shape[0], batch_size)]
-    return np.concatenate(out, axis=0).astype(np.float32, copy=False)
-
-
-def split_at(
-    model: keras.Model,
-    layer: Any,
-    *,
-    head: int | str | None = None,
-    logits: bool | None = None,
-    batch_size: int = 1024,
-) -> ModelSplit:
-    """Cut ``model`` at ``layer``: the layer's features and the head above them.
-
-    Parameters
-    ----------
-    model : keras.Model
-        Functional or Sequential model with one ``(None, L, 4)`` input.
-    layer : str, int or keras layer
-        Every path from the input to the output must go through it (a layer inside a residual
-        block is bypassed: choose the merge after it).
-    head : int or str, optional
-        Which model output (multi-output models).
-    logits : bool, optional
-        None: the pre-activation where the output ends in sigmoid/softmax, the output
-        otherwise; True forces logits (error if none), False the output.
-    batch_size : int
-        Rows per call of ``features``/``head``.
-
-    Returns
-    -------
-    ModelSplit
-
-    Raises
-    ------
-    InputError
-        Unknown layer; a layer some path to the output bypasses; see also
-        :func:`kgenint.keras.adapter.resolve_output`.
-    """
-    if not isinstance(model, keras.Model):
-        raise InputError(f"model must be a keras.Model. Received: {type(model).__name__}.")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise InputError(f"batch_size must be a positive integer. Received: batch_size={batch_size!r}")
-    lay = find_layer(model, layer)
-    key = ("split", lay.name, head, logits, int(batch_size))
-    per = _ENCODERS.setdefault(model, {})
-    if key not in per:
-        per[key] = _split_at(model, lay, head, logits, int(batch_size))
-    return per[key]
-
-
-def _split_at(model: keras.Model, lay: keras.layers.Layer, head: Any, logits: bool | None, batch_size: int) -> ModelSplit:
-    from .adapter import resolve_output
-    if logits is None:
-        try:
-            spec, scale = resolve_output(model, head, logits=True), "logits"
-        except InputError:
-            spec, scale = resolve_output(model, head, logits=False), "output"
-    else:
-        spec, scale = resolve_output(model, head, logits=bool(logits)), ("logits" if logits else "output")
-    if spec is None:
-        raise InputError(f"model {model.name!r} is subclassed (no layer graph); it cannot be cut at a layer.")
-    out_t = spec.submodel.outputs[0]
-    from .graph import activation_name as _activation_name
-
-    if scale == "logits" and _activation_name(model.get_layer(spec.name)) not in ("sigmoid", "softmax"):
-        scale = "output"  # a linear (or softplus, exp ...) output is used as it is
-    post_layer = None
-    if spec.post is not None:
-        post_layer = getattr(spec.post, "__defaults__", (None,))[0]
-    encoder = keras.Model(model.inputs[0], lay.output, name=f"{model.name}_to_{lay.name}")
-    enc_fn = _encoder_fn(model, lay)
-    try:
-        head_model = keras.Model(lay.output, out_t, name=f"{model.name}_from_{lay.name}")
-    except ValueError:
-        raise InputError(
-            f"the output of model {model.name!r} does not depend on layer {lay.name!r} alone (another path, "
-            f"e.g. a residual branch, bypasses it). Choose a layer every path goes through, such as the "
-            f"merge (Add) after it."
-        ) from None
-    post = spec.post
-    head_fn = _compiled(head_model)
-
-    def features(x: np.ndarray) -> np.ndarray:
-        return _batched(enc_fn, check_onehot(x, "x"), int(batch_size))
-
-    def head_call(z: np.ndarray) -> np.ndarray:
-        z = np.asarray(z, dtype=np.float32)
-
-        def f(zb):
-            y = head_fn(zb)
-            return post(y) if post is not None else y
-
-        y = _batched(f, z, int(batch_size) * 8)
-        return y.reshape(y.shape[0], -1)
-
-    fshape = tuple(int(d) for d in lay.output.shape[1:])
-    return ModelSplit(lay.name, features, head_call, encoder, head_model, post_layer if post is not None else None,
-                      scale, fshape)
-
-
-def _compiled(sub: keras.Model) -> Callable:
-    import tensorflow as tf
-
-    shape = [None] + [int(d) if d is not None else None for d in sub.inputs[0].shape[1:]]
-
-    @tf.function(input_signature=[tf.TensorSpec(shape, tf.float32)], reduce_retracing=True)
-    def fn(a):
-        return sub(a, training=False)
-
-    return fn
-
-
-def _encoder_fn(model: keras.Model, lay: keras.layers.Layer) -> Callable:
-    """A compiled ``x -> layer output``, cached per model and layer (no retracing per call)."""
-    per = _ENCODERS.setdefault(model, {})
-    if lay.name not in per:
-        per[lay.name] = _compiled(keras.Model(model.inputs[0], lay.output))
-    return per[lay.name]
-
-
-def layer_features(model: keras.Model, x: Any, layer: Any, *, batch_size: int = 1024) -> np.ndarray:
-    """The output of ``layer`` on ``x``: float32 ``(N, P, U)`` or ``(N, U)``.
-
-    Parameters
-    ----------
-    model : keras.Model
-        Single-input ``(None, L, 4)`` model.
-    x : array_like, shape (N, L, 4)
-        One-hot sequences.
-    layer : str, int or keras layer
-        The layer.
-    batch_size : int
-        Sequences per call.
-    """
-    if not isinstance(model, keras.Model):
-        raise InputError(f"model must be a keras.Model. Received: {type(model).__name__}.")
-    lay = find_layer(model, layer)
-    return _batched(_encoder_fn(model, lay), check_onehot(x, "x"), int(batch_size))
-
 
 # ---------------------------------------------------------------------------- unit motifs
 def _trim(counts: np.ndarray, max_width: int, trim_bits: float) -> tuple[int, int]:
@@ -529,174 +358,6 @@ def annotate_units(
         "n_sites": n_sites,
         "consensus": [m.consensus for m in ms],
     })
-
-
-# ---------------------------------------------------------------------------- output shares
-def output_shares(split: ModelSplit, z: np.ndarray, *, task: int = 0) -> np.ndarray:
-    """Share of the output variance each unit carries: ``1 - Var f(z[u -> mean]) / Var f(z)``.
-
-    Parameters
-    ----------
-    split : ModelSplit
-        From :func:`split_at`.
-    z : ndarray, shape (N, *feature_shape)
-        The layer's features.
-    task : int
-        Output column.
-
-    Returns
-    -------
-    float64 ndarray, shape (U,)
-        1 when the output is constant without the unit's variation, 0 when the unit does not
-        matter, negative when its variation cancels other units' (NaN when ``f`` is constant).
-    """
-    from ..interactions.feature_inputs import call_head, check_features, check_task
-
-    task = check_task(task)
-    z = check_features(z)
-    f0 = call_head(split.head, z, task, 1 << 30)
-    v0 = float(f0.var())
-    mean = z.mean(axis=0)
-    out = np.full(z.shape[-1], np.nan)
-    if v0 <= 0:
-        return out
-    for u in range(z.shape[-1]):
-        zu = z.copy()
-        zu[..., u] = mean[..., u]
-        out[u] = 1.0 - float(call_head(split.head, zu, task, 1 << 30).var()) / v0
-    return out
-
-
-# ---------------------------------------------------------------------------- NID weights, HVP
-def head_weights(model: keras.Model, layer: Any, *, head: int | str | None = None,
-                 logits: bool | None = True) -> tuple[list[np.ndarray], np.ndarray]:
-    """Dense kernels of the head above ``layer`` and each first-layer input's unit (for NID).
-
-    Between ``layer`` and the first ``Dense`` only per-unit operations are allowed (global
-    pools, concatenations of them, Flatten, BatchNorm, Dropout, elementwise activations); after
-    it a chain of ``Dense`` / ``BatchNormalization`` (folded into the kernel's columns) /
-    activation / ``Dropout`` layers.
-
-    Returns
-    -------
-    weights : list of float64 arrays
-        ``[W1 (F, H1) (each row scaled by d feature / d unit), ..., WL (H, T)]``.
-    unit_of_feature : int64 array (F,)
-
-    Raises
-    ------
-    InputError
-        A head that is not per-unit pooling + dense layers (use the "mdd" or "hessian" detector).
-    """
-    split = split_at(model, layer, head=head, logits=logits)
-    hm = split.head_model
-    layers = [lay for lay in hm.layers if not isinstance(lay, keras.layers.InputLayer)]
-    dense = [i for i, lay in enumerate(layers) if isinstance(lay, keras.layers.Dense)]
-    if not dense and split.post is None:
-        raise InputError(f"the head above layer {split.layer!r} has no Dense layer; NID needs a dense head.")
-    per_unit_ok = (keras.layers.GlobalMaxPooling1D, keras.layers.GlobalAveragePooling1D, keras.layers.Concatenate,
-                   keras.layers.Flatten, keras.layers.BatchNormalization, keras.layers.Dropout,
-                   keras.layers.Activation, keras.layers.ReLU)
-    first = dense[0] if dense else len(layers)
-    for lay in layers[:first]:
-        if not isinstance(lay, per_unit_ok):
-            raise InputError(
-                f"NID needs per-unit pooling between layer {split.layer!r} and the first Dense; found "
-                f"{lay.name!r} ({type(lay).__name__}). Use detector='mdd' or 'hessian'."
-            )
-    # which unit feeds which input of the first Dense, and d feature / d unit: shift one unit
-    dense_in = layers[first].input if dense else split.head_model.outputs[0]
-    lay_out = find_layer(model, split.layer).output
-    pre = (lambda a, training=False: a) if dense_in is lay_out else keras.Model(lay_out, dense_in)
-    shape = split.feature_shape
-    u = shape[-1]
-    base = np.zeros((1,) + shape, dtype=np.float32)
-    probe = np.repeat(base, u + 1, axis=0)
-    for k in range(u):
-        probe[k + 1, ..., k] += 1.0
-    g = np.asarray(keras.ops.convert_to_numpy(pre(probe, training=False)), dtype=np.float64)
-    diff = g[1:] - g[:1]  # (U, F)
-    moved = np.abs(diff) > 1e-6
-    if (moved.sum(axis=0) > 1).any():
-        raise InputError(f"an input of the first Dense above layer {split.layer!r} mixes several units; NID needs per-unit features.")
-    uof = np.argmax(moved, axis=0).astype(np.int64)
-    scale = diff[uof, np.arange(diff.shape[1])]
-    ws: list[np.ndarray] = []
-    for lay in layers[first:]:
-        if isinstance(lay, keras.layers.Dense):
-            w = np.asarray(keras.ops.convert_to_numpy(lay.kernel), dtype=np.float64)
-            ws.append(w)
-        elif isinstance(lay, keras.layers.BatchNormalization):
-            gam = np.asarray(keras.ops.convert_to_numpy(lay.gamma)) if lay.scale else 1.0
-            var = np.asarray(keras.ops.convert_to_numpy(lay.moving_variance))
-            ws[-1] = ws[-1] * (gam / np.sqrt(var + lay.epsilon))[None, :]
-        elif not isinstance(lay, (keras.layers.Activation, keras.layers.ReLU, keras.layers.Dropout,
-                                  keras.layers.LeakyReLU)):
-            raise InputError(f"NID needs a chain of Dense layers above layer {split.layer!r}; found {lay.name!r} ({type(lay).__name__}).")
-    if split.post is not None:
-        ws.append(np.asarray(keras.ops.convert_to_numpy(split.post.kernel), dtype=np.float64))
-    if ws:
-        ws[0] = ws[0] * scale[:, None]
-    return ws, uof
-
-
-def _smooth_head(head_model: keras.Model, beta: float) -> keras.Model:
-    """A copy of the head sharing its weights, with every ReLU replaced by ``softplus(beta x) / beta``."""
-    def smooth(t):
-        return keras.ops.softplus(beta * t) / beta
-
-    def clone(lay):
-        if isinstance(lay, keras.layers.ReLU) or (
-            isinstance(lay, keras.layers.Activation) and getattr(lay.activation, "__name__", "") == "relu"
-        ):
-            return keras.layers.Activation(smooth, name=f"{lay.name}_smooth")
-        if isinstance(lay, keras.layers.Dense) and getattr(lay.activation, "__name__", "") == "relu":
-            cfg = lay.get_config()
-            cfg.update(activation=smooth, name=f"{lay.name}_smooth")
-            new = keras.layers.Dense.from_config(cfg)
-            new.build(lay.input.shape)
-            new.set_weights(lay.get_weights())
-            return new
-        return lay
-
-    return keras.models.clone_model(head_model, clone_function=clone)
-
-
-def head_hvp(split: ModelSplit, *, task: int = 0, beta: float = 10.0) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
-    """Hessian-vector products of the head's output column ``task``: ``hvp(z, v) -> H(z) v``.
-
-    ReLUs of the head are replaced by ``softplus(beta x) / beta`` (their Hessian is zero almost
-    everywhere otherwise; Janizek et al. 2021 do the same).
-    """
-    import tensorflow as tf
-
-    hm = _smooth_head(split.head_model, float(beta))
-    post = split.post
-    t = int(task)
-
-    spec = tf.TensorSpec([None, *split.feature_shape], tf.float32)
-
-    @tf.function(input_signature=[spec, spec])
-    def hvp(z, v):
-        with tf.GradientTape() as outer:
-            outer.watch(z)
-            with tf.GradientTape() as inner:
-                inner.watch(z)
-                y = hm(z, training=False)
-                if post is not None:
-                    y = tf.matmul(y, post.kernel) + (post.bias if post.use_bias else 0.0)
-                y = tf.reshape(y, [tf.shape(y)[0], -1])[:, t]
-                s = tf.reduce_sum(y)
-            g = inner.gradient(s, z, unconnected_gradients=tf.UnconnectedGradients.ZERO)
-            gv = tf.reduce_sum(g * v)
-        return outer.gradient(gv, z, unconnected_gradients=tf.UnconnectedGradients.ZERO)
-
-    def call(z: np.ndarray, v: np.ndarray) -> np.ndarray:
-        out = [hvp(tf.constant(z[s : s + 4096]), tf.constant(v[s : s + 4096])).numpy() for s in range(0, z.shape[0], 4096)]
-        return np.concatenate(out, axis=0)
-
-    return call
-
 
 # ---------------------------------------------------------------------------- representation
 class Representation(NamedTuple):
