@@ -60,7 +60,8 @@ user's own file with only ``/x`` and ``/y``.
 """
 from .config import PRESETS, MotifSpec, PairRule, SimulationConfig, get_preset
 from .data import SimulatedData
-from .generate import make_split, resolve_motifs, simulate, simulate_to_hdf5
+from .generate import simulate, simulate_to_hdf5
+from .resolve import make_split, resolve_motifs
 from .io import FORMAT_VERSION, load, load_truth, save
 from .truth import GroundTruth, latent_from_instances
 

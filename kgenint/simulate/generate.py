@@ -18,17 +18,18 @@ not depend on the number of threads):
 from __future__ import annotations
 
 import os
-from typing import Any, Sequence
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .._kernels import simulate as K
 from ..errors import InputError
-from ..motifs.motif import Motif
 from ._pvalues import ScoreDistribution
 from .config import ORIENTATIONS, SimulationConfig, get_preset
 from .data import SimulatedData
+from .resolve import make_split, resolve_motifs
 from .truth import GroundTruth
 
 __all__ = ["simulate", "simulate_to_hdf5", "SimulatedData", "resolve_motifs", "make_split", "CHUNK"]
@@ -37,114 +38,6 @@ __all__ = ["simulate", "simulate_to_hdf5", "SimulatedData", "resolve_motifs", "m
 CHUNK = 8192
 _LOGODDS_PSEUDO = 0.1
 _MAX_CLEAN_ROUNDS = 10
-
-
-def _lookup(name: str, pool: Sequence[Motif]) -> Motif | None:
-    low = name.lower()
-    exact = [m for m in pool if m.name == name]
-    if exact:
-        return exact[-1]
-    alt = [m for m in pool if (m.alt_name or "").lower() == low]
-    if alt:
-        return alt[-1]
-    base = [m for m in pool if m.name.split(".")[0] == name.split(".")[0] and "." not in name]
-    return base[-1] if base else None
-
-
-def resolve_motifs(names: Sequence[str], source: Any = None) -> list[Motif]:
-    """Find the motifs called ``names``.
-
-    Parameters
-    ----------
-    names : sequence of str
-        Motif identifiers (``MA0466.4``), base ids (``MA0466``) or TF names (``CEBPB``).
-    source : list of Motif, dict of str -> Motif, or None
-        Where to look; None uses :func:`kgenint.motifs.load_curated`, then
-        :func:`kgenint.motifs.load_default`.
-
-    Returns
-    -------
-    list of Motif
-        Copies renamed to the requested names; ``metadata["source_id"]`` keeps the original
-        identifier.
-
-    Raises
-    ------
-    InputError
-        A name that is not found (the message lists a few available names).
-    """
-    pools: list[Sequence[Motif]] = []
-    if source is None:
-        from .. import motifs as _m
-
-        try:
-            pools.append(list(_m.load_curated()))
-        except (ImportError, AttributeError):  # pragma: no cover - database not built yet
-            pass
-        try:
-            pools.append(list(_m.load_default()))
-        except (ImportError, AttributeError):  # pragma: no cover
-            pass
-        if not pools:  # pragma: no cover
-            raise InputError("No motif database is available; pass motifs=[Motif, ...].")
-    elif isinstance(source, dict):
-        pools.append([m.copy(name=k) if m.name != k else m for k, m in source.items()])
-    else:
-        pools.append(list(source))
-    out = []
-    for name in names:
-        found = None
-        for pool in pools:
-            found = _lookup(name, pool)
-            if found is not None:
-                break
-        if found is None:
-            avail = sorted({(m.alt_name or m.name) for m in pools[0]})[:12]
-            raise InputError(
-                f"Motif {name!r} is not in the motif source. Use a matrix id or TF name such as "
-                f"{', '.join(avail)} ..., or pass motifs=[Motif, ...]."
-            )
-        src_id = found.name
-        m = found.copy()
-        m.name = name
-        m.alt_name = src_id if src_id != name else found.alt_name
-        m.metadata = {**m.metadata, "source_id": src_id}
-        out.append(m)
-    return out
-
-
-# --------------------------------------------------------------------------- split
-def make_split(n: int, fractions: Sequence[float] = (0.8, 0.1, 0.1), seed: int = 0) -> dict[str, np.ndarray]:
-    """Random train / valid / test indices, fully determined by ``seed``.
-
-    Parameters
-    ----------
-    n : int
-        Number of sequences.
-    fractions : (float, float, float)
-        Train, validation and test fractions (sum 1).
-    seed : int
-        Seed of the permutation.
-
-    Returns
-    -------
-    dict of str -> ndarray of int64
-        Sorted, disjoint indices covering ``0 .. n-1``.
-    """
-    if int(n) <= 0:
-        raise InputError(f"n must be > 0. Received n={n}.")
-    f = np.asarray(fractions, dtype=np.float64)
-    if f.shape != (3,) or np.any(f < 0) or abs(f.sum() - 1) > 1e-6:
-        raise InputError(f"fractions must be three non-negative numbers summing to 1. Received {fractions}.")
-    perm = np.random.default_rng([int(seed), 0x5B1]).permutation(int(n))
-    n_train = int(round(f[0] * n))
-    n_valid = int(round(f[1] * n))
-    n_valid = min(n_valid, n - n_train)
-    return {
-        "train": np.sort(perm[:n_train]).astype(np.int64),
-        "valid": np.sort(perm[n_train : n_train + n_valid]).astype(np.int64),
-        "test": np.sort(perm[n_train + n_valid :]).astype(np.int64),
-    }
 
 
 # --------------------------------------------------------------------------- the generator
@@ -565,6 +458,31 @@ def _finish_truth(plan: _Plan, seed: int, insts: pd.DataFrame, parts, states, la
     return truth, y[:, None], y_reg
 
 
+def _generate(plan: _Plan, n: int, seed: int, progress: bool,
+              store: Callable[[int, int, np.ndarray], None]):
+    """Run ``plan`` chunk by chunk; ``store(first, count, bases)`` keeps each chunk's sequences.
+
+    Returns ``(truth, y_class, y_reg)`` of :func:`_finish_truth`.
+    """
+    from ..progress import progress as _progress
+
+    chunks, firsts = [], []
+    bar = _progress(total=n, desc="simulate", unit="seq", disable=not progress or None)
+    for first, count in _chunks(n):
+        c = plan.run_chunk(first, count, seed)
+        store(first, count, c.pop("bases"))
+        chunks.append(c)
+        firsts.append(first)
+        bar.update(count)
+    bar.close()
+    insts = plan.instance_frame(chunks, firsts)
+    cat = lambda k: np.concatenate([c[k] for c in chunks])  # noqa: E731
+    return _finish_truth(
+        plan, seed, insts, [c["matches"] for c in chunks], cat("states"), cat("latent"),
+        cat("noise"), cat("u_label"), cat("gc"), sum(c["removed"] for c in chunks),
+    )
+
+
 def simulate(
     config: SimulationConfig | str = "default",
     n: int | None = None,
@@ -615,24 +533,11 @@ def simulate(
     plan = _Plan(cfg, motifs, reference)
     L = cfg.length
     x = np.zeros((n, L, 4), dtype=np.float32)
-    chunks, firsts = [], []
-    from ..progress import progress as _progress
 
-    bar = _progress(total=n, desc="simulate", unit="seq", disable=not progress or None)
-    for first, count in _chunks(n):
-        c = plan.run_chunk(first, count, seed)
-        K.onehot_kernel(c["bases"], x[first : first + count])
-        del c["bases"]
-        chunks.append(c)
-        firsts.append(first)
-        bar.update(count)
-    bar.close()
-    insts = plan.instance_frame(chunks, firsts)
-    cat = lambda k: np.concatenate([c[k] for c in chunks])  # noqa: E731
-    truth, y_class, y_reg = _finish_truth(
-        plan, seed, insts, [c["matches"] for c in chunks], cat("states"), cat("latent"),
-        cat("noise"), cat("u_label"), cat("gc"), sum(c["removed"] for c in chunks),
-    )
+    def store(first: int, count: int, bases: np.ndarray) -> None:
+        K.onehot_kernel(bases, x[first : first + count])
+
+    truth, y_class, y_reg = _generate(plan, n, seed, progress, store)
     return SimulatedData(
         x=x, y_class=y_class, y_reg=y_reg, split=make_split(n, cfg.split, seed),
         sequence_ids=sequence_ids(n), truth=truth, seed=seed, preset=cfg.preset,
@@ -680,30 +585,18 @@ def simulate_to_hdf5(
         raise InputError(f"x_dtype must be 'uint8' or 'float32'. Received {x_dtype!r}.")
     plan = _Plan(cfg, motifs, reference)
     L = cfg.length
-    from ..progress import progress as _progress
 
     with _atomic_h5(path) as f:
         dx = write_arrays_header(f, n, L, x_dtype, cfg, seed)
-        chunks, firsts = [], []
-        bar = _progress(total=n, desc="simulate", unit="seq", disable=not progress or None)
         buf = np.zeros((CHUNK, L, 4), dtype=np.uint8 if x_dtype == "uint8" else np.float32)
-        for first, count in _chunks(n):
-            c = plan.run_chunk(first, count, seed)
+
+        def store(first: int, count: int, bases: np.ndarray) -> None:
             b = buf[:count]
             b[:] = 0
-            K.onehot_kernel(c["bases"], b)
+            K.onehot_kernel(bases, b)
             dx[first : first + count] = b
-            del c["bases"]
-            chunks.append(c)
-            firsts.append(first)
-            bar.update(count)
-        bar.close()
-        insts = plan.instance_frame(chunks, firsts)
-        cat = lambda k: np.concatenate([c[k] for c in chunks])  # noqa: E731
-        truth, y_class, y_reg = _finish_truth(
-            plan, seed, insts, [c["matches"] for c in chunks], cat("states"), cat("latent"),
-            cat("noise"), cat("u_label"), cat("gc"), sum(c["removed"] for c in chunks),
-        )
+
+        truth, y_class, y_reg = _generate(plan, n, seed, progress, store)
         write_labels_and_truth(f, y_class, y_reg, make_split(n, cfg.split, seed),
                                sequence_ids(n), truth)
     return truth
