@@ -172,7 +172,7 @@ class _Explainer:
         import tensorflow as tf
 
         from ..keras.adapter import check_task
-        from ._rules import modified_model
+        from ._rebuild import modified_model
 
         self.mm = modified_model(model, mode, head=head, logits=logits, **rule)
         self.scale = self.mm._kgenint_scale

@@ -34,7 +34,7 @@ def lrp(model, x, *, head=None, task: int = 0, logits: bool | None = None, rule:
     import tensorflow as tf
 
     from ..keras.adapter import check_task, renamed_args
-    from ._rules import modified_model
+    from ._rebuild import modified_model
 
     if deprecated:
         task = renamed_args("lrp", deprecated, {"output": "task"}, {"task": task}, {"task": 0})["task"]
