@@ -38,9 +38,9 @@ _EXPORTS = {
     "read_fimo_tsv": "scan",
     # compare.py (``compare`` bound above)
     "annotate": "compare",
-    "align": "compare",
-    "MotifAlignment": "compare",
-    "write_tomtom_tsv": "compare",
+    "align": "alignment",
+    "MotifAlignment": "alignment",
+    "write_tomtom_tsv": "tomtom_tsv",
     # from_filters.py
     "filters_to_motifs": "from_filters",
     "weights_to_motifs": "from_filters",

@@ -59,8 +59,6 @@ value means the query starts to the right of the target's first column.
 """
 from __future__ import annotations
 
-import io
-import os
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
@@ -68,9 +66,10 @@ import numpy as np
 import pandas as pd
 
 from .._deprecation import renamed_args
-from .._version import __version__
 from ..errors import InputError
+from .alignment import MotifAlignment, align
 from .motif import ALPHABET, Motif, MotifError, validate_matrix
+from .tomtom_tsv import TOMTOM_COLUMNS, write_tomtom_tsv
 
 __all__ = [
     "compare",
@@ -84,19 +83,6 @@ __all__ = [
 
 #: Column similarity functions understood by :func:`compare`.
 METRICS = ("pearson", "ed")
-#: TOMTOM's TSV header, in order.
-TOMTOM_COLUMNS = (
-    "Query_ID",
-    "Target_ID",
-    "Optimal_offset",
-    "p-value",
-    "E-value",
-    "q-value",
-    "Overlap",
-    "Query_consensus",
-    "Target_consensus",
-    "Orientation",
-)
 _RESULT_COLUMNS = [
     "query",
     "query_id",
@@ -518,172 +504,3 @@ def annotate(
     for col in ("optimal_offset", "overlap"):
         out[col] = out[col].astype("Int64")  # missing matches stay integer columns (<NA>)
     return out
-
-
-# ------------------------------------------------------------------------------------ TSV output
-def _fmt_g(x: float) -> str:
-    return f"{x:g}"
-
-
-def write_tomtom_tsv(
-    table: pd.DataFrame,
-    path_or_buffer: str | os.PathLike | io.TextIOBase | None = None,
-    *,
-    command_line: str | None = None,
-) -> str:
-    """Write a comparison table as TOMTOM's ``tomtom.tsv``.
-
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        Output of :func:`compare` (rows of :func:`annotate` without a match are skipped).
-    path_or_buffer : str, os.PathLike, text file object or None
-        Where to write; None only returns the text.
-    command_line : str, optional
-        Recorded in the trailing comment block (TOMTOM records its command line there).
-
-    Returns
-    -------
-    str
-        The text written: the header ``Query_ID Target_ID Optimal_offset p-value E-value
-        q-value Overlap Query_consensus Target_consensus Orientation`` (tab-separated), one
-        line per match (numbers in C ``%g`` format as TOMTOM prints them), a blank line and
-        ``#`` comment lines with the program version, the format description URL and the
-        command line.
-    """
-    missing = [c for c in ("query_id", "target_id", "optimal_offset", "p_value", "e_value",
-                           "q_value", "overlap", "query_consensus", "target_consensus",
-                           "orientation") if c not in getattr(table, "columns", [])]
-    if missing:
-        raise InputError(
-            f"write_tomtom_tsv needs the table returned by compare(); missing columns: "
-            f"{', '.join(missing)}."
-        )
-    lines = ["\t".join(TOMTOM_COLUMNS)]
-    for r in table.itertuples(index=False):
-        if not isinstance(r.target_id, str) or r.target_id == "":
-            continue  # annotate() row without a match
-        lines.append(
-            "\t".join(
-                [
-                    str(r.query_id),
-                    str(r.target_id),
-                    str(int(r.optimal_offset)),
-                    _fmt_g(r.p_value),
-                    _fmt_g(r.e_value),
-                    _fmt_g(r.q_value),
-                    str(int(r.overlap)),
-                    str(r.query_consensus),
-                    str(r.target_consensus),
-                    str(r.orientation),
-                ]
-            )
-        )
-    cmd = command_line if command_line else "kgenint.motifs.compare.compare() (Python API)"
-    text = (
-        "\n".join(lines)
-        + "\n\n"
-        + f"# kgenint compare (TOMTOM-compatible motif comparison): Version {__version__}\n"
-        + "# The format of this file is described at "
-        "https://meme-suite.org/meme/doc/tomtom-output-format.html.\n"
-        + f"# {cmd}\n"
-    )
-    if path_or_buffer is not None:
-        if hasattr(path_or_buffer, "write"):
-            path_or_buffer.write(text)
-        else:
-            from .._io import atomic_write_text
-
-            atomic_write_text(path_or_buffer, text)
-    return text
-
-
-# ------------------------------------------------------------------------------------ alignment
-class MotifAlignment(NamedTuple):
-    """A query aligned with a target at a TOMTOM offset and orientation (for plotting pairs).
-
-    Attributes
-    ----------
-    query : Motif
-        The query motif, unchanged.
-    target : Motif
-        The target in the aligned orientation (reverse-complemented for ``'-'``).
-    query_start, target_start : int
-        First column of each motif in the common frame (0-based).
-    width : int
-        Width of the common frame (union of both motifs).
-    overlap : int
-        Number of aligned columns.
-    query_matrix, target_matrix : numpy.ndarray, shape (width, 4)
-        Probability matrices placed in the common frame; frame columns a motif does not
-        cover are zero rows.
-    offset : int
-        TOMTOM's offset (query column ``i`` aligns with target column ``i + offset``).
-    orientation : str
-        ``'+'`` or ``'-'``.
-    """
-
-    query: Motif
-    target: Motif
-    query_start: int
-    target_start: int
-    width: int
-    overlap: int
-    query_matrix: np.ndarray
-    target_matrix: np.ndarray
-    offset: int
-    orientation: str
-
-
-def align(query: Motif, target: Motif, offset: int, orientation: str = "+") -> MotifAlignment:
-    """Place ``query`` and ``target`` in one frame at a TOMTOM offset and orientation.
-
-    Parameters
-    ----------
-    query, target : Motif
-        The two motifs (target as stored in the database).
-    offset : int
-        TOMTOM's ``Optimal_offset``: query column ``i`` aligns with column ``i + offset`` of
-        the target in the given orientation.
-    orientation : {"+", "-"}
-        ``'-'`` aligns the query with the target's reverse complement.
-
-    Returns
-    -------
-    MotifAlignment
-
-    Raises
-    ------
-    InputError
-        Not motifs, a bad orientation, or an offset at which the motifs do not overlap.
-
-    Examples
-    --------
-    >>> a = align(Motif.from_consensus("ACGT"), Motif.from_consensus("TTACGTAA"), 2)
-    >>> a.query_start, a.target_start, a.width, a.overlap
-    (2, 0, 8, 4)
-    """
-    if not isinstance(query, Motif) or not isinstance(target, Motif):
-        raise InputError("align() takes two Motif objects (query, target).")
-    if orientation not in ("+", "-"):
-        raise InputError(f"orientation must be '+' or '-'. Received: orientation={orientation!r}")
-    if isinstance(offset, bool) or not isinstance(offset, (int, np.integer)):
-        raise InputError(f"offset must be an integer. Received: offset={offset!r}")
-    offset = int(offset)
-    t = target.reverse_complement() if orientation == "-" else target
-    wq, wt = query.width, t.width
-    if offset <= -wq or offset >= wt:
-        raise InputError(
-            f"At offset {offset} the query (width {wq}) and the target (width {wt}) do not "
-            f"overlap: the offset must be between {-(wq - 1)} and {wt - 1}."
-        )
-    frame0 = min(0, offset)
-    q_start = offset - frame0
-    t_start = -frame0
-    width = max(wt, offset + wq) - frame0
-    overlap = min(wt, offset + wq) - max(0, offset)
-    qm = np.zeros((width, 4))
-    tm = np.zeros((width, 4))
-    qm[q_start:q_start + wq] = query.pwm
-    tm[t_start:t_start + wt] = t.pwm
-    return MotifAlignment(query, t, q_start, t_start, width, overlap, qm, tm, offset, orientation)
