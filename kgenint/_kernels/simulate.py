@@ -373,15 +373,7 @@ def background_kernel(n, first_index, seed, L, gc_lo, gc_hi, use_given, bases, g
             gc[i] = gc_lo + (gc_hi - gc_lo) * _uniform(st)
             half_gc = 0.5 * gc[i]
             for p in range(L):
-                u = _uniform(st)
-                if u < half_gc:
-                    bases[i, p] = 1
-                elif u < 2.0 * half_gc:
-                    bases[i, p] = 2
-                elif u < 0.5 + half_gc:
-                    bases[i, p] = 0
-                else:
-                    bases[i, p] = 3
+                bases[i, p] = _gc_base(st, half_gc)
         for p in range(L):
             planted[i, p] = -1
         for j in range(n_inst[i]):
@@ -431,18 +423,23 @@ def _fully_planted(planted, i, p, w):
 
 
 @jit
+def _gc_base(st, half_gc):  # pragma: no cover - compiled
+    """One i.i.d. background base (code 0-3) with G+C probability ``2 * half_gc``."""
+    u = _uniform(st)
+    if u < half_gc:
+        return 1
+    if u < 2.0 * half_gc:
+        return 2
+    if u < 0.5 + half_gc:
+        return 0
+    return 3
+
+
+@jit
 def _resample(st, bases, planted, i, p, w, half_gc):
     for q in range(p, p + w):
         if planted[i, q] < 0:
-            u = _uniform(st)
-            if u < half_gc:
-                bases[i, q] = 1
-            elif u < 2.0 * half_gc:
-                bases[i, q] = 2
-            elif u < 0.5 + half_gc:
-                bases[i, q] = 0
-            else:
-                bases[i, q] = 3
+            bases[i, q] = _gc_base(st, half_gc)
 
 
 @jit
