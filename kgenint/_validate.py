@@ -7,7 +7,7 @@ import numpy as np
 
 from .errors import InputError
 
-__all__ = ["check_onehot", "check_same_shape", "check_finite", "check_seed"]
+__all__ = ["check_onehot", "check_same_shape", "check_finite", "check_seed", "check_unit_fraction"]
 
 
 def check_onehot(
@@ -105,3 +105,31 @@ def check_seed(seed: Any) -> np.random.Generator:
     if seed is None or isinstance(seed, (int, np.integer)):
         return np.random.default_rng(seed)
     raise InputError(f"seed must be an int, a numpy Generator or None. Received: seed={seed!r}")
+
+
+def check_unit_fraction(value: Any, name: str, what: str, hint: str = "") -> float:
+    """``value`` as a float in ``(0, 1]`` (a p-value, a fraction of a maximum, ...).
+
+    Parameters
+    ----------
+    value : Any
+        What the caller received.
+    name : str
+        The argument's name, as the user wrote it.
+    what : str
+        What the number is, for the message (``"a p-value"``).
+    hint : str
+        Appended after ``(0, 1]`` in the message, e.g. ``" (FIMO's default is 1e-4)"``.
+
+    Raises
+    ------
+    InputError
+        Not a number, or outside ``(0, 1]``.
+    """
+    try:
+        t = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be a number in (0, 1]. Received: {name}={value!r}") from None
+    if not (0.0 < t <= 1.0):
+        raise InputError(f"{name} is {what} and must be in (0, 1]{hint}. Received: {name}={value!r}")
+    return t

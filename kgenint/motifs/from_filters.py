@@ -51,7 +51,7 @@ from typing import Any
 import numpy as np
 
 from .._deprecation import renamed_args
-from .._validate import check_onehot
+from .._validate import check_onehot, check_unit_fraction
 from ..errors import InputError
 from .motif import Motif, validate_background
 
@@ -109,16 +109,8 @@ def _check_names(names: Sequence[str] | None, n_filt: int) -> list[str]:
 
 
 def _check_threshold(threshold: Any) -> float:
-    try:
-        t = float(threshold)
-    except (TypeError, ValueError):
-        raise InputError(f"threshold must be a number in (0, 1]. Received: threshold={threshold!r}") from None
-    if not (0.0 < t <= 1.0):
-        raise InputError(
-            "threshold is the fraction of each filter's maximum activation a window must reach "
-            f"and must be in (0, 1] (Basset used 0.5). Received: threshold={threshold!r}"
-        )
-    return t
+    return check_unit_fraction(threshold, "threshold", "the fraction of each filter's maximum activation a window "
+                               "must reach", " (Basset used 0.5)")
 
 
 def _padding_geometry(padding: str, length: int, width: int) -> tuple[int, int]:
