@@ -7,17 +7,8 @@ files exist, unless ``force=True``: a second run reuses finished stages, and an 
 keeps every stage it finished (the attribution and interaction stages also resume inside the
 stage, from their ``.partial`` files).
 
-Directory layout::
-
-    data.h5                     simulated data set (kgenint.simulate layout)
-    model.keras                 trained model; model.metrics.json its test metrics
-    attributions/<method>.h5    attributions of the analysed test sequences (kgenint attribute layout)
-    filters.meme                first-layer filters as motifs; filters_annotation.tsv best JASPAR match
-    seqlets.h5                  seqlet motifs (tfmodisco-lite layout); seqlets.meme; seqlets_annotation.tsv
-    scan.h5                     in-silico pairwise interaction scan; scan_top.tsv
-    hits.tsv, cooccurrence.h5   motif hits (FIMO TSV) and their co-occurrence scan
-    results.h5                  every summary the report needs (see :func:`write_results`)
-    report.html, figures/       the self-contained report and its figures as files
+The directory layout (one file per role, every stage's outputs) is listed once, in
+:mod:`kgenint.results.layout` (:data:`~kgenint.results.layout.STAGE_OUTPUTS`).
 """
 from __future__ import annotations
 
