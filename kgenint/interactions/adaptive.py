@@ -150,13 +150,7 @@ class AdaptiveScan(InteractionScan):
         """
         if self.contrasts is None:
             raise InputError("This scan has no per-background contrasts; run it again with keep_contrasts=True.")
-        m = self.margin if margin is None else float(margin)
-        if not m >= 0:
-            raise InputError(f"margin must be >= 0. Received: margin={margin}")
-        c = self.params.get("confidence", 0.95) if confidence is None else float(confidence)
-        if not 0 < c < 1:
-            raise InputError(f"confidence must be in (0, 1). Received: confidence={confidence}")
-        ref = self.reference if reference is None else reference
+        m, c, ref = self._restat_args(margin, confidence, reference)
         d = self.params["adaptive"]
         stats = _final_statistics(self.contrasts, self.state, self.n_used, np.asarray(self.looks), m, ref, c,
                                   d["alpha_cell"], d["spending"])

@@ -420,6 +420,18 @@ class InteractionScan:
                                 na_position="last").reset_index(drop=True)
         return df
 
+    def _restat_args(self, margin: float | None, confidence: float | None,
+                     reference: str | None) -> tuple[float, float, str]:
+        """``(margin, confidence, reference)`` of :meth:`restat`: the given ones checked, or the scan's own."""
+        m = self.margin if margin is None else float(margin)
+        if not m >= 0:
+            raise InputError(f"margin must be >= 0. Received: margin={margin}")
+        c = self.params.get("confidence", 0.95) if confidence is None else float(confidence)
+        if not 0 < c < 1:
+            raise InputError(f"confidence must be in (0, 1). Received: confidence={confidence}")
+        ref = self.reference if reference is None else reference
+        return m, c, ref
+
     def restat(self, margin: float | None = None, confidence: float | None = None,
                reference: str | None = None) -> "InteractionScan":
         """The same scan with statistics recomputed from the stored per-background contrasts.
@@ -448,13 +460,7 @@ class InteractionScan:
                 f"margin must be a number (output units). Received: margin={margin!r}. The scan-wide "
                 f"'auto' margin was replaced by control inserts (controls='shuffle')."
             )
-        m = self.margin if margin is None else float(margin)
-        if not m >= 0:
-            raise InputError(f"margin must be >= 0. Received: margin={margin}")
-        c = self.params.get("confidence", 0.95) if confidence is None else float(confidence)
-        if not 0 < c < 1:
-            raise InputError(f"confidence must be in (0, 1). Received: confidence={confidence}")
-        ref = self.reference if reference is None else reference
+        m, c, ref = self._restat_args(margin, confidence, reference)
         marg, bounds = cell_margins(self.contrasts, m, ref)
         mean, se, lo, hi, t, p = cell_statistics(self.contrasts, marg, c)
         params = {**self.params, "margin": m, "confidence": c, "reference": ref}
