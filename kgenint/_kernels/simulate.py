@@ -306,28 +306,20 @@ def design_kernel(
                 s = states[i, r]
                 if s == 1 or s == 2:
                     m = rule_a[r] if s == 1 else rule_b[r]
-                    pos = _try_place_single(st, occ, widths[m], L, edge, gap)
-                    if pos < 0:
+                    if not _place_instance(st, occ, widths[m], L, edge, gap, i, k, m, r,
+                                           inst_motif, inst_start, inst_strand, inst_rule):
                         ok = False
                         break
-                    inst_motif[i, k] = m
-                    inst_start[i, k] = pos
-                    inst_strand[i, k] = 1 if _uniform(st) < 0.5 else -1
-                    inst_rule[i, k] = r
                     k += 1
             if not ok:
                 continue
             for f in range(F):
                 if present[f]:
                     m = free_motifs[f]
-                    pos = _try_place_single(st, occ, widths[m], L, edge, gap)
-                    if pos < 0:
+                    if not _place_instance(st, occ, widths[m], L, edge, gap, i, k, m, -1,
+                                           inst_motif, inst_start, inst_strand, inst_rule):
                         ok = False
                         break
-                    inst_motif[i, k] = m
-                    inst_start[i, k] = pos
-                    inst_strand[i, k] = 1 if _uniform(st) < 0.5 else -1
-                    inst_rule[i, k] = -1
                     k += 1
             if ok:
                 break
@@ -419,6 +411,21 @@ def _fully_planted(planted, i, p, w):
     for q in range(p, p + w):
         if planted[i, q] < 0:
             return False
+    return True
+
+
+@jit
+def _place_instance(st, occ, w, L, edge, gap, i, k, m, rule, inst_motif, inst_start, inst_strand,
+                    inst_rule):  # pragma: no cover - compiled
+    """Place one site of motif ``m`` (width ``w``) as instance ``k`` of sequence ``i``, with a
+    random strand; ``rule`` is its rule index (-1 for a free motif). False when no room is left."""
+    pos = _try_place_single(st, occ, w, L, edge, gap)
+    if pos < 0:
+        return False
+    inst_motif[i, k] = m
+    inst_start[i, k] = pos
+    inst_strand[i, k] = 1 if _uniform(st) < 0.5 else -1
+    inst_rule[i, k] = rule
     return True
 
 
