@@ -9,6 +9,24 @@ from numba import prange
 from . import jit, pjit
 
 
+@jit
+def _pair_bins(i, j, start, end, strand, max_distance, allow_overlap, bin_size, window, D):  # pragma: no cover
+    """Whether hit ``j`` pairs with hit ``i`` (same sequence, ``start[j] >= start[i]``):
+    ``(use, o, blo, bhi)`` with ``use`` -1 (``j`` and every later hit too far: stop), 0 (skip:
+    ``j == i`` or overlapping when ``allow_overlap`` is False) or 1; ``o = 2 * strand[i] +
+    strand[j]`` the orientation code and ``blo..bhi`` the distance bins the pair counts in."""
+    if j == i:
+        return 0, 0, 0, 0
+    d = start[j] - start[i]
+    if d > max_distance:
+        return -1, 0, 0, 0
+    if not allow_overlap and start[j] < end[i] and start[i] < end[j]:
+        return 0, 0, 0, 0
+    o = 2 * strand[i] + strand[j]
+    c = d // bin_size
+    return 1, o, max(0, c - window), min(D - 1, c + window)
+
+
 @pjit
 def pair_histograms(seg, motif, start, end, strand, seq_group, K, max_distance, bin_size, window,
                     allow_overlap, n_groups, n_threads):
@@ -50,19 +68,14 @@ def pair_histograms(seg, motif, start, end, strand, seq_group, K, max_distance, 
                 while first < hi and start[first] < start[i]:
                     first += 1
                 for j in range(first, hi):
-                    if j == i:
-                        continue
-                    d = start[j] - start[i]
-                    if d > max_distance:
+                    use, o, blo, bhi = _pair_bins(i, j, start, end, strand, max_distance, allow_overlap,
+                                                  bin_size, window, D)
+                    if use < 0:
                         break
-                    if not allow_overlap and start[j] < end[i] and start[i] < end[j]:
+                    if use == 0:
                         continue
                     a = motif[i]
                     b = motif[j]
-                    o = 2 * strand[i] + strand[j]
-                    c = d // bin_size
-                    blo = max(0, c - window)
-                    bhi = min(D - 1, c + window)
                     for cc in range(blo, bhi + 1):
                         pc[t, g, a, b, cc, o] += 1
                         if stamp[a, b, cc, o] != s:
@@ -142,17 +155,12 @@ def _count_row(a, seg, hseq, motif, start, end, strand, seq_group, moff, by_moti
         while first > lo and start[first - 1] == start[i]:
             first -= 1
         for j in range(first, hi):
-            if j == i:
-                continue
-            d = start[j] - start[i]
-            if d > max_distance:
+            use, o, blo, bhi = _pair_bins(i, j, start, end, strand, max_distance, allow_overlap, bin_size,
+                                          window, D)
+            if use < 0:
                 break
-            if not allow_overlap and start[j] < end[i] and start[i] < end[j]:
+            if use == 0:
                 continue
-            o = 2 * strand[i] + strand[j]
-            c = d // bin_size
-            blo = max(0, c - window)
-            bhi = min(D - 1, c + window)
             base = motif[j] * D
             for cc in range(blo, bhi + 1):
                 cell = (base + cc) * 4 + o
