@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from .._stats import bh_qvalues  # noqa: F401 - part of this module's API
 from ..errors import InputError
 
 __all__ = ["PAIR_COLUMNS", "METHODS", "check_pair_table", "bh_qvalues", "finish_pair_table", "save", "load",
@@ -26,42 +27,6 @@ METHODS: tuple[str, ...] = (
     "insilico", "cooccurrence", "dfim", "dependency", "hessian", "anova", "tukey", "hierlasso",
     "features",
 )
-
-
-def bh_qvalues(p: Any, *, n_tests: int | None = None) -> np.ndarray:
-    """Benjamini-Hochberg q-values of ``p`` (any shape; NaN entries stay NaN and are not counted).
-
-    Parameters
-    ----------
-    p : array_like of float
-        p-values in [0, 1].
-    n_tests : int, optional
-        Number of tests ``m`` when ``p`` holds only the smallest of them (the others, all larger
-        than every entry of ``p``, were not kept): the q-values are then upper bounds, exact
-        where they are below the smallest p-value left out. Default: the finite entries.
-
-    Returns
-    -------
-    float64 ndarray, the shape of ``p``
-        ``q_(i) = min_{j >= i} min(1, m p_(j) / j)`` over the ``m`` finite entries.
-    """
-    p = np.asarray(p, dtype=np.float64)
-    q = np.full(p.shape, np.nan)
-    flat = p.ravel()
-    ok = np.flatnonzero(np.isfinite(flat))
-    m = ok.size
-    if m == 0:
-        return q
-    if n_tests is not None:
-        if int(n_tests) < m:
-            raise InputError(f"n_tests must be at least the number of p-values ({m}). Received: n_tests={n_tests}")
-        m = int(n_tests)
-    order = ok[np.argsort(flat[ok], kind="mergesort")]
-    ranked = flat[order] * m / np.arange(1, ok.size + 1)
-    ranked = np.minimum.accumulate(ranked[::-1])[::-1]
-    qf = q.ravel()
-    qf[order] = np.minimum(ranked, 1.0)
-    return qf.reshape(p.shape)
 
 
 def finish_pair_table(rows: list[dict], method: str, *, sort_by: tuple[str, ...] = ("q_value",)):

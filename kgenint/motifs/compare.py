@@ -66,6 +66,7 @@ import numpy as np
 import pandas as pd
 
 from .._deprecation import renamed_args
+from .._stats import bh_qvalues_rows
 from ..errors import InputError
 from .alignment import MotifAlignment, align
 from .motif import ALPHABET, Motif, MotifError, validate_matrix
@@ -210,19 +211,8 @@ def _consensus_all(pwms: Sequence[np.ndarray]) -> list[str]:
 
 
 def _bh(p: np.ndarray, order: np.ndarray | None = None) -> np.ndarray:
-    """Benjamini-Hochberg q-values along the last axis of ``p``, monotone, capped at 1.
-
-    ``order`` may give an ordering of each row by increasing p (ties in any order).
-    """
-    p = np.atleast_2d(p)
-    n = p.shape[-1]
-    if order is None:
-        order = np.argsort(p, axis=-1, kind="stable")
-    ranked = np.take_along_axis(p, order, axis=-1) * (n / np.arange(1, n + 1))
-    q = np.minimum.accumulate(ranked[..., ::-1], axis=-1)[..., ::-1]
-    out = np.empty_like(q)
-    np.put_along_axis(out, order, np.minimum(q, 1.0), axis=-1)
-    return out
+    """Benjamini-Hochberg q-values along the last axis of ``p`` (one family per query)."""
+    return bh_qvalues_rows(p, order)
 
 
 def _default_targets() -> list[Motif]:

@@ -58,6 +58,7 @@ import numpy as np
 import pandas as pd
 
 from .._kernels import scan as _k
+from .._stats import bh_qvalues
 from .._validate import check_onehot
 from .._version import __version__
 from ..errors import FormatError, InputError
@@ -323,16 +324,7 @@ def _n_free_windows(codes: np.ndarray, seq_off: np.ndarray, seq_len: np.ndarray,
 
 def _bh(p: np.ndarray, m: int) -> np.ndarray:
     """Benjamini-Hochberg q-values of the hits ``p`` among ``m`` tests (hits are the smallest)."""
-    n = p.size
-    if n == 0:
-        return np.zeros(0)
-    order = np.argsort(p, kind="stable")
-    ps = p[order]
-    q = ps * m / np.arange(1, n + 1)
-    q = np.minimum.accumulate(q[::-1])[::-1]
-    out = np.empty(n)
-    out[order] = np.minimum(q, 1.0)
-    return out
+    return bh_qvalues(np.asarray(p, dtype=np.float64), n_tests=max(int(m), int(np.size(p))))
 
 
 class _NoBar:
