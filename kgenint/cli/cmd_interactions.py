@@ -108,6 +108,9 @@ def register(subparsers, parents) -> None:
     from . import _features_cli
 
     _features_cli.add_arguments(p)  # --layer, --detector, --aggregate ... (options it shares are kept)
+    from ._distributed import add_distributed_options
+
+    add_distributed_options(p)  # --scheduler, --workers (the in-silico scan)
     p.set_defaults(func=run)
 
 
@@ -252,12 +255,18 @@ def run(args: argparse.Namespace) -> int:
              distances.size, len(orientations), bg.shape[0], args.controls)
     import contextlib
 
-    with output_lock(out) if out else contextlib.nullcontext():
+    from ..distributed import ModelSpec
+    from ._distributed import client_from_args
+
+    with output_lock(out) if out else contextlib.nullcontext(), client_from_args(args) as client:
+        if client is not None:  # workers load --model once each; same calls, same result
+            predict = ModelSpec(args.model, head, logits=False if args.probabilities else args.logits,
+                                batch_size=int(args.batch_size)).preload(model)
         scan = scan_pairs(predict, motifs, bg, distances=distances, orientations=orientations,
                           task=int(task), instances=args.instances, controls=args.controls,
                           margin=float(args.margin), min_gap=int(args.min_gap), batch_size=int(args.batch_size),
                           seed=int(args.seed), checkpoint=checkpoint, verify=int(args.verify),
-                          progress=not args.quiet)
+                          progress=not args.quiet, client=client)
         scan.params["backgrounds"] = what
         scan.params["scale"] = predict.scale
         if out:
