@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-distributed = pytest.importorskip("distributed")
 
 # the models below are instances of classes in tests/dask_helpers.py: the worker processes
 # import that module (the fixture puts tests/ on their PYTHONPATH)
@@ -27,6 +26,7 @@ from kgenint.motifs.scan import scan
 
 @pytest.fixture(scope="module")
 def client():
+    pytest.importorskip("distributed")  # the Dask tests skip cleanly without the extra
     here = os.path.dirname(os.path.abspath(__file__))
     old = os.environ.get("PYTHONPATH")
     os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (here, old) if p)  # spawned workers inherit it
@@ -206,3 +206,44 @@ def test_connect_arguments():
         pass
     with pytest.raises(InputError, match="workers must be an integer >= 1"), connect(workers=0):
         pass
+
+
+# ------------------------------------------------------------------------------ training
+def test_train_mirrored_strategy_one_cpu_epoch():
+    """--strategy mirrored: the model is built and compiled in MirroredStrategy's scope (one CPU
+    replica here) and trains; the CLI accepts the flag."""
+    from kgenint.cli import build_parser
+    from kgenint.keras.training import train_model
+
+    x = _onehot(64, 30, 0)
+    y = (x[:, 10:14, 0].sum(1) > 1).astype(np.float32)  # an A-rich window: learnable, both classes
+    model, history, metrics = train_model(x, y, arch="deepbind", epochs=1, batch_size=16, patience=0,
+                                          model_kwargs={"n_filters": 4, "kernel_size": 5}, verbose=0,
+                                          strategy="mirrored")
+    assert len(history.history["loss"]) == 1 and np.isfinite(history.history["loss"][0])
+    assert "Mirrored" in type(model.distribute_strategy).__name__
+    assert model.predict(x[:4], verbose=0).shape == (4, 1)
+    with pytest.raises(InputError, match="strategy must be one of"):
+        train_model(x, y, arch="deepbind", epochs=1, strategy="tpu", verbose=0)
+    args = build_parser().parse_args(["train", "--data", "d.h5", "--out", "m.keras", "--strategy", "mirrored"])
+    assert args.strategy == "mirrored"
+
+
+def test_cli_scan_workers_same_tsv(tmp_path):
+    """``kgenint scan --workers 2`` writes the same FIMO TSV as the single-process command."""
+    pytest.importorskip("distributed")
+    from kgenint.cli import main
+
+    rng = np.random.default_rng(7)
+    fa = tmp_path / "s.fa"
+    fa.write_text("".join(f">s{i}\n{''.join(rng.choice(list('ACGT'), size=300))}\n" for i in range(30)))
+    meme = tmp_path / "m.meme"
+    from kgenint.motifs.io import write_meme
+
+    write_meme([Motif.from_consensus("GATAA", name="G"), Motif.from_consensus("CACGTG", name="E")], meme)
+    common = ["scan", "--motifs", str(meme), "--fasta", str(fa), "--thresh", "3e-3", "--qvalues", "-q"]
+    assert main([*common, "-o", str(tmp_path / "one.tsv")]) == 0
+    assert main([*common, "-o", str(tmp_path / "two.tsv"), "--workers", "2"]) == 0
+    one = [ln for ln in (tmp_path / "one.tsv").read_text().splitlines() if not ln.startswith("#")]
+    two = [ln for ln in (tmp_path / "two.tsv").read_text().splitlines() if not ln.startswith("#")]
+    assert len(one) > 10 and one == two
