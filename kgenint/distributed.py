@@ -249,7 +249,9 @@ def _hold(client, obj: Any):
     import cloudpickle
 
     cloudpickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)  # fail here, with a clear message
-    return client.submit(_identity, obj, pure=False)
+    with warnings.catch_warnings():  # "large object in the task graph": on purpose, see above
+        warnings.filterwarnings("ignore", message=".*[Ll]arge object")
+        return client.submit(_identity, obj, pure=False)
 
 
 def _rewrap(err: BaseException, where: str) -> BaseException:
@@ -321,10 +323,12 @@ def attribute_chunks(client, model, method: str, x: np.ndarray, options: dict,
     model_ref = _ship(client, model, "the model")
     opts_ref = _ship(client, dict(options), "the attribution options")
     futures = {}
-    for i, s, e in chunks:
-        f = client.submit(_attribute_task, model_ref, method, x[s:e], opts_ref, i, s, e, chunk_dir, digest,
-                          pure=False)
-        futures[f] = f"attribution chunk {i} (sequences {s}-{e - 1})"
+    with warnings.catch_warnings():  # each chunk's sequences live in its task: recomputable
+        warnings.filterwarnings("ignore", message=".*[Ll]arge object")
+        for i, s, e in chunks:
+            f = client.submit(_attribute_task, model_ref, method, x[s:e], opts_ref, i, s, e, chunk_dir, digest,
+                              pure=False)
+            futures[f] = f"attribution chunk {i} (sequences {s}-{e - 1})"
     out: dict[int, tuple] = {}
     bounds = {i: (s, e) for i, s, e in chunks}
 

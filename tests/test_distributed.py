@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-
 # the models below are instances of classes in tests/dask_helpers.py: the worker processes
 # import that module (the fixture puts tests/ on their PYTHONPATH)
 from dask_helpers import A, B, C, FailOnN, FailOnPair, KillOnce, Pairwise
@@ -217,7 +216,7 @@ def test_train_mirrored_strategy_one_cpu_epoch():
 
     x = _onehot(64, 30, 0)
     y = (x[:, 10:14, 0].sum(1) > 1).astype(np.float32)  # an A-rich window: learnable, both classes
-    model, history, metrics = train_model(x, y, arch="deepbind", epochs=1, batch_size=16, patience=0,
+    model, history, _ = train_model(x, y, arch="deepbind", epochs=1, batch_size=16, patience=0,
                                           model_kwargs={"n_filters": 4, "kernel_size": 5}, verbose=0,
                                           strategy="mirrored")
     assert len(history.history["loss"]) == 1 and np.isfinite(history.history["loss"][0])
