@@ -88,13 +88,13 @@ def main() -> int:
     spec = ModelSpec(path, batch_size=256)
 
     # --- inputs of the three verbs
-    x_attr = onehot(64 if q else 1024, L, 0)
-    attr_kw = dict(method="deepshap", chunk_size=16 if q else 128, n_references=8, seed=0, progress=False)
+    x_attr = onehot(64 if q else 2048, L, 0)
+    attr_kw = dict(method="deepshap", chunk_size=16 if q else 256, n_references=8, seed=0, progress=False)
     motifs_db = load_default()[: 100 if q else 300]
     rng = np.random.default_rng(1)
-    seqs = ["".join(rng.choice(list("ACGT"), size=1000)) for _ in range(100 if q else 1000)]
-    scan_kw = dict(threshold=1e-4, qvalues=True, progress=False, chunk_size=50_000)
-    words = ["GATAAG", "CACGTG", "TGACTCA", "CCAAT", "GGGCGG", "TTGCGCAA"][: 4 if q else 6]
+    seqs = ["".join(rng.choice(list("ACGT"), size=1000)) for _ in range(100 if q else 2000)]
+    scan_kw = dict(threshold=1e-4, qvalues=True, progress=False, chunk_size=250_000)
+    words = ["GATAAG", "CACGTG", "TGACTCA", "CCAAT", "GGGCGG", "TTGCGCAA", "CATTCC", "TGTGGT"][: 4 if q else 8]
     motifs = [Motif.from_consensus(w, name=w) for w in words]
     bg = onehot(8 if q else 16, L, 2)
     pair_kw = dict(distances=np.arange(0, 41, 4 if q else 2), orientations=["++", "+-", "-+", "--"], seed=0,
@@ -114,8 +114,16 @@ def main() -> int:
             lambda a, b: np.array_equal(a.contrasts, b.contrasts, equal_nan=True),
             f"{len(motifs)} motifs, {len(pair_kw['distances'])} distances x 4 orientations x {len(bg)} backgrounds"),
     }
+    units = {"attribute (deepshap)": (len(x_attr), "sequences", 100_000, 256),
+             "scan": (sum(map(len, seqs)), "bp", 100_000_000, 4_000_000),
+             "scan_pairs (in-silico)": (len(motifs) ** 2, "motif pairs", 50 ** 2, 1)}
+    from kgenint.motifs.scan import MotifScanner
+
+    MotifScanner(motifs_db, threshold=scan_kw["threshold"])
+    _, t_build = timed(lambda: MotifScanner(motifs_db, threshold=scan_kw["threshold"]))
+    fixed = {"scan": t_build}  # driver work that does not grow with the input (the scanner's tables)
     print(f"# bench_distributed on {cpu_model()}, {os.cpu_count()} cores (loaded by other jobs: wall times "
-          f"inflated), python {sys.version.split()[0]}", flush=True)
+          f"inflated), python {sys.version.split()[0]}, load average {os.getloadavg()[0]:.1f}", flush=True)
     single = {}
     for name, (run, _, what) in verbs.items():
         run(None)  # warm: model load, tf.function tracing, Numba compile in this process
@@ -158,6 +166,25 @@ def main() -> int:
         pr = project(S, comp1, n, o, longest)
         print(f"| {name} | {t_single:.2f} | {wall1:.2f} | {r2[2]:.2f} | {n} | {comp1 / n:.3f} | {o:.3f} | {S:.2f} | "
               f"{pr[8]:.2f} / {pr[32]:.2f} / {pr[64]:.2f} |")
+    print("\nProjection to a large job from the measured cost per unit (1 worker) and per task; the serial part "
+          "is assumed to grow with the input (pessimistic), except the scanner's tables (built once):\n")
+    print("| verb | job | unit cost (ms) | tasks | 1 process (h) | 8 / 32 / 128 workers (h) | speed-up at 128 |")
+    print("|---|---|---|---|---|---|---|")
+    for name in verbs:
+        r1 = next(r for r in rows if r[0] == name and r[1] == 1)
+        _, _, wall1, comp1, n, _, _ = r1
+        u, what, W, g = units[name]
+        c = comp1 / u
+        o = latency[1]
+        S0 = max(0.0, wall1 - comp1 - n * o)
+        f = min(S0, fixed.get(name, 0.0))
+        S = f + (S0 - f) * W / u
+        tasks = -(-W // g)
+        t = {N: S + -(-tasks // N) * (g * c + o) for N in (1, 8, 32, 128)}
+        print(f"| {name} | {W:,} {what}, {g:,} per task | {1000 * c:.3g} | {tasks:,} | {t[1] / 3600:.2f} | "
+              f"{t[8] / 3600:.3f} / {t[32] / 3600:.3f} / {t[128] / 3600:.3f} | {t[1] / t[128]:.0f}x |")
+    print(f"\nscanner tables built in {t_build:.2f} s (driver, once); load average at the end: "
+          f"{os.getloadavg()[0]:.1f}")
     return 0
 
 

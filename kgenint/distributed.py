@@ -217,7 +217,7 @@ def resolve_model(model: Any) -> Any:
     """A model argument as the verbs use it: a path or :class:`ModelSpec` becomes the loaded
     ``keras.Model``; anything else is returned as is."""
     if isinstance(model, (str, os.PathLike)):
-        model = ModelSpec(model)
+        model = ModelSpec(os.fspath(model))
     if isinstance(model, ModelSpec):
         return model.model()
     return model

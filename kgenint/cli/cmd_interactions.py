@@ -195,6 +195,8 @@ def summary_lines(pairs, alpha: float, scale: str | None) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     """Run ``kgenint interactions``."""
     method = getattr(args, "method", "insilico")
+    if method != "insilico" and (getattr(args, "workers", None) or getattr(args, "scheduler", None)):
+        log.warning("--workers/--scheduler apply to the in-silico scan only; --method %s runs in this process", method)
     if method == "features":
         from . import _features_cli
         return _features_cli.run(args)
