@@ -44,8 +44,25 @@ def client_from_args(args: argparse.Namespace) -> Iterator[Any]:
     from ..distributed import connect
 
     scheduler, workers = getattr(args, "scheduler", None), getattr(args, "workers", None)
+    level = logging.ERROR if getattr(args, "quiet", False) else logging.WARNING
+    quiet = (scheduler is not None or workers is not None) and not getattr(args, "verbose", False)
+    if quiet:
+        from ..distributed import require_distributed
+
+        require_distributed()  # its loggers exist once it is imported
+        _quiet_dask(level)
     with connect(scheduler=scheduler, workers=workers) as client:
+        if quiet:
+            _quiet_dask(level)  # and those made while the cluster started
         if client is not None:
             where = scheduler if scheduler else f"a local cluster of {workers} worker process(es)"
             log.info("running on %s", where)
         yield client
+
+
+def _quiet_dask(level: int) -> None:
+    """Raise every ``distributed.*`` logger to ``level``: Dask's INFO lines (workers starting and
+    closing) are shown with ``-v`` only; its warnings and errors always."""
+    for name in list(logging.root.manager.loggerDict):
+        if name == "distributed" or name.startswith("distributed."):
+            logging.getLogger(name).setLevel(level)
