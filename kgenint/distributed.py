@@ -9,9 +9,10 @@ groups of motif pairs) become Dask tasks:
   single-process run), so a task lost with its worker is simply run again by Dask, and the result
   is the same, bit for bit, as the single-process run's;
 * a model is shipped as a path (:class:`ModelSpec`) and loaded once per worker process (a cache
-  keyed by file, modification time and size), never pickled per task; any other model or
-  ``predict`` callable is held by the cluster as one task's result, fetched once by each worker
-  (not ``scatter``: scattered data is lost with its worker, a task's result is recomputed);
+  keyed by file, modification time and size), never pickled per task (a Keras model in memory is
+  refused); any other ``predict`` callable is held by the cluster as one task's result, fetched
+  once by each worker (not ``scatter``: scattered data is lost with its worker, a task's result
+  is recomputed);
 * a failing task raises an error that names its chunk (sequence range, motif pairs).
 
 :func:`connect` makes the client from what the command line offers: an existing client, a
@@ -228,6 +229,12 @@ def _ship(client, obj: Any, what: str) -> Any:
     once to every worker (a future each task resolves to the worker's copy)."""
     if obj is None or isinstance(obj, (ModelSpec, str, os.PathLike, int, float)):
         return obj
+    tf_made = any(c.__module__.split(".")[0] in ("keras", "tensorflow", "tf_keras") for c in type(obj).__mro__)
+    if tf_made or (callable(obj) and hasattr(obj, "scale") and hasattr(obj, "head")):  # a model, as_predict_fn
+        raise InputError(
+            f"{what} is a Keras/TensorFlow object in memory; on a Dask cluster give the model as its file, "
+            f"loaded once by each worker: kgenint.distributed.ModelSpec('model.keras', head=..., logits=...) "
+            f"(or the path itself for attribute()). Save it first with model.save('model.keras').")
     try:
         return _hold(client, obj)
     except Exception as err:  # noqa: BLE001 - pickling errors come in many types

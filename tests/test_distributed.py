@@ -62,6 +62,9 @@ def test_attribute_keras_identical(client, tmp_path, seed):
     assert np.array_equal(c, a["contributions"]) and np.array_equal(h, a["hypothetical"])
     loads = client.run(lambda: __import__("kgenint.distributed").distributed._LOADS[0])
     assert all(v <= seed + 1 for v in loads.values()), loads  # one file per seed, loaded once
+    if seed == 0:  # a Keras model object in memory is refused with a pointer to ModelSpec
+        with pytest.raises(InputError, match="ModelSpec"):
+            attribute(model, x, client=client, **opts)
 
 
 def test_attribute_worker_killed_and_resume(client, tmp_path):
@@ -196,6 +199,16 @@ def test_scan_pairs_worker_killed_and_checkpoint(client, tmp_path):
 def test_scan_pairs_bad_pair_is_named(client):
     with pytest.raises(RuntimeError, match=r"motif pair\(s\) .*\((A, C|C, A)\).*cannot score A with C"):
         scan_pairs(FailOnPair(Pairwise(60, 0)), [A, B, C], client=client, **_scan_kw(0))
+
+
+def test_connect_to_scheduler_address(client):
+    """--scheduler ADDRESS: a second client on the same scheduler gives the same hits."""
+    seqs = ["".join(np.random.default_rng(3).choice(list("ACGT"), size=500)) for _ in range(6)]
+    with connect(scheduler=client.scheduler.address) as c2:
+        assert c2 is not client
+        got = scan(seqs, [A, B, C], threshold=1e-2, progress=False, client=c2)
+    pd.testing.assert_frame_equal(got, scan(seqs, [A, B, C], threshold=1e-2, progress=False))
+    assert len(got) > 0
 
 
 def test_connect_arguments():

@@ -130,7 +130,8 @@ def attribute(model, x, *, method: str = "deepshap", out: str | os.PathLike | No
         Compute the chunks as Dask tasks on this client's workers (:mod:`kgenint.distributed`):
         the same chunk files, the same result as without it; a checkpoint of either kind of run is
         resumed by the other. Give the model as a path or ``ModelSpec`` so that each worker loads
-        it once (any other model is sent once to every worker).
+        it once (a Keras model in memory is refused; a plain picklable ``predict`` callable, for
+        ``ism``, is sent once to every worker).
     **options
         Passed to the method (``head``, ``task``, ``logits``, ``references``, ``n_references``,
         ``seed``, ``steps`` ...). Shuffle references of deepshap and integrated_gradients are

@@ -273,8 +273,9 @@ def scan_pairs(
         Progress on stderr (default True).
     client : distributed.Client, optional
         Run the model calls as Dask tasks (groups of motif pairs) on this client's workers
-        (:mod:`kgenint.distributed`): same result as without it. ``predict`` is sent once per
-        worker; pass a :class:`kgenint.distributed.ModelSpec` to load a ``.keras`` file there.
+        (:mod:`kgenint.distributed`): same result as without it. For a Keras model pass
+        ``predict`` as a :class:`kgenint.distributed.ModelSpec` (each worker loads the ``.keras``
+        file once); a plain picklable ``predict`` is sent once to every worker.
 
     Returns
     -------
