@@ -259,3 +259,13 @@ def test_cli_scan_workers_same_tsv(tmp_path):
     one = [ln for ln in (tmp_path / "one.tsv").read_text().splitlines() if not ln.startswith("#")]
     two = [ln for ln in (tmp_path / "two.tsv").read_text().splitlines() if not ln.startswith("#")]
     assert len(one) > 10 and one == two
+
+
+def test_missing_dask_says_how_to_install(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
+    with pytest.raises(InputError, match=r"pip install 'kgenint\[dask\]'"), connect(workers=1):
+        pass
+    with connect() as c:  # nothing asked: no Dask needed
+        assert c is None
