@@ -103,12 +103,13 @@ def _run(method: str, model, x: np.ndarray, options: dict, start: int = 0) -> tu
 def attribute(model, x, *, method: str = "deepshap", out: str | os.PathLike | None = None,
               chunk_size: int = 256, sequence_ids=None, index=None, progress: bool | None = None,
               show_progress: bool | None = None,
-              overwrite: bool = False, **options: Any):
+              overwrite: bool = False, client=None, **options: Any):
     """Attributions of ``x`` by ``method``, chunk by chunk, optionally to a resumable HDF5 file.
 
     Parameters
     ----------
-    model : keras.Model or PredictFn
+    model : keras.Model, PredictFn, path of a .keras file, or kgenint.distributed.ModelSpec
+        A path or ``ModelSpec`` is loaded once per process (once per Dask worker with ``client``).
     x : float32 (N, L, 4)
     method : str
         One of ``deepshap, saliency, smoothgrad, gradient_x_input, integrated_gradients, lrp,
@@ -125,6 +126,12 @@ def attribute(model, x, *, method: str = "deepshap", out: str | os.PathLike | No
     sequence_ids : list of str, optional
     index : int array (N,), optional
         Rows of a source data set, stored for provenance.
+    client : distributed.Client, optional
+        Compute the chunks as Dask tasks on this client's workers (:mod:`kgenint.distributed`):
+        the same chunk files, the same result as without it; a checkpoint of either kind of run is
+        resumed by the other. Give the model as a path or ``ModelSpec`` so that each worker loads
+        it once (a Keras model in memory is refused; a plain picklable ``predict`` callable, for
+        ``ism``, is sent once to every worker).
     **options
         Passed to the method (``head``, ``task``, ``logits``, ``references``, ``n_references``,
         ``seed``, ``steps`` ...). Shuffle references of deepshap and integrated_gradients are
@@ -153,6 +160,22 @@ def attribute(model, x, *, method: str = "deepshap", out: str | os.PathLike | No
     if int(chunk_size) < 1:
         raise InputError(f"chunk_size must be >= 1. Received: chunk_size={chunk_size}")
     chunks = [(s, min(N, s + int(chunk_size))) for s in range(0, N, int(chunk_size))]
+    from ..distributed import resolve_model
+
+    if client is None:
+        model = resolve_model(model)  # a path / ModelSpec: loaded here
+    if out is None and client is not None:
+        from ..distributed import attribute_chunks
+
+        bar = progress_bar(total=len(chunks), desc=method, unit="chunk", disable=None if show_progress else True)
+        try:
+            got = attribute_chunks(client, model, method, x, options, [(i, s, e) for i, (s, e) in enumerate(chunks)],
+                                   bar=bar)
+        finally:
+            bar.close()
+        parts = [got[i] for i in range(len(chunks))]
+        return (np.concatenate([p[0] for p in parts]),
+                None if parts[0][1] is None else np.concatenate([p[1] for p in parts]))
     if out is None:
         parts = [_run(method, model, x[s:e], options, s) for s, e in progress_bar(chunks, desc=method, unit="chunk",
                                                                            disable=None if show_progress else True)]
@@ -208,8 +231,17 @@ def attribute(model, x, *, method: str = "deepshap", out: str | os.PathLike | No
         done = np.array([_chunk_ok(chunk_dir, i, s, e, L, digest) for i, (s, e) in enumerate(chunks)], dtype=bool)
         bar = progress_bar(total=len(chunks), desc=method, unit="chunk", disable=None if show_progress else True)
         bar.update(int(done.sum()))
+        if client is not None:  # every chunk a Dask task; it ends as the same chunk file
+            from ..distributed import attribute_chunks
+
+            try:
+                attribute_chunks(client, model, method, x, options,
+                                 [(i, s, e) for i, (s, e) in enumerate(chunks) if not done[i]],
+                                 chunk_dir=chunk_dir, digest=digest, bar=bar)
+            finally:
+                bar.close()
         for i, (s, e) in enumerate(chunks):
-            if done[i]:
+            if done[i] or client is not None:
                 continue
             c, hyp = _run(method, model, x[s:e], options, s)
             _write_chunk(chunk_dir, i, s, e, c, hyp, digest)

@@ -42,8 +42,12 @@ ones redone. --overwrite replaces <out> (when the new one is complete) and disca
 left by a run with other options; a checkpoint of the same command is still resumed.
 See docs/outputs.md.
 
+With --workers N (local processes) or --scheduler ADDRESS (a Dask cluster) each chunk is a task;
+the result is the same file, and a checkpoint of either kind of run is resumed by the other.
+
 example:
   kgenint attribute --model model.keras --data data.h5 --split test --method deepshap --out attr.h5
+  kgenint attribute --model model.keras --data data.h5 --out attr.h5 --workers 4
 """
 
 
@@ -90,6 +94,9 @@ def register(subparsers, parents) -> None:
     p.add_argument("--out", "-o", required=True, help="output HDF5 file")
     p.add_argument("--overwrite", action="store_true",
                    help="replace --out if it exists and discard a stale checkpoint (docs/outputs.md)")
+    from ._distributed import add_distributed_options
+
+    add_distributed_options(p)
     p.set_defaults(func=run)
 
 
@@ -163,8 +170,12 @@ def run(args: argparse.Namespace) -> int:
 
     log.info("%s: %d sequences of %d bp from %s, chunks of %d", args.method, len(seqs), seqs.length,
              seqs.path, args.chunk_size)
-    attribute(model, seqs.x, method=args.method, out=out, chunk_size=int(args.chunk_size),
-              sequence_ids=seqs.ids, index=seqs.index, progress=not args.quiet,
-              overwrite=bool(args.overwrite), **opts)
+    from ..distributed import ModelSpec
+    from ._distributed import client_from_args
+
+    with client_from_args(args) as client:  # workers load --model once each (a path, not a pickle)
+        attribute(model if client is None else ModelSpec(args.model), seqs.x, method=args.method, out=out,
+                  chunk_size=int(args.chunk_size), sequence_ids=seqs.ids, index=seqs.index,
+                  progress=not args.quiet, overwrite=bool(args.overwrite), client=client, **opts)
     log.info("wrote %s", out)
     return 0

@@ -92,7 +92,7 @@ def run_benchmark(model_path: str, data_path: str, *, motifs_path: str | None = 
                                      softplus_surrogate)
     from ..motifs.scan import scan
     from ..simulate.io import load
-    from .cmd_interactions import make_backgrounds
+    from ._interaction_args import make_backgrounds
 
     data = load(data_path)
     truth = data.truth
@@ -188,7 +188,7 @@ def run_benchmark(model_path: str, data_path: str, *, motifs_path: str | None = 
 def run(args: argparse.Namespace) -> int:
     """Run ``kgenint benchmark``."""
     from ..errors import InputError
-    from .cmd_interactions import parse_distances
+    from ._interaction_args import parse_distances
 
     for name in ("n_seqs", "n_label_seqs", "n_backgrounds", "batch_size"):
         if getattr(args, name) < 1:

@@ -9,6 +9,9 @@ import sys
 
 import numpy as np
 
+from ..errors import InputError
+from ._interaction_args import make_backgrounds, parse_distances  # noqa: F401 - used here and re-exported
+
 log = logging.getLogger("kgenint")
 
 _EPILOG = """\
@@ -112,64 +115,10 @@ def register(subparsers, parents) -> None:
     from . import _features_cli
 
     _features_cli.add_arguments(p)  # --layer, --detector, --aggregate ... (options it shares are kept)
+    from ._distributed import add_distributed_options
+
+    add_distributed_options(p)  # --scheduler, --workers (the in-silico scan)
     p.set_defaults(func=run)
-
-
-def parse_distances(text: str) -> np.ndarray:
-    """Parse ``'a:b'``, ``'a:b:step'`` (inclusive) or comma lists of those and integers."""
-    from ..errors import InputError
-
-    out: list[int] = []
-    for part in str(text).split(","):
-        part = part.strip()
-        if not part:
-            continue
-        try:
-            if ":" in part:
-                f = [int(v) for v in part.split(":")]
-                if len(f) not in (2, 3) or (len(f) == 3 and f[2] <= 0) or f[1] < f[0]:
-                    raise ValueError
-                out.extend(range(f[0], f[1] + 1, f[2] if len(f) == 3 else 1))
-            else:
-                out.append(int(part))
-        except ValueError:
-            raise InputError(
-                f"--distances: cannot read {part!r}; use 'a:b' (a <= b, inclusive), 'a:b:step' (step > 0) "
-                f"or integers separated by commas."
-            ) from None
-    if not out:
-        raise InputError("--distances is empty.")
-    return np.unique(np.asarray(out, dtype=np.int64))
-
-
-def make_backgrounds(kind: str | None, n: int, length: int | None, data_x: np.ndarray | None, seed: int
-                     ) -> tuple[np.ndarray, str]:
-    """Backgrounds ``(n, L, 4)`` and a sentence saying what they are.
-
-    ``shuffle``: rows drawn with ``np.random.default_rng(seed).choice(N, n, replace=N < n)`` from
-    ``data_x``, each dinucleotide-shuffled once (``shuffled_background(..., 1, seed=seed)``);
-    ``gc`` with data: ``gc_matched_background(data_x, n, seed=seed)``; ``gc`` without data:
-    ``random_background(n, length, gc=0.42, seed=seed)``.
-    """
-    from ..errors import InputError
-    from ..sequence import gc_matched_background, random_background, shuffled_background
-
-    if kind is None:
-        kind = "shuffle" if data_x is not None else "gc"
-    if kind == "shuffle":
-        if data_x is None:
-            raise InputError("--background shuffle needs --data (the sequences to shuffle); use --background gc.")
-        N = data_x.shape[0]
-        rows = np.random.default_rng(seed).choice(N, size=n, replace=N < n)
-        bg = shuffled_background(data_x[rows], 1, seed=seed)
-        return bg, f"{n} dinucleotide shuffles of sequences drawn from --data ({N} sequences), seed {seed}"
-    if kind == "gc":
-        if data_x is not None:
-            return gc_matched_background(data_x, n, seed=seed), f"{n} random sequences GC-matched to --data, seed {seed}"
-        if length is None:
-            raise InputError("the model accepts any sequence length: give --length or --data.")
-        return random_background(n, int(length), gc=0.42, seed=seed), f"{n} i.i.d. random sequences at 42 % GC, seed {seed}"
-    raise InputError(f"--background must be 'shuffle', 'gc' or a file. Received {kind!r}.")
 
 
 def top_table(scan, top: int):
@@ -196,6 +145,8 @@ def summary_lines(pairs, alpha: float, scale: str | None) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     """Run ``kgenint interactions``."""
     method = getattr(args, "method", "insilico")
+    if method != "insilico" and (getattr(args, "workers", None) or getattr(args, "scheduler", None)):
+        log.warning("--workers/--scheduler apply to the in-silico scan only; --method %s runs in this process", method)
     if method == "features":
         from . import _features_cli
         return _features_cli.run(args)
@@ -203,7 +154,6 @@ def run(args: argparse.Namespace) -> int:
         from . import _detectors_cli
         return _detectors_cli.run(args)
     from .._io_inputs import check_model_length, load_keras_model, read_motif_file, read_sequences
-    from ..errors import InputError
 
     for name in ("n_backgrounds", "batch_size"):
         if getattr(args, name) < 1:
@@ -256,7 +206,16 @@ def run(args: argparse.Namespace) -> int:
              distances.size, len(orientations), bg.shape[0], args.controls)
     import contextlib
 
-    with output_lock(out) if out else contextlib.nullcontext():
+    from ..distributed import ModelSpec
+    from ._distributed import client_from_args
+
+    if getattr(args, "adaptive", False) and (args.workers or args.scheduler):
+        raise InputError("--adaptive runs in one process (its looks depend on each other); leave out "
+                         "--workers/--scheduler, or use the exhaustive scan on the cluster.")
+    with output_lock(out) if out else contextlib.nullcontext(), client_from_args(args) as client:
+        if client is not None:  # workers load --model once each; same calls, same result
+            predict = ModelSpec(args.model, head, logits=False if args.probabilities else args.logits,
+                                batch_size=int(args.batch_size)).preload(model)
         if getattr(args, "adaptive", False):
             from ..interactions.adaptive import scan_pairs_adaptive
 
@@ -271,7 +230,7 @@ def run(args: argparse.Namespace) -> int:
                               task=int(task), instances=args.instances, controls=args.controls,
                               margin=float(args.margin), min_gap=int(args.min_gap), batch_size=int(args.batch_size),
                               seed=int(args.seed), checkpoint=checkpoint, verify=int(args.verify),
-                              progress=not args.quiet)
+                              progress=not args.quiet, client=client)
         scan.params["backgrounds"] = what
         scan.params["scale"] = predict.scale
         if out:

@@ -60,6 +60,9 @@ def register(subparsers, parents) -> None:
                         "bounded (about 3 x MAX_HITS hits; not with --qvalues, which needs every hit)")
     p.add_argument("--out", "-o", default=None, help="output TSV (default: standard output)")
     add_overwrite(p)
+    from ._distributed import add_distributed_options
+
+    add_distributed_options(p)
     p.set_defaults(func=run)
 
 
@@ -123,13 +126,15 @@ def run(args: argparse.Namespace) -> int:
     log.info("scanning %d sequences (%d bp) with %d motifs", len(rec.ids),
              sum(len(s) for s in rec.sequences), len(motifs))
     from ..errors import InputError
+    from ._distributed import client_from_args
 
     try:
-        hits = scan(list(rec.sequences), motifs, threshold=args.thresh, background=bg,
-                    pseudocount=args.motif_pseudo, both_strands=not args.norc, qvalues=args.qvalues,
-                    seq_names=list(rec.ids), max_hits=args.max_hits, progress=not args.quiet)
+        with client_from_args(args) as client:
+            hits = scan(list(rec.sequences), motifs, threshold=args.thresh, background=bg,
+                        pseudocount=args.motif_pseudo, both_strands=not args.norc, qvalues=args.qvalues,
+                        seq_names=list(rec.ids), max_hits=args.max_hits, progress=not args.quiet, client=client)
     except InputError as err:
-        if str(err).startswith("Sequence "):  # a bad letter: say which file
+        if str(err).startswith(("Sequence ", "scan of sequences ")):  # a bad letter: say which file
             raise InputError(f"{args.fasta}: {err}") from None
         raise
     cmd = "kgenint " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:] else "kgenint scan"

@@ -43,6 +43,9 @@ def register(subparsers, parents) -> None:
                    help="first-layer activation (default: per architecture; exponential for local)")
     p.add_argument("--rc", action="store_true",
                    help="reverse-complement weight sharing in the first layer")
+    p.add_argument("--strategy", choices=("default", "mirrored"), default="default",
+                   help="'mirrored': train on every GPU of this machine (tf.distribute.MirroredStrategy; "
+                        "--batch-size is the global batch); default: one GPU when there is one, else the CPU")
     add_overwrite(p)
     p.set_defaults(func=run)
 
@@ -94,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
         x_test=data.x[test] if has_test else None, y_test=data.y[test] if has_test else None,
         epochs=args.epochs, batch_size=args.batch_size, patience=args.patience,
         learning_rate=args.learning_rate, model_kwargs=kw, seed=args.seed,
-        verbose=0 if args.quiet else 1,
+        verbose=0 if args.quiet else 1, strategy=args.strategy,
     )
     metrics["data"] = os.path.abspath(args.data)
     metrics["model"] = os.path.abspath(args.out)

@@ -117,6 +117,37 @@ def _jobs(n_idx, k1, p1, s1, k2, p2, s2) -> np.ndarray:
     return np.stack([c.ravel() for c in cols], axis=1)
 
 
+def _pair_index(a, b, dv, starts, strand_of, single_index):
+    """Placements of pair ``(a, b)`` at distances ``dv`` (broadcastable to ``(D', O, N)``) and the
+    rows of its single insertions in ``f_single`` ``(D', O)``."""
+    O = strand_of.shape[0]
+    sa = starts[a, b, dv, 0][:, None, None]
+    sb = starts[a, b, dv, 1][:, None, None]
+    s1 = strand_of[:, 0][None, :, None]
+    s2 = strand_of[:, 1][None, :, None]
+    shape = (dv.size, O)
+    ia = single_index[a, np.broadcast_to(strand_of[:, 0], shape), np.broadcast_to(sa[:, :, 0], shape)]
+    ib = single_index[b, np.broadcast_to(strand_of[:, 1], shape), np.broadcast_to(sb[:, :, 0], shape)]
+    return sa, sb, s1, s2, ia, ib
+
+
+def _pair_block(engine, a, b, dv, starts, strand_of, single_index, f_none, f_single, K, controls, bar=None):
+    """Contrasts and raw double-mutant contrasts ``(D', O, N)`` float32 of motif pair ``(a, b)`` at
+    distances ``dv`` (the same code in this process and in a Dask task)."""
+    N, O = f_none.shape[0], strand_of.shape[0]
+    n_idx = np.arange(N)
+    sa, sb, s1, s2, ia, ib = _pair_index(a, b, dv, starts, strand_of, single_index)
+    f_ab = engine.run(_jobs(n_idx, a, sa, s1, b, sb, s2), bar).reshape(dv.size, O, N)
+    raw = (f_ab - f_none - f_single[ia] - f_single[ib]).astype(np.float32)
+    if controls == "none":
+        return raw, raw
+    ca, cb = K + a, K + b
+    f_acb = engine.run(_jobs(n_idx, a, sa, s1, cb, sb, s2), bar).reshape(dv.size, O, N)
+    f_cab = engine.run(_jobs(n_idx, ca, sa, s1, b, sb, s2), bar).reshape(dv.size, O, N)
+    f_cc = engine.run(_jobs(n_idx, ca, sa, s1, cb, sb, s2), bar).reshape(dv.size, O, N)
+    return (f_ab - f_acb - f_cab + f_cc).astype(np.float32), raw
+
+
 def _config_hash(params: dict, backgrounds: np.ndarray, motifs: Sequence[Motif]) -> str:
     h = hashlib.sha256(json.dumps(params, sort_keys=True).encode())
     h.update(np.ascontiguousarray(backgrounds).tobytes())
@@ -178,6 +209,7 @@ def scan_pairs(
     keep_contrasts: bool = True,
     verify: int = 0,
     progress: bool | None = None,
+    client=None,
     **deprecated,
 ) -> InteractionScan:
     """Exhaustive in-silico pairwise scan (definitions in the module docstring).
@@ -239,6 +271,11 @@ def scan_pairs(
         raise if they disagree with the batched result (a self-check of the shared work).
     progress : bool
         Progress on stderr (default True).
+    client : distributed.Client, optional
+        Run the model calls as Dask tasks (groups of motif pairs) on this client's workers
+        (:mod:`kgenint.distributed`): same result as without it. For a Keras model pass
+        ``predict`` as a :class:`kgenint.distributed.ModelSpec` (each worker loads the ``.keras``
+        file once); a plain picklable ``predict`` is sent once to every worker.
 
     Returns
     -------
@@ -336,6 +373,11 @@ def scan_pairs(
         "pairs": params_pairs, "scale": getattr(predict, "scale", None),
     }
     engine = _Engine(predict, bg, inst_all, widths_all, task, batch_size)
+    tasks = None
+    if client is not None:  # model calls as Dask tasks (kgenint.distributed); same batches, same results
+        from ..distributed import PairScanTasks
+
+        tasks = PairScanTasks(client, predict, engine, names, controls)
     ck = None
     if checkpoint is not None:
         ck = _Checkpoint(os.fspath(checkpoint), _config_hash(params, bg, motifs), (K, K, D, O, N))
@@ -361,10 +403,11 @@ def scan_pairs(
         f_none, f_single = restored
         bar.update(N + S * N)
     else:
-        f_none = engine.run(_jobs(np.arange(N), -1, 0, 0, -1, 0, 0), bar)
+        run_jobs = engine.run if tasks is None else tasks.run
+        f_none = run_jobs(_jobs(np.arange(N), -1, 0, 0, -1, 0, 0), bar)
         sj = _jobs(np.tile(np.arange(N), S), np.repeat(cfg[:, 0], N), np.repeat(cfg[:, 2], N),
                    np.repeat(cfg[:, 1], N), -1, 0, 0)
-        f_single = (engine.run(sj, bar) - np.tile(f_none, S)).reshape(S, N)
+        f_single = (run_jobs(sj, bar) - np.tile(f_none, S)).reshape(S, N)
         if ck is not None:
             ck.save_singles(f_none, f_single)
     main = np.stack([[f_single[single_index[k, s, centre[k]]].mean() for s in (0, 1)] for k in range(K)])
@@ -376,34 +419,28 @@ def scan_pairs(
     if ck is not None:
         ck.restore(contrasts, raw, done)
         bar.update(int(valid_ab[done].sum()) * O * N * variants)
-    n_idx = np.arange(N)
     try:
+        if tasks is not None:  # the pairs as Dask tasks; each finished pair is stored as below
+            def store(a, b, c, r):
+                dv = np.flatnonzero(valid_ab[a, b])
+                contrasts[a, b, dv], raw[a, b, dv], done[a, b] = c, r, True
+                if ck is not None:
+                    ck.save_pair(a, b, contrasts[a, b], raw[a, b])
+
+            todo = [(a, b) for a, b in np.argwhere(keep) if not done[a, b] and valid_ab[a, b].any()]
+            tasks.pairs(todo, valid_ab, starts, strand_of, single_index, f_none, f_single, K, store, bar)
         for a, b in np.argwhere(keep):
             dv = np.flatnonzero(valid_ab[a, b])
             if not dv.size:
                 done[a, b] = True
                 continue
-            sa = starts[a, b, dv, 0][:, None, None]
-            sb = starts[a, b, dv, 1][:, None, None]
-            s1 = strand_of[:, 0][None, :, None]
-            s2 = strand_of[:, 1][None, :, None]
-            shape = (dv.size, O)
-            ia = single_index[a, np.broadcast_to(strand_of[:, 0], shape), np.broadcast_to(sa[:, :, 0], shape)]
-            ib = single_index[b, np.broadcast_to(strand_of[:, 1], shape), np.broadcast_to(sb[:, :, 0], shape)]
+            _, _, _, _, ia, ib = _pair_index(a, b, dv, starts, strand_of, single_index)
             main_cells[0, a, b, dv] = f_single[ia].mean(axis=-1)
             main_cells[1, a, b, dv] = f_single[ib].mean(axis=-1)
             if done[a, b]:
                 continue
-            f_ab = engine.run(_jobs(n_idx, a, sa, s1, b, sb, s2), bar).reshape(dv.size, O, N)
-            raw[a, b, dv] = (f_ab - f_none - f_single[ia] - f_single[ib]).astype(np.float32)
-            if controls != "none":
-                ca, cb = K + a, K + b
-                f_acb = engine.run(_jobs(n_idx, a, sa, s1, cb, sb, s2), bar).reshape(dv.size, O, N)
-                f_cab = engine.run(_jobs(n_idx, ca, sa, s1, b, sb, s2), bar).reshape(dv.size, O, N)
-                f_cc = engine.run(_jobs(n_idx, ca, sa, s1, cb, sb, s2), bar).reshape(dv.size, O, N)
-                contrasts[a, b, dv] = (f_ab - f_acb - f_cab + f_cc).astype(np.float32)
-            else:
-                contrasts[a, b, dv] = raw[a, b, dv]
+            contrasts[a, b, dv], raw[a, b, dv] = _pair_block(engine, a, b, dv, starts, strand_of, single_index,
+                                                             f_none, f_single, K, controls, bar)
             done[a, b] = True
             if ck is not None:
                 ck.save_pair(a, b, contrasts[a, b], raw[a, b])

@@ -318,6 +318,29 @@ class EpochProgress(keras.callbacks.Callback):
             self._bar.close()
 
 
+STRATEGIES = ("default", "mirrored")
+
+
+def _strategy_scope(strategy: Any):
+    """``strategy.scope()`` of a ``tf.distribute`` strategy named ``"mirrored"`` or given as an
+    object; a null context for ``None``/``"default"``."""
+    import contextlib
+
+    if strategy is None or (isinstance(strategy, str) and strategy == "default"):
+        return contextlib.nullcontext()
+    if isinstance(strategy, str):
+        if strategy != "mirrored":
+            raise InputError(f"strategy must be one of {', '.join(STRATEGIES)} or a tf.distribute.Strategy. "
+                             f"Received: strategy={strategy!r}")
+        import tensorflow as tf
+
+        strategy = tf.distribute.MirroredStrategy()
+    if not hasattr(strategy, "scope"):
+        raise InputError(f"strategy must be one of {', '.join(STRATEGIES)} or a tf.distribute.Strategy. "
+                         f"Received: {type(strategy).__name__}")
+    return strategy.scope()
+
+
 def train_model(
     x: Any,
     y: Any,
@@ -338,6 +361,7 @@ def train_model(
     callbacks: list | None = None,
     seed: int = 0,
     verbose: int = 1,
+    strategy: Any = None,
 ) -> tuple[keras.Model, keras.callbacks.History, dict[str, Any]]:
     """Train a reference architecture (or a given model) with early stopping.
 
@@ -380,6 +404,13 @@ def train_model(
         Seeds Python, NumPy and TensorFlow (``keras.utils.set_random_seed``) and the split.
     verbose : int
         0: silent; 1: one line per epoch (or an epoch bar) on stderr.
+    strategy : {None, "default", "mirrored"} or tf.distribute.Strategy
+        ``"mirrored"``: data-parallel training on every GPU of this machine
+        (``tf.distribute.MirroredStrategy``; one replica on the CPU when there is no GPU); the
+        model is built and compiled inside ``strategy.scope()`` and ``batch_size`` is the global
+        batch, split between the replicas. A ``model`` passed in must have been built inside the
+        same strategy's scope. ``None``/``"default"``: TensorFlow's default (one GPU when there is
+        one, else the CPU).
 
     Returns
     -------
@@ -430,19 +461,20 @@ def train_model(
         x_test, y_test = x_valid, y_valid
 
     n_out = y.shape[1]
-    if model is None:
-        kw = dict(model_kwargs or {})
-        kw.setdefault("output_activation", "sigmoid" if target == "class" else "linear")
-        model = build_model(arch, x.shape[1], n_out, **kw)
-        arch_name = arch
-    else:
-        arch_name = model.name
-    if target == "class":
-        loss = keras.losses.BinaryCrossentropy()
-        metrics = [keras.metrics.AUC(name="auroc"), keras.metrics.AUC(curve="PR", name="auprc")]
-    else:
-        loss, metrics = keras.losses.MeanSquaredError(), [keras.metrics.PearsonCorrelation(axis=0, name="pearson")]
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss, metrics=metrics)
+    with _strategy_scope(strategy):  # variables of the model, optimizer and metrics on every replica
+        if model is None:
+            kw = dict(model_kwargs or {})
+            kw.setdefault("output_activation", "sigmoid" if target == "class" else "linear")
+            model = build_model(arch, x.shape[1], n_out, **kw)
+            arch_name = arch
+        else:
+            arch_name = model.name
+        if target == "class":
+            loss = keras.losses.BinaryCrossentropy()
+            metrics = [keras.metrics.AUC(name="auroc"), keras.metrics.AUC(curve="PR", name="auprc")]
+        else:
+            loss, metrics = keras.losses.MeanSquaredError(), [keras.metrics.PearsonCorrelation(axis=0, name="pearson")]
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss, metrics=metrics)
 
     # class targets: stop on validation AUROC (robust to the calibration drift BatchNorm's moving
     # statistics cause in val_loss early in training); continuous: on validation loss

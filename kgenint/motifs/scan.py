@@ -977,6 +977,7 @@ def scan(
     chunk_size: int | None = None,
     progress: bool = True,
     resolution: int = RESOLUTION,
+    client: Any = None,
 ) -> pd.DataFrame:
     """Find motif occurrences with exact p-values (FIMO-like).
 
@@ -1010,6 +1011,10 @@ def scan(
         Progress bar on stderr (hidden when stderr is not a terminal).
     resolution : int
         Integer steps per bit of the integerised score (default :data:`RESOLUTION`).
+    client : distributed.Client, optional
+        Scan groups of sequences as Dask tasks on this client's workers (the scanner is built
+        here and sent once to each worker; :mod:`kgenint.distributed`): the same table, in the
+        same order, as without it.
 
     Returns
     -------
@@ -1037,6 +1042,11 @@ def scan(
         motifs, threshold=threshold, background=background, pseudocount=pseudocount,
         both_strands=both_strands, resolution=resolution,
     )
+    if client is not None:
+        from ..distributed import scan_motifs
+
+        return scan_motifs(client, sc, x, qvalues=qvalues, seq_names=seq_names, max_hits=max_hits,
+                           chunk_size=chunk_size, progress=progress)
     return sc.scan(x, qvalues=qvalues, seq_names=seq_names, max_hits=max_hits,
                    chunk_size=chunk_size, progress=progress)
 
