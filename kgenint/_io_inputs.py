@@ -228,7 +228,7 @@ def read_motif_file(path: str | os.PathLike, *, what: str = "--motifs", unique_n
     InputError
         Missing file, parse errors (file and line), no motifs, duplicate names.
     """
-    from .motifs import read_motifs
+    from .motifs.io import read_motifs
 
     p = _check_file(path, what)
     motifs = read_motifs(p)

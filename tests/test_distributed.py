@@ -60,7 +60,7 @@ def test_attribute_keras_identical(client, tmp_path, seed):
     # in memory too; and each worker loaded the model file once (a cache, not a pickle per task)
     c, h = attribute(path, x, client=client, **opts)
     assert np.array_equal(c, a["contributions"]) and np.array_equal(h, a["hypothetical"])
-    loads = client.run(lambda: __import__("kgenint.distributed").distributed._LOADS[0])
+    loads = client.run(lambda: __import__("kgenint._dask")._dask._LOADS[0])
     assert all(v <= seed + 1 for v in loads.values()), loads  # one file per seed, loaded once
     if seed == 0:  # a Keras model object in memory is refused with a pointer to ModelSpec
         with pytest.raises(InputError, match="ModelSpec"):

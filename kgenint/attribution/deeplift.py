@@ -204,29 +204,24 @@ class _Explainer:
                 ctx.store.clear()
             return g, yx, yr
 
-        seg_spec = tf.TensorSpec([None], tf.int32)
-
-        def _sums(hypothetical: bool):
-            # contributions (x - r) * m, summed over each sequence's references in the graph, so
-            # the host receives (sequences, L, 4) per call instead of (pairs, L, 4) float64 products
-            @tf.function(input_signature=[spec, spec, seg_spec, tf.TensorSpec([], tf.int32)])
-            def sums(x, r, seg, n_seg):
+        def _products(hypothetical: bool):
+            # contributions (x - r) * m and hypothetical terms per pair, elementwise in the graph (no
+            # float64 temporaries of the batch's size on the host); the sums over references stay on
+            # the host in float64, so results do not depend on TensorFlow's thread count
+            @tf.function(input_signature=[spec, spec])
+            def products(x, r):
                 g, yx, yr = grad(x, r)
                 c = (x - r) * g
-                delta = tf.abs(yx - yr - tf.reduce_sum(c, axis=[1, 2]))
-                c_seq = tf.math.unsorted_segment_sum(c, seg, n_seg)
-                fr_seq = tf.math.unsorted_segment_sum(yr, seg, n_seg)
                 if hypothetical:
                     h = g - tf.reduce_sum(g * r, axis=2, keepdims=True)
-                    h_seq = tf.math.unsorted_segment_sum(h, seg, n_seg)
                 else:
-                    h_seq = tf.zeros([0, 0, 4], tf.float32)
-                return c_seq, h_seq, yx, fr_seq, tf.reduce_max(delta)
+                    h = tf.zeros([0, 0, 4], tf.float32)
+                return c, h, yx, yr
 
-            return sums
+            return products
 
         self._grad = grad
-        self._sums = {False: _sums(False), True: _sums(True)}
+        self._products = {False: _products(False), True: _products(True)}
 
     def multipliers(self, xs: np.ndarray, rs: np.ndarray):
         """Multipliers for pairs ``(xs[i], rs[i])`` and outputs ``f(xs)``, ``f(rs)``."""
@@ -235,16 +230,14 @@ class _Explainer:
         g, yx, yr = self._grad(tf.constant(xs), tf.constant(np.ascontiguousarray(rs, dtype=np.float32)))
         return g.numpy(), yx.numpy().astype(np.float64), yr.numpy().astype(np.float64)
 
-    def sequence_sums(self, xs: np.ndarray, rs: np.ndarray, seg: np.ndarray, n_seg: int, hypothetical: bool):
-        """Per-sequence sums over a block of pairs (``seg[i]``: the sequence of pair ``i``, 0-based
-        within the block): contributions ``(n_seg, L, 4)``, hypothetical terms (or an empty
-        array), ``f(x)`` per pair, summed ``f(r)`` per sequence and the worst convergence delta."""
+    def products(self, xs: np.ndarray, rs: np.ndarray, hypothetical: bool):
+        """Per pair: contributions ``(x - r) * m`` and hypothetical terms (float32 ``(P, L, 4)``; an
+        empty array without ``hypothetical``), ``f(x)`` and ``f(r)`` (float64 ``(P,)``)."""
         import tensorflow as tf
 
-        c, h, fx, fr, worst = self._sums[bool(hypothetical)](
-            tf.constant(xs), tf.constant(np.ascontiguousarray(rs, dtype=np.float32)),
-            tf.constant(seg, tf.int32), tf.constant(int(n_seg), tf.int32))
-        return c.numpy(), h.numpy(), fx.numpy().astype(np.float64), fr.numpy().astype(np.float64), float(worst)
+        c, h, fx, fr = self._products[bool(hypothetical)](
+            tf.constant(xs), tf.constant(np.ascontiguousarray(rs, dtype=np.float32)))
+        return c.numpy(), h.numpy(), fx.numpy().astype(np.float64), fr.numpy().astype(np.float64)
 
 
 _CACHE: dict = {}
@@ -370,14 +363,25 @@ def _deepshap(model, x, references, *, head, task, logits, n_references, seed, h
         ni, bi = pi // B, pi % B
         xs = x[ni]
         rs = bg[bi] if shared else bg[ni, bi]
-        uniq, seg = np.unique(ni, return_inverse=True)
-        c, h, fx, fr, dmax = ex.sequence_sums(xs, rs, seg, uniq.size, hypothetical)
-        worst = max(worst, dmax)
-        contrib[uniq] += c
-        f_ref[uniq] += fr
+        k = e - s
+        if k < P:  # a short last block is padded to P pairs: every call then has the same shape, and
+            # oneDNN splits small batches by threads differently (last-bit differences between a
+            # 2-thread process and 1-thread Dask workers; measured), so results would not be identical
+            xs = np.concatenate([xs, np.repeat(xs[:1], P - k, axis=0)])
+            rs = np.concatenate([rs, np.repeat(rs[:1], P - k, axis=0)])
+        c, h, fx, fr = ex.products(xs, rs, hypothetical)
+        if k < P:
+            c, fx, fr = c[:k], fx[:k], fr[:k]
+            h = h[:k] if hypothetical else h
+        c = c.astype(np.float64)
+        worst = max(worst, float(np.abs(fx - fr - c.sum(axis=(1, 2))).max()))
+        # pairs are sequence-major: sum each sequence's run of references in one reduceat
+        uniq, first = np.unique(ni, return_index=True)
+        contrib[uniq] += np.add.reduceat(c, first, axis=0)
+        f_ref[uniq] += np.add.reduceat(fr, first)
         f_x[ni] = fx
         if hypothetical:
-            hyp[uniq] += h
+            hyp[uniq] += np.add.reduceat(h.astype(np.float64), first, axis=0)
         bar.update(e - s)
     bar.close()
     contrib /= B

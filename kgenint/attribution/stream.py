@@ -30,6 +30,7 @@ import json
 import logging
 import os
 import shutil
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -160,12 +161,11 @@ def attribute(model, x, *, method: str = "deepshap", out: str | os.PathLike | No
     if int(chunk_size) < 1:
         raise InputError(f"chunk_size must be >= 1. Received: chunk_size={chunk_size}")
     chunks = [(s, min(N, s + int(chunk_size))) for s in range(0, N, int(chunk_size))]
-    from ..distributed import resolve_model
+    from .._dask import resolve_model
 
     if client is None:
         model = resolve_model(model)  # a path / ModelSpec: loaded here
     if out is None and client is not None:
-        from ..distributed import attribute_chunks
 
         bar = progress_bar(total=len(chunks), desc=method, unit="chunk", disable=None if show_progress else True)
         try:
@@ -232,8 +232,7 @@ def attribute(model, x, *, method: str = "deepshap", out: str | os.PathLike | No
         bar = progress_bar(total=len(chunks), desc=method, unit="chunk", disable=None if show_progress else True)
         bar.update(int(done.sum()))
         if client is not None:  # every chunk a Dask task; it ends as the same chunk file
-            from ..distributed import attribute_chunks
-
+    
             try:
                 attribute_chunks(client, model, method, x, options,
                                  [(i, s, e) for i, (s, e) in enumerate(chunks) if not done[i]],
@@ -414,3 +413,58 @@ def load_attributions(path: str | os.PathLike) -> dict:
         raise InputError(f"{path}: the attribution file is damaged ({err}); run 'kgenint attribute' again "
                          f"with --overwrite.") from None
     return d
+
+
+# ------------------------------------------------------------------ Dask tasks (client=)
+def _attribute_task(model_ref, method, x, options, i, s, e, chunk_dir, digest):
+    from .._dask import _rewrap, resolve_model
+
+    try:
+        model = resolve_model(model_ref)
+        c, hyp = _run(method, model, x, dict(options), s)
+        if chunk_dir is not None and os.path.isdir(chunk_dir):  # a shared file system: write it here
+            _write_chunk(chunk_dir, i, s, e, c, hyp, digest)
+            return i, None, None, True
+    except Exception as err:  # noqa: BLE001
+        raise _rewrap(err, f"attribution chunk {i} (sequences {s}-{e - 1})") from None
+    return i, c, hyp, False
+
+
+def attribute_chunks(client, model, method: str, x: np.ndarray, options: dict,
+                     chunks: Sequence[tuple[int, int, int]], *, chunk_dir: str | None = None,
+                     digest: str | None = None, bar=None) -> dict[int, tuple]:
+    """Run attribution chunks ``(i, start, end)`` as tasks (used by ``attribute(client=...)``).
+
+    With ``chunk_dir`` every chunk ends as its checkpoint file ``<chunk_dir>/<i>.h5``, written by
+    the worker when it sees the folder (a shared file system) or here otherwise, exactly as the
+    single-process run writes it; returns ``{}``. Without it returns ``{i: (contributions,
+    hypothetical)}``.
+    """
+    import warnings
+
+    from .._dask import _collect, _ship
+
+    model_ref = _ship(client, model, "the model")
+    opts_ref = _ship(client, dict(options), "the attribution options")
+    futures = {}
+    with warnings.catch_warnings():  # each chunk's sequences live in its task: recomputable
+        warnings.filterwarnings("ignore", message=".*[Ll]arge object")
+        for i, s, e in chunks:
+            f = client.submit(_attribute_task, model_ref, method, x[s:e], opts_ref, i, s, e, chunk_dir, digest,
+                              pure=False)
+            futures[f] = f"attribution chunk {i} (sequences {s}-{e - 1})"
+    out: dict[int, tuple] = {}
+    bounds = {i: (s, e) for i, s, e in chunks}
+
+    def store(res):
+        i, c, hyp, written = res
+        if chunk_dir is not None and not written:
+            s, e = bounds[i]
+            _write_chunk(chunk_dir, i, s, e, c, hyp, digest)
+        elif chunk_dir is None:
+            out[i] = (c, hyp)
+        if bar is not None:
+            bar.update(1)
+
+    _collect(client, futures, store)
+    return out

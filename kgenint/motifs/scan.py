@@ -51,7 +51,7 @@ from __future__ import annotations
 import os
 import sys
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any, TextIO
 
 import numpy as np
@@ -59,9 +59,11 @@ import pandas as pd
 
 from .._kernels import scan as _k
 from .._stats import bh_qvalues
-from .._validate import check_onehot
 from .._version import __version__
 from ..errors import FormatError, InputError
+from ._scan_input import (  # noqa: F401 - the scanner's input code, kept importable from here
+    _BOUNDED_BATCH, _DEFAULT_CHUNK, _TEXT_CODES, HIT_COLUMNS, _Input, _n_free_windows, _text_to_codes,
+)
 from .motif import Motif, validate_background
 
 __all__ = ["scan", "MotifScanner", "write_fimo_tsv", "read_fimo_tsv", "RESOLUTION", "HIT_COLUMNS"]
@@ -76,16 +78,11 @@ TIE = 1e-9
 #: real-valued score; motifs needing more keep the integer statistic (see the module docstring).
 MAX_BAND_WORDS = 20_000
 #: Columns of the hit table returned by :func:`scan`.
-HIT_COLUMNS = [
-    "seq", "sequence_name", "motif", "motif_id", "motif_alt_id", "start", "end", "strand",
-    "score", "p_value", "q_value", "matched_sequence",
-]
 FIMO_COLUMNS = [
     "motif_id", "motif_alt_id", "sequence_name", "start", "stop", "strand", "score", "p-value",
     "q-value", "matched_sequence",
 ]
 _MAX_WIDTH = 300
-_DEFAULT_CHUNK = 4_000_000
 #: Letters of the scan's prefilter code (its bit tables have 4**FILTER_Q uint64 entries per 64
 #: motif-strands).
 FILTER_Q = 8
@@ -140,130 +137,6 @@ def _as_motif_list(motifs: Any) -> list[Motif]:
     return ms
 
 
-_TEXT_CODES = np.full(256, 255, dtype=np.uint8)
-for _i, _ch in enumerate("ACGT"):
-    _TEXT_CODES[ord(_ch)] = _i
-    _TEXT_CODES[ord(_ch.lower())] = _i
-_TEXT_CODES[ord("U")] = _TEXT_CODES[ord("u")] = 3
-for _ch in "NRYSWKMBDHVX.-":
-    _TEXT_CODES[ord(_ch)] = 4
-    _TEXT_CODES[ord(_ch.lower())] = 4
-
-
-def _text_to_codes(seqs: Sequence[str], first_index: int = 0,
-                   names: Sequence[str] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    lens = np.array([len(s) for s in seqs], dtype=np.int64)
-    off = np.zeros(len(seqs), dtype=np.int64)
-    if len(seqs) > 1:
-        off[1:] = np.cumsum(lens)[:-1]
-    buf = "".join(seqs).encode("ascii", errors="replace")
-    codes = _TEXT_CODES[np.frombuffer(buf, dtype=np.uint8)]
-    bad = np.flatnonzero(codes == 255)
-    if bad.size:
-        j = int(bad[0])
-        i = int(np.searchsorted(off, j, side="right") - 1)
-        pos = j - int(off[i])
-        which = (f"Sequence {names[first_index + i]!r} (record {first_index + i + 1})" if names is not None
-                 else f"Sequence {first_index + i}")
-        raise InputError(
-            f"{which} has the letter {seqs[i][pos]!r} at position {pos} "
-            f"(0-based), which is not DNA (ACGT, U, or an IUPAC ambiguity code such as N)."
-        )
-    return np.ascontiguousarray(codes), off, lens
-
-
-class _Input:
-    """Sequences as chunks of letter codes: one-hot ``(N, L, 4)``, a list of one-hot arrays, or
-    a list of strings."""
-
-    def __init__(self, x: Any, chunk_size: int):
-        self.chunk_size = int(chunk_size)
-        self.names: list[str] | None = None  # sequence names for error messages
-        if isinstance(x, str):
-            x = [x]
-        if isinstance(x, np.ndarray) or (
-            hasattr(x, "shape") and hasattr(x, "dtype") and not isinstance(x, (list, tuple))
-        ):
-            a = x
-            if not (isinstance(a, np.ndarray) and a.dtype == np.float32 and a.ndim == 3
-                    and a.shape[-1] == 4 and a.flags.c_contiguous):
-                a = check_onehot(a, "x")
-            if a.shape[0] == 0:
-                check_onehot(a, "x")
-            self.kind = "dense"
-            self.x = a
-            self.n = a.shape[0]
-            self.lengths = np.full(self.n, a.shape[1], dtype=np.int64)
-        elif isinstance(x, (list, tuple)):
-            if len(x) == 0:
-                raise InputError("x holds no sequences (an empty list).")
-            if all(isinstance(s, str) for s in x):
-                self.kind = "text"
-                self.x = list(x)
-                self.lengths = np.array([len(s) for s in x], dtype=np.int64)
-            else:
-                self.kind = "ragged"
-                self.x = [check_onehot(s, f"x[{i}]")[0] if np.ndim(s) == 2 else None for i, s in enumerate(x)]
-                for i, s in enumerate(self.x):
-                    if s is None:
-                        raise InputError(
-                            f"x[{i}] must be one sequence of shape (L, 4) in a list of sequences; "
-                            f"received an array of shape {np.shape(x[i])}."
-                        )
-                self.lengths = np.array([s.shape[0] for s in self.x], dtype=np.int64)
-            self.n = len(self.x)
-        else:
-            raise InputError(
-                f"x must be one-hot DNA of shape (N, L, 4), a list of (L, 4) arrays or a list of "
-                f"DNA strings. Received {type(x).__name__}."
-            )
-
-    def chunks(self) -> Iterator[tuple[int, np.ndarray, np.ndarray, np.ndarray]]:
-        """Yield ``(first_seq, codes, seq_off, seq_len)`` for consecutive groups of sequences."""
-        i = 0
-        while i < self.n:
-            tot = 0
-            j = i
-            while j < self.n and (j == i or tot + self.lengths[j] <= self.chunk_size):
-                tot += int(self.lengths[j])
-                j += 1
-            yield (i, *self._codes(i, j))
-            i = j
-
-    def _codes(self, i: int, j: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        if self.kind == "text":
-            return _text_to_codes(self.x[i:j], i, self.names)
-        if self.kind == "dense":
-            part = self.x[i:j]
-            length = part.shape[1]
-            codes = np.empty(part.shape[0] * length, dtype=np.uint8)
-            bad = _k.onehot_to_codes(part, codes) if codes.size else -1
-            if bad >= 0:
-                check_onehot(part, "x")  # raises with the standard message
-                s, p = divmod(int(bad), length)
-                raise InputError(f"x is not one-hot DNA: sequence {i + s}, position {p}.")
-            off = np.arange(part.shape[0], dtype=np.int64) * length
-            return codes, off, np.full(part.shape[0], length, dtype=np.int64)
-        parts = self.x[i:j]
-        lens = np.array([p.shape[0] for p in parts], dtype=np.int64)
-        off = np.zeros(len(parts), dtype=np.int64)
-        if len(parts) > 1:
-            off[1:] = np.cumsum(lens)[:-1]
-        codes = np.empty(int(lens.sum()), dtype=np.uint8)
-        for t, p in enumerate(parts):
-            if p.shape[0]:
-                c = np.empty(p.shape[0], dtype=np.uint8)
-                bad = _k.onehot_to_codes(np.ascontiguousarray(p[None], dtype=np.float32), c)
-                if bad >= 0:
-                    raise InputError(f"x[{i + t}] is not one-hot DNA at position {int(bad)}.")
-                codes[off[t]:off[t] + p.shape[0]] = c
-        return codes, off, lens
-
-
-#: windows x motif-strands per batch of a bounded (max_hits) scan
-_BOUNDED_BATCH = 1 << 20
-
-
 class _TopHits:
     """The best ``n`` hits seen so far (smallest p-value; ties in output order: motif, sequence,
     start, strand), held in at most ~3 n rows: a bounded heap for ``scan(max_hits=n)``."""
@@ -306,20 +179,6 @@ class _TopHits:
             e = np.zeros(0, dtype=np.int64)
             return e, e, e, e, np.zeros(0), np.zeros(0), np.zeros(0, dtype=object)
         return self.parts[0]
-
-
-def _n_free_windows(codes: np.ndarray, seq_off: np.ndarray, seq_len: np.ndarray, widths: np.ndarray) -> np.ndarray:
-    """Number of windows of each width (``widths``) that contain no N, summed over sequences."""
-    isn = codes > 3
-    out = np.zeros(len(widths), dtype=np.int64)
-    for o, n in zip(seq_off.tolist(), seq_len.tolist()):
-        s = isn[o:o + n]
-        # lengths of runs of non-N
-        edges = np.flatnonzero(np.diff(np.concatenate(([1], s.view(np.int8), [1]))))
-        runs = (edges[1::2] - edges[::2]) if edges.size else np.zeros(0, dtype=np.int64)
-        for t, w in enumerate(widths.tolist()):
-            out[t] += int(np.clip(runs - w + 1, 0, None).sum())
-    return out
 
 
 def _bh(p: np.ndarray, m: int) -> np.ndarray:
@@ -1043,7 +902,7 @@ def scan(
         both_strands=both_strands, resolution=resolution,
     )
     if client is not None:
-        from ..distributed import scan_motifs
+        from ._scan_dask import scan_motifs
 
         return scan_motifs(client, sc, x, qvalues=qvalues, seq_names=seq_names, max_hits=max_hits,
                            chunk_size=chunk_size, progress=progress)
