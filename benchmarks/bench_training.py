@@ -72,7 +72,7 @@ def main() -> None:
         model, hist, met = train_model(
             xtr, ytr, arch=a.arch, target=a.target, x_valid=xva, y_valid=yva, x_test=xte, y_test=yte,
             epochs=a.epochs, batch_size=a.batch_size, patience=a.patience, learning_rate=a.lr,
-            model_kwargs=kw, seed=a.seed, verbose=1,
+            model_kwargs=kw, seed=a.seed, progress=True,
         )
         pred = model.predict(xte, batch_size=1024, verbose=0)
     out = {k: v for k, v in met.items() if isinstance(v, (int, float, str)) or v is None}

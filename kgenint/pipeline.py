@@ -66,6 +66,9 @@ class DemoConfig:
         In-silico scan design: sequential (backgrounds added only to cells still undecided,
         :func:`kgenint.interactions.adaptive.scan_pairs_adaptive`) or every cell with every
         background (:func:`kgenint.interactions.insilico.scan_pairs`).
+    scan_coarse : int
+        Adaptive design only: screen every ``scan_coarse``-th distance first, then the neighbours
+        of cells still open (:func:`kgenint.interactions.adaptive.scan_pairs_adaptive`).
     distance_step : int
         Step (bp) of the scan's distance grid (2 halves the scan's cost; planted spacing windows
         are 5 bp wide).
@@ -90,6 +93,7 @@ class DemoConfig:
     max_distance: int = 100
     distance_step: int = 2
     scan_design: str = "adaptive"
+    scan_coarse: int = 2
     scan_threshold: float = 1e-4
     seed: int = 0
     methods: tuple[str, ...] = ATTRIBUTION_METHODS
@@ -178,6 +182,10 @@ class Demo:
             from .keras.training import metrics_path, save_model_atomic, train_model, write_json_atomic
 
             d = self.data()
+            if len(d.x) >= 20_000:  # training takes minutes: compile later stages' kernels meanwhile
+                from ._warmup import start_background_warmup
+
+                start_background_warmup()
             tgt = self.config.target
             xtr, ytr = d.subset("train", tgt)
             xva, yva = d.subset("valid", tgt)
@@ -186,7 +194,7 @@ class Demo:
                 xtr, ytr, arch=self.config.arch, target=tgt, x_valid=xva, y_valid=yva, x_test=xte, y_test=yte,
                 epochs=self.config.epochs, patience=self.config.patience, batch_size=self.config.batch_size,
                 model_kwargs=dict(self.config.model_kwargs), seed=self.config.seed,
-                verbose=1,  # a line per epoch on stderr (a bar on a terminal)
+                progress=True,  # a line per epoch on stderr (a bar on a terminal)
             )
             metrics["history"] = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
             write_json_atomic(metrics, metrics_path(self.path("model.keras")))
@@ -277,7 +285,8 @@ class Demo:
                 # backgrounds are spent where a cell's decision is still open (issue 17): the
                 # same calls as the exhaustive scan over all n_backgrounds at a fraction of its cost
                 scan = scan_pairs_adaptive(predict, motifs, bg, distances=distances, min_gap=min_gap,
-                                           seed=self.config.seed, n_initial=min(4, self.config.n_backgrounds))
+                                           seed=self.config.seed, n_initial=min(4, self.config.n_backgrounds),
+                                           coarse=self.config.scan_coarse)
             else:
                 scan = scan_pairs(predict, motifs, bg, distances=distances, min_gap=min_gap, seed=self.config.seed,
                                   checkpoint=self.path("scan.partial.h5"))

@@ -33,13 +33,7 @@ OLD = {
 
 #: Old names still in public signatures, each with why it is still there. The list may only
 #: shrink: the test fails on any old name not listed here, and on an entry no longer needed.
-KNOWN = {
-    # files other engineers are editing now (issue 13's integrator renames them after the merge)
-    "kgenint.attribution.attribute(show_progress)": "attribution/stream.py: has progress=, keeps the old name explicitly",
-    "kgenint.keras.train_model(verbose)": "keras/training.py: Keras' own verbose= passed to fit",
-    "kgenint.motifs.MotifScanner(background)": "motifs/scan.py: letter frequencies, to become bg_freqs",
-    "kgenint.motifs.scan(background)": "motifs/scan.py: letter frequencies, to become bg_freqs",
-}
+KNOWN: dict[str, str] = {}  # every old name renamed (old names still accepted with a DeprecationWarning)
 
 #: public packages and modules whose ``__all__`` is checked
 PACKAGES = [

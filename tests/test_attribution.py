@@ -218,12 +218,12 @@ def test_attribute_streams_and_resumes(models, tmp_path, monkeypatch):
 
     monkeypatch.setattr(st, "_run", flaky)
     with pytest.raises(KeyboardInterrupt):
-        attribute(m, X, method="deepshap", out=out, chunk_size=2, n_references=3, show_progress=False)
+        attribute(m, X, method="deepshap", out=out, chunk_size=2, n_references=3, progress=False)
     assert not out.exists() and (tmp_path / "attr.h5.partial").exists()
     monkeypatch.setattr(st, "_run", real)
-    attribute(m, X, method="deepshap", out=out, chunk_size=2, n_references=3, show_progress=False)
+    attribute(m, X, method="deepshap", out=out, chunk_size=2, n_references=3, progress=False)
     d = load_attributions(out)
-    c, h = attribute(m, X, method="deepshap", chunk_size=5, n_references=3, show_progress=False)
+    c, h = attribute(m, X, method="deepshap", chunk_size=5, n_references=3, progress=False)
     assert np.allclose(d["contributions"], c, atol=1e-6) and np.allclose(d["hypothetical"], h, atol=1e-6)
     assert np.allclose(d["contributions"], d["hypothetical"] * X, atol=1e-6)
 

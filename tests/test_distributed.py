@@ -230,13 +230,13 @@ def test_train_mirrored_strategy_one_cpu_epoch():
     x = _onehot(64, 30, 0)
     y = (x[:, 10:14, 0].sum(1) > 1).astype(np.float32)  # an A-rich window: learnable, both classes
     model, history, _ = train_model(x, y, arch="deepbind", epochs=1, batch_size=16, patience=0,
-                                          model_kwargs={"n_filters": 4, "kernel_size": 5}, verbose=0,
+                                          model_kwargs={"n_filters": 4, "kernel_size": 5}, progress=False,
                                           strategy="mirrored")
     assert len(history.history["loss"]) == 1 and np.isfinite(history.history["loss"][0])
     assert "Mirrored" in type(model.distribute_strategy).__name__
     assert model.predict(x[:4], verbose=0).shape == (4, 1)
     with pytest.raises(InputError, match="strategy must be one of"):
-        train_model(x, y, arch="deepbind", epochs=1, strategy="tpu", verbose=0)
+        train_model(x, y, arch="deepbind", epochs=1, strategy="tpu", progress=False)
     args = build_parser().parse_args(["train", "--data", "d.h5", "--out", "m.keras", "--strategy", "mirrored"])
     assert args.strategy == "mirrored"
 

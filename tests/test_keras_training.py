@@ -135,7 +135,7 @@ def test_train_model_learns_planted_motif():
     xt, yt = planted(300, seed=3)
     model, history, metrics = train_model(
         x, y, arch="deepbind", x_test=xt, y_test=yt, epochs=12, batch_size=32, patience=4, seed=0,
-        model_kwargs={"n_filters": 8, "kernel_size": 9}, verbose=0, learning_rate=3e-3,
+        model_kwargs={"n_filters": 8, "kernel_size": 9}, progress=False, learning_rate=3e-3,
     )
     assert metrics["evaluated_on"] == "test" and metrics["target"] == "class"
     assert metrics["auroc"] > 0.9, metrics
@@ -148,7 +148,7 @@ def test_train_model_continuous_and_seeded():
     x, y = planted(200, seed=4)
     yc = y + np.random.default_rng(0).normal(0, 0.1, y.size)
     runs = [
-        train_model(x, yc, arch="deepbind", epochs=2, seed=7, verbose=0, model_kwargs={"n_filters": 4})
+        train_model(x, yc, arch="deepbind", epochs=2, seed=7, progress=False, model_kwargs={"n_filters": 4})
         for _ in range(2)
     ]
     assert runs[0][2]["target"] == "continuous" and "pearson" in runs[0][2]
@@ -160,7 +160,7 @@ def test_train_model_reduces_learning_rate_on_plateau():
     x, y = planted(64, seed=5)
     yc = np.random.default_rng(1).normal(0, 1, y.size)  # pure noise: validation loss plateaus
     _, history, metrics = train_model(
-        x, yc, arch="interaction", epochs=6, patience=4, seed=0, verbose=0, learning_rate=1e-2,
+        x, yc, arch="interaction", epochs=6, patience=4, seed=0, progress=False, learning_rate=1e-2,
         model_kwargs={"n_filters": 4, "n_filters2": 4, "hidden": 4},
     )
     lr = np.asarray(history.history["learning_rate"])
@@ -169,7 +169,7 @@ def test_train_model_reduces_learning_rate_on_plateau():
         assert lr[-1] < lr[0]
     assert np.all(lr >= 1e-2 / 100 - 1e-12)
     # patience < 2 adds no schedule (Keras then logs no learning rate at all)
-    _, h2, _ = train_model(x, yc, arch="deepbind", epochs=2, patience=1, seed=0, verbose=0,
+    _, h2, _ = train_model(x, yc, arch="deepbind", epochs=2, patience=1, seed=0, progress=False,
                            learning_rate=1e-2, model_kwargs={"n_filters": 4})
     assert "learning_rate" not in h2.history
 

@@ -526,7 +526,7 @@ def test_models_with_kgenint_layers_load_with_plain_keras_in_a_fresh_process(tmp
     model = keras.Model(inp, kl.Activation("sigmoid", name="output")(kl.Dense(1)(kl.Concatenate()([h, s]))))
     x = onehot(40, 11)
     y = (np.random.default_rng(0).random(40) > 0.5).astype("float32")
-    model, _, _ = train_model(x, y, model=model, epochs=1, batch_size=16, patience=0, verbose=0, seed=1)
+    model, _, _ = train_model(x, y, model=model, epochs=1, batch_size=16, patience=0, progress=False, seed=1)
     path = tmp_path / "m.keras"
     model.save(path)
     np.save(tmp_path / "x.npy", x[:5])

@@ -23,7 +23,7 @@ BG = np.array([0.3, 0.2, 0.2, 0.3])
 
 
 def _random_motif(rng, w, name, bg=BG, alpha=0.4):
-    return Motif(name=name, pwm=rng.dirichlet(np.full(4, alpha), size=w), background=bg, alt_name=f"alt{name}")
+    return Motif(name=name, pwm=rng.dirichlet(np.full(4, alpha), size=w), bg_freqs=bg, alt_name=f"alt{name}")
 
 
 def _all_scores(mat: np.ndarray) -> np.ndarray:
@@ -196,7 +196,7 @@ def _jaspar_check(motifs, thr):
         for si in range(2):
             ms = 2 * k + si
             lo = sc.log_odds_[ms]
-            s_real, p_real = _real_pvalues(lo, m.background)
+            s_real, p_real = _real_pvalues(lo, m.bg_freqs)
             hit_real = p_real <= thr * (1 + 1e-12)
             hit_ours = s_real >= sc.real_thresholds_[ms]
             # the integer prefilter of the kernel never drops a real hit
@@ -244,7 +244,7 @@ def test_scan_all_words_count_equals_exact_count():
         for thr in (1e-4, 1e-3):
             h = scan(x, [m], threshold=thr, both_strands=False, progress=False)
             lo = m.log_odds(0.1)
-            _, p_real = _real_pvalues(lo, m.background)
+            _, p_real = _real_pvalues(lo, m.bg_freqs)
             expect = np.flatnonzero(p_real <= thr * (1 + 1e-12))
             assert sorted(h.seq.tolist()) == expect.tolist()
             np.testing.assert_allclose(h.sort_values("seq").p_value, p_real[expect], rtol=1e-12)
@@ -275,7 +275,7 @@ def test_against_memelite():
         idx = x.argmax(-1)
         p_by = {}
         for strand, mat in (("+", lo), ("-", lo[::-1, ::-1])):
-            _, p_real = _real_pvalues(mat, m.background)
+            _, p_real = _real_pvalues(mat, m.bg_freqs)
             p_by[strand] = p_real
         w = m.width
 

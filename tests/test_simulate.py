@@ -268,7 +268,7 @@ def test_background_matches_agree_with_motif_scan(data):
     scan = pytest.importorskip("kgenint.motifs.scan")
     t = data.truth
     x = data.x[:300]
-    hits = scan.scan(x, t.motifs, threshold=1e-4, background=np.full(4, 0.25), progress=False)
+    hits = scan.scan(x, t.motifs, threshold=1e-4, bg_freqs=np.full(4, 0.25), progress=False)
     inst = t.instances[t.instances["seq"] < 300]
     own = hits.merge(inst[["seq", "motif_index", "start", "end"]], left_on=["seq", "motif"],
                      right_on=["seq", "motif_index"], suffixes=("", "_pl"))

@@ -12,6 +12,7 @@ import warnings
 
 import h5py
 import numpy as np
+import pandas as pd
 import pytest
 
 from kgenint.errors import InputError
@@ -301,3 +302,40 @@ def test_data_file_written_the_old_way_loads(tmp_path, seed):
         np.testing.assert_allclose(a.bg_freqs, bg)
         assert a.allclose(b)
     np.testing.assert_array_equal(back.x, data.x)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_scan_background_is_bg_freqs(seed):
+    """``scan(background=)`` / ``MotifScanner(background=)`` (letter frequencies) still work, warn,
+    and give the hits of ``bg_freqs=``."""
+    from kgenint.motifs import Motif
+    from kgenint.motifs.scan import MotifScanner, scan
+
+    rng = np.random.default_rng(seed)
+    m = Motif.from_consensus("TGACTCA", name="AP1")
+    seqs = ["".join(rng.choice(list("ACGT"), 300)) + "TGACTCA" for _ in range(3)]
+    bg = np.array([0.3, 0.2, 0.2, 0.3])
+    new = scan(seqs, [m], threshold=1e-3, bg_freqs=bg, progress=False)
+    with pytest.warns(DeprecationWarning, match="bg_freqs"):
+        old = scan(seqs, [m], threshold=1e-3, background=bg, progress=False)
+    pd.testing.assert_frame_equal(new, old)
+    with pytest.warns(DeprecationWarning, match="bg_freqs"):
+        sc = MotifScanner([m], background=bg)
+    np.testing.assert_allclose(sc.bg_freqs, bg)
+    # the p-values use the given frequencies, not the motif's uniform ones
+    uni = scan(seqs, [m], threshold=1e-3, progress=False)
+    assert not np.allclose(uni["p_value"].to_numpy()[:3], new["p_value"].to_numpy()[:3])
+
+
+def test_train_model_verbose_is_progress(capsys):
+    from kgenint.keras.training import train_model
+
+    x = np.eye(4, dtype=np.float32)[np.random.default_rng(0).integers(0, 4, (40, 24))]
+    y = x[:, :, 0].sum(1, keepdims=True)
+    with pytest.warns(DeprecationWarning, match="progress"):
+        train_model(x, y, arch="deepbind", epochs=1, batch_size=16, patience=0, verbose=0,
+                    model_kwargs={"n_filters": 2, "kernel_size": 5})
+    assert "epoch 1/1" not in capsys.readouterr().err  # verbose=0 -> progress=False: no epoch line
+    train_model(x, y, arch="deepbind", epochs=1, batch_size=16, patience=0, progress=True,
+                model_kwargs={"n_filters": 2, "kernel_size": 5})
+    assert "epoch 1/1" in capsys.readouterr().err

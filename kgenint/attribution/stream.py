@@ -103,7 +103,6 @@ def _run(method: str, model, x: np.ndarray, options: dict, start: int = 0) -> tu
 
 def attribute(model, x, *, method: str = "deepshap", out: str | os.PathLike | None = None,
               chunk_size: int = 256, sequence_ids=None, index=None, progress: bool | None = None,
-              show_progress: bool | None = None,
               overwrite: bool = False, client=None, **options: Any):
     """Attributions of ``x`` by ``method``, chunk by chunk, optionally to a resumable HDF5 file.
 
@@ -127,6 +126,8 @@ def attribute(model, x, *, method: str = "deepshap", out: str | os.PathLike | No
     sequence_ids : list of str, optional
     index : int array (N,), optional
         Rows of a source data set, stored for provenance.
+    progress : bool, optional
+        Progress on stderr (default True). (Old name: ``show_progress``.)
     client : distributed.Client, optional
         Compute the chunks as Dask tasks on this client's workers (:mod:`kgenint.distributed`):
         the same chunk files, the same result as without it; a checkpoint of either kind of run is
@@ -145,6 +146,7 @@ def attribute(model, x, *, method: str = "deepshap", out: str | os.PathLike | No
     """
     from ..progress import progress as progress_bar
 
+    show_progress = options.pop("show_progress", None)  # the old name, one more release
     if show_progress is not None:
         import warnings
 

@@ -50,7 +50,7 @@ def register(subparsers, parents) -> None:
     p.add_argument("--thresh", type=float, default=1e-4,
                    help="report windows with p-value <= THRESH (default: 1e-4, as FIMO)")
     p.add_argument("--qvalues", action="store_true", help="compute Benjamini-Hochberg q-values")
-    p.add_argument("--background", default="motif",
+    p.add_argument("--bg-freqs", "--background", dest="background", default="motif",
                    help="'motif' (default), 'uniform', or a background file (see below)")
     p.add_argument("--motif-pseudo", type=float, default=0.1,
                    help="pseudocount added to the motifs (default: 0.1, as FIMO)")
@@ -130,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         with client_from_args(args) as client:
-            hits = scan(list(rec.sequences), motifs, threshold=args.thresh, background=bg,
+            hits = scan(list(rec.sequences), motifs, threshold=args.thresh, bg_freqs=bg,
                         pseudocount=args.motif_pseudo, both_strands=not args.norc, qvalues=args.qvalues,
                         seq_names=list(rec.ids), max_hits=args.max_hits, progress=not args.quiet, client=client)
     except InputError as err:

@@ -97,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
         x_test=data.x[test] if has_test else None, y_test=data.y[test] if has_test else None,
         epochs=args.epochs, batch_size=args.batch_size, patience=args.patience,
         learning_rate=args.learning_rate, model_kwargs=kw, seed=args.seed,
-        verbose=0 if args.quiet else 1, strategy=args.strategy,
+        progress=not args.quiet, strategy=args.strategy,
     )
     metrics["data"] = os.path.abspath(args.data)
     metrics["model"] = os.path.abspath(args.out)

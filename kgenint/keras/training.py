@@ -360,8 +360,9 @@ def train_model(
     model_kwargs: dict | None = None,
     callbacks: list | None = None,
     seed: int = 0,
-    verbose: int = 1,
+    progress: bool = True,
     strategy: Any = None,
+    **deprecated: Any,
 ) -> tuple[keras.Model, keras.callbacks.History, dict[str, Any]]:
     """Train a reference architecture (or a given model) with early stopping.
 
@@ -402,8 +403,8 @@ def train_model(
         Extra callbacks (e.g. :class:`~kgenint.keras.callbacks.FilterMotifTracker`).
     seed : int
         Seeds Python, NumPy and TensorFlow (``keras.utils.set_random_seed``) and the split.
-    verbose : int
-        0: silent; 1: one line per epoch (or an epoch bar) on stderr.
+    progress : bool
+        A line per epoch on stderr (an epoch bar on a terminal). (Old name: ``verbose``, an int.)
     strategy : {None, "default", "mirrored"} or tf.distribute.Strategy
         ``"mirrored"``: data-parallel training on every GPU of this machine
         (``tf.distribute.MirroredStrategy``; one replica on the CPU when there is no GPU); the
@@ -440,6 +441,11 @@ def train_model(
     if model is None and arch not in ARCHITECTURES:
         raise InputError(f"Unknown architecture {arch!r}. Choose one of: {', '.join(ARCHITECTURES)}.")
 
+    if deprecated:
+        from .._deprecation import renamed_args
+
+        progress = bool(renamed_args("train_model", deprecated, {"verbose": "progress"},
+                                     {"progress": progress}, {"progress": True})["progress"])
     keras.utils.set_random_seed(int(seed))
     if x_valid is None:
         if not 0 < valid_fraction < 1:
@@ -489,7 +495,7 @@ def train_model(
             monitor=monitor, mode=mode, factor=0.3, patience=max(1, int(patience) // 2),
             min_lr=float(learning_rate) / 100, verbose=0,
         ))
-    if verbose:
+    if progress:
         cbs.append(EpochProgress(int(epochs)))
     history = model.fit(
         x, y, validation_data=(x_valid, y_valid), epochs=int(epochs), batch_size=int(batch_size),

@@ -37,7 +37,7 @@ Strands, backgrounds and N
 The minus strand is scanned with the reverse-complement matrix on the given sequence, and its
 p-values come from that matrix's own score distribution under the same background (identical to
 the plus strand's when the background is strand-symmetric, A=T and C=G).  The background is the
-motif's (``Motif.background``, from the motif file) unless ``background`` is given.  A window that
+motif's (``Motif.bg_freqs``, from the motif file) unless ``bg_freqs`` is given.  A window that
 contains a non-ACGT position (an all-zero or all-0.25 one-hot row, an N in text) is not scored,
 as FIMO skips windows with ambiguous letters; such windows do not count as tested for q-values.
 
@@ -58,6 +58,7 @@ import numpy as np
 import pandas as pd
 
 from .._kernels import scan as _k
+from .._deprecation import renamed_args
 from .._stats import bh_qvalues
 from .._version import __version__
 from ..errors import FormatError, InputError
@@ -207,8 +208,9 @@ class MotifScanner:
         Motifs to scan (at least one; width <= 300).
     threshold : float
         Report windows with p-value <= ``threshold`` (0 < threshold <= 1; FIMO's default 1e-4).
-    background : array_like, shape (4,), optional
-        ACGT background for log-odds and p-values; each motif's own ``background`` when omitted.
+    bg_freqs : array_like, shape (4,), optional
+        ACGT background letter frequencies for log-odds and p-values; each motif's own
+        ``bg_freqs`` when omitted. (Old name: ``background``.)
     pseudocount : float
         Total pseudo-sites spread by the background before the log (FIMO's ``--motif-pseudo``).
     both_strands : bool
@@ -249,11 +251,15 @@ class MotifScanner:
         motifs: Motif | Sequence[Motif],
         *,
         threshold: float = 1e-4,
-        background: Any = None,
+        bg_freqs: Any = None,
         pseudocount: float = 0.1,
         both_strands: bool = True,
         resolution: int = RESOLUTION,
+        **deprecated: Any,
     ):
+        if deprecated:
+            bg_freqs = renamed_args("MotifScanner", deprecated, {"background": "bg_freqs"},
+                                    {"bg_freqs": bg_freqs}, {"bg_freqs": None})["bg_freqs"]
         self.threshold = _check_threshold(threshold)
         self.pseudocount = float(pseudocount)
         if not (self.pseudocount >= 0 and np.isfinite(self.pseudocount)):
@@ -262,7 +268,7 @@ class MotifScanner:
         if int(resolution) < 10:
             raise InputError(f"resolution must be an integer >= 10 steps per bit. Received: resolution={resolution!r}")
         self.resolution = int(resolution)
-        self.background = background
+        self.bg_freqs = bg_freqs
         self.motifs_ = _as_motif_list(motifs)
         self.strands_ = ["+", "-"] if self.both_strands else ["+"]
         self._build()
@@ -270,7 +276,7 @@ class MotifScanner:
     # ------------------------------------------------------------------ construction
     def _build(self) -> None:
         r = self.resolution
-        user_bg = None if self.background is None else validate_background(self.background, name="background")
+        user_bg = None if self.bg_freqs is None else validate_background(self.bg_freqs, name="bg_freqs")
         bgs, los, ints, fins, ms_bg = [], [], [], [], []
         for m in self.motifs_:
             bg = m.bg_freqs if user_bg is None else user_bg
@@ -827,7 +833,7 @@ def scan(
     motifs: Motif | Sequence[Motif],
     *,
     threshold: float = 1e-4,
-    background: Any = None,
+    bg_freqs: Any = None,
     pseudocount: float = 0.1,
     both_strands: bool = True,
     qvalues: bool = False,
@@ -837,6 +843,7 @@ def scan(
     progress: bool = True,
     resolution: int = RESOLUTION,
     client: Any = None,
+    **deprecated: Any,
 ) -> pd.DataFrame:
     """Find motif occurrences with exact p-values (FIMO-like).
 
@@ -848,8 +855,9 @@ def scan(
         Motifs to scan.
     threshold : float
         Report windows with p-value <= threshold, in (0, 1].
-    background : array_like, shape (4,), optional
-        ACGT background (probabilities); each motif's own background when omitted.
+    bg_freqs : array_like, shape (4,), optional
+        ACGT background letter frequencies; each motif's own ``bg_freqs`` when omitted. (Old
+        name: ``background``.)
     pseudocount : float
         FIMO's ``--motif-pseudo`` (default 0.1).
     both_strands : bool
@@ -897,8 +905,11 @@ def scan(
     >>> hits[["start", "end", "strand", "matched_sequence"]].values.tolist()
     [[2, 9, '+', 'TGACTCA']]
     """
+    if deprecated:
+        bg_freqs = renamed_args("scan", deprecated, {"background": "bg_freqs"}, {"bg_freqs": bg_freqs},
+                                {"bg_freqs": None})["bg_freqs"]
     sc = MotifScanner(
-        motifs, threshold=threshold, background=background, pseudocount=pseudocount,
+        motifs, threshold=threshold, bg_freqs=bg_freqs, pseudocount=pseudocount,
         both_strands=both_strands, resolution=resolution,
     )
     if client is not None:
