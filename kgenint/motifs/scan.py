@@ -1,5 +1,10 @@
 """FIMO-like motif scanning with exact p-values.
 
+(About 1,000 lines on purpose: the exact p-value engine, the tiled prefilter and the bounded hit
+collection of :class:`MotifScanner` share its tables and invariants; the input code is in
+``_scan_input.py``, the Dask tasks in ``_scan_dask.py``, the threshold kernels in
+``_kernels/score_dist.py``.)
+
 What "exact" means here
 -----------------------
 A window's score is its real log-odds score ``S`` in bits (``Motif.log_odds(pseudocount)``
