@@ -16,7 +16,7 @@ import numpy as np
 from .._dask import _collect, _rewrap, _ship, n_workers
 from .._stats import bh_qvalues
 from ..errors import InputError
-from ._scan_input import _DEFAULT_CHUNK, HIT_COLUMNS, _Input, _n_free_windows, _text_to_codes
+from ._scan_input import _DEFAULT_CHUNK, HIT_COLUMNS, _Input, _n_free_windows, _text_to_codes, prepare_input
 
 
 def _scan_task(scanner, part, first, last, names, qvalues, max_hits, chunk_size):
@@ -66,20 +66,8 @@ def scan_motifs(client, scanner, x: Any, *, qvalues: bool = False, seq_names: Se
     """
     import pandas as pd
 
-    chunk = _DEFAULT_CHUNK if chunk_size is None else int(chunk_size)
-    if chunk < 1:
-        raise InputError(f"chunk_size must be a positive number of positions. Received: chunk_size={chunk_size!r}")
-    if max_hits is not None and int(max_hits) < 0:
-        raise InputError(f"max_hits must be >= 0 or None. Received: max_hits={max_hits!r}")
-    inp = _Input(x, chunk)
-    if seq_names is not None:
-        seq_names = [str(s) for s in seq_names]
-        if len(seq_names) != inp.n:
-            raise InputError(f"seq_names has {len(seq_names)} names for {inp.n} sequences.")
-    if int(inp.lengths.max()) < int(scanner.widths_.min()):
-        raise InputError(
-            f"Every sequence is shorter ({int(inp.lengths.max())} bp) than the narrowest motif "
-            f"({int(scanner.widths_.min())} bp): there is no window to scan.")
+    inp, chunk = prepare_input(x, chunk_size, max_hits, seq_names, int(scanner.widths_.min()))
+    seq_names = inp.names if seq_names is not None else None
     # groups of consecutive sequences with about equal bp; at least tasks_per_worker per worker
     total = int(inp.lengths.sum())
     target = min(chunk, max(1, math.ceil(total / (tasks_per_worker * n_workers(client)))))

@@ -161,3 +161,31 @@ def _n_free_windows(codes: np.ndarray, seq_off: np.ndarray, seq_len: np.ndarray,
         for t, w in enumerate(widths.tolist()):
             out[t] += int(np.clip(runs - w + 1, 0, None).sum())
     return out
+
+
+def prepare_input(x: Any, chunk_size: int | None, max_hits: int | None, seq_names: Sequence[str] | None,
+                  min_width: int) -> tuple[_Input, int]:
+    """The checked input of a scan (in this process or as Dask tasks): ``(_Input, chunk)``.
+
+    Raises
+    ------
+    InputError
+        A chunk size below 1, a negative ``max_hits``, names that do not match the sequences, or
+        sequences all shorter than the narrowest motif (``min_width``).
+    """
+    chunk = _DEFAULT_CHUNK if chunk_size is None else int(chunk_size)
+    if chunk < 1:
+        raise InputError(f"chunk_size must be a positive number of positions. Received: chunk_size={chunk_size!r}")
+    if max_hits is not None and int(max_hits) < 0:
+        raise InputError(f"max_hits must be >= 0 or None. Received: max_hits={max_hits!r}")
+    inp = _Input(x, chunk)
+    if seq_names is not None:
+        seq_names = [str(s) for s in seq_names]
+        if len(seq_names) != inp.n:
+            raise InputError(f"seq_names has {len(seq_names)} names for {inp.n} sequences.")
+        inp.names = seq_names
+    if int(inp.lengths.max()) < int(min_width):
+        raise InputError(
+            f"Every sequence is shorter ({int(inp.lengths.max())} bp) than the narrowest motif "
+            f"({int(min_width)} bp): there is no window to scan.")
+    return inp, chunk

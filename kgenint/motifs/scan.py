@@ -69,6 +69,7 @@ from .._version import __version__
 from ..errors import FormatError, InputError
 from ._scan_input import (  # noqa: F401 - the scanner's input code, kept importable from here
     _BOUNDED_BATCH, _DEFAULT_CHUNK, _TEXT_CODES, HIT_COLUMNS, _Input, _n_free_windows, _text_to_codes,
+    prepare_input,
 )
 from .motif import Motif, validate_background
 
@@ -642,22 +643,7 @@ class MotifScanner:
         progress: bool = True,
     ) -> pd.DataFrame:
         """Scan sequences; see :func:`scan` for the parameters and the returned table."""
-        chunk = _DEFAULT_CHUNK if chunk_size is None else int(chunk_size)
-        if chunk < 1:
-            raise InputError(f"chunk_size must be a positive number of positions. Received: chunk_size={chunk_size!r}")
-        if max_hits is not None and int(max_hits) < 0:
-            raise InputError(f"max_hits must be >= 0 or None. Received: max_hits={max_hits!r}")
-        inp = _Input(x, chunk)
-        if seq_names is not None:
-            seq_names = [str(s) for s in seq_names]
-            if len(seq_names) != inp.n:
-                raise InputError(f"seq_names has {len(seq_names)} names for {inp.n} sequences.")
-            inp.names = seq_names
-        if int(inp.lengths.max()) < int(self.widths_.min()):
-            raise InputError(
-                f"Every sequence is shorter ({int(inp.lengths.max())} bp) than the narrowest motif "
-                f"({int(self.widths_.min())} bp): there is no window to scan."
-            )
+        inp, chunk = prepare_input(x, chunk_size, max_hits, seq_names, int(self.widths_.min()))
         n_str = len(self.strands_)
         res: dict[str, list[np.ndarray]] = {k: [] for k in ("seq", "pos", "ms", "isc", "score", "site", "pval")}
         # max_hits without q-values: keep only the best max_hits while scanning (memory bounded by
