@@ -59,7 +59,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._predict import PredictFn
-from .._validate import check_onehot, check_seed
 from ..errors import InputError
 from ..motifs.motif import Motif
 from ..progress import progress as progress_bar
@@ -77,15 +76,10 @@ from .adaptive_design import (
     sequential_pvalues,
 )
 from .adaptive_engine import _CountingPredict, _Singles
-from .controls import control_instances
-from .insilico import CONTROLS, _check_motifs, _Engine, _jobs, _pair_mask
+from .insilico import _Engine, _jobs, _ScanSetup
 from .pair_table import bh_qvalues
 from .placement import (
     ORIENTATIONS,
-    check_anchor,
-    check_orientations,
-    motif_instances,
-    placements,
 )
 from .scan_result import (
     REFERENCES,
@@ -439,69 +433,25 @@ def scan_pairs_adaptive(
     AdaptiveScan
         Accepted wherever an :class:`InteractionScan` is (pair table, plots, report, CLI).
     """
-    if backgrounds is None:
-        raise InputError("backgrounds is required: (N, L, 4) sequences to write the motifs into.")
-    task = 0 if task is None else int(task)
     progress = True if progress is None else bool(progress)
-    bg = check_onehot(backgrounds, "backgrounds")
-    N, L, _ = bg.shape
-    motifs = _check_motifs(motifs, L)
-    names = [m.name for m in motifs]
-    anchor = check_anchor(anchor, L)
-    if isinstance(min_gap, bool) or not isinstance(min_gap, (int, np.integer)) or min_gap < 0:
-        raise InputError(f"min_gap must be an integer >= 0 (bp between the two motifs). Received: min_gap={min_gap!r}")
-    if reference not in REFERENCES:
-        raise InputError(f"reference must be one of {REFERENCES}. Received: reference={reference!r}")
-    if controls not in CONTROLS:
-        raise InputError(f"controls must be one of {CONTROLS}. Received: controls={controls!r}")
-    margin = float(margin)
-    if not margin >= 0:
-        raise InputError(f"margin must be >= 0 (output units). Received: margin={margin}")
-    for name, v in (("alpha", alpha), ("confidence", confidence)):
-        if not 0 < v < 1:
-            raise InputError(f"{name} must be in (0, 1). Received: {name}={v}")
+    if not 0 < alpha < 1:
+        raise InputError(f"alpha must be in (0, 1). Received: alpha={alpha}")
     if not 0 < futility <= 1:
         raise InputError(f"futility must be in (0, 1] (the p-value above which a cell stops). Received: futility={futility}")
     if isinstance(coarse, bool) or not isinstance(coarse, (int, np.integer)) or coarse < 1:
         raise InputError(f"coarse must be an integer >= 1 (screen every coarse-th distance). Received: coarse={coarse!r}")
     if spending not in SPENDING:
         raise InputError(f"spending must be one of {SPENDING}. Received: spending={spending!r}")
+    su = _ScanSetup(motifs, backgrounds, distances=distances, orientations=orientations, pairs=pairs, task=task,
+                    instances=instances, controls=controls, anchor=anchor, min_gap=min_gap, margin=margin,
+                    reference=reference, confidence=confidence, seed=seed)  # the instances scan_pairs draws
+    task, bg, N, L, names, margin = su.task, su.bg, su.N, su.L, su.names, su.margin
+    dist, K, O, orients, widths, starts = su.dist, su.K, su.O, su.orients, su.widths, su.starts
+    ctrl_info, skipped, valid_ab, strand_of = su.ctrl_info, su.skipped, su.valid_ab, su.strand_of
     looks = look_schedule(n_initial, N, growth)
-    o_idx = check_orientations(orientations)
-    if distances is None:
-        distances = np.arange(0, min(150, L - 2) + 1)
-    dist = np.unique(np.asarray(list(distances), dtype=np.int64))
-    if dist.size == 0:
-        raise InputError("distances is empty.")
-    K, D, O = len(motifs), dist.size, len(o_idx)
-    orients = tuple(ORIENTATIONS[i] for i in o_idx)
-    rng = check_seed(seed)
-    inst, widths = motif_instances(motifs, N, mode=instances, seed=rng)  # drawn as scan_pairs draws them
-    ctrl_info = None
-    if controls != "none":
-        ctrl, ctrl_info = control_instances(motifs, inst, widths, seed=rng,
-                                            kind="dinucleotide" if controls == "shuffle" else "gc_pattern")
-        inst_all, widths_all = np.concatenate([inst, ctrl], axis=0), np.concatenate([widths, widths])
-    else:
-        inst_all, widths_all = inst, widths
-    starts = np.full((K, K, D, 2), -1, dtype=np.int64)
-    for a in range(K):
-        for b in range(K):
-            for di, d in enumerate(dist):
-                pl = placements(int(widths[a]), int(widths[b]), int(d), L, anchor, int(min_gap))
-                if pl is not None:
-                    starts[a, b, di] = pl
-    keep, params_pairs = _pair_mask(pairs, K)
-    skipped = int((keep[:, :, None] & (starts[..., 0] < 0)).sum()) * O
-    starts[~keep] = -1
-    valid_ab = starts[..., 0] >= 0
-    if not valid_ab.any():
-        raise InputError(f"No motif pair fits at any requested distance in {L} bp sequences without overlapping "
-                         f"(min_gap={min_gap}). Use smaller |distances|, a smaller min_gap or longer backgrounds.")
     valid = np.repeat(valid_ab[..., None], O, axis=-1)
-    strand_of = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.int64)[o_idx]
     counter = _CountingPredict(predict)
-    engine = _Engine(counter, bg, inst_all, widths_all, task, batch_size)
+    engine = _Engine(counter, bg, su.inst_all, su.widths_all, task, batch_size)
     singles = _Singles(engine, starts, strand_of, widths, N, L)
     f_ab_first = np.full(valid.shape + (looks[0],), np.nan)  # f(A,B) in the screening backgrounds (raw effect)
     bars: list = []
@@ -564,11 +514,7 @@ def scan_pairs_adaptive(
         raise RuntimeError("model-call count mismatch; please report this as a kgenint bug")
     variants = 1 if controls == "none" else 4
     params = {
-        "distances": dist.tolist(), "orientations": list(orients), "task": task, "instances": instances,
-        "controls": controls, "anchor": anchor, "min_gap": int(min_gap),
-        "seed": int(seed) if isinstance(seed, (int, np.integer)) else None, "confidence": confidence,
-        "margin": margin, "reference": reference, "motifs": names, "n_backgrounds": N, "length": L,
-        "pairs": params_pairs, "scale": getattr(predict, "scale", None),
+        **su.params, "scale": getattr(predict, "scale", None),
         "predict_seconds": engine.predict_seconds, "n_predicted": counter.n_sequences,
         "n_predicted_exhaustive": int(N + singles.n_configs_exhaustive() * N + valid.sum() * N * variants),
         "adaptive": {"alpha": alpha, "alpha_cell": res["alpha_cell"], "spending": spending,

@@ -118,6 +118,89 @@ def _pair_mask(pairs, K: int):
     return keep, [[int(a), int(b)] for a, b in np.argwhere(keep)]
 
 
+class _ScanSetup:
+    """Checked arguments, motif and control instances and the placement of every cell: what the
+    exhaustive scan (:func:`scan_pairs`) and the adaptive scan
+    (:func:`kgenint.interactions.adaptive.scan_pairs_adaptive`) share (the same seed draws the same
+    instances and controls in both)."""
+
+    def __init__(self, motifs, backgrounds, *, distances, orientations, pairs, task, instances, controls,
+                 anchor, min_gap, margin, reference, confidence, seed):
+        if backgrounds is None:
+            raise InputError("backgrounds is required: (N, L, 4) sequences to write the motifs into.")
+        self.task = 0 if task is None else int(task)
+        self.bg = bg = check_onehot(backgrounds, "backgrounds")
+        self.N, self.L = N, L = bg.shape[:2]
+        if N < 2:
+            warnings.warn("With a single background no p-value can be computed (every p is NaN); use >= 2, "
+                          "ideally 32.", stacklevel=3)
+        self.motifs = motifs = _check_motifs(motifs, L)
+        self.names = [m.name for m in motifs]
+        self.anchor = anchor = check_anchor(anchor, L)
+        if isinstance(min_gap, bool) or not isinstance(min_gap, (int, np.integer)) or min_gap < 0:
+            raise InputError(f"min_gap must be an integer >= 0 (bp between the two motifs). Received: min_gap={min_gap!r}")
+        self.min_gap = min_gap = int(min_gap)
+        if reference not in REFERENCES:
+            raise InputError(f"reference must be one of {REFERENCES}. Received: reference={reference!r}")
+        if controls not in CONTROLS:
+            raise InputError(f"controls must be one of {CONTROLS}. Received: controls={controls!r}")
+        if isinstance(margin, str):
+            raise InputError(
+                f"margin must be a number (output units). Received: margin={margin!r}. The scan-wide 'auto' "
+                f"margin is gone: control inserts (controls='shuffle') now remove what any two inserts do.")
+        self.margin = float(margin)
+        if not self.margin >= 0:
+            raise InputError(f"margin must be >= 0 (output units). Received: margin={self.margin}")
+        self.o_idx = o_idx = check_orientations(orientations)
+        if distances is None:
+            distances = np.arange(0, min(150, L - 2) + 1)
+        self.dist = dist = np.unique(np.asarray(list(distances), dtype=np.int64))
+        if dist.size == 0:
+            raise InputError("distances is empty.")
+        if not 0 < confidence < 1:
+            raise InputError(f"confidence must be in (0, 1). Received: confidence={confidence}")
+        self.K, self.D, self.O = K, D, O = len(motifs), dist.size, len(o_idx)
+        self.orients = tuple(ORIENTATIONS[i] for i in o_idx)
+        rng = check_seed(seed)
+        self.inst, self.widths = inst, widths = motif_instances(motifs, N, mode=instances, seed=rng)
+        self.ctrl_info = None
+        if controls != "none":
+            ctrl, self.ctrl_info = control_instances(motifs, inst, widths, seed=rng,
+                                                     kind="dinucleotide" if controls == "shuffle" else "gc_pattern")
+            self.inst_all = np.concatenate([inst, ctrl], axis=0)
+            self.widths_all = np.concatenate([widths, widths])
+        else:
+            self.inst_all, self.widths_all = inst, widths
+        # placements of every cell; -1 where skipped
+        starts = np.full((K, K, D, 2), -1, dtype=np.int64)
+        for a in range(K):
+            for b in range(K):
+                for di, d in enumerate(dist):
+                    pl = placements(int(widths[a]), int(widths[b]), int(d), L, anchor, min_gap)
+                    if pl is not None:
+                        starts[a, b, di] = pl
+        self.keep, self.params_pairs = _pair_mask(pairs, K)
+        keep = self.keep
+        self.skipped = int((keep[:, :, None] & (starts[..., 0] < 0)).sum()) * O
+        starts[~keep] = -1
+        self.starts = starts
+        self.valid_ab = starts[..., 0] >= 0  # (K, K, D)
+        if not self.valid_ab.any():
+            raise InputError(
+                f"No motif pair fits at any requested distance in {L} bp sequences: every placement "
+                f"overlaps, is closer than min_gap={min_gap} bp or leaves the sequence. Use smaller "
+                f"|distances|, a smaller min_gap or longer backgrounds."
+            )
+        self.strand_of = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.int64)[o_idx]  # (O, 2)
+        self.params = {
+            "distances": dist.tolist(), "orientations": list(self.orients), "task": self.task,
+            "instances": instances, "controls": controls, "anchor": anchor, "min_gap": min_gap,
+            "seed": int(seed) if isinstance(seed, (int, np.integer)) else None,
+            "confidence": confidence, "margin": self.margin, "reference": reference, "motifs": self.names,
+            "n_backgrounds": N, "length": L, "pairs": self.params_pairs,
+        }
+
+
 def scan_pairs(
     predict: PredictFn,
     motifs: Sequence[Motif],
@@ -233,77 +316,16 @@ def scan_pairs(
         raise TypeError(f"scan_pairs() got unexpected keyword argument(s) {sorted(deprecated)}")
     if backgrounds is None:
         raise InputError("backgrounds is required: (N, L, 4) sequences to write the motifs into.")
-    task = 0 if task is None else int(task)
     progress = True if progress is None else bool(progress)
-    bg = check_onehot(backgrounds, "backgrounds")
-    N, L, _ = bg.shape
-    if N < 2:
-        warnings.warn("With a single background no p-value can be computed (every p is NaN); use >= 2, "
-                      "ideally 32.", stacklevel=2)
-    motifs = _check_motifs(motifs, L)
-    names = [m.name for m in motifs]
-    anchor = check_anchor(anchor, L)
-    if isinstance(min_gap, bool) or not isinstance(min_gap, (int, np.integer)) or min_gap < 0:
-        raise InputError(f"min_gap must be an integer >= 0 (bp between the two motifs). Received: min_gap={min_gap!r}")
-    min_gap = int(min_gap)
-    if reference not in REFERENCES:
-        raise InputError(f"reference must be one of {REFERENCES}. Received: reference={reference!r}")
-    if controls not in CONTROLS:
-        raise InputError(f"controls must be one of {CONTROLS}. Received: controls={controls!r}")
-    if isinstance(margin, str):
-        raise InputError(
-            f"margin must be a number (output units). Received: margin={margin!r}. The scan-wide 'auto' "
-            f"margin is gone: control inserts (controls='shuffle') now remove what any two inserts do.")
-    margin = float(margin)
-    if not margin >= 0:
-        raise InputError(f"margin must be >= 0 (output units). Received: margin={margin}")
-    o_idx = check_orientations(orientations)
-    if distances is None:
-        distances = np.arange(0, min(150, L - 2) + 1)
-    dist = np.unique(np.asarray(list(distances), dtype=np.int64))
-    if dist.size == 0:
-        raise InputError("distances is empty.")
-    if not 0 < confidence < 1:
-        raise InputError(f"confidence must be in (0, 1). Received: confidence={confidence}")
-    K, D, O = len(motifs), dist.size, len(o_idx)
-    orients = tuple(ORIENTATIONS[i] for i in o_idx)
-    rng = check_seed(seed)
-    inst, widths = motif_instances(motifs, N, mode=instances, seed=rng)
-    ctrl_info = None
-    if controls != "none":
-        ctrl, ctrl_info = control_instances(motifs, inst, widths, seed=rng,
-                                            kind="dinucleotide" if controls == "shuffle" else "gc_pattern")
-        inst_all = np.concatenate([inst, ctrl], axis=0)
-        widths_all = np.concatenate([widths, widths])
-    else:
-        inst_all, widths_all = inst, widths
-
-    # --- placements of every cell; -1 where skipped
-    starts = np.full((K, K, D, 2), -1, dtype=np.int64)
-    for a in range(K):
-        for b in range(K):
-            for di, d in enumerate(dist):
-                pl = placements(int(widths[a]), int(widths[b]), int(d), L, anchor, min_gap)
-                if pl is not None:
-                    starts[a, b, di] = pl
-    keep, params_pairs = _pair_mask(pairs, K)
-    skipped = int((keep[:, :, None] & (starts[..., 0] < 0)).sum()) * O
-    starts[~keep] = -1
-    valid_ab = starts[..., 0] >= 0  # (K, K, D)
-    if not valid_ab.any():
-        raise InputError(
-            f"No motif pair fits at any requested distance in {L} bp sequences: every placement "
-            f"overlaps, is closer than min_gap={min_gap} bp or leaves the sequence. Use smaller "
-            f"|distances|, a smaller min_gap or longer backgrounds."
-        )
-    params = {
-        "distances": dist.tolist(), "orientations": list(orients), "task": task,
-        "instances": instances, "controls": controls, "anchor": anchor, "min_gap": min_gap,
-        "seed": int(seed) if isinstance(seed, (int, np.integer)) else None,
-        "confidence": confidence, "margin": margin, "reference": reference, "motifs": names, "n_backgrounds": N, "length": L,
-        "pairs": params_pairs, "scale": getattr(predict, "scale", None),
-    }
-    engine = _Engine(predict, bg, inst_all, widths_all, task, batch_size)
+    su = _ScanSetup(motifs, backgrounds, distances=distances, orientations=orientations, pairs=pairs, task=task,
+                    instances=instances, controls=controls, anchor=anchor, min_gap=min_gap, margin=margin,
+                    reference=reference, confidence=confidence, seed=seed)
+    task, bg, N, L, motifs, names = su.task, su.bg, su.N, su.L, su.motifs, su.names
+    anchor, min_gap, margin, dist, K, D, O = su.anchor, su.min_gap, su.margin, su.dist, su.K, su.D, su.O
+    orients, widths, ctrl_info, starts, skipped, valid_ab = (su.orients, su.widths, su.ctrl_info, su.starts,
+                                                             su.skipped, su.valid_ab)
+    params = {**su.params, "scale": getattr(predict, "scale", None)}
+    engine = _Engine(predict, bg, su.inst_all, su.widths_all, task, batch_size)
     tasks = None
     if client is not None:  # model calls as Dask tasks (kgenint.distributed); same batches, same results
         from ._insilico_dask import PairScanTasks
@@ -314,7 +336,7 @@ def scan_pairs(
         ck = _Checkpoint(os.fspath(checkpoint), _config_hash(params, bg, motifs), (K, K, D, O, N))
 
     # --- single placements needed: every used (motif, strand, start) + the centre
-    strand_of = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.int64)[o_idx]  # (O, 2)
+    strand_of = su.strand_of
     single_index = np.full((K, 2, L), -1, dtype=np.int64)
     for a, b, di in np.argwhere(valid_ab):
         sa, sb = starts[a, b, di]
@@ -358,9 +380,9 @@ def scan_pairs(
                 if ck is not None:
                     ck.save_pair(a, b, contrasts[a, b], raw[a, b])
 
-            todo = [(a, b) for a, b in np.argwhere(keep) if not done[a, b] and valid_ab[a, b].any()]
+            todo = [(a, b) for a, b in np.argwhere(su.keep) if not done[a, b] and valid_ab[a, b].any()]
             tasks.pairs(todo, valid_ab, starts, strand_of, single_index, f_none, f_single, K, store, bar)
-        for a, b in np.argwhere(keep):
+        for a, b in np.argwhere(su.keep):
             dv = np.flatnonzero(valid_ab[a, b])
             if not dv.size:
                 done[a, b] = True
@@ -395,7 +417,7 @@ def scan_pairs(
         reference_bound=bounds,
     )
     if verify:
-        _verify(scan, predict, bg, inst_all, widths_all, K, starts, strand_of, task, int(verify), contrasts, controls)
+        _verify(scan, predict, bg, su.inst_all, su.widths_all, K, starts, strand_of, task, int(verify), contrasts, controls)
     if ck is not None:
         ck.remove()
     return scan
