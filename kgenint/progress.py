@@ -68,12 +68,6 @@ class LineProgress:
     def set_postfix_str(self, s: str = "", refresh: bool = True) -> None:
         self.postfix = str(s)
 
-    def set_description(self, desc: str | None = None, refresh: bool = True) -> None:
-        self.desc = desc or self.desc
-
-    def refresh(self) -> None:
-        pass
-
     def close(self) -> None:
         if self._closed:
             return
@@ -120,6 +114,5 @@ def progress(iterable=None, *, desc: str | None = None, total: int | None = None
     if os.environ.get("TQDM_DISABLE") or requested is True:
         return _tqdm(iterable, desc=desc, total=total, unit=unit, file=sys.stderr, disable=True, **kw)
     if not _is_terminal(sys.stderr):
-        return LineProgress(iterable, desc=desc, total=total, unit=unit,
-                            interval=float(kw.pop("mininterval_lines", LINE_INTERVAL)))
+        return LineProgress(iterable, desc=desc, total=total, unit=unit)
     return _tqdm(iterable, desc=desc, total=total, unit=unit, file=sys.stderr, leave=False, **kw)

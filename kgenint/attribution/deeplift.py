@@ -223,13 +223,6 @@ class _Explainer:
         self._grad = grad
         self._products = {False: _products(False), True: _products(True)}
 
-    def multipliers(self, xs: np.ndarray, rs: np.ndarray):
-        """Multipliers for pairs ``(xs[i], rs[i])`` and outputs ``f(xs)``, ``f(rs)``."""
-        import tensorflow as tf
-
-        g, yx, yr = self._grad(tf.constant(xs), tf.constant(np.ascontiguousarray(rs, dtype=np.float32)))
-        return g.numpy(), yx.numpy().astype(np.float64), yr.numpy().astype(np.float64)
-
     def products(self, xs: np.ndarray, rs: np.ndarray, hypothetical: bool):
         """Per pair: contributions ``(x - r) * m`` and hypothetical terms (float32 ``(P, L, 4)``; an
         empty array without ``hypothetical``), ``f(x)`` and ``f(r)`` (float64 ``(P,)``)."""

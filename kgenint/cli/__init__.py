@@ -38,24 +38,16 @@ _KEPT_ON_INTERRUPT = {
     "demo": "finished stages are kept; run the same command again to continue",
 }
 
+from ._argtypes import positive_int  # noqa: E402
+
 OUTPUTS_DOC = "docs/outputs.md"
-
-
-def _positive_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1 (the number of threads to use), got {v}")
-    return v
 
 
 def _common_parent() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(add_help=False)
     g = p.add_argument_group("common options")
     g.add_argument("--seed", type=int, default=0, help="random seed for every random step (default: 0)")
-    g.add_argument("--threads", type=_positive_int, default=None,
+    g.add_argument("--threads", type=positive_int("the number of threads to use"), default=None,
                    help="number of Numba threads, >= 1 (default: all cores)")
     g.add_argument("-q", "--quiet", action="store_true", help="no progress bars or log messages")
     g.add_argument("-v", "--verbose", action="store_true", help="debug log messages on stderr")

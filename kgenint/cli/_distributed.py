@@ -12,19 +12,11 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
+from ._argtypes import positive_int
+
 __all__ = ["add_distributed_options", "client_from_args"]
 
 log = logging.getLogger("kgenint")
-
-
-def _workers(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number of worker processes, got {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1 (worker processes), got {v}")
-    return v
 
 
 def add_distributed_options(p: argparse.ArgumentParser) -> None:
@@ -34,7 +26,7 @@ def add_distributed_options(p: argparse.ArgumentParser) -> None:
     m.add_argument("--scheduler", metavar="ADDRESS", default=None,
                    help="run the chunks as tasks on a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (workers "
                         "must see the model and output paths; a shared file system)")
-    m.add_argument("--workers", metavar="N", type=_workers, default=None,
+    m.add_argument("--workers", metavar="N", type=positive_int("worker processes"), default=None,
                    help="run the chunks on N local worker processes (a Dask LocalCluster, one thread each)")
 
 

@@ -210,11 +210,6 @@ def _consensus_all(pwms: Sequence[np.ndarray]) -> list[str]:
     return [letters[e - p.shape[0]:e] for p, e in zip(pwms, ends)]
 
 
-def _bh(p: np.ndarray, order: np.ndarray | None = None) -> np.ndarray:
-    """Benjamini-Hochberg q-values along the last axis of ``p`` (one family per query)."""
-    return bh_qvalues_rows(p, order)
-
-
 def _default_targets() -> list[Motif]:
     try:
         from .database import load_default
@@ -382,7 +377,7 @@ def _table(qs: list[Motif], ts: list[Motif], raw: _RawResult, complete: bool,
         order = np.take_along_axis(
             by_score, np.argsort(np.take_along_axis(p, by_score, axis=1), axis=1, kind="stable"), axis=1
         )
-        q = _bh(p, order)
+        q = bh_qvalues_rows(p, order)
     mi = np.repeat(np.arange(M), order.shape[1])
     ti = order.reshape(-1)
     keep = np.ones(mi.size, dtype=bool)

@@ -188,11 +188,6 @@ class _TopHits:
         return self.parts[0]
 
 
-def _bh(p: np.ndarray, m: int) -> np.ndarray:
-    """Benjamini-Hochberg q-values of the hits ``p`` among ``m`` tests (hits are the smallest)."""
-    return bh_qvalues(np.asarray(p, dtype=np.float64), n_tests=max(int(m), int(np.size(p))))
-
-
 class _NoBar:
     def update(self, n: int) -> None:
         pass
@@ -706,7 +701,7 @@ class MotifScanner:
             for k in np.unique(motif).tolist():
                 sel = np.flatnonzero(motif == k)
                 m_tests = int(n_tested[wpos[int(self.widths_[k * n_str])]]) * n_str
-                qv[sel] = _bh(pval[sel], max(m_tests, sel.size))
+                qv[sel] = bh_qvalues(pval[sel], n_tests=max(m_tests, sel.size))
         # output order: motif, sequence, start, strand (one int64 key when it fits)
         n_seq = max(inp.n, 1)
         span = int(inp.lengths.max()) + 1
