@@ -75,8 +75,9 @@ from .adaptive_design import (
     nominal_levels,
     sequential_pvalues,
 )
+from .adaptive_checkpoint import AdaptiveCheckpoint, chunk_cells
 from .adaptive_engine import _CountingPredict, _Singles
-from .insilico import _Engine, _jobs, _ScanSetup
+from .insilico import _config_hash, _Engine, _jobs, _ScanSetup
 from .pair_table import bh_qvalues
 from .placement import (
     ORIENTATIONS,
@@ -391,6 +392,7 @@ def scan_pairs_adaptive(
     seed=0,
     keep_contrasts: bool = True,
     progress: bool | None = None,
+    checkpoint: str | os.PathLike | None = None,
 ) -> AdaptiveScan:
     """Adaptive in-silico pairwise scan: the sequential design of the module docstring.
 
@@ -427,6 +429,12 @@ def scan_pairs_adaptive(
         :meth:`AdaptiveScan.restat`).
     progress : bool
         A progress bar per look on stderr (default True).
+    checkpoint : path, optional
+        Record every finished block of model calls (at most ``CHUNK_CALLS``, about 10 s each) in
+        this HDF5 file: a scan that is stopped and started again with the same arguments resumes
+        from it, with a bit-identical result (:mod:`~kgenint.interactions.adaptive_checkpoint`).
+        Removed on success. ``params["n_predicted"]`` counts the restored blocks' model calls
+        too; ``params["n_restored_blocks"]`` says how many were restored.
 
     Returns
     -------
@@ -455,6 +463,11 @@ def scan_pairs_adaptive(
     singles = _Singles(engine, starts, strand_of, widths, N, L)
     f_ab_first = np.full(valid.shape + (looks[0],), np.nan)  # f(A,B) in the screening backgrounds (raw effect)
     bars: list = []
+    ck = None
+    if checkpoint is not None:
+        design = {"alpha": alpha, "n_initial": int(n_initial), "growth": growth, "futility": futility,
+                  "coarse": int(coarse), "spending": spending, "batch_size": int(batch_size)}
+        ck = AdaptiveCheckpoint(checkpoint, _config_hash({**su.params, "adaptive": design}, bg, su.motifs))
 
     def on_look(look, n_cells, n_bg):
         if bars:
@@ -463,7 +476,8 @@ def scan_pairs_adaptive(
         bars.append(progress_bar(total=n_cells * per, unit="seq", disable=None if progress else True,
                                  desc=f"adaptive scan, look {look + 1}/{len(looks)} ({looks[look]} backgrounds)"))
 
-    def evaluate(cells: np.ndarray, n_lo: int, n_hi: int) -> np.ndarray:
+    def measure_block(cells: np.ndarray, n_lo: int, n_hi: int) -> tuple[np.ndarray, np.ndarray]:
+        """Contrasts and f(A,B) of ``cells`` in backgrounds ``n_lo .. n_hi - 1``."""
         a, b, di, oi = cells.T
         n_idx = np.arange(n_lo, n_hi)[None, :]
         sa, sb = starts[a, b, di, 0][:, None], starts[a, b, di, 1][:, None]
@@ -471,17 +485,41 @@ def scan_pairs_adaptive(
         bar = bars[-1] if bars else None
         shape = (len(cells), n_hi - n_lo)
         f_ab = engine.run(_jobs(n_idx, a[:, None], sa, s1, b[:, None], sb, s2), bar).reshape(shape)
-        if n_lo < looks[0]:
-            f_ab_first[a, b, di, oi, n_lo:min(n_hi, looks[0])] = f_ab[:, : looks[0] - n_lo]
         if controls == "none":
             fa = singles.get(a, s1, sa, n_lo, n_hi)
             fb = singles.get(b, s2, sb, n_lo, n_hi)
-            return f_ab - fa - fb - singles.none(n_lo, n_hi)[None, :]
+            return f_ab - fa - fb - singles.none(n_lo, n_hi)[None, :], f_ab
         ca, cb = (K + a)[:, None], (K + b)[:, None]
         f_acb = engine.run(_jobs(n_idx, a[:, None], sa, s1, cb, sb, s2), bar).reshape(shape)
         f_cab = engine.run(_jobs(n_idx, ca, sa, s1, b[:, None], sb, s2), bar).reshape(shape)
         f_cc = engine.run(_jobs(n_idx, ca, sa, s1, cb, sb, s2), bar).reshape(shape)
-        return f_ab - f_acb - f_cab + f_cc
+        return f_ab - f_acb - f_cab + f_cc, f_ab
+
+    variants = 1 if controls == "none" else 4
+
+    def evaluate(cells: np.ndarray, n_lo: int, n_hi: int) -> np.ndarray:
+        """The design's blocks, in chunks of at most CHUNK_CALLS model calls (taken from the
+        checkpoint when it has them, recorded there when computed)."""
+        out = np.empty((len(cells), n_hi - n_lo), dtype=np.float32)
+        step = chunk_cells(len(cells), n_hi - n_lo, variants)
+        for c0 in range(0, len(cells), step):
+            sub = cells[c0:c0 + step]
+            rec = ck.take(sub, n_lo, n_hi) if ck is not None else None
+            if rec is None:
+                before = counter.n_sequences
+                vals, f_ab = measure_block(sub, n_lo, n_hi)
+                vals = vals.astype(np.float32)
+                if ck is not None:
+                    ck.put(sub, n_lo, n_hi, vals, f_ab, counter.n_sequences - before)
+            else:
+                vals, f_ab, _ = rec
+                if bars:
+                    bars[-1].update(len(sub) * (n_hi - n_lo) * variants)
+            out[c0:c0 + step] = vals
+            if n_lo < looks[0]:
+                a, b, di, oi = sub.T
+                f_ab_first[a, b, di, oi, n_lo:min(n_hi, looks[0])] = f_ab[:, : looks[0] - n_lo]
+        return out
 
     try:
         res = run_design(valid, evaluate, N, margin=margin, reference=reference, alpha=alpha, n_initial=n_initial,
@@ -512,10 +550,11 @@ def scan_pairs_adaptive(
             bars.pop().close()
     if counter.n_sequences != engine.n_predicted:  # pragma: no cover - an engine bug
         raise RuntimeError("model-call count mismatch; please report this as a kgenint bug")
-    variants = 1 if controls == "none" else 4
     params = {
         **su.params, "scale": getattr(predict, "scale", None),
-        "predict_seconds": engine.predict_seconds, "n_predicted": counter.n_sequences,
+        "predict_seconds": engine.predict_seconds,
+        "n_predicted": counter.n_sequences + (ck.n_restored_calls if ck is not None else 0),
+        "n_restored_blocks": ck.n_restored_blocks if ck is not None else 0,
         "n_predicted_exhaustive": int(N + singles.n_configs_exhaustive() * N + valid.sum() * N * variants),
         "adaptive": {"alpha": alpha, "alpha_cell": res["alpha_cell"], "spending": spending,
                      "looks": [int(v) for v in looks], "futility": futility, "coarse": int(coarse),
@@ -524,6 +563,8 @@ def scan_pairs_adaptive(
     }
     if ctrl_info is not None:
         params["control_info"] = ctrl_info.to_dict()
+    if ck is not None:
+        ck.remove()
     return AdaptiveScan(
         motif_names=names, distances=dist, orientations=orients,
         effect=res["effect"], se=res["se"], ci_low=res["ci_low"], ci_high=res["ci_high"], t=res["t"],
