@@ -251,7 +251,7 @@ def test_bad_input():
     pred = make_predict()
     bg = _background(8, 0)
     for kw in ({"n_initial": 1}, {"n_initial": 16}, {"futility": 0.0}, {"coarse": 0},
-               {"spending": "haybittle"}, {"alpha": 1.5}):
+               {"spending": "haybittle"}, {"alpha": 1.5}, {"futility_test": "z"}):
         with pytest.raises(InputError):
             scan_pairs_adaptive(pred, MOTIFS[:2], bg, distances=[12], progress=False, **kw)
     with pytest.raises(InputError, match="backgrounds"):
@@ -326,3 +326,38 @@ def test_checkpoint_of_another_scan_is_refused(tmp_path):
         scan_pairs_adaptive(dying, MOTIFS[:2], bg, **kw)
     with pytest.raises(InputError, match="other arguments"):
         scan_pairs_adaptive(pred, MOTIFS[:2], bg, futility=0.3, **kw)
+
+
+# --------------------------------------------------------------------------- moderated interim statistics
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_variance_prior_recovers_a_known_prior(seed):
+    """Variances drawn from a scaled inverse-chi-square prior (d0 = 10, s0^2 = 2), observed with
+    3 df each: the moment estimates recover d0 and s0^2 (Smyth 2004); equal true variances give
+    d0 = inf (or very large)."""
+    from kgenint.interactions.adaptive_design import variance_prior
+
+    rng = np.random.default_rng(seed)
+    G, d0, s02, d = 40000, 10.0, 2.0, 3
+    sigma2 = d0 * s02 / rng.chisquare(d0, size=G)
+    s2 = sigma2 * rng.chisquare(d, size=G) / d
+    e_d0, e_s02 = variance_prior(s2, np.full(G, d))
+    assert e_d0 == pytest.approx(d0, rel=0.3) and e_s02 == pytest.approx(s02, rel=0.1)
+    same = 2.0 * rng.chisquare(d, size=G) / d
+    f_d0, f_s02 = variance_prior(same, np.full(G, d))
+    assert f_d0 > 200 and f_s02 == pytest.approx(2.0, rel=0.05)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_moderated_pvalues_null_uniform_and_limits(seed):
+    """Null cells sharing one variance: moderated p-values are uniform (the prior is then
+    near-degenerate: a z-test with the pooled variance); a group of one cell keeps its own t-test."""
+    from kgenint.interactions.adaptive_design import moderated_pvalues
+
+    rng = np.random.default_rng(seed)
+    c = rng.normal(0.0, 1.5, size=(4000, 4))
+    p = moderated_pvalues(c, 0.0, np.zeros(4000, dtype=np.int64))
+    assert stats.kstest(p, "uniform").pvalue > 1e-3
+    assert abs((p <= 0.1).mean() - 0.1) < 3 * math.sqrt(0.09 / 4000)
+    own = moderated_pvalues(c[:5], 0.0, np.array([-1, -1, -1, -1, -1]))
+    np.testing.assert_allclose(own, stats.ttest_1samp(c[:5], 0.0, axis=1).pvalue, rtol=1e-10)

@@ -15,8 +15,9 @@ over backgrounds against ``|effect| <= margin``) as a sequential design:
 2. **Looks.** After ``n_1 < n_2 < ... < n_J = N`` backgrounds
    (:func:`~kgenint.interactions.adaptive_design.look_schedule`: ``n_initial`` doubling up to
    ``N``) each open cell is either stopped for *efficacy* (its t-test p-value is below the
-   alpha-spending boundary ``a_k``), stopped for *futility* (its p-value is above ``futility``),
-   or given the next block of backgrounds. A motif pair whose cells already prove it (Simes over
+   alpha-spending boundary ``a_k``), stopped for *futility* (its interim p-value is above
+   ``futility``; by default a moderated t-test whose variance borrows strength from the other
+   cells of the motif pair, ``futility_test="moderated"``), or given the next block of backgrounds. A motif pair whose cells already prove it (Simes over
    its cells' valid p-values ``<= alpha / #pairs``, so Benjamini-Hochberg will call it whatever
    the other pairs do) stops all its open cells.
 3. **Decide.** Each cell gets a *valid* sequential p-value (``p``): ``A(t_{k-1}) + p_k`` for a cell
@@ -69,9 +70,12 @@ from .adaptive_design import (
     NOT_SCANNED,
     OPEN,
     PAIR_DECIDED,
+    FUTILITY_TESTS,
     SPENDING,
     STATE_NAMES,
     look_schedule,
+    moderated_pvalues,
+    moderated_variances,
     nominal_levels,
     sequential_pvalues,
 )
@@ -191,25 +195,36 @@ def _stop_look(n_used: np.ndarray, looks: np.ndarray) -> np.ndarray:
     return np.clip(np.searchsorted(looks, n_used), 0, len(looks) - 1)
 
 
+def _pair_groups(shape: tuple) -> np.ndarray:
+    """Unordered motif-pair label of every cell ``(K, K, D, O)``: the cells of one pair share
+    their backgrounds and a variance prior (:func:`~kgenint.interactions.adaptive_design.moderated_variances`)."""
+    K = shape[0]
+    k = np.arange(K)
+    label = np.minimum.outer(k, k) * K + np.maximum.outer(k, k)
+    return np.broadcast_to(label.reshape((K, K) + (1,) * (len(shape) - 2)), shape)
+
+
 def _reference_means(contrasts: np.ndarray) -> np.ndarray:
     """Cell means with the extra noise of cells measured in fewer backgrounds shrunk away.
 
     The leave-pair-out reference (:func:`~kgenint.interactions.scan_result.reference_bounds`) is a
-    robust spread of cell means; a mean over ``n < N`` backgrounds has noise variance ``v = se^2``
-    instead of ``v n / N``, which would widen the spread and raise every margin. At each distance,
+    robust spread of cell means; a mean over ``n < N`` backgrounds has noise variance ``v = s^2 / n``
+    instead of ``s^2 / N``, which would widen the spread and raise every margin. At each distance,
     with ``tau^2`` the spread of the true effects (robust variance of the means minus the median
     ``v``), a cell's deviation from the median is scaled by
     ``sqrt((tau^2 + v n / N) / (tau^2 + v))`` so its variance is what ``N`` backgrounds give.
-    Cells with all ``N`` backgrounds are unchanged.
+    ``s^2`` is the cell's variance moderated towards its motif pair's
+    (:func:`~kgenint.interactions.adaptive_design.moderated_variances`): with 3 degrees of freedom
+    at the first look a cell's own ``s^2`` makes the scale factor itself noisy (measured on the
+    demo's model at N = 24: the margins' median excess over the exhaustive scan's fell from 6.7 %
+    to 3.4 %). Cells with all ``N`` backgrounds are unchanged.
     """
     c = np.asarray(contrasts, dtype=np.float64)
     N = c.shape[-1]
-    fin = np.isfinite(c)
-    n = fin.sum(axis=-1)
+    measured = np.isfinite(c).any(axis=-1)
+    mean, s2, _, n = moderated_variances(c, np.where(measured, _pair_groups(measured.shape), -1))
     with np.errstate(divide="ignore", invalid="ignore"):
-        mean = np.where(n > 0, np.where(fin, c, 0.0).sum(axis=-1) / n, np.nan)
-        dev = np.where(fin, c - mean[..., None], 0.0)
-        v = np.where(n > 1, (dev ** 2).sum(axis=-1) / (n - 1) / n, np.nan)
+        v = np.where(n > 1, s2 / n, np.nan)
     out = mean.copy()
     for d in range(c.shape[2]):
         m, vv, nn = mean[:, :, d], v[:, :, d], n[:, :, d]
@@ -260,10 +275,11 @@ def run_design(
     alpha: float = 0.05,
     n_initial: int = 4,
     growth: float = 2.0,
-    futility: float = 0.2,
+    futility: float = 0.1,
     coarse: int = 1,
     spending: str = "obrien_fleming",
     confidence: float = 0.95,
+    futility_test: str = "moderated",
     on_look: Callable[[int, int, int], None] | None = None,
 ) -> dict:
     """The sequential design on any source of contrasts (the engine of :func:`scan_pairs_adaptive`;
@@ -278,7 +294,7 @@ def run_design(
         the contrasts of those cells in backgrounds ``n_lo .. n_hi - 1``.
     n_max : int
         Backgrounds available (N, the last look).
-    margin, reference, alpha, n_initial, growth, futility, coarse, spending, confidence
+    margin, reference, alpha, n_initial, growth, futility, coarse, spending, confidence, futility_test
         As in :func:`scan_pairs_adaptive`.
     on_look : callable, optional
         ``on_look(look, n_cells, n_backgrounds)`` before each block is evaluated (progress).
@@ -298,6 +314,9 @@ def run_design(
     n_pairs = int(np.triu(valid.any(axis=(2, 3)) | valid.any(axis=(2, 3)).T).sum())
     contrasts = np.full(valid.shape + (n_max,), np.nan, dtype=np.float32)
     state = np.where(valid, NOT_SCANNED, -1).astype(np.int8)  # -1: no placement / pair not requested
+    if futility_test not in FUTILITY_TESTS:
+        raise InputError(f"futility_test must be one of {FUTILITY_TESTS}. Received: futility_test={futility_test!r}")
+    groups = np.where(valid, _pair_groups(valid.shape), -1)
     n_used = np.zeros(valid.shape, dtype=np.int64)
 
     def measure(mask: np.ndarray, n_lo: int, n_hi: int, look: int) -> None:
@@ -318,7 +337,8 @@ def run_design(
             state[mask] = COMPLETED
             return
         eff = mask & (p <= a[look])
-        fut = mask & ~eff & ~(p <= futility)  # NaN p (zero spread and mean at the margin): futile
+        p_fut = moderated_pvalues(contrasts, marg, groups) if futility_test == "moderated" else p
+        fut = mask & ~eff & ~(p_fut <= futility)  # NaN p (zero spread and mean at the margin): futile
         state[eff] = EFFICACY
         state[fut] = FUTILITY
         state[mask & ~eff & ~fut] = OPEN
@@ -388,6 +408,7 @@ def scan_pairs_adaptive(
     futility: float = 0.1,
     coarse: int = 1,
     spending: str = "obrien_fleming",
+    futility_test: str = "moderated",
     batch_size: int = 2048,
     seed=0,
     keep_contrasts: bool = True,
@@ -424,6 +445,12 @@ def scan_pairs_adaptive(
         points whose neighbours show nothing.
     spending : {"obrien_fleming", "pocock"}
         Lan-DeMets spending function of the efficacy boundary.
+    futility_test : {"moderated", "t"}
+        The interim p-value a futility stop looks at: ``"moderated"`` (default) tests each cell
+        with its variance shrunk towards its motif pair's (empirical Bayes, limma's moderated t;
+        :func:`~kgenint.interactions.adaptive_design.moderated_pvalues`), ``"t"`` with the cell's
+        own t-test (3 degrees of freedom at the first look of 4 backgrounds). Only futility
+        stops use it; the reported p-values are each cell's exact t-test either way.
     keep_contrasts : bool
         Keep the per-background contrasts ``(K, K, D, O, N)`` (NaN where unfilled; needed by
         :meth:`AdaptiveScan.restat`).
@@ -450,6 +477,8 @@ def scan_pairs_adaptive(
         raise InputError(f"coarse must be an integer >= 1 (screen every coarse-th distance). Received: coarse={coarse!r}")
     if spending not in SPENDING:
         raise InputError(f"spending must be one of {SPENDING}. Received: spending={spending!r}")
+    if futility_test not in FUTILITY_TESTS:
+        raise InputError(f"futility_test must be one of {FUTILITY_TESTS}. Received: futility_test={futility_test!r}")
     su = _ScanSetup(motifs, backgrounds, distances=distances, orientations=orientations, pairs=pairs, task=task,
                     instances=instances, controls=controls, anchor=anchor, min_gap=min_gap, margin=margin,
                     reference=reference, confidence=confidence, seed=seed)  # the instances scan_pairs draws
@@ -466,7 +495,8 @@ def scan_pairs_adaptive(
     ck = None
     if checkpoint is not None:
         design = {"alpha": alpha, "n_initial": int(n_initial), "growth": growth, "futility": futility,
-                  "coarse": int(coarse), "spending": spending, "batch_size": int(batch_size)}
+                  "coarse": int(coarse), "spending": spending, "futility_test": futility_test,
+                  "batch_size": int(batch_size)}
         ck = AdaptiveCheckpoint(checkpoint, _config_hash({**su.params, "adaptive": design}, bg, su.motifs))
 
     def on_look(look, n_cells, n_bg):
@@ -524,7 +554,7 @@ def scan_pairs_adaptive(
     try:
         res = run_design(valid, evaluate, N, margin=margin, reference=reference, alpha=alpha, n_initial=n_initial,
                          growth=growth, futility=futility, coarse=int(coarse), spending=spending,
-                         confidence=confidence, on_look=on_look)
+                         confidence=confidence, futility_test=futility_test, on_look=on_look)
         # raw (classical) contrasts and main effects in the screening backgrounds, for the pair table
         screened = np.argwhere(res["state"] > NOT_SCANNED)
         n1 = int(looks[0])
@@ -558,6 +588,7 @@ def scan_pairs_adaptive(
         "n_predicted_exhaustive": int(N + singles.n_configs_exhaustive() * N + valid.sum() * N * variants),
         "adaptive": {"alpha": alpha, "alpha_cell": res["alpha_cell"], "spending": spending,
                      "looks": [int(v) for v in looks], "futility": futility, "coarse": int(coarse),
+                     "futility_test": futility_test,
                      "n_initial": int(n_initial), "growth": growth,
                      "raw_effect_backgrounds": n1},
     }

@@ -65,13 +65,19 @@ from ..errors import InputError
 __all__ = [
     "SPENDING",
     "STATE_NAMES",
+    "FUTILITY_TESTS",
     "look_schedule",
+    "moderated_pvalues",
+    "moderated_variances",
     "nominal_levels",
     "sequential_pvalues",
     "spending",
 ]
 
 SPENDING: tuple[str, ...] = ("obrien_fleming", "pocock")
+
+#: interim statistics a futility decision may use (:func:`moderated_pvalues`)
+FUTILITY_TESTS: tuple[str, ...] = ("moderated", "t")
 
 #: cell states of :class:`kgenint.interactions.adaptive.AdaptiveScan` (``state`` array)
 STATE_NAMES: tuple[str, ...] = ("not_scanned", "open", "futility", "efficacy", "completed", "pair_decided")
@@ -187,3 +193,112 @@ def sequential_pvalues(p_at_stop: np.ndarray, stop_look: np.ndarray, crossed: np
     out = np.where(np.asarray(crossed, dtype=bool), np.minimum(1.0, np.asarray(spent_before)[k] + p), 1.0)
     out[~np.isfinite(p)] = np.nan
     return out
+
+
+def _trigamma_inverse(x: float) -> float:
+    """``y`` with ``trigamma(y) = x`` (``x > 0``; trigamma is decreasing on ``(0, inf)``)."""
+    from scipy import optimize, special
+
+    return math.exp(optimize.brentq(lambda ly: special.polygamma(1, math.exp(ly)) - x, -30.0, 30.0, xtol=1e-12))
+
+
+def variance_prior(s2: np.ndarray, df: np.ndarray) -> tuple[float, float]:
+    """Empirical-Bayes prior of cell variances: moment estimates ``(d0, s0^2)`` of a scaled
+    inverse-chi-square prior from sample variances ``s2`` with ``df`` degrees of freedom each
+    (Smyth 2004, Stat. Appl. Genet. Mol. Biol. 3:3, section 6.2). ``d0 = inf`` when the variances
+    vary no more than sampling explains; ``(0, nan)`` with fewer than three usable variances."""
+    from scipy import special
+
+    s2 = np.asarray(s2, dtype=np.float64).ravel()
+    df = np.asarray(df, dtype=np.float64).ravel()
+    ok = np.isfinite(s2) & (s2 > 0) & (df > 0)
+    if ok.sum() < 3:
+        return 0.0, float("nan")
+    d = df[ok]
+    e = np.log(s2[ok]) - special.digamma(d / 2) + np.log(d / 2)
+    ebar = float(e.mean())
+    excess = float(((e - ebar) ** 2).sum() / (e.size - 1) - special.polygamma(1, d / 2).mean())
+    if excess <= 1e-12:
+        return math.inf, math.exp(ebar)
+    d0 = 2.0 * _trigamma_inverse(excess)
+    if d0 < 1e-6:  # variances far more spread than sampling explains: no pooling
+        return 0.0, float("nan")
+    return d0, math.exp(ebar + special.digamma(d0 / 2) - math.log(d0 / 2))
+
+
+def moderated_variances(contrasts: np.ndarray, groups: np.ndarray):
+    """Cell means and variances with each variance shrunk towards its group's prior
+    (:func:`variance_prior`; ``s~^2 = (d0 s0^2 + (n-1) s^2) / (d0 + n - 1)``, limma's moderated
+    variance, Smyth 2004).
+
+    Parameters
+    ----------
+    contrasts : float (..., N)
+        Per-background contrasts, NaN where not measured.
+    groups : int array of shape ``contrasts.shape[:-1]``
+        Group label of each cell (``-1``: in no group: its own variance is kept).
+
+    Returns
+    -------
+    mean, s2, df, n : float64 arrays of shape ``contrasts.shape[:-1]``
+        Mean, moderated variance and its degrees of freedom (``n - 1 + d0``, ``inf`` for a
+        degenerate prior), backgrounds measured. NaN variance where ``n < 2``.
+    """
+    c = np.asarray(contrasts, dtype=np.float64)
+    fin = np.isfinite(c)
+    n = fin.sum(axis=-1).astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = np.where(n > 0, np.where(fin, c, 0.0).sum(axis=-1) / n, np.nan)
+        s2 = np.where(n > 1, (np.where(fin, c - mean[..., None], 0.0) ** 2).sum(axis=-1) / (n - 1), np.nan)
+    df = n - 1
+    s2_mod = s2.copy()
+    df_mod = df.copy()
+    groups = np.asarray(groups)
+    for g in np.unique(groups[groups >= 0]):
+        sel = (groups == g) & (n > 1)
+        d0, s02 = variance_prior(s2[sel], df[sel])
+        if not d0 > 0 or not np.isfinite(s02):
+            continue
+        if math.isinf(d0):
+            s2_mod[sel] = s02
+            df_mod[sel] = np.inf
+        else:
+            s2_mod[sel] = (d0 * s02 + df[sel] * s2[sel]) / (d0 + df[sel])
+            df_mod[sel] = df[sel] + d0
+    return mean, s2_mod, df_mod, n
+
+
+def moderated_pvalues(contrasts: np.ndarray, margin, groups: np.ndarray) -> np.ndarray:
+    """Interim p-values of cells with their variances moderated towards their group's.
+
+    A cell measured in ``n`` backgrounds has a t statistic with ``n - 1`` degrees of freedom; at
+    an early look (``n = 4``: 3 df) its variance estimate is so noisy that weak but real
+    interactions look no different from noise. Cells of one motif pair share their backgrounds
+    and have similar spreads, so each cell's variance is shrunk towards the pair's
+    (:func:`moderated_variances`) and tested with ``n - 1 + d0`` degrees of freedom against
+    ``|mu| <= margin`` (limma's moderated t, Smyth 2004). The adaptive scan uses these only to
+    decide futility stops, which are non-binding (module docstring): they change which cells get
+    more backgrounds, never the validity of the reported p-values.
+
+    Parameters
+    ----------
+    contrasts, groups
+        As in :func:`moderated_variances`.
+    margin : float or float array broadcastable to ``contrasts.shape[:-1]``
+
+    Returns
+    -------
+    float64 array of shape ``contrasts.shape[:-1]``, NaN where fewer than 2 backgrounds.
+    """
+    from scipy import stats
+
+    mean, s2_mod, df_mod, n = moderated_variances(contrasts, groups)
+    margin = np.broadcast_to(np.asarray(margin, dtype=np.float64), mean.shape)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        se = np.sqrt(s2_mod / n)
+        shifted = np.where(se > 0, (np.abs(mean) - margin) / se, np.where(np.abs(mean) > margin, np.inf, -np.inf))
+        p = np.where(np.isinf(df_mod), 2 * stats.norm.sf(shifted),
+                     2 * stats.t.sf(shifted, np.where(np.isinf(df_mod), 1.0, np.maximum(df_mod, 1.0))))
+    p = np.minimum(1.0, p)
+    p[~(n > 1)] = np.nan
+    return p
