@@ -1,11 +1,13 @@
 # Quick start (see README.md):
 #   make demo   -- create .venv, install kgenint, run the main job on the embedded default data
-#   make test   -- create .venv, install kgenint with its test extras, run ruff and the test suite
+#   make test   -- create .venv, install kgenint with its test extras, run ruff, mypy and the test suite
 #   make bench  -- every benchmarks/bench_*.py (BENCH_ARGS=--quick for small sizes) -> benchmarks/RESULTS_all.md
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.kgenint-installed
+# mypy on the public, model-agnostic API (permissive config in pyproject.toml [tool.mypy])
+TYPED  := kgenint/_io.py kgenint/_deprecation.py kgenint/results kgenint/motifs/motif.py kgenint/evaluate
 
 .PHONY: demo test install bench lint typecheck clean
 
@@ -23,14 +25,15 @@ demo: $(STAMP)
 test: $(STAMP)
 	sh scripts/install_chromium.sh
 	$(PY) -m ruff check kgenint tests benchmarks
+	$(PY) -m mypy $(TYPED)
 	$(PY) -m pytest -q
 
 lint: $(STAMP)
 	$(PY) -m ruff check kgenint tests benchmarks
 
-# mypy on the public, model-agnostic API (permissive config in pyproject.toml; not yet part of `make test`)
+# the mypy step of `make test` alone
 typecheck: $(STAMP)
-	$(PY) -m mypy kgenint/_io.py kgenint/_deprecation.py kgenint/results kgenint/motifs/motif.py kgenint/evaluate
+	$(PY) -m mypy $(TYPED)
 
 bench: $(STAMP)
 	$(PY) -m pip install -q -e ".[test,bench]"

@@ -106,9 +106,11 @@ def _caller_level() -> int:
     """``stacklevel`` of the first frame outside the kgenint package (the user's call)."""
     import os
     import sys
+    from types import FrameType
 
     root = os.path.dirname(os.path.abspath(__file__))
-    frame, level = sys._getframe(1), 1
+    frame: FrameType | None = sys._getframe(1)
+    level = 1
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(root + os.sep):
         frame, level = frame.f_back, level + 1
     return level

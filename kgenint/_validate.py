@@ -133,3 +133,12 @@ def check_unit_fraction(value: Any, name: str, what: str, hint: str = "") -> flo
     if not (0.0 < t <= 1.0):
         raise InputError(f"{name} is {what} and must be in (0, 1]{hint}. Received: {name}={value!r}")
     return t
+
+
+def is_number(text: str) -> bool:
+    """True when ``float(text)`` reads ``text`` (the text readers' test for a numeric token)."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

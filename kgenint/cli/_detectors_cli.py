@@ -9,10 +9,11 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import sys
 import warnings
 
 import numpy as np
+
+from ._outputs import write_tsv
 
 log = logging.getLogger("kgenint")
 
@@ -155,11 +156,7 @@ def run(args: argparse.Namespace) -> int:
         log.info("wrote %s", out)
     top = int(getattr(args, "top", 0) or 0)
     shown = table if top == 0 else table.head(top)
-    if args.table:
-        shown.to_csv(args.table, sep="\t", index=False, float_format="%.6g")
-        log.info("wrote %d pairs to %s", len(shown), args.table)
-    else:
-        shown.to_csv(sys.stdout, sep="\t", index=False, float_format="%.6g")
+    write_tsv(shown, args.table, "pairs")
     log.info("%s: %d pairs, %d with q < 0.05; %d model/attribution rows", method, len(table),
              int((table["q_value"] < 0.05).sum()), int(cost.get("model_rows", 0)))
     return 0

@@ -55,17 +55,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def add_base_arguments(parser: argparse.ArgumentParser) -> None:
     """The inputs shared with the other interaction methods (for standalone use)."""
-    _add(parser, "--model", required=True, help="Keras 3 model file (.keras)")
-    _add(parser, "--motifs", required=True, help="motif file (MEME or JASPAR) naming the units")
-    _add(parser, "--data", required=True, help="sequences: FASTA or HDF5 with /x")
-    _add(parser, "--split", default=None, help="HDF5 only: use /split/<SPLIT>")
+    from ._options import add_data, add_model, add_motifs, add_out
+
+    add_model(parser)
+    add_motifs(parser, "naming the units", required=True)
+    add_data(parser, required=True)
     _add(parser, "--head", default=None, help="model output (name or index) for multi-output models")
     _add(parser, "--task", type=int, default=0, help="output column (default: 0)")
     _add(parser, "--logits", action=argparse.BooleanOptionalAction, default=None,
          help="pre-activation (default where the output ends in sigmoid/softmax) or outputs")
     _add(parser, "--batch-size", type=int, default=1024, help="sequences per model call (default: 1024)")
-    _add(parser, "--out", "-o", default=None, help="output TSV (default: stdout)")
-    _add(parser, "--overwrite", action="store_true", help="replace --out if it exists")
+    add_out(parser, "output TSV (default: standard output)")
     _add(parser, "--seed", type=int, default=0, help="random seed (default: 0)")
     _add(parser, "--quiet", "-q", action="store_true", help="no log messages")
 

@@ -7,9 +7,14 @@ wasted on a name that will be refused, and written atomically at the end.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
+import sys
+from typing import Any
 
-__all__ = ["add_overwrite", "check_outputs"]
+__all__ = ["add_overwrite", "check_outputs", "check_output_dir", "write_tsv"]
+
+log = logging.getLogger("kgenint")
 
 HELP = "replace existing output files (and clear a stale checkpoint); see docs/outputs.md"
 
@@ -45,3 +50,17 @@ def check_output_dir(path: str | os.PathLike | None, option: str) -> None:
         return
     if os.path.exists(path) and not os.path.isdir(path):
         raise OutputError(f"{option} {path} is a file; {option} takes a folder (it is created if missing).")
+
+
+def write_tsv(table: Any, path: str | os.PathLike | None, what: str = "rows") -> None:
+    """A table (pandas DataFrame) as tab-separated text, floats ``%.6g``: to ``path``, written
+    atomically (``.gz``: compressed), or to standard output without one. ``what`` names the rows
+    in the log line."""
+    if path is None or path == "":
+        table.to_csv(sys.stdout, sep="\t", index=False, float_format="%.6g")
+        return
+    from .._io import atomic_open
+
+    with atomic_open(path) as fh:
+        table.to_csv(fh, sep="\t", index=False, float_format="%.6g")
+    log.info("wrote %d %s to %s", len(table), what, path)

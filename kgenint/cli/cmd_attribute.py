@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import argparse
 import logging
-import textwrap
 import os
+
+from ._options import add_command, add_data, add_model, add_out
 
 log = logging.getLogger("kgenint")
 
@@ -53,11 +54,10 @@ example:
 
 def register(subparsers, parents) -> None:
     """Add the ``attribute`` subcommand."""
-    p = subparsers.add_parser(
-        "attribute",
-        parents=parents,
+    p = add_command(
+        subparsers, parents, "attribute",
         help="attribution maps (DeepSHAP, saliency, ISM ...) of a model over sequences, resumable",
-        description=textwrap.fill(
+        description=(
             "Explain a Keras model's output on each input sequence with one attribution method and "
             "write (N, L, 4) maps to a resumable HDF5 file (the input of 'kgenint seqlets'). "
             "deepshap: exact DeepLIFT/DeepSHAP with hypothetical contributions (recommended); "
@@ -65,12 +65,9 @@ def register(subparsers, parents) -> None:
             "lrp; ism: in-silico mutagenesis; shap: shap's DeepExplainer (the reference implementation)."
         ),
         epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--model", required=True, help="Keras 3 model file (.keras)")
-    p.add_argument("--data", required=True, help="sequences: FASTA or HDF5 with /x (N, L, 4)")
-    p.add_argument("--split", default=None, help="HDF5 only: use the rows of /split/<SPLIT> (e.g. test)")
-    p.add_argument("--max-seqs", type=int, default=None, help="explain only the first N sequences")
+    add_model(p)
+    add_data(p, "the sequences to explain", required=True, max_seqs=True)
     p.add_argument("--method", default="deepshap", metavar="METHOD",
                    help=f"attribution method: {', '.join(METHODS)} (default: deepshap)")
     p.add_argument("--task", "--output", dest="task", type=int, default=0,
@@ -91,9 +88,7 @@ def register(subparsers, parents) -> None:
     p.add_argument("--probabilities", action="store_true", help="same as --no-logits")
     p.add_argument("--chunk-size", type=int, default=256,
                    help="sequences per chunk, the unit of resumption (default: 256)")
-    p.add_argument("--out", "-o", required=True, help="output HDF5 file")
-    p.add_argument("--overwrite", action="store_true",
-                   help="replace --out if it exists and discard a stale checkpoint (docs/outputs.md)")
+    add_out(p, "output HDF5 file", required=True)
     from ._distributed import add_distributed_options
 
     add_distributed_options(p)

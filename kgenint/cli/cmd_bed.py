@@ -7,13 +7,14 @@ import logging
 import os
 import sys
 
+from ._options import add_command, add_out
+
 log = logging.getLogger("kgenint")
 
 
 def register(subparsers, parents) -> None:
-    p = subparsers.add_parser(
-        "bed",
-        parents=parents,
+    p = add_command(
+        subparsers, parents, "bed",
         help="genome coordinates (BED) of hits or seqlets in windows from 'kgenint data'",
         description=(
             "Map a hit table ('kgenint scan' FIMO TSV: sequence_name, start, stop, 1-based) or a seqlet "
@@ -27,9 +28,8 @@ def register(subparsers, parents) -> None:
     p.add_argument("--table", required=True, help="hits (FIMO TSV) or seqlets TSV")
     p.add_argument("--ids", default=None,
                    help="HDF5 with /sequence_ids (kgenint attribute or data output) that the 'seq' column numbers")
-    p.add_argument("-o", "--out", default=None, help="BED output (default: stdout)")
+    add_out(p, "output BED (default: standard output)")
     p.add_argument("--tsv", default=None, help="also write the table with genome columns here")
-    p.add_argument("--overwrite", action="store_true", help="replace existing outputs")
     p.set_defaults(func=run)
 
 

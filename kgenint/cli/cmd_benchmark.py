@@ -6,10 +6,12 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-import textwrap
 import warnings
 
 import numpy as np
+
+from ._options import add_command, add_data, add_model, add_motifs, add_out
+from ._outputs import check_outputs
 
 log = logging.getLogger("kgenint")
 
@@ -31,28 +33,27 @@ example:
 
 def register(subparsers, parents) -> None:
     """Add the ``benchmark`` subcommand."""
-    p = subparsers.add_parser(
-        "benchmark", parents=parents,
+    p = add_command(
+        subparsers, parents, "benchmark",
         help="rank the interaction detectors on a simulated data set with planted truth",
-        description=textwrap.fill("Run every interaction detector (insilico, anova, tukey, dfim, dependency, "
-                                  "hessian, hierlasso) on one model and simulated data set and score them "
-                                  "against the planted rules and against the model's in-silico scan."),
-        epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--model", required=True, help="Keras 3 model file (.keras) trained on --data")
-    p.add_argument("--data", required=True, help="HDF5 from kgenint simulate (with /truth)")
-    p.add_argument("--motifs", default=None, help="motif file (default: the planted motifs in --data)")
+        description=("Run every interaction detector (insilico, anova, tukey, dfim, dependency, "
+                     "hessian, hierlasso) on one model and simulated data set and score them "
+                     "against the planted rules and against the model's in-silico scan."),
+        epilog=_EPILOG)
+    add_model(p, "trained on --data")
+    add_data(p, help="HDF5 from kgenint simulate (with /truth)", required=True, split_default="test")
+    add_motifs(p, "default: the planted motifs in --data")
     p.add_argument("--methods", default="insilico,anova,tukey,dfim,dependency,hessian,hierlasso",
                    help="comma list of detectors (default: all but 'features'; add 'features' for the "
                         "feature-space detectors of --features-layer)")
     p.add_argument("--features-layer", default=None,
                    help="layer whose units the 'features' method uses (default: the first pooling layer)")
-    p.add_argument("--split", default="test", help="split of --data to use (default: test)")
     p.add_argument("--n-seqs", type=int, default=400, help="sequences for the hit-based detectors (default: 400)")
     p.add_argument("--n-label-seqs", type=int, default=5000, help="sequences for hierlasso (default: 5000)")
     p.add_argument("--n-backgrounds", type=int, default=8, help="backgrounds of the in-silico methods (default: 8)")
     p.add_argument("--distances", default="-100:100:10", help="distance grid of insilico/anova (default: -100:100:10)")
     p.add_argument("--batch-size", type=int, default=512, help="sequences per model call (default: 512)")
-    p.add_argument("--out", "-o", default=None, help="summary TSV (default: stdout)")
+    add_out(p, "output summary TSV (default: standard output)")
     p.add_argument("--kinds", default=None, help="method x rule-kind TSV")
     p.add_argument("--plot", default=None, help="PNG heatmap")
     p.set_defaults(func=run)
@@ -194,6 +195,7 @@ def run(args: argparse.Namespace) -> int:
         if getattr(args, name) < 1:
             raise InputError(f"--{name.replace('_', '-')} must be >= 1. Received: {getattr(args, name)}")
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    check_outputs(args, out=args.out, kinds=args.kinds, plot=args.plot)
     summary, kinds, _ = run_benchmark(args.model, args.data, motifs_path=args.motifs, methods=methods,
                                       split=args.split, n_seqs=args.n_seqs, n_label_seqs=args.n_label_seqs,
                                       n_backgrounds=args.n_backgrounds, distances=parse_distances(args.distances),

@@ -6,7 +6,8 @@ import logging
 import shlex
 import sys
 
-from ._outputs import add_overwrite, check_outputs
+from ._options import add_command, add_out
+from ._outputs import check_outputs
 
 log = logging.getLogger("kgenint")
 
@@ -33,9 +34,8 @@ example:
 
 def register(subparsers, parents) -> None:
     """Add the ``compare`` subcommand."""
-    p = subparsers.add_parser(
-        "compare",
-        parents=parents,
+    p = add_command(
+        subparsers, parents, "compare",
         help="compare motifs with a motif database (TOMTOM-like; JASPAR by default)",
         description=(
             "Align every query motif with every target motif at all offsets and both "
@@ -43,7 +43,6 @@ def register(subparsers, parents) -> None:
             "report TOMTOM p-values, E-values and q-values of the best alignment of each pair."
         ),
         epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--query", required=True, help="query motifs (MEME format)")
     p.add_argument("--target", default=None,
@@ -59,8 +58,7 @@ def register(subparsers, parents) -> None:
     p.add_argument("--incomplete-scores", action="store_true",
                    help="score only aligned columns (default: complete scores, as TOMTOM)")
     p.add_argument("--best", action="store_true", help="report only the best match of each query")
-    p.add_argument("--out", "-o", default=None, help="output TSV (default: standard output)")
-    add_overwrite(p)
+    add_out(p, "output TSV (default: standard output)")
     p.set_defaults(func=run)
 
 

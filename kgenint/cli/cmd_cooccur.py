@@ -4,12 +4,11 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import sys
-import textwrap
 
 import numpy as np
 
-from ._outputs import add_overwrite, check_output_dir, check_outputs
+from ._options import add_command, add_data, add_motifs, add_out
+from ._outputs import check_output_dir, check_outputs, write_tsv
 
 log = logging.getLogger("kgenint")
 
@@ -47,22 +46,18 @@ example:
 
 def register(subparsers, parents) -> None:
     """Add the ``cooccur`` subcommand."""
-    p = subparsers.add_parser(
-        "cooccur",
-        parents=parents,
+    p = add_command(
+        subparsers, parents, "cooccur",
         help="motif-pair co-occurrence (distance x orientation) enrichment between two groups of sequences",
-        description=textwrap.fill(
+        description=(
             "Count every pair of motif hits by distance and orientation in two groups of sequences "
             "(e.g. positives vs negatives) and test each cell for enrichment. Needs no model."
         ),
         epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--hits", default=None, help="FIMO TSV of motif hits")
-    p.add_argument("--motifs", default=None, help="motif file (MEME or JASPAR) to scan --data with")
-    p.add_argument("--data", default=None, help="sequences (FASTA or HDF5 /x); HDF5 /y/class gives groups")
-    p.add_argument("--split", default=None, help="HDF5 only: use the rows of /split/<SPLIT>")
-    p.add_argument("--max-seqs", type=int, default=None, help="use only the first N sequences of --data")
+    add_motifs(p, "scanned over --data")
+    add_data(p, "HDF5 /y/class gives groups", max_seqs=True)
     p.add_argument("--thresh", type=float, default=1e-4, help="scan p-value threshold (default: 1e-4)")
     p.add_argument("--groups", default="class", help="'class' (from --data /y/class) or a TSV sequence_name<TAB>group")
     p.add_argument("--class-column", type=int, default=0, help="column of /y/class (default: 0)")
@@ -80,8 +75,7 @@ def register(subparsers, parents) -> None:
                    help="'conditional' (default): test each geometry among the sequences holding both motifs "
                         "(enriched beyond mere co-presence); 'marginal': among all sequences")
     p.add_argument("--allow-overlap", action="store_true", help="also count pairs of overlapping hits")
-    p.add_argument("--out", "-o", required=True, help="output HDF5 file")
-    add_overwrite(p)
+    add_out(p, "output HDF5 file", required=True)
     p.add_argument("--table", default=None, help="write the top-cell TSV here instead of stdout")
     p.add_argument("--top", type=int, default=50, help="rows of the table (default: 50; 0 = all)")
     p.add_argument("--plots", default=None, help="directory for cooccurrence_curves.png")
@@ -191,14 +185,7 @@ def run(args: argparse.Namespace) -> int:
     res.save(out)
     log.info("wrote %s", out)
     table = res.to_frame(top=int(args.top) if args.top else None)
-    if args.table:
-        from .._io import atomic_open
-
-        with atomic_open(args.table) as fh:
-            table.to_csv(fh, sep="\t", index=False, float_format="%.6g")
-        log.info("wrote the top %d cells to %s", len(table), args.table)
-    else:
-        table.to_csv(sys.stdout, sep="\t", index=False, float_format="%.6g")
+    write_tsv(table, args.table, "cells")
     if args.plots:
         import matplotlib
 

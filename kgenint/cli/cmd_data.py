@@ -6,13 +6,14 @@ import json
 import logging
 import sys
 
+from ._options import add_command, add_out
+
 log = logging.getLogger("kgenint")
 
 
 def register(subparsers, parents) -> None:
-    p = subparsers.add_parser(
-        "data",
-        parents=parents,
+    p = add_command(
+        subparsers, parents, "data",
         help="training HDF5 from peaks + genome FASTA, or from FASTA files (+ labels)",
         description=(
             "Write the training HDF5 that 'kgenint train' and every stage read ('/x', '/y/class' and/or "
@@ -31,7 +32,6 @@ def register(subparsers, parents) -> None:
                 "--blacklist blacklist.bed --test-chroms chr8,chr9 --valid-chroms chr7 --out ctcf.h5\n"
                 "  kgenint data --fasta enhancers.fa --negatives controls.fa --out enh.h5\n"
                 "  kgenint data --fasta seqs.fa --labels activity.tsv --out act.h5"),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     g = p.add_argument_group("from peaks and a genome")
     g.add_argument("--peaks", action="append", default=[], metavar="BED",
@@ -65,11 +65,10 @@ def register(subparsers, parents) -> None:
     p.add_argument("--test-fraction", type=float, default=0.1,
                    help="random test fraction when no --test-chroms (default: 0.1)")
     p.add_argument("--chunk-size", type=int, default=4096, help="windows per write (default: 4096)")
-    p.add_argument("-o", "--out", required=True, help="output HDF5 file")
+    add_out(p, "output HDF5 file", required=True)
     p.add_argument("--fasta-out", default=None,
                    help="also write the sequences as FASTA named chrom:start-end(strand), for 'kgenint scan' "
                         "(hits map back to the genome with 'kgenint bed')")
-    p.add_argument("--overwrite", action="store_true", help="replace --out (and --fasta-out) if it exists")
     p.set_defaults(func=run, _parser=p)
 
 

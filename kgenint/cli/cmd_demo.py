@@ -4,13 +4,14 @@ from __future__ import annotations
 import argparse
 import logging
 
+from ._options import add_command, add_out
+
 log = logging.getLogger("kgenint")
 
 
 def register(subparsers, parents) -> None:
-    p = subparsers.add_parser(
-        "demo",
-        parents=parents,
+    p = add_command(
+        subparsers, parents, "demo",
         help="run the whole pipeline on built-in simulated data and write a report",
         description=(
             "Simulate the default data set with planted motif interactions, train a CNN, compute "
@@ -21,7 +22,7 @@ def register(subparsers, parents) -> None:
             "next run unless --force; an interrupted run continues where it stopped."
         ),
     )
-    p.add_argument("--out", default="kgenint-demo", help="output directory (default: kgenint-demo)")
+    add_out(p, "output directory (default: kgenint-demo)", default="kgenint-demo", overwrite=False)
     p.add_argument("--force", action="store_true", help="recompute every stage")
     p.add_argument("--preset", default="default", help="simulation preset: default, additive or long")
     p.add_argument("--n", type=int, default=None, help="number of simulated sequences (default: the preset's)")

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import argparse
 import logging
-import textwrap
 import os
-import sys
 
 import numpy as np
 
 from ..errors import InputError
+from ._options import add_command, add_data, add_model, add_motifs, add_out
+from ._outputs import write_tsv
 from ._interaction_args import make_backgrounds, parse_distances  # noqa: F401 - used here and re-exported
 
 log = logging.getLogger("kgenint")
@@ -50,22 +50,19 @@ example:
 
 def register(subparsers, parents) -> None:
     """Add the ``interactions`` subcommand."""
-    p = subparsers.add_parser(
-        "interactions",
-        parents=parents,
+    p = add_command(
+        subparsers, parents, "interactions",
         help="in-silico pairwise motif interaction scan through a model (distance x orientation)",
-        description=textwrap.fill(
+        description=(
             "Measure how a Keras model combines pairs of motifs: place every pair at every distance "
             "and orientation in background sequences and test the interaction effect "
             "f(AB) - f(A) - f(B) + f(neither) of each cell."
         ),
         epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--model", required=True, help="Keras 3 model file (.keras)")
-    p.add_argument("--motifs", required=True, help="motif file (MEME or JASPAR)")
-    p.add_argument("--data", default=None, help="sequences for backgrounds: FASTA or HDF5 with /x")
-    p.add_argument("--split", default=None, help="HDF5 only: draw backgrounds from /split/<SPLIT>")
+    add_model(p)
+    add_motifs(p, required=True)
+    add_data(p, "backgrounds are drawn from them; the dfim, dependency, hessian and hierlasso methods read them")
     p.add_argument("--background", default=None,
                    help="'shuffle' (default with --data), 'gc' (default without) or a FASTA/HDF5 file")
     p.add_argument("--n-backgrounds", type=int, default=32, help="background sequences (default: 32)")
@@ -101,8 +98,7 @@ def register(subparsers, parents) -> None:
     p.add_argument("--batch-size", type=int, default=1024, help="sequences per model call (default: 1024)")
     p.add_argument("--verify", type=int, default=0,
                    help="recompute this many random cells naively as a self-check (default: 0)")
-    p.add_argument("--out", "-o", default=None, help="output HDF5 scan file (also enables resume)")
-    p.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
+    add_out(p, "output HDF5 scan file (also enables resume)")
     p.add_argument("--table", default=None, help="write the top-cell TSV here instead of stdout")
     p.add_argument("--top", type=int, default=0, help="rows of the table (default: 0 = all pairs; 50 with --cells)")
     p.add_argument("--plots", default=None, help="directory for heatmap.png and distance_curves.png")
@@ -241,14 +237,7 @@ def run(args: argparse.Namespace) -> int:
         table = top_table(scan, int(args.top) or 50)
     else:
         table = pairs if args.top == 0 else pairs.head(int(args.top))
-    if args.table:
-        from .._io import atomic_open
-
-        with atomic_open(args.table) as fh:
-            table.to_csv(fh, sep="\t", index=False, float_format="%.6g")
-        log.info("wrote %d rows to %s", len(table), args.table)
-    else:
-        table.to_csv(sys.stdout, sep="\t", index=False, float_format="%.6g")
+    write_tsv(table, args.table)
     if args.plots:
         _plots(scan, args.plots, args.alpha)
     for line in summary_lines(pairs, args.alpha, scan.params.get("scale")):

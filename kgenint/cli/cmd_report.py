@@ -4,6 +4,8 @@ from __future__ import annotations
 import argparse
 import logging
 
+from ._options import add_command
+
 log = logging.getLogger("kgenint")
 
 _EPILOG = """\
@@ -44,9 +46,8 @@ examples:
 
 def register(subparsers, parents) -> None:
     """Add the ``report`` subcommand."""
-    p = subparsers.add_parser(
-        "report",
-        parents=parents,
+    p = add_command(
+        subparsers, parents, "report",
         help="build DIR/report.html from the results saved in DIR (no model is run)",
         description=(
             "Build the self-contained HTML report of a directory from the results saved there (the output "
@@ -56,7 +57,6 @@ def register(subparsers, parents) -> None:
             "only saved results are drawn, tabulated and (for a stage directory) scored."
         ),
         epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("dir", metavar="DIR",
                    help="output directory of 'kgenint demo', or a directory of stage command outputs")

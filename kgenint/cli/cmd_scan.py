@@ -6,7 +6,8 @@ import logging
 import shlex
 import sys
 
-from ._outputs import add_overwrite, check_outputs
+from ._options import add_command, add_motifs, add_out
+from ._outputs import check_outputs
 
 log = logging.getLogger("kgenint")
 
@@ -33,19 +34,16 @@ example:
 
 def register(subparsers, parents) -> None:
     """Add the ``scan`` subcommand."""
-    p = subparsers.add_parser(
-        "scan",
-        parents=parents,
+    p = add_command(
+        subparsers, parents, "scan",
         help="find motif occurrences in a FASTA file (FIMO-like, exact p-values)",
         description=(
             "Score every motif at every position on both strands of every sequence and report "
             "the windows whose exact p-value under the background is <= --thresh, as FIMO's TSV."
         ),
         epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--motifs", default=None,
-                   help="motifs (MEME format; default: embedded JASPAR 2024 CORE vertebrates)")
+    add_motifs(p, "default: embedded JASPAR 2024 CORE vertebrates", help="motif file (MEME)")
     p.add_argument("--fasta", required=True, help="sequences to scan (FASTA, plain or gzip)")
     p.add_argument("--thresh", type=float, default=1e-4,
                    help="report windows with p-value <= THRESH (default: 1e-4, as FIMO)")
@@ -58,8 +56,7 @@ def register(subparsers, parents) -> None:
     p.add_argument("--max-hits", type=int, default=None,
                    help="keep at most this many hits (best p-values); applied while scanning, so memory stays "
                         "bounded (about 3 x MAX_HITS hits; not with --qvalues, which needs every hit)")
-    p.add_argument("--out", "-o", default=None, help="output TSV (default: standard output)")
-    add_overwrite(p)
+    add_out(p, "output TSV (default: standard output)")
     from ._distributed import add_distributed_options
 
     add_distributed_options(p)

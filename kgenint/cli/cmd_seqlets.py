@@ -5,15 +5,15 @@ import argparse
 import logging
 import sys
 
-from ._outputs import add_overwrite, check_outputs
+from ._options import add_command, add_data, add_out
+from ._outputs import check_outputs
 
 log = logging.getLogger("kgenint")
 
 
 def register(subparsers, parents) -> None:
-    p = subparsers.add_parser(
-        "seqlets",
-        parents=parents,
+    p = add_command(
+        subparsers, parents, "seqlets",
         help="discover motifs from attribution maps (fast TF-MoDISco-class)",
         description=(
             "Call seqlets (windows of high total contribution, thresholds from a Laplace null at "
@@ -28,10 +28,11 @@ def register(subparsers, parents) -> None:
         ),
     )
     p.add_argument("--attributions", required=True, help="attribution file (.h5, .npz or .npy)")
-    p.add_argument("--data", default=None, help="one-hot sequences when not in --attributions")
+    add_data(p, help="one-hot sequences (.npy, .npz or HDF5 with 'onehot'/'x') when not in --attributions",
+             split=False)
     p.add_argument("--kind", choices=("auto", "contributions", "hypothetical"), default="auto",
                    help="what a lone .npy attribution array holds (default: detect)")
-    p.add_argument("--out", required=True, help="output results HDF5 (tfmodisco-lite layout)")
+    add_out(p, "output results HDF5 (tfmodisco-lite layout)", required=True)
     p.add_argument("--meme", default=None, help="also write the trimmed motifs (PPMs) as a MEME file")
     p.add_argument("--tsv", default=None,
                    help="also write the seqlet table (seq, start, end, strand, score, sign, cluster, site_start, "
@@ -49,7 +50,6 @@ def register(subparsers, parents) -> None:
                    help="similarity at which clusters merge (default: 0.6)")
     p.add_argument("--annotate", action="store_true",
                    help="annotate motifs against the default database (kgenint.motifs.annotate)")
-    add_overwrite(p)
     p.set_defaults(func=run)
 
 

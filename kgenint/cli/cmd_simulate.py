@@ -5,16 +5,16 @@ import argparse
 import logging
 import sys
 
-from ._outputs import add_overwrite, check_outputs
+from ._options import add_command, add_out
+from ._outputs import check_outputs
 
 log = logging.getLogger("kgenint")
 
 
 def register(subparsers, parents) -> None:
     """Add the ``simulate`` subcommand."""
-    p = subparsers.add_parser(
-        "simulate",
-        parents=parents,
+    p = add_command(
+        subparsers, parents, "simulate",
         help="simulate sequences with planted motif interactions (the benchmark ground truth)",
         description=(
             "Simulate one-hot DNA sequences with planted motifs and pair rules (additive control, "
@@ -29,17 +29,18 @@ def register(subparsers, parents) -> None:
                    help="simulation preset (default: default)")
     p.add_argument("--n", type=int, default=None,
                    help="number of sequences (default: the preset's, 100000 for default)")
-    p.add_argument("--out", "-o", required=True, help="output HDF5 file")
+    add_out(p, "output HDF5 file", required=True)
     p.add_argument("--length", type=int, default=None, help="sequence length in bp (default: the preset's)")
     p.add_argument("--noise-sd", type=float, default=None, help="noise SD of the continuous target")
     p.add_argument("--positive-fraction", type=float, default=None, help="target fraction of class 1")
     p.add_argument("--fasta", default=None, help="also write the sequences as FASTA to this file")
-    p.add_argument("--motifs", default=None,
+    p.add_argument("--meme", default=None,
                    help="also write the planted motifs (as planted: trimmed PWMs) as MEME to this file, "
                         "e.g. for 'kgenint interactions --motifs' or 'kgenint scan --motifs'")
+    # deprecated: --motifs names inputs in every other command
+    p.add_argument("--motifs", dest="motifs_out", default=None, help=argparse.SUPPRESS)
     p.add_argument("--x-dtype", default="uint8", choices=["uint8", "float32"],
                    help="storage type of /x (default: uint8)")
-    add_overwrite(p)
     p.set_defaults(func=run)
 
 
@@ -59,15 +60,21 @@ def run(args: argparse.Namespace) -> int:
     cfg = SimulationConfig.from_preset(args.preset, **overrides)
     if args.n is not None and args.n <= 0:
         raise InputError(f"--n must be a positive number of sequences. Received --n {args.n}.")
-    check_outputs(args, out=args.out, fasta=args.fasta, motifs=args.motifs)  # after the arguments, before the work
+    meme = args.meme
+    if args.motifs_out is not None:
+        log.warning("simulate --motifs is deprecated (--motifs is an input elsewhere); use --meme")
+        if meme is not None and meme != args.motifs_out:
+            raise InputError("give --meme only (its old name --motifs was given too, with another file).")
+        meme = args.motifs_out
+    check_outputs(args, out=args.out, fasta=args.fasta, meme=meme)  # after the arguments, before the work
     truth = simulate_to_hdf5(args.out, cfg, n=args.n, seed=args.seed, progress=not args.quiet,
                              x_dtype=args.x_dtype)
     if args.fasta:
         _write_fasta(args.out, args.fasta)
-    if args.motifs:
+    if meme:
         from ..motifs import write_meme
 
-        write_meme(truth.motifs, args.motifs)
+        write_meme(truth.motifs, meme)
     if not args.quiet:
         import h5py
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 import argparse
 import logging
 
-from ._outputs import add_overwrite, check_outputs
+from ._options import add_command, add_data, add_out
+from ._outputs import check_outputs
 
 log = logging.getLogger("kgenint")
 
@@ -13,9 +14,8 @@ _ARCHS = ("local", "interaction", "distributed", "deepbind", "basset", "bpnet")
 
 
 def register(subparsers, parents) -> None:
-    p = subparsers.add_parser(
-        "train",
-        parents=parents,
+    p = add_command(
+        subparsers, parents, "train",
         help="train a reference CNN on an HDF5 data set",
         description=(
             "Train a reference genomic CNN (Keras 3) on an HDF5 file with '/x' (N, L, 4) one-hot "
@@ -27,8 +27,9 @@ def register(subparsers, parents) -> None:
             "Pearson r for continuous) to <out stem>.metrics.json."
         ),
     )
-    p.add_argument("--data", required=True, help="training HDF5 file")
-    p.add_argument("--out", required=True, help="output model file, must end in .keras")
+    add_data(p, help="training HDF5 file (/x, /y/class or /y/continuous, optional /split)", required=True,
+             split=False)
+    add_out(p, "output model file, must end in .keras", required=True)
     p.add_argument("--arch", choices=_ARCHS, default="local",
                    help="architecture (default: local; 'distributed' learns motif parts in layer 1)")
     p.add_argument("--target", choices=("class", "continuous"), default=None,
@@ -46,7 +47,6 @@ def register(subparsers, parents) -> None:
     p.add_argument("--strategy", choices=("default", "mirrored"), default="default",
                    help="'mirrored': train on every GPU of this machine (tf.distribute.MirroredStrategy; "
                         "--batch-size is the global batch); default: one GPU when there is one, else the CPU")
-    add_overwrite(p)
     p.set_defaults(func=run)
 
 

@@ -14,6 +14,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from .._validate import is_number
 from ..errors import FormatError, InputError
 from ._common import DataSummary, _atomic_h5, _check_fraction, _check_length, _log_split, _write_common, _XWriter, random_split
 from .genome import encode_windows
@@ -65,14 +66,6 @@ def _iter_fasta(path: str, what: str) -> Iterator[tuple[str, bytes, int]]:
         raise FormatError("the file holds no FASTA records ('>' header lines).", path=path)
 
 
-def _is_number(v: str) -> bool:
-    try:
-        float(v)
-    except ValueError:
-        return False
-    return True
-
-
 def read_labels_tsv(path: str | os.PathLike) -> tuple[list[str], dict[str, tuple[np.ndarray, int]]]:
     """Read a labels TSV: a header ``id<TAB>name1<TAB>name2...`` then one row per sequence.
 
@@ -105,7 +98,7 @@ def read_labels_tsv(path: str | os.PathLike) -> tuple[list[str], dict[str, tuple
                     raise FormatError("the header needs an id column and at least one label column, "
                                       "separated by tabs (e.g. 'id<TAB>bound').", path=p, line=ln)
                 cols = [c.strip() for c in f[1:]]
-                if all(_is_number(v) for v in cols):  # a first row of numbers is data, not a header
+                if all(is_number(v) for v in cols):  # a first row of numbers is data, not a header
                     raise FormatError("the first line must be a header ('id<TAB>name ...'); it holds numbers.",
                                       path=p, line=ln)
                 continue

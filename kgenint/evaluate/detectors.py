@@ -10,7 +10,7 @@ import resource
 import sys
 import time
 import tracemalloc
-from typing import Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -54,16 +54,18 @@ def score_against_pairs(view: pd.DataFrame, positives: set, names: Sequence[str]
     from .scoring import auprc, auroc
 
     key = {frozenset((a, b)): i for i, (a, b) in enumerate(zip(view.motif_a, view.motif_b))}
-    s, y, c = [], [], []
+    scores: list[float] = []
+    positive: list[bool] = []
+    called: list[bool] = []
     names = list(names)
     for i, a in enumerate(names):
         for b in names[i + 1:]:
             k = frozenset((a, b))
             j = key.get(k)
-            s.append(float(view["score"].iloc[j]) if j is not None else 0.0)
-            c.append(bool(view["q"].iloc[j] < alpha) if j is not None else False)
-            y.append(k in positives)
-    s, y, c = np.array(s), np.array(y, bool), np.array(c, bool)
+            scores.append(float(view["score"].iloc[j]) if j is not None else 0.0)
+            called.append(bool(view["q"].iloc[j] < alpha) if j is not None else False)
+            positive.append(k in positives)
+    s, y, c = np.array(scores), np.array(positive, bool), np.array(called, bool)
     nc = int(c.sum())
     return {"pair_auroc": auroc(y, s), "pair_auprc": auprc(y, s), "n_called": nc,
             "precision": float((c & y).sum() / nc) if nc else float("nan"),
@@ -157,7 +159,7 @@ def benchmark_interactions(truth, motifs: Sequence, *, methods: Sequence[str] | 
             or (m in ("dfim", "dependency") and attribute is not None and x is not None)
             or (m == "hessian" and hvp is not None and x is not None)
             or (m == "hierlasso" and x is not None and (labels is not None or predict is not None)))]
-    runs = []
+    runs: list[tuple[str, str | None, dict[str, Any]]] = []  # (label, detector or None for an extra, its inputs)
     for m in methods:
         if m not in DETECTORS:
             raise InputError(f"unknown method {m!r}; choose from {DETECTORS}.")
@@ -174,16 +176,16 @@ def benchmark_interactions(truth, motifs: Sequence, *, methods: Sequence[str] | 
         raise InputError("no detector can run: give predict + backgrounds, attribute/hvp + x, or labels + x.")
     names = list(truth.motif_names)
     tables, summary, kinds = {}, {}, {}
-    for label, m, extra in runs:
-        kw = dict(labels=extra.get("labels", labels))
+    for label, method, extra in runs:
         t0 = time.perf_counter()
         tracemalloc.start()
         rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        if "fn" in extra:
+        if method is None:
             tab = extra["fn"]()
         else:
-            tab = run_detector(m, motifs=motifs, x=x, hits=hits, predict=predict, attribute=attribute, hvp=hvp,
-                               backgrounds=backgrounds, seed=seed, **kw, **options.get(m, {}))
+            tab = run_detector(method, motifs=motifs, x=x, hits=hits, predict=predict, attribute=attribute,
+                               hvp=hvp, backgrounds=backgrounds, seed=seed, labels=extra.get("labels", labels),
+                               **options.get(method, {}))
         _, py_peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         wall = time.perf_counter() - t0

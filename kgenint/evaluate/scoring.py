@@ -33,7 +33,7 @@ __all__ = [
 
 def _binary(a) -> bool:
     v = np.asarray(a).ravel()
-    return v.dtype == bool or (v.size > 0 and np.isin(v, (0, 1)).all())
+    return v.dtype == bool or (v.size > 0 and bool(np.isin(v, (0, 1)).all()))
 
 
 def _metric_args(name: str, y_true, y_score, old: dict) -> tuple[np.ndarray, np.ndarray]:

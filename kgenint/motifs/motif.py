@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -221,6 +221,12 @@ class Motif:
                     )
                 setattr(self, attr, val)
 
+    @property
+    def _bg(self) -> np.ndarray:
+        """``bg_freqs``, an array once constructed: ``__post_init__`` turns ``None`` into uniform (the
+        field's type admits ``None`` only as the constructor's default)."""
+        return cast(np.ndarray, self.bg_freqs)
+
     # ------------------------------------------------------------------ constructors
     @classmethod
     def from_counts(
@@ -306,7 +312,7 @@ class Motif:
         """
         p = self.pwm
         with np.errstate(divide="ignore", invalid="ignore"):
-            t = np.where(p > 0, p * np.log2(p / self.bg_freqs), 0.0)
+            t = np.where(p > 0, p * np.log2(p / self._bg), 0.0)
         return t.sum(axis=1)
 
     @property
@@ -328,7 +334,7 @@ class Motif:
             alt_name=self.alt_name,
             counts=tr(self.counts),
             nsites=self.nsites,
-            bg_freqs=self.bg_freqs[::-1].copy() if flip else self.bg_freqs.copy(),
+            bg_freqs=self._bg[::-1].copy() if flip else self._bg.copy(),
             cwm=tr(self.cwm),
             hcwm=tr(self.hcwm),
             url=self.url,
@@ -371,7 +377,7 @@ class Motif:
         if pseudocount < 0:
             raise MotifError(f"pseudocount must be >= 0. Received: pseudocount={pseudocount}")
         n = float(self.nsites if self.nsites is not None else DEFAULT_NSITES)
-        bg = self.bg_freqs
+        bg = self._bg
         q = (self.pwm * n + pseudocount * bg) / (n + pseudocount)
         with np.errstate(divide="ignore"):
             return np.log(q / bg) / np.log(base)
@@ -401,7 +407,7 @@ class Motif:
         return (
             self.pwm.shape == other.pwm.shape
             and np.allclose(self.pwm, other.pwm, atol=atol)
-            and np.allclose(self.bg_freqs, other.bg_freqs, atol=atol)
+            and np.allclose(self._bg, other._bg, atol=atol)
         )
 
 

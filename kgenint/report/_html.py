@@ -1,9 +1,10 @@
 """Small HTML helpers of the report: escaping, badges, notes, notices, tables (no figures)."""
 from __future__ import annotations
 
+import functools
 import html
 import math
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -45,6 +46,19 @@ def _badge(state: str | None, text: str | None = None) -> str:
 def _notes(read: str, fix: str) -> str:
     return (f'<div class="note"><b>How to read this</b>{read}</div>'
             f'<div class="note fix"><b>If this check fails, do this</b>{fix}</div>')
+
+
+def _section(read: str, fix: str) -> Callable[[Callable[[Any], str]], Callable[[Any], str]]:
+    """Decorator of a report section: its notes (``read``: how to read it; ``fix``: what to do when
+    its check fails) come first, then the HTML the function returns (figures, tables or a notice)."""
+    def deco(fn: Callable[[Any], str]) -> Callable[[Any], str]:
+        @functools.wraps(fn)
+        def section(c: Any) -> str:
+            return _notes(read, fix) + fn(c)
+
+        return section
+
+    return deco
 
 
 def _notice(text: str) -> str:

@@ -13,7 +13,7 @@ from .._version import __version__
 from ..errors import FormatError
 from ._context import _Ctx, _results_source
 from ._figures import _new_figure
-from ._html import _badge, _esc, _fmt, _kv, _notes, _notice, _table
+from ._html import _badge, _esc, _fmt, _kv, _notes, _notice, _section, _table
 
 log = logging.getLogger("kgenint")
 
@@ -26,14 +26,16 @@ MAX_EXAMPLES = 4
 
 
 
+@_section(
+    read=("The conclusions in one place: the motifs the model relies on (from its attributions) and the "
+          "motif pairs it combines non-additively (from the in-silico scan with control inserts), each "
+          "with the spacing, orientation and size of its strongest arrangement. The sections below "
+          "show the evidence and the configuration."),
+    fix=("If a list is empty, open the section it comes from: it says whether the stage was run and "
+         "why it may have found nothing."),
+)
 def _sec_findings(c: _Ctx) -> str:
     """What the analysis found, first: the motifs the model learned and the interactions called."""
-    read = ("The conclusions in one place: the motifs the model relies on (from its attributions) and the "
-            "motif pairs it combines non-additively (from the in-silico scan with control inserts), each "
-            "with the spacing, orientation and size of its strongest arrangement. The sections below "
-            "show the evidence and the configuration.")
-    fix = ("If a list is empty, open the section it comes from: it says whether the stage was run and "
-           "why it may have found nothing.")
     import pandas as pd
 
     body = ""
@@ -63,7 +65,7 @@ def _sec_findings(c: _Ctx) -> str:
                                             "ci_high", "rel_effect", "q_value"], max_rows=25)
     else:
         body += "<h3>Interactions called</h3><p>No in-silico scan in this directory.</p>"
-    return _notes(read, fix) + body
+    return body
 
 
 def _sec_overview(c: _Ctx) -> str:
@@ -225,17 +227,19 @@ def _annotation_by_query(ann) -> dict[str, dict]:
     return out
 
 
+@_section(
+    read=("Each first-layer filter of the network scans the sequence for one short pattern. The logo "
+          "stacks the bases of the sequences that activate the filter most; letter height is information "
+          "in bits (2 bits = one base always present). The best match in JASPAR 2024 is given with its "
+          "q-value (the chance that the match is a false discovery; q &lt; 0.05 is a convincing match)."),
+    fix=("Logos without clear letters or without a match (q ≥ 0.05) are normal for some filters: networks "
+         "spread one motif over several filters or learn partial motifs. If no filter matches any known "
+         "motif, check model quality above first; then look at the seqlet motifs below, which are usually "
+         "cleaner than single filters."),
+)
 def _sec_filters(c: _Ctx) -> str:
-    read = ("Each first-layer filter of the network scans the sequence for one short pattern. The logo "
-            "stacks the bases of the sequences that activate the filter most; letter height is information "
-            "in bits (2 bits = one base always present). The best match in JASPAR 2024 is given with its "
-            "q-value (the chance that the match is a false discovery; q &lt; 0.05 is a convincing match).")
-    fix = ("Logos without clear letters or without a match (q ≥ 0.05) are normal for some filters: networks "
-           "spread one motif over several filters or learn partial motifs. If no filter matches any known "
-           "motif, check model quality above first; then look at the seqlet motifs below, which are usually "
-           "cleaner than single filters.")
     if not c.has("filters_meme"):
-        return _notes(read, fix) + _notice(
+        return _notice(
             "No <code>filters.meme</code> (or other MEME file of first-layer filter motifs, named "
             "<code>filter_&lt;i&gt;</code> or <code>&lt;layer&gt;_f&lt;i&gt;</code>): the filter stage was not run.")
     from ..motifs import read_meme
@@ -248,7 +252,7 @@ def _sec_filters(c: _Ctx) -> str:
             raise
         motifs = []
     if not motifs:
-        return _notes(read, fix) + src + _notice("No filter had enough activating sites to form a motif.")
+        return src + _notice("No filter had enough activating sites to form a motif.")
     ann = c.tables.get("filters")
     by = _annotation_by_query(ann)
     labelled = []
@@ -269,7 +273,7 @@ def _sec_filters(c: _Ctx) -> str:
         cols = ["query_id", "n_sites", "target_id", "target_alt_id", "q_value", "orientation", "query_consensus"]
         t = ann.sort_values("q_value") if "q_value" in ann.columns else ann
         body += "<h3>All filters and their best match</h3>" + _table(t, columns=cols, max_rows=40)
-    return _notes(read, fix) + src + body
+    return src + body
 
 
 def _seqlet_motifs(c: _Ctx) -> tuple[list, str | None]:
@@ -305,23 +309,25 @@ def _annotation_from_metadata(motifs: list):
     return pd.DataFrame(rows) if rows else None
 
 
+@_section(
+    read=("Seqlets are short stretches with high attribution (the bases the model relies on). Similar "
+          "seqlets are grouped and averaged into a contribution-weighted matrix (CWM): letters above the "
+          "line raise the prediction, letters below lower it. The number of seqlets tells how often the "
+          "model uses the motif. The motif-pair panel aligns a discovered motif (top) with its best JASPAR "
+          "match (bottom) at the offset and strand the comparison found."),
+    fix=("No motif found usually means the attributions are weak (model quality near chance) or too few "
+         "sequences were analysed: raise <code>--n-attr</code> or train a better model. A motif without a "
+         "database match may be new, a composite of two motifs (look for two half-sites in the logo) or a "
+         "sequence bias (e.g. GC-rich); compare it with the filter logos above."),
+)
 def _sec_seqlets(c: _Ctx) -> str:
-    read = ("Seqlets are short stretches with high attribution (the bases the model relies on). Similar "
-            "seqlets are grouped and averaged into a contribution-weighted matrix (CWM): letters above the "
-            "line raise the prediction, letters below lower it. The number of seqlets tells how often the "
-            "model uses the motif. The motif-pair panel aligns a discovered motif (top) with its best JASPAR "
-            "match (bottom) at the offset and strand the comparison found.")
-    fix = ("No motif found usually means the attributions are weak (model quality near chance) or too few "
-           "sequences were analysed: raise <code>--n-attr</code> or train a better model. A motif without a "
-           "database match may be new, a composite of two motifs (look for two half-sites in the logo) or a "
-           "sequence bias (e.g. GC-rich); compare it with the filter logos above.")
     if not (c.has("seqlets_h5") or c.has("seqlets_meme")):
-        return _notes(read, fix) + _notice("No seqlet results (<code>seqlets.h5</code>, or any results file of "
-                                           "<code>kgenint seqlets</code>): the seqlet stage was not run.")
+        return _notice("No seqlet results (<code>seqlets.h5</code>, or any results file of "
+                       "<code>kgenint seqlets</code>): the seqlet stage was not run.")
     motifs, role = _seqlet_motifs(c)
     src = c.source(*(r for r in (role, "seqlets_annotation") if r))
     if not motifs:
-        return _notes(read, fix) + src + _notice(
+        return src + _notice(
             "The seqlet stage ran but found <b>no motif</b>: no group of seqlets was large enough. See "
             "<i>If this check fails</i> above.")
     ann = c.tables.get("seqlets")
@@ -350,7 +356,7 @@ def _sec_seqlets(c: _Ctx) -> str:
                      "best match": r.get("target_id"), "TF": r.get("target_alt_id"), "q_value": r.get("q_value")})
     body += _table(pd.DataFrame(rows))
     body += _motif_pair_panel(c, motifs, by)
-    return _notes(read, fix) + src + body
+    return src + body
 
 
 def _motif_pair_panel(c: _Ctx, motifs: list, by: dict) -> str:
@@ -381,25 +387,27 @@ def _motif_pair_panel(c: _Ctx, motifs: list, by: dict) -> str:
         f"{m.name} aligned with {r.get('target_alt_id', '')} ({r['target_id']}), q = {_fmt(q)}, strand {orient}.")
 
 
+@_section(
+    read=("Each panel is one test sequence; letter height is the attribution of the base actually present "
+          "(up = pushes the prediction up, down = pushes it down). Shaded boxes mark the planted motif "
+          "sites, labelled with the motif and its role (main: acts alone; and/xor/or/spacing/orientation/"
+          "order: acts through an interaction; additive: independent control pair; decoy: no effect). One "
+          "row per attribution method."),
+    fix=("Good attributions have tall letters inside the shaded boxes of main-effect and satisfied "
+         "interaction motifs, and little elsewhere. Flat tracks: the model is weak or the method saturates "
+         "(compare methods). Tall letters on decoys: the model uses a spurious feature."),
+)
 def _sec_tracks(c: _Ctx) -> str:
-    read = ("Each panel is one test sequence; letter height is the attribution of the base actually present "
-            "(up = pushes the prediction up, down = pushes it down). Shaded boxes mark the planted motif "
-            "sites, labelled with the motif and its role (main: acts alone; and/xor/or/spacing/orientation/"
-            "order: acts through an interaction; additive: independent control pair; decoy: no effect). One "
-            "row per attribution method.")
-    fix = ("Good attributions have tall letters inside the shaded boxes of main-effect and satisfied "
-           "interaction motifs, and little elsewhere. Flat tracks: the model is weak or the method saturates "
-           "(compare methods). Tall letters on decoys: the model uses a spurious feature.")
     e = c.results.get("examples")
     if not e or "x" not in e:
         where = ("in <code>results.h5</code>" if c.stage is None else
                  "(no finished file of <code>kgenint attribute</code> in the directory)")
-        return _notes(read, fix) + _notice(f"No example attributions {where}: the attribution "
-                                           "stage was not run or the data have no planted truth.")
+        return _notice(f"No example attributions {where}: the attribution "
+                       "stage was not run or the data have no planted truth.")
     methods = [m for m in (c.results.get("config") or {}).get("methods", []) if m in e]
     methods += [k for k in e if k not in methods and k not in ("x", "index", "sites")]
     if not methods:
-        return _notes(read, fix) + _notice("No attribution method in the examples.")
+        return _notice("No attribution method in the examples.")
     from ..plot import plot_attribution_track
 
     body = _results_source(c, "attributions", "data")
@@ -424,21 +432,23 @@ def _sec_tracks(c: _Ctx) -> str:
         fig.tight_layout()
         body += c.fig(fig, f"attribution_seq{seq}", f"Sequence {seq}: attributions by method"
                       + ("; shaded = planted sites (motif, role)." if sites else "."))
-    return _notes(read, fix) + body
+    return body
 
 
+@_section(
+    read=("For every attribution method (rows) and motif role (columns): the AUROC with which the per-base "
+          "attribution separates bases inside planted sites of that role from all other bases (0.5 = no "
+          "better than chance, 1 = perfect). Main-effect motifs are usually found by every method; motifs "
+          "that act only through an interaction (and, xor, spacing ...) are where methods differ."),
+    fix=("A whole row near 0.5: the model (or this method) did not pick up the planted motifs; check model "
+         "quality. Interaction roles much lower than main effects: expected for gradient-type methods; use "
+         "DeepSHAP or integrated gradients, and rely on the interaction scans below for these motifs. A "
+         "decoy column well above 0.5 means the model uses motifs that have no effect in the truth."),
+)
 def _sec_roles(c: _Ctx) -> str:
-    read = ("For every attribution method (rows) and motif role (columns): the AUROC with which the per-base "
-            "attribution separates bases inside planted sites of that role from all other bases (0.5 = no "
-            "better than chance, 1 = perfect). Main-effect motifs are usually found by every method; motifs "
-            "that act only through an interaction (and, xor, spacing ...) are where methods differ.")
-    fix = ("A whole row near 0.5: the model (or this method) did not pick up the planted motifs; check model "
-           "quality. Interaction roles much lower than main effects: expected for gradient-type methods; use "
-           "DeepSHAP or integrated gradients, and rely on the interaction scans below for these motifs. A "
-           "decoy column well above 0.5 means the model uses motifs that have no effect in the truth.")
     t = c.tables.get("role_auroc")
     if t is None or len(t) == 0:
-        return _notes(read, fix) + _notice("No method × role table: attributions or planted truth are missing.")
+        return _notice("No method × role table: attributions or planted truth are missing.")
     tab = t.set_index("method") if "method" in t.columns else t
     from ..evaluate import plot_role_table
 
@@ -456,4 +466,4 @@ def _sec_roles(c: _Ctx) -> str:
 
         s = pd.DataFrame([{"method": k, **v} for k, v in att.items()])
         body += "<h3>All planted sites</h3>" + _table(s)
-    return _notes(read, fix) + body
+    return body

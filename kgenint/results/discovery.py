@@ -205,8 +205,8 @@ def _h5(path: Path) -> Found | str:
                               "max_distance": int(d.max())})
             if kind == "cooccurrence_scan":
                 names = [v.decode() if isinstance(v, bytes) else str(v) for v in f["motif_names"][()]]
-                n = [int(v) for v in f["n_sequences"][()].ravel()]
-                return Found("cooccurrence", path, mt, f"{len(names)} motifs, {n[0]} + {n[1]} sequences",
+                sizes = [int(v) for v in f["n_sequences"][()].ravel()]
+                return Found("cooccurrence", path, mt, f"{len(names)} motifs, {sizes[0]} + {sizes[1]} sequences",
                              {"motif_names": names})
             if kind == "pair_table":
                 method = f.attrs.get("method", "detector")
@@ -461,7 +461,7 @@ def discover(directory: str | os.PathLike) -> StageFiles:
         res.chosen[role] = ranked[0]
         res._drop(ranked[1:], f"older than {ranked[0].path.name} ({ROLE_LABELS.get(role, role)})")
     # annotation tables: of the filter or of the seqlet motifs, by the names their queries share
-    names = {"filters": set(), "seqlets": set()}
+    names: dict[str, set[str]] = {"filters": set(), "seqlets": set()}
     for role, key in (("filters_meme", "filters"), ("seqlets_h5", "seqlets"), ("seqlets_meme", "seqlets")):
         if role in res.chosen:
             names[key] |= set(res.chosen[role].meta.get("motif_names", []))
@@ -473,8 +473,8 @@ def discover(directory: str | os.PathLike) -> StageFiles:
             # no motif file to match: go by the query names' pattern, then by the file name
             overlap = {"seqlets": sum(bool(_SEQLET_NAME.match(n)) for n in q),
                        "filters": sum(bool(_FILTER_NAME.match(n)) for n in q)}
-        if not any(overlap.values()) and _name_hint(f.path):
-            overlap[_name_hint(f.path)] = 1
+        if not any(overlap.values()) and (hint := _name_hint(f.path)):
+            overlap[hint] = 1
         best = max(overlap, key=lambda k: overlap[k])
         if overlap[best] == 0:
             log.info("report: %s annotates motifs that are neither filter nor seqlet motifs; not used", f.path)

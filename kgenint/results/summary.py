@@ -151,9 +151,9 @@ def collect_results(
                 tables[f"rules_{key}"] = s.pop("table")
                 scores[f"interactions_{key}"] = s
     for name in ("filters", "seqlets"):
-        p = (annotations or {}).get(name)
-        if p is not None:
-            t = guarded(p, lambda p=p: read_annotation(p))
+        ann = (annotations or {}).get(name)
+        if ann is not None:
+            t = guarded(ann, lambda ann=ann: read_annotation(ann))
             if t is not None:
                 tables[name] = t
     if truth is not None:
