@@ -12,7 +12,7 @@ contrasts, so both statistics are scored on the same model calls.
 
 Models, data and planted motifs come from::
 
-    kgenint simulate --preset P --seed S --out P_sS.h5 --motifs P_sS.meme
+    kgenint simulate --preset P --seed S --out P_sS.h5 --meme P_sS.meme
     kgenint train --data P_sS.h5 --arch interaction --target continuous --batch-size 256 \\
         --epochs 20 --patience 4 --seed S --out P_sS.keras
 

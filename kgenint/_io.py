@@ -29,7 +29,7 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
-from typing import IO
+from typing import IO, Any, cast
 
 from .errors import OutputError
 
@@ -341,9 +341,10 @@ def atomic_open(target: str | os.PathLike, mode: str = "w", *, overwrite: bool =
         raise ValueError(f"mode must be 'w' or 'wb'. Received: mode={mode!r}")
     target = os.fspath(target)
     with atomic_path(target, overwrite=overwrite, check=check) as tmp:
+        fh: IO[Any]
         if target.endswith(".gz"):
             raw = gzip.open(tmp, "wb")
-            fh = raw if mode == "wb" else io.TextIOWrapper(raw, encoding=encoding, newline=newline)
+            fh = cast(IO[Any], raw if mode == "wb" else io.TextIOWrapper(raw, encoding=encoding, newline=newline))
         else:
             fh = open(tmp, mode, encoding=None if mode == "wb" else encoding,  # noqa: SIM115
                       newline=None if mode == "wb" else newline)

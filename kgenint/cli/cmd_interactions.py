@@ -218,7 +218,8 @@ def run(args: argparse.Namespace) -> int:
             scan = scan_pairs_adaptive(predict, motifs, bg, distances=distances, orientations=orientations,
                                        task=int(task), instances=args.instances, controls=args.controls,
                                        margin=float(args.margin), min_gap=int(args.min_gap), alpha=float(args.alpha),
-                                       batch_size=int(args.batch_size), seed=int(args.seed), progress=not args.quiet)
+                                       batch_size=int(args.batch_size), seed=int(args.seed), progress=not args.quiet,
+                                       checkpoint=checkpoint)
             log.info("adaptive scan: %d model calls (the exhaustive scan: %d)", scan.params["n_predicted"],
                      scan.params["n_predicted_exhaustive"])
         else:
