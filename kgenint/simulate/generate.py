@@ -9,9 +9,10 @@ not depend on the number of threads):
    site bases sampled from the PWM (not the consensus); the noise-free latent activity;
 2. background (Numba): i.i.d. bases with a per-sequence GC fraction drawn from ``gc_range``, or a
    dinucleotide shuffle of a reference sequence; the sites are written over it;
-3. clean-up (Numba): accidental strong matches (p < ``match_p``) of every planted motif in the
-   background are re-sampled away (bases of planted sites are never touched); what cannot be
-   removed is recorded in ``GroundTruth.background_matches``;
+3. clean-up (Numba): accidental strong matches (p <= ``match_p``, the motif scanner's exact
+   p-values) of every planted motif in the background are re-sampled away (bases of planted
+   sites are never touched); what cannot be removed is recorded in
+   ``GroundTruth.background_matches``;
 4. labels, once all latents are known: continuous target ``latent + noise``, binary class drawn
    with a threshold chosen for ``positive_fraction`` (see :class:`SimulationConfig`).
 """
