@@ -1,9 +1,12 @@
 """Build script for kgenint's compiled core (``kgenint._ccore``, from ``csrc/*.c``).
 
-All metadata lives in ``pyproject.toml``; this file only declares the C extension and turns a
-missing or broken C compiler into a message that says what to install.
+All metadata lives in ``pyproject.toml``; this file only declares the C extension, writes
+``csrc/alphabet.h`` from ``kgenint/_alphabet.py`` (the one letter-code table, so C and Python
+cannot disagree) and turns a missing or broken C compiler into a message that says what to install.
 """
 import glob
+import importlib.util
+import os
 import sys
 
 import numpy as np
@@ -39,9 +42,21 @@ class BuildExtWithHelp(build_ext):
             raise
 
 
+def _write_alphabet_header() -> None:
+    """csrc/alphabet.h from kgenint/_alphabet.py (loaded by path: the package is not built yet)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    spec = importlib.util.spec_from_file_location("_kgenint_alphabet", os.path.join(here, "kgenint", "_alphabet.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    mod.write_c_header(os.path.join(here, "csrc", "alphabet.h"))
+
+
+_write_alphabet_header()
+
 ccore = Extension(
     "kgenint._ccore",
     sources=sorted(glob.glob("csrc/*.c")),
+    depends=sorted(glob.glob("csrc/*.h")),
     include_dirs=[np.get_include(), "csrc"],
     define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
     extra_compile_args=["-std=c99", "-O3", "-Wall", "-Wextra"] if sys.platform != "win32" else [],

@@ -17,16 +17,13 @@
 
 #include <stdint.h>
 
-/* Byte -> code: 0..3 = A, C, G, T (either case), 4 = N/n, KG_BAD = anything else. */
-#define KG_N 4
-#define KG_BAD 255
-extern uint8_t kg_code[256];
+/* kg_code[256] (byte -> code: 0..3 = A, C, G, T, KG_N = N, above KG_N invalid), kg_hints and
+ * KG_ALLOWED: generated from kgenint/_alphabet.py, the one letter-code policy. */
+#include "alphabet.h"
 
 /* Exceptions (both subclasses of ValueError), created in module.c. */
 extern PyObject *kg_SequenceError; /* bad sequence content; attrs index, position, char */
 extern PyObject *kg_ParseError;    /* bad FASTA; attrs filename, line, reason */
-
-void kg_init_tables(void);
 
 /* Fill L rows of 4 floats at `out` from the first n (<= L) bytes of `p`, padding the rest with
  * the N row.  rows[0..3] are the one-hot rows of A, C, G, T and rows[4] the N row.
@@ -38,10 +35,13 @@ Py_ssize_t kg_fill_onehot(const unsigned char *p, Py_ssize_t n, Py_ssize_t L,
 /* rows[5][4] for a given N value. */
 void kg_make_rows(float rows[5][4], float n_value);
 
+/* exc.<name> = v, or None when v < 0. Returns 0, or -1 with an exception. */
+int kg_set_index_attr(PyObject *exc, const char *name, Py_ssize_t v);
+
 /* A new str naming a bad character in messages: 'X', "a space", byte 0x80, U+00E9 ... */
 PyObject *kg_describe_char(Py_UCS4 ch, int from_bytes);
 
-/* A static hint sentence for IUPAC codes and RNA 'U' (starting with a space), or "". */
+/* The hint sentence of an invalid letter (kg_hints by its code; starts with a space), or "". */
 const char *kg_char_hint(Py_UCS4 ch);
 
 /* Module functions. */

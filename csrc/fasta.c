@@ -18,7 +18,7 @@ typedef struct {
 /* Raise ParseError("<filename>, line <line>: <reason>") with attributes. Steals reason. */
 static void kg_raise_parse(PyObject *filename, Py_ssize_t line, PyObject *reason)
 {
-    PyObject *msg, *exc, *v;
+    PyObject *msg, *exc;
     if (reason == NULL) {
         return;
     }
@@ -39,25 +39,13 @@ static void kg_raise_parse(PyObject *filename, Py_ssize_t line, PyObject *reason
         return;
     }
     if (PyObject_SetAttrString(exc, "filename", filename) < 0 ||
-        PyObject_SetAttrString(exc, "reason", reason) < 0) {
+        PyObject_SetAttrString(exc, "reason", reason) < 0 ||
+        kg_set_index_attr(exc, "line", line > 0 ? line : -1) < 0) {
         Py_DECREF(reason);
         Py_DECREF(exc);
         return;
     }
     Py_DECREF(reason);
-    if (line > 0) {
-        v = PyLong_FromSsize_t(line);
-    }
-    else {
-        v = Py_None;
-        Py_INCREF(v);
-    }
-    if (v == NULL || PyObject_SetAttrString(exc, "line", v) < 0) {
-        Py_XDECREF(v);
-        Py_DECREF(exc);
-        return;
-    }
-    Py_DECREF(v);
     PyErr_SetObject(kg_ParseError, exc);
     Py_DECREF(exc);
 }
@@ -317,8 +305,7 @@ PyObject *kg_parse_fasta(PyObject *self, PyObject *args, PyObject *kwargs)
                 kg_raise_parse(filename, recs[err_i].line,
                                PyUnicode_FromFormat(
                                    "record %R: invalid character %U at sequence position %zd "
-                                   "(0-based).%s Allowed letters are A, C, G, T and N (upper or "
-                                   "lower case).",
+                                   "(0-based).%s" KG_ALLOWED,
                                    PyList_GET_ITEM(ids, err_i), desc, err_pos, kg_char_hint(ch)));
                 Py_DECREF(desc);
             }

@@ -1,27 +1,12 @@
-/* kgenint._ccore module definition: lookup tables, exceptions, method table. */
+/* kgenint._ccore module definition: one-hot rows, letter hints, exceptions, method table. */
 #define KG_IMPORT_ARRAY_HERE
 #include "ccore.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
-uint8_t kg_code[256];
 PyObject *kg_SequenceError = NULL;
 PyObject *kg_ParseError = NULL;
-
-void kg_init_tables(void)
-{
-    int i;
-    for (i = 0; i < 256; i++) {
-        kg_code[i] = KG_BAD;
-    }
-    kg_code['A'] = 0; kg_code['a'] = 0;
-    kg_code['C'] = 1; kg_code['c'] = 1;
-    kg_code['G'] = 2; kg_code['g'] = 2;
-    kg_code['T'] = 3; kg_code['t'] = 3;
-    kg_code['N'] = KG_N; kg_code['n'] = KG_N;
-}
 
 void kg_make_rows(float rows[5][4], float n_value)
 {
@@ -53,16 +38,18 @@ Py_ssize_t kg_fill_onehot(const unsigned char *p, Py_ssize_t n, Py_ssize_t L,
     return -1;
 }
 
+int kg_set_index_attr(PyObject *exc, const char *name, Py_ssize_t v)
+{
+    PyObject *o = v >= 0 ? PyLong_FromSsize_t(v) : Py_NewRef(Py_None);
+    int r = o != NULL ? PyObject_SetAttrString(exc, name, o) : -1;
+    Py_XDECREF(o);
+    return r;
+}
+
 const char *kg_char_hint(Py_UCS4 ch)
 {
-    if (ch < 128) {
-        int up = toupper((int)ch);
-        if (up != 0 && up != 'N' && strchr("RYSWKMBDHV", up) != NULL) {
-            return " It is an IUPAC ambiguity code: only N is supported, replace it with N.";
-        }
-        if (up == 'U') {
-            return " Is this RNA? Replace U with T.";
-        }
+    if (ch < 256 && kg_code[ch] < KG_NHINTS) {
+        return kg_hints[kg_code[ch]];
     }
     return "";
 }
@@ -93,8 +80,9 @@ static PyMethodDef kg_methods[] = {
      "one_hot_encode(seqs, length=-1, n_value=0.0, ids=None) -> float32 (N, L, 4)\n\n"
      "seqs: sequence of str/bytes/bytearray. length=-1: all must have the same length; otherwise\n"
      "right-pad with N rows to `length` (longer sequences are an error). A/C/G/T in any case give\n"
-     "one-hot rows in ACGT order, N/n gives a row of n_value; anything else raises SequenceError\n"
-     "naming the sequence (ids[i] when ids is given, else its index), 0-based position and character."},
+     "one-hot rows in ACGT order, N and the IUPAC ambiguity codes a row of n_value; anything else\n"
+     "(U, gaps, X, ...) raises SequenceError naming the sequence (ids[i] when ids is given, else its\n"
+     "index), 0-based position and character (table: kgenint/_alphabet.py)."},
     {"one_hot_decode", (PyCFunction)(void (*)(void))kg_one_hot_decode, METH_VARARGS | METH_KEYWORDS,
      "one_hot_decode(x) -> list[str]\n\nx: float32 (N, L, 4) ACGT. All-zero and all-0.25 rows decode "
      "to 'N'; other rows that are not one-hot raise SequenceError."},
@@ -126,7 +114,6 @@ PyMODINIT_FUNC PyInit__ccore(void)
 {
     PyObject *m;
     import_array();
-    kg_init_tables();
     m = PyModule_Create(&kg_module);
     if (m == NULL) {
         return NULL;

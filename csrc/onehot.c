@@ -17,7 +17,7 @@ static PyObject *kg_who(PyObject *ids, Py_ssize_t i)
 static void kg_raise_sequence_error(PyObject *msg, Py_ssize_t index, Py_ssize_t position,
                                     PyObject *ch)
 {
-    PyObject *exc, *v;
+    PyObject *exc;
     if (msg == NULL) {
         return;
     }
@@ -26,27 +26,8 @@ static void kg_raise_sequence_error(PyObject *msg, Py_ssize_t index, Py_ssize_t 
     if (exc == NULL) {
         return;
     }
-    v = PyLong_FromSsize_t(index);
-    if (v == NULL || PyObject_SetAttrString(exc, "index", v) < 0) {
-        Py_XDECREF(v);
-        Py_DECREF(exc);
-        return;
-    }
-    Py_DECREF(v);
-    if (position >= 0) {
-        v = PyLong_FromSsize_t(position);
-    }
-    else {
-        v = Py_None;
-        Py_INCREF(v);
-    }
-    if (v == NULL || PyObject_SetAttrString(exc, "position", v) < 0) {
-        Py_XDECREF(v);
-        Py_DECREF(exc);
-        return;
-    }
-    Py_DECREF(v);
-    if (PyObject_SetAttrString(exc, "char", ch != NULL ? ch : Py_None) < 0) {
+    if (kg_set_index_attr(exc, "index", index) < 0 || kg_set_index_attr(exc, "position", position) < 0 ||
+        PyObject_SetAttrString(exc, "char", ch != NULL ? ch : Py_None) < 0) {
         Py_DECREF(exc);
         return;
     }
@@ -69,8 +50,7 @@ static void kg_raise_bad_char(PyObject *ids, Py_ssize_t i, Py_ssize_t pos, Py_UC
         return;
     }
     msg = PyUnicode_FromFormat(
-        "%U: invalid character %U at position %zd (0-based).%s Allowed letters are A, C, G, T "
-        "and N (upper or lower case).",
+        "%U: invalid character %U at position %zd (0-based).%s" KG_ALLOWED,
         who, desc, pos, kg_char_hint(ch));
     Py_DECREF(who);
     Py_DECREF(desc);
@@ -289,11 +269,17 @@ fail:
     return NULL;
 }
 
-/* float32 (N, L, 4) C-contiguous view/copy of x, or NULL with an exception. */
-static PyArrayObject *kg_as_onehot_array(PyObject *x)
+/* The one argument x of a function (fmt "O:<name>") as a float32 (N, L, 4) C-contiguous
+ * view/copy (new reference), or NULL with an exception. */
+static PyArrayObject *kg_onehot_arg(PyObject *args, PyObject *kwargs, const char *fmt)
 {
-    PyArrayObject *a = (PyArrayObject *)PyArray_FROM_OTF(
-        x, NPY_FLOAT32, NPY_ARRAY_IN_ARRAY | NPY_ARRAY_FORCECAST);
+    static char *kwlist[] = {"x", NULL};
+    PyObject *x;
+    PyArrayObject *a;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, fmt, kwlist, &x)) {
+        return NULL;
+    }
+    a = (PyArrayObject *)PyArray_FROM_OTF(x, NPY_FLOAT32, NPY_ARRAY_IN_ARRAY | NPY_ARRAY_FORCECAST);
     if (a == NULL) {
         return NULL;
     }
@@ -314,18 +300,14 @@ static PyArrayObject *kg_as_onehot_array(PyObject *x)
 
 PyObject *kg_one_hot_decode(PyObject *self, PyObject *args, PyObject *kwargs)
 {
-    static char *kwlist[] = {"x", NULL};
     static const char letters[4] = {'A', 'C', 'G', 'T'};
-    PyObject *x, *result = NULL;
+    PyObject *result = NULL;
     PyArrayObject *a;
     Py_ssize_t N, L, i, j;
     const float *data;
     (void)self;
 
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O:one_hot_decode", kwlist, &x)) {
-        return NULL;
-    }
-    a = kg_as_onehot_array(x);
+    a = kg_onehot_arg(args, kwargs, "O:one_hot_decode");
     if (a == NULL) {
         return NULL;
     }
@@ -382,8 +364,7 @@ fail:
 
 PyObject *kg_reverse_complement(PyObject *self, PyObject *args, PyObject *kwargs)
 {
-    static char *kwlist[] = {"x", NULL};
-    PyObject *x, *out;
+    PyObject *out;
     PyArrayObject *a;
     npy_intp dims[3];
     Py_ssize_t N, L, i, j;
@@ -391,10 +372,7 @@ PyObject *kg_reverse_complement(PyObject *self, PyObject *args, PyObject *kwargs
     float *dst;
     (void)self;
 
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O:reverse_complement", kwlist, &x)) {
-        return NULL;
-    }
-    a = kg_as_onehot_array(x);
+    a = kg_onehot_arg(args, kwargs, "O:reverse_complement");
     if (a == NULL) {
         return NULL;
     }

@@ -20,7 +20,7 @@ def one_hot_encode(seqs, n_value=0.0, length=None):
             ch = s[j].upper() if j < len(s) else "N"
             if ch in ACGT:
                 x[i, j, ACGT.index(ch)] = 1.0
-            elif ch == "N":
+            elif ch in "NRYSWKMBDHV":  # N and the IUPAC ambiguity codes
                 x[i, j, :] = n_value
             else:
                 raise ValueError(f"bad char {ch!r} at {i}, {j}")

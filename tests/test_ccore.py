@@ -32,9 +32,9 @@ def test_encode_padding_and_empty():
 
 
 def test_encode_error_attributes():
-    with pytest.raises(_ccore.SequenceError, match=r"sequence 'b' \(index 1\).*'R'.*position 2.*IUPAC") as e:
-        _ccore.one_hot_encode(["AAAA", "ACRT"], -1, 0.0, ["a", "b"])
-    assert (e.value.index, e.value.position, e.value.char) == (1, 2, "R")
+    with pytest.raises(_ccore.SequenceError, match=r"sequence 'b' \(index 1\).*'U'.*position 2.*RNA") as e:
+        _ccore.one_hot_encode(["AAAA", "ACUT"], -1, 0.0, ["a", "b"])
+    assert (e.value.index, e.value.position, e.value.char) == (1, 2, "U")
     with pytest.raises(_ccore.SequenceError, match=r"sequence 0: invalid character U\+00E9 at position 1"):
         _ccore.one_hot_encode(["AéT"], -1, 0.0)
     with pytest.raises(_ccore.SequenceError, match=r"byte 0xFF at position 0"):
@@ -127,7 +127,7 @@ def test_parse_fasta_buffers_and_lines():
         (b">a\nA\n>b x\nC\n>a y\nG\n", 5, "duplicate id 'a'.*line 1 and line 5"),
         (b">a\nA\n>  \nC\n", 3, "has no id"),
         (b">a\nACGT\n>b\nACG\n", 3, "record 'b' has length 3 but the first record 'a' has length 4"),
-        (b">a\nACGT\n>b\nACGR\n", 3, "record 'b': invalid character 'R' at sequence position 3"),
+        (b">a\nACGT\n>b\nACGX\n", 3, "record 'b': invalid character 'X' at sequence position 3"),
     ],
 )
 def test_parse_fasta_errors(data, line, pattern):

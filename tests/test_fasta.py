@@ -81,13 +81,22 @@ def test_format_errors_name_file_and_line(tmp_path, text, line, pattern):
 
 
 def test_bad_letter_with_one_hot(tmp_path):
-    p = _write(tmp_path / "r.fa", ">a\nACGT\n>b\nACYT\n")
-    with pytest.raises(FormatError, match=r"line 3: record 'b': invalid character 'Y' at sequence position 2"):
+    p = _write(tmp_path / "r.fa", ">a\nACGT\n>b\nACXT\n")
+    with pytest.raises(FormatError, match=r"line 3: record 'b': invalid character 'X' at sequence position 2"):
         read_fasta(p, one_hot=True)
-    recs = read_fasta(p)  # reading as text keeps IUPAC letters
-    assert recs.sequences[1] == "ACYT"
-    with pytest.raises(InputError, match=r"sequence 'b' \(index 1\): invalid character 'Y' at position 2"):
+    recs = read_fasta(p)  # reading as text keeps every letter
+    assert recs.sequences[1] == "ACXT"
+    with pytest.raises(InputError, match=r"sequence 'b' \(index 1\): invalid character 'X' at position 2"):
         recs.one_hot()
+
+
+def test_iupac_codes_read_as_n(tmp_path):
+    p = _write(tmp_path / "r.fa", ">a\nACGT\n>b\nAYrT\n")
+    recs = read_fasta(p)
+    assert recs.sequences[1] == "AYrT"
+    x = read_fasta(p, one_hot=True, n_value=0.25).one_hot(n_value=0.25)
+    np.testing.assert_array_equal(x, naive.one_hot_encode(["ACGT", "ANNT"], n_value=0.25))
+    np.testing.assert_array_equal(recs.one_hot(), naive.one_hot_encode(["ACGT", "ANNT"]))
 
 
 def test_truncated_and_other_compression(tmp_path):

@@ -7,8 +7,9 @@ Everything works on *integer* log-odds matrices (see :mod:`kgenint.motifs.scan` 
 are made).  Integer scores make the p-values exact for the statistic actually used, and make the
 early-abandon bounds of the scan exact too: no floating-point margin is needed anywhere.
 
-Letter codes are ``uint8``: A=0, C=1, G=2, T=3, anything else (N, an all-zero or all-0.25 row)
-=4.  A window containing a code 4 is not scored.
+Letter codes are ``uint8``: A=0, C=1, G=2, T=3, N (an all-zero or all-0.25 row) =4
+(:mod:`kgenint._alphabet`'s codes; one-hot rows are read by :mod:`kgenint._kernels.onehot`).  A
+window containing a code 4 is not scored.
 
 The scan (:func:`scan_filtered`) has two exact integer stages.  A *prefilter* packs the test
 of up to 64 motif-strands into one uint64 table per group, indexed by the 8-letter code at a
@@ -28,6 +29,7 @@ from numba import prange
 from numba.cpython.unsafe.numbers import trailing_zeros
 
 from . import jit, pjit
+from .onehot import onehot_codes_kernel
 from .score_dist import band_words, pmf_tail, survival_tails  # noqa: F401 - re-exported
 
 __all__ = [
@@ -51,57 +53,24 @@ _FCODES = 4**FQ
 
 
 # --------------------------------------------------------------------------- one-hot -> codes
-@pjit
-def onehot_to_codes(x, out):  # pragma: no cover - compiled
-    """Letter codes of one-hot sequences, with a check.
+def onehot_to_codes(x, out):
+    """Letter codes of one-hot sequences, with a check (:mod:`kgenint._kernels.onehot`'s rule).
 
     Parameters
     ----------
     x : float32 array, shape (N, L, 4)
         One-hot ACGT.
-    out : uint8 array, shape (N * L,)
+    out : uint8 array, shape (N * L,), C-contiguous
         Filled with ``x[i, j]``'s code at ``i * L + j``: 0-3 for a one-hot row, 4 for an
         all-zero or all-0.25 row (N).
 
     Returns
     -------
-    int64
-        ``i * L + j`` of the first row that is none of these (or of some such row when several
-        threads find one), or -1 when every row is valid.
+    int
+        ``i * L + j`` of the first row that is none of these, or -1 when every row is valid.
     """
-    n, length, _ = x.shape
-    bad = np.full(n, -1, dtype=np.int64)
-    for i in prange(n):
-        o = i * length
-        for j in range(length):
-            a = x[i, j, 0]
-            c = x[i, j, 1]
-            g = x[i, j, 2]
-            t = x[i, j, 3]
-            s = a + c + g + t
-            code = 255
-            if a == 0.25 and c == 0.25 and g == 0.25 and t == 0.25:
-                code = 4
-            elif s == 1.0:
-                if a == 1.0:
-                    code = 0
-                elif c == 1.0:
-                    code = 1
-                elif g == 1.0:
-                    code = 2
-                elif t == 1.0:
-                    code = 3
-            elif s == 0.0 and a == 0.0 and c == 0.0 and g == 0.0:
-                code = 4
-            if code == 255:
-                if bad[i] < 0:
-                    bad[i] = o + j
-                code = 4
-            out[o + j] = code
-    for i in range(n):
-        if bad[i] >= 0:
-            return bad[i]
-    return -1
+    n, length = x.shape[0], x.shape[1]
+    return onehot_codes_kernel(x, out.reshape(n, length), np.empty(n, dtype=np.float32))
 
 
 # --------------------------------------------------------------------------- scan

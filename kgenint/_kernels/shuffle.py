@@ -1,6 +1,7 @@
 """Numba kernels: dinucleotide counts and dinucleotide-preserving shuffles of one-hot DNA.
 
-Letters are coded 0..3 = A, C, G, T and 4 = N (a row of all 0 or all 0.25). The shuffle is the
+Letters are coded 0..3 = A, C, G, T and 4 = N (a row of all 0 or all 0.25; the codes come from
+:func:`kgenint._kernels.onehot.onehot_codes_kernel`). The shuffle is the
 Altschul-Erickson Euler-path method: the sequence is a path through the multigraph whose vertices
 are letters and whose edges are its L-1 dinucleotides. A uniformly random Eulerian path with the
 same first and last letter is drawn by (1) a random spanning arborescence of "last exit" edges
@@ -39,38 +40,6 @@ def _randint(state, n):
     if k >= n:  # pragma: no cover - guards against rounding
         k = n - 1
     return state, k
-
-
-@pjit
-def onehot_codes_kernel(x):
-    """Letter codes of one-hot x (N, L, 4): int8 (N, L) with 0..3 = ACGT, 4 = N, -1 = invalid.
-
-    Also returns float32 (N,) with the value of the first N row of each sequence (0 or 0.25) and
-    the number of invalid rows (rows that are neither one-hot, all 0 nor all 0.25).
-    """
-    N, L = x.shape[0], x.shape[1]
-    codes = np.empty((N, L), dtype=np.int8)
-    nvals = np.zeros(N, dtype=np.float32)
-    bad = np.zeros(N, dtype=np.int64)
-    for i in numba.prange(N):
-        seen_n = False
-        nb = 0
-        for j in range(L):
-            a, c, g, t = x[i, j, 0], x[i, j, 1], x[i, j, 2], x[i, j, 3]
-            ones = np.int64(a == 1.0) + np.int64(c == 1.0) + np.int64(g == 1.0) + np.int64(t == 1.0)
-            zeros = np.int64(a == 0.0) + np.int64(c == 0.0) + np.int64(g == 0.0) + np.int64(t == 0.0)
-            if ones == 1 and zeros == 3:
-                codes[i, j] = np.int8(np.int64(c == 1.0) + 2 * np.int64(g == 1.0) + 3 * np.int64(t == 1.0))
-            elif zeros == 4 or (a == 0.25 and c == 0.25 and g == 0.25 and t == 0.25):
-                codes[i, j] = 4
-                if not seen_n:
-                    seen_n = True
-                    nvals[i] = a
-            else:
-                codes[i, j] = -1
-                nb += 1
-        bad[i] = nb
-    return codes, nvals, bad.sum()
 
 
 @pjit

@@ -1,8 +1,9 @@
 """One-hot encoding and decoding of DNA and reverse complement (compiled core, ``kgenint._ccore``).
 
-One-hot DNA is float32 ``(N, L, 4)`` in ACGT order. ``N`` (or ``n``) becomes a row of zeros or of
-0.25 (``n_value``); every other letter, IUPAC ambiguity codes included, is an error that names the
-sequence, the 0-based position and the character.
+One-hot DNA is float32 ``(N, L, 4)`` in ACGT order. ``N`` and the IUPAC ambiguity codes
+(``RYSWKMBDHV``, either case) become a row of zeros or of 0.25 (``n_value``); every other letter
+(``U``, gaps, ``X`` ...) is an error that names the sequence, the 0-based position and the
+character. The letter policy is :mod:`kgenint._alphabet` (``docs/sequences.md``).
 
 >>> from kgenint.sequence import one_hot_encode, one_hot_decode, reverse_complement
 >>> x = one_hot_encode(["ACGTN", "ttgca"])
@@ -50,10 +51,10 @@ def one_hot_encode(
     Parameters
     ----------
     seqs : str, bytes or sequence of str/bytes, N sequences of L letters
-        The sequences. A single str or bytes is one sequence (N = 1). Letters A, C, G, T, N in
-        upper or lower case.
+        The sequences. A single str or bytes is one sequence (N = 1). Letters A, C, G, T, N and
+        the IUPAC ambiguity codes (read as N), upper or lower case.
     n_value : float
-        Value of all four channels at an ``N``: 0.0 (default) or 0.25.
+        Value of all four channels at an ``N`` (or ambiguity code): 0.0 (default) or 0.25.
     ids : sequence of str, length N, optional
         Names used in error messages (otherwise the 0-based index is used).
     length : int, optional

@@ -20,11 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from .._kernels.shuffle import (
-    dinucleotide_counts_kernel,
-    dinucleotide_shuffle_kernel,
-    onehot_codes_kernel,
-)
+from .._kernels.onehot import onehot_codes_kernel
+from .._kernels.shuffle import dinucleotide_counts_kernel, dinucleotide_shuffle_kernel
 from .._validate import check_onehot
 from ..errors import InputError
 
@@ -63,14 +60,25 @@ def onehot_codes(x: Any, name: str = "x", *, min_length: int = 0) -> tuple[np.nd
     ):
         a = x if x.ndim == 3 else x[None]
         if a.shape[0] > 0 and a.shape[1] >= max(min_length, 1):
-            codes, nvals, n_bad = onehot_codes_kernel(a)
-            if n_bad == 0:
+            codes, nvals, bad = _codes(a)
+            if bad < 0:
                 return codes, nvals
     a = check_onehot(x, name, min_length=min_length or None)  # raises with the shared message
-    codes, nvals, n_bad = onehot_codes_kernel(a)
-    if n_bad:  # pragma: no cover - check_onehot accepts exactly what the kernel accepts
-        raise InputError(f"{name} is not one-hot DNA.")
+    codes, nvals, bad = _codes(a)
+    if bad >= 0:  # check_onehot lets through rows that sum to 0 without being all 0
+        i, j = divmod(int(bad), a.shape[1])
+        raise InputError(
+            f"{name} is not one-hot DNA: sequence {i}, position {j} holds {a[i, j].tolist()} "
+            "(expected one 1 and three 0s, or all 0 / all 0.25 for N)."
+        )
     return codes, nvals
+
+
+def _codes(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """``(codes, nvals, first bad row)`` of :func:`~kgenint._kernels.onehot.onehot_codes_kernel`."""
+    codes = np.empty(a.shape[:2], dtype=np.int8)
+    nvals = np.empty(a.shape[0], dtype=np.float32)
+    return codes, nvals, int(onehot_codes_kernel(a, codes, nvals))
 
 
 def seed_to_uint64(seed: Any) -> int:

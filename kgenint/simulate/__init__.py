@@ -20,14 +20,17 @@ Design (details in :mod:`kgenint.simulate.config` and docs/simulate.md)
   Bernoulli(sigmoid((latent - threshold) / temperature))`` (default) with ``threshold`` set for a
   balanced class ratio, so the Bayes-optimal logit is exactly additive in the main effects.
 * Accidental matches (p < 1e-3) of the planted motifs in the background are re-sampled away;
-  anything left is recorded in ``truth.background_matches``.
+  anything left is recorded in ``truth.background_matches``.  Thresholds and p-values are the
+  motif scanner's (:class:`kgenint.motifs.MotifScanner`, uniform background, pseudocount 0.1),
+  so a scan at ``match_p`` finds, besides the planted sites, exactly the recorded matches.
 
 HDF5 layout (``format_version`` 1)
 ----------------------------------
 ::
 
     /                     attrs: format="kgenint.simulate", format_version=1, kgenint_version,
-                                 seed, preset, config (JSON of SimulationConfig), n, length
+                                 generator_version (GENERATOR_VERSION; absent: 1), seed, preset,
+                                 config (JSON of SimulationConfig), n, length
     /x                    (N, L, 4) uint8 (or float32) one-hot, ACGT; attr alphabet="ACGT"
     /y/class              (N, 1) uint8 binary labels
     /y/continuous         (N, 1) float32 continuous target (latent + noise)
@@ -62,12 +65,13 @@ from .config import PRESETS, MotifSpec, PairRule, SimulationConfig, get_preset
 from .data import SimulatedData
 from .generate import simulate, simulate_to_hdf5
 from .resolve import make_split, resolve_motifs
-from .io import FORMAT_VERSION, load, load_truth, save
+from .io import FORMAT_VERSION, GENERATOR_VERSION, load, load_truth, save
 from .truth import GroundTruth, latent_from_instances
 
 __all__ = [
     "PRESETS",
     "FORMAT_VERSION",
+    "GENERATOR_VERSION",
     "GroundTruth",
     "MotifSpec",
     "PairRule",

@@ -9,9 +9,10 @@ not depend on the number of threads):
    site bases sampled from the PWM (not the consensus); the noise-free latent activity;
 2. background (Numba): i.i.d. bases with a per-sequence GC fraction drawn from ``gc_range``, or a
    dinucleotide shuffle of a reference sequence; the sites are written over it;
-3. clean-up (Numba): accidental strong matches (p < ``match_p``) of every planted motif in the
-   background are re-sampled away (bases of planted sites are never touched); what cannot be
-   removed is recorded in ``GroundTruth.background_matches``;
+3. clean-up (Numba): accidental strong matches (p <= ``match_p``, the motif scanner's exact
+   p-values) of every planted motif in the background are re-sampled away (bases of planted
+   sites are never touched); what cannot be removed is recorded in
+   ``GroundTruth.background_matches``;
 4. labels, once all latents are known: continuous target ``latent + noise``, binary class drawn
    with a threshold chosen for ``positive_fraction`` (see :class:`SimulationConfig`).
 """
@@ -26,7 +27,7 @@ import pandas as pd
 
 from .._kernels import simulate as K
 from ..errors import InputError
-from ._pvalues import ScoreDistribution
+from ..motifs import MotifScanner
 from .config import ORIENTATIONS, SimulationConfig, get_preset
 from .data import SimulatedData
 from .resolve import make_split, resolve_motifs
@@ -38,6 +39,23 @@ __all__ = ["simulate", "simulate_to_hdf5", "SimulatedData", "resolve_motifs", "m
 CHUNK = 8192
 _LOGODDS_PSEUDO = 0.1
 _MAX_CLEAN_ROUNDS = 10
+_UNIFORM = np.full(4, 0.25)
+
+
+def _scanner(motifs: list, p: float) -> MotifScanner:
+    """The motif scanner's exact p-value engine for the planted motifs: log2-odds with the 0.1
+    pseudocount against a uniform background (the background of the simulated sequences' null),
+    p-value threshold ``p``. One strand is enough: a uniform background is strand-symmetric."""
+    return MotifScanner(motifs, threshold=p, bg_freqs=_UNIFORM, pseudocount=_LOGODDS_PSEUDO,
+                        both_strands=False)
+
+
+def _score_thresholds(sc: MotifScanner) -> np.ndarray:
+    """Per motif, the real log-odds score (bits) from which a word is a hit of ``sc`` (p-value
+    <= ``sc.threshold``): the scanner's exact real-valued threshold, or, for a motif whose
+    threshold band it does not enumerate (``exact_`` False, long motifs), its integer-grid one."""
+    return np.array([sc.real_thresholds_[k] if sc.exact_[k] else sc.score_threshold(k)
+                     for k in range(len(sc.motifs_))])
 
 
 # --------------------------------------------------------------------------- the generator
@@ -93,13 +111,7 @@ class _Plan:
         pwm = np.concatenate([m.pwm for m in planted])
         self.cum_pwm = np.cumsum(pwm, axis=1)
         self.cum_pwm[:, -1] = 1.0
-        uniform = np.full(4, 0.25)
-        self.dists = []
-        lo_rows = []
-        for m in planted:
-            lo = m.copy(bg_freqs=uniform).log_odds(_LOGODDS_PSEUDO)
-            lo_rows.append(lo)
-            self.dists.append(ScoreDistribution(lo))
+        lo_rows = [m.copy(bg_freqs=_UNIFORM).log_odds(_LOGODDS_PSEUDO) for m in planted]
         self.logodds = np.concatenate(lo_rows)
         # reverse-complement rows, so that the - strand is scanned left to right too
         self.logodds_rc = np.concatenate([lo[::-1, ::-1] for lo in lo_rows])
@@ -107,17 +119,24 @@ class _Plan:
         self.suffix_rc = self._suffix(self.logodds_rc)
         self.pre = self._prefix_table(self.logodds)
         self.pre_rc = self._prefix_table(self.logodds_rc)
+        # thresholds and p-values: the scanner's engine, so that a scan at p = match_p of the
+        # simulated sequences finds exactly the matches recorded in the ground truth
+        self.match_thr = np.full(Kn, np.inf)
+        self.site_thr = np.full(Kn, -np.inf)
+        self.pvalues = None
         if config.match_p is not None:
-            self.match_thr = np.array([d.threshold(config.match_p) for d in self.dists])
-        else:
-            self.match_thr = np.full(Kn, np.inf)
+            self.pvalues = _scanner(planted, config.match_p)
+            self.match_thr = _score_thresholds(self.pvalues)
         if config.site_max_p is not None:
-            self.site_thr = np.array([d.threshold(config.site_max_p) for d in self.dists])
+            site = _scanner(planted, config.site_max_p)
+            if self.pvalues is None:
+                self.pvalues = site
+            self.site_thr = _score_thresholds(site)
             bad = [planted[k].name for k in range(Kn) if not np.isfinite(self.site_thr[k])]
             if bad:
                 raise InputError(f"site_max_p={config.site_max_p} is unreachable for motif(s) {bad}.")
-        else:
-            self.site_thr = np.full(Kn, -np.inf)
+        if self.pvalues is None:
+            self.pvalues = _scanner(planted, 1e-4)  # only its p-values are used
         # effects
         self.main = np.zeros(Kn)
         for r in config.rules:
@@ -264,7 +283,10 @@ class _Plan:
                                   self.logodds, self.suffix, self.logodds_rc, self.suffix_rc,
                                   self.pre, self.pre_rc, self.match_thr, starts, out["motif"], out["start"],
                                   out["strand"], out["score"])
-        out["seq"] = np.repeat(seqs, remaining[seqs]) + first
+        local = np.repeat(seqs, remaining[seqs])
+        cols = np.minimum(out["start"][:, None] + np.arange(self.wmax), bases.shape[1] - 1)
+        out["words"] = bases[local[:, None], cols]
+        out["seq"] = local + first
         return out
 
     # ------------------------------------------------------------------ tables
@@ -293,11 +315,7 @@ class _Plan:
         site_str = [bytes(row[:w]).decode() for row, w in zip(letters, width)]
         roles = self.roles()
         partner = np.where(rule < 0, "", np.where(mi == self.rule_a[np.maximum(rule, 0)] if len(self.rule_a) else False, "A", "B"))
-        pv = np.zeros(len(mi))
-        for k in range(len(self.motifs)):
-            sel = mi == k
-            if sel.any():
-                pv[sel] = self.dists[k].p_value(score[sel])
+        pv = self.p_values(mi, strand, sites)
         df = pd.DataFrame({
             "seq": seq,
             "motif": np.array(self.names, dtype=object)[mi] if len(mi) else np.array([], dtype=object),
@@ -313,6 +331,25 @@ class _Plan:
             "p_value": pv,
         })
         return df.sort_values(["seq", "start"], kind="stable").reset_index(drop=True)
+
+    def p_values(self, motif_index: np.ndarray, strand: np.ndarray, words: np.ndarray) -> np.ndarray:
+        """p-values of windows: the scanner's exact ``P(I' >= I)`` of the window's integer score
+        ``I`` (:meth:`MotifScanner.pvalue_int`, 1/1000 bit), as ``kgenint scan`` reports it for
+        every hit outside the few-word band it enumerates around its threshold.
+
+        ``words`` is uint8 ``(n, >= width)``: each window's bases (0-3) on the + strand of the
+        sequence, from its start; ``strand`` > 0 for the + strand.
+        """
+        pv = np.ones(len(motif_index))
+        for k in np.unique(motif_index).tolist():
+            sel = np.flatnonzero(motif_index == k)
+            mat = self.pvalues.int_matrices_[k]
+            w = mat.shape[0]
+            wd = words[sel, :w].astype(np.int64)
+            minus = strand[sel] <= 0
+            wd[minus] = 3 - wd[minus, ::-1]  # the motif's strand
+            pv[sel] = self.pvalues.pvalue_int(k, mat[np.arange(w), wd].sum(axis=1))
+        return pv
 
     def roles(self) -> list[str]:
         out = [""] * len(self.names)
@@ -366,11 +403,7 @@ class _Plan:
             return pd.DataFrame(columns=cols)
         cat = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
         mi = cat["motif"]
-        pv = np.zeros(len(mi))
-        for k in range(len(self.motifs)):
-            sel = mi == k
-            if sel.any():
-                pv[sel] = self.dists[k].p_value(cat["score"][sel])
+        pv = self.p_values(mi, cat["strand"], cat["words"])
         return pd.DataFrame({
             "seq": cat["seq"], "motif": np.array(self.names, dtype=object)[mi] if len(mi) else [],
             "motif_index": mi, "start": cat["start"], "end": cat["start"] + self.widths[mi],

@@ -14,10 +14,16 @@ from .config import SimulationConfig
 from .data import SimulatedData
 from .truth import GroundTruth, read_truth, write_truth
 
-__all__ = ["save", "load", "load_truth", "FORMAT", "FORMAT_VERSION"]
+__all__ = ["save", "load", "load_truth", "FORMAT", "FORMAT_VERSION", "GENERATOR_VERSION"]
 
 FORMAT = "kgenint.simulate"
 FORMAT_VERSION = 1
+#: Version of the simulated data a (config, n, seed) gives, written as the root attribute
+#: ``generator_version`` of simulated files (files without it are version 1). Bumped by every
+#: change of the generator that changes its output. 2: the match and site thresholds and the
+#: p-values come from the motif scanner's exact engine (1/1000 bit, exact real-score
+#: thresholds); 1 used its own 1/100-bit score distribution.
+GENERATOR_VERSION = 2
 _STR = h5py.string_dtype("utf-8")
 
 
@@ -40,6 +46,7 @@ def write_arrays_header(f: h5py.File, n: int, length: int, x_dtype: str, config:
     if seed is not None:
         f.attrs["seed"] = int(seed)
     if config is not None:
+        f.attrs["generator_version"] = GENERATOR_VERSION
         f.attrs["preset"] = config.preset
         f.attrs["config"] = config.to_json()
     f.attrs["n"] = int(n)
