@@ -68,23 +68,34 @@ def _check_common(
     return act
 
 
-def _first_layer(
-    x, n_filters: int, kernel_size: int, activation: str, rc_equivariant: bool, padding: str,
-    batchnorm: bool = False,
+def _stem(
+    input_length: int, n_filters: int, kernel_size: int, activation: str, rc_equivariant: bool, *,
+    padding: str = "same", batchnorm: bool = True, pool_size: int = 0, pool_dropout: float = 0.0,
 ):
-    """conv1 (+ BatchNorm) + conv1_act. With ``rc_equivariant`` each filter scans both strands
-    and keeps the larger score per position (``RevCompConv1D(merge="max")``)."""
+    """The input and the layers every architecture starts with; returns ``(input, h)``.
+
+    ``sequence`` -> ``conv1`` (+ ``conv1_bn``) -> ``conv1_act``, then with ``pool_size``
+    ``pool1`` (+ ``pool1_dropout`` when ``pool_dropout``). With ``rc_equivariant`` each filter
+    scans both strands and keeps the larger score per position (``RevCompConv1D(merge="max")``).
+    """
+    inp = keras.Input((int(input_length), 4), name="sequence")
     if rc_equivariant:
         if padding == "same" and kernel_size % 2 == 0:
             kernel_size += 1
-        h = RevCompConv1D(n_filters, kernel_size, padding=padding, merge="max", name="conv1")(x)
+        h = RevCompConv1D(n_filters, kernel_size, padding=padding, merge="max", name="conv1")(inp)
     else:
-        h = kl.Conv1D(n_filters, kernel_size, padding=padding, name="conv1")(x)
+        h = kl.Conv1D(n_filters, kernel_size, padding=padding, name="conv1")(inp)
     if batchnorm:
         h = kl.BatchNormalization(momentum=0.9, name="conv1_bn")(h)
     if activation == "exponential":
-        return ExpActivation(max_value=20.0, name="conv1_act")(h)
-    return kl.Activation("relu", name="conv1_act")(h)
+        h = ExpActivation(max_value=20.0, name="conv1_act")(h)
+    else:
+        h = kl.Activation("relu", name="conv1_act")(h)
+    if pool_size:
+        h = kl.MaxPooling1D(pool_size, name="pool1")(h)
+        if pool_dropout:
+            h = kl.Dropout(pool_dropout, name="pool1_dropout")(h)
+    return inp, h
 
 
 def _conv_bn_relu(h, filters: int, width: int, name: str, dilation: int = 1):
@@ -151,8 +162,7 @@ def deepbind(
     act = _check_common(
         input_length, n_outputs, first_activation, output_activation, n_filters, kernel_size, kernel_size
     )
-    inp = keras.Input((int(input_length), 4), name="sequence")
-    h = _first_layer(inp, n_filters, kernel_size, act, rc_equivariant, "valid")
+    inp, h = _stem(input_length, n_filters, kernel_size, act, rc_equivariant, padding="valid", batchnorm=False)
     h = kl.GlobalMaxPooling1D(name="global_max_pool")(h)
     return _head(h, n_outputs, output_activation, hidden, dropout, "deepbind", inp)
 
@@ -215,11 +225,8 @@ def local_cnn(
     act = _check_common(
         input_length, n_outputs, first_activation, output_activation, n_filters, kernel_size, 2 * pool_size
     )
-    inp = keras.Input((int(input_length), 4), name="sequence")
-    h = _first_layer(inp, n_filters, kernel_size, act, rc_equivariant, "same", batchnorm=True)
-    h = kl.MaxPooling1D(pool_size, name="pool1")(h)
-    if dropout:
-        h = kl.Dropout(dropout / 2, name="pool1_dropout")(h)
+    inp, h = _stem(input_length, n_filters, kernel_size, act, rc_equivariant, pool_size=pool_size,
+                   pool_dropout=dropout / 2)
     h = _conv_bn_relu(h, n_filters2, 5, "conv2")
     h = kl.GlobalMaxPooling1D(name="global_max_pool")(h)
     return _head(h, n_outputs, output_activation, hidden, dropout, "local_cnn", inp, batchnorm=True)
@@ -280,9 +287,7 @@ def distributed_cnn(
     act = _check_common(
         input_length, n_outputs, first_activation, output_activation, n_filters, kernel_size, 16 * pool_size
     )
-    inp = keras.Input((int(input_length), 4), name="sequence")
-    h = _first_layer(inp, n_filters, kernel_size, act, rc_equivariant, "same", batchnorm=True)
-    h = kl.MaxPooling1D(pool_size, name="pool1")(h)
+    inp, h = _stem(input_length, n_filters, kernel_size, act, rc_equivariant, pool_size=pool_size)
     for i, pool in ((2, 4), (3, 4)):
         h = _conv_bn_relu(h, n_filters2, 5, f"conv{i}")
         h = kl.MaxPooling1D(pool, name=f"pool{i}")(h)
@@ -336,13 +341,9 @@ def basset(
         Functional model ``(N, L, 4) -> (N, T)``.
     """
     act = _check_common(input_length, n_outputs, first_activation, output_activation, n_filters, kernel_size, 48)
-    inp = keras.Input((int(input_length), 4), name="sequence")
-    h = _first_layer(inp, n_filters, kernel_size, act, rc_equivariant, "same", batchnorm=True)
-    h = kl.MaxPooling1D(3, name="pool1")(h)
+    inp, h = _stem(input_length, n_filters, kernel_size, act, rc_equivariant, pool_size=3)
     for i, (width, pool) in ((2, (11, 4)), (3, (7, 4))):
-        h = kl.Conv1D(n_filters, width, padding="same", name=f"conv{i}")(h)
-        h = kl.BatchNormalization(momentum=0.9, name=f"conv{i}_bn")(h)
-        h = kl.Activation("relu", name=f"conv{i}_act")(h)
+        h = _conv_bn_relu(h, n_filters, width, f"conv{i}")
         h = kl.MaxPooling1D(pool, name=f"pool{i}")(h)
     h = kl.Flatten(name="flatten")(h)
     h = kl.Dense(hidden, activation="relu", name="dense0")(h)
@@ -395,8 +396,7 @@ def bpnet(
     act = _check_common(input_length, n_outputs, first_activation, output_activation, n_filters, kernel_size, 1)
     if not isinstance(n_dilated, int) or n_dilated < 0:
         raise InputError(f"n_dilated must be an integer >= 0. Received: n_dilated={n_dilated!r}")
-    inp = keras.Input((int(input_length), 4), name="sequence")
-    h = _first_layer(inp, n_filters, kernel_size, act, rc_equivariant, "same")
+    inp, h = _stem(input_length, n_filters, kernel_size, act, rc_equivariant, batchnorm=False)
     for i in range(1, n_dilated + 1):
         c = kl.Conv1D(n_filters, 3, padding="same", dilation_rate=2**i, activation="relu", name=f"dil_conv{i}")(h)
         h = kl.Add(name=f"residual{i}")([h, c])
@@ -486,11 +486,8 @@ def interaction_cnn(
             f"input_length={input_length} is too short for pool_size={pool_size} (at least "
             f"{4 * pool_size} positions needed). Use a smaller pool_size or longer sequences."
         )
-    inp = keras.Input((int(input_length), 4), name="sequence")
-    h = _first_layer(inp, n_filters, kernel_size, act, rc_equivariant, "same", batchnorm=True)
-    h = kl.MaxPooling1D(pool_size, name="pool1")(h)
-    if dropout:
-        h = kl.Dropout(dropout / 4, name="pool1_dropout")(h)
+    inp, h = _stem(input_length, n_filters, kernel_size, act, rc_equivariant, pool_size=pool_size,
+                   pool_dropout=dropout / 4)
     h2 = _conv_bn_relu(h, n_filters2, kernel_size2, "conv2")
     h3 = _conv_bn_relu(h2, n_filters2, 5, "conv3", dilation=dilation3)
     h = kl.Add(name="residual3")([h2, h3])
