@@ -35,6 +35,35 @@ __all__ = ["deepbind", "local_cnn", "distributed_cnn", "basset", "bpnet", "inter
 _FIRST_ACTIVATIONS = ("relu", "exponential")
 _OUTPUT_ACTIVATIONS = ("sigmoid", "linear", "softmax")
 
+#: Parameter descriptions the architectures share: a docstring line that holds only ``{name}``
+#: stands for one of them (filled in by :func:`_shared_doc`); lines indented under it go on
+#: with that parameter's text.
+_SHARED_PARAMS = {
+    "input_length": "input_length : int\n    Sequence length ``L`` (positions).",
+    "n_outputs": "n_outputs : int\n    Number of targets ``T``.",
+    "kernel_size": "kernel_size : int\n    First-layer filter width (positions).",
+    "first_activation": 'first_activation : {"relu", "exponential"}\n    Activation of the first layer.',
+    "rc_equivariant": "rc_equivariant : bool\n    Each first-layer filter scans both strands (strand max per position).",
+    "output_activation": (
+        'output_activation : {"sigmoid", "linear", "softmax"}\n    Applied after the ``"logits"`` layer.\n\n'
+        "Returns\n-------\nkeras.Model\n    Functional model ``(N, L, 4) -> (N, T)``."
+    ),
+}
+
+
+def _shared_doc(fn: Callable) -> Callable:
+    """Replace each docstring line ``{name}`` by ``_SHARED_PARAMS[name]``, indented like it."""
+    lines = []
+    for line in fn.__doc__.split("\n"):
+        key = line.strip()
+        if key.startswith("{") and key.endswith("}"):
+            indent = line[: len(line) - len(line.lstrip())]
+            lines.extend(indent + part if part else part for part in _SHARED_PARAMS[key[1:-1]].split("\n"))
+        else:
+            lines.append(line)
+    fn.__doc__ = "\n".join(lines)
+    return fn
+
 
 def _check_positive_ints(**values) -> None:
     for nm, v in values.items():
@@ -118,6 +147,7 @@ def _head(h, n_outputs: int, output_activation: str, hidden: int, dropout: float
     return keras.Model(inp, out, name=name)
 
 
+@_shared_doc
 def deepbind(
     input_length: int,
     n_outputs: int = 1,
@@ -134,30 +164,19 @@ def deepbind(
 
     Parameters
     ----------
-    input_length : int
-        Sequence length ``L`` (positions).
-    n_outputs : int
-        Number of targets ``T``.
+    {input_length}
+    {n_outputs}
     n_filters : int
         First-layer filters.
-    kernel_size : int
-        First-layer filter width (positions).
-    first_activation : {"relu", "exponential"}
-        Activation of the first layer.
-    rc_equivariant : bool
-        Share each filter with its reverse complement (the model is then strand-invariant:
-        ``f(rc(x)) == f(x)``).
+    {kernel_size}
+    {first_activation}
+    {rc_equivariant}
+        The model is then strand-invariant: ``f(rc(x)) == f(x)``.
     hidden : int
         Units of the dense layer (0: none).
     dropout : float
         Dropout after the dense layer.
-    output_activation : {"sigmoid", "linear", "softmax"}
-        Applied after the ``"logits"`` layer.
-
-    Returns
-    -------
-    keras.Model
-        Functional model ``(N, L, 4) -> (N, T)``.
+    {output_activation}
     """
     act = _check_common(
         input_length, n_outputs, first_activation, output_activation, n_filters, kernel_size, kernel_size
@@ -167,6 +186,7 @@ def deepbind(
     return _head(h, n_outputs, output_activation, hidden, dropout, "deepbind", inp)
 
 
+@_shared_doc
 def local_cnn(
     input_length: int,
     n_outputs: int = 1,
@@ -194,33 +214,25 @@ def local_cnn(
 
     Parameters
     ----------
-    input_length : int
-        Sequence length ``L`` (positions); at least ``2 * pool_size``.
-    n_outputs : int
-        Number of targets ``T``.
+    {input_length}
+        At least ``2 * pool_size``.
+    {n_outputs}
     n_filters : int
         First-layer filters (64+ recommended so each planted motif gets a filter).
-    kernel_size : int
-        First-layer filter width (positions), ~ the longest motif plus flanks.
+    {kernel_size}
+        About the longest motif plus flanks.
     pool_size : int
         Width of the first max-pool (positions); 20-25 gives local representations.
-    first_activation : {"relu", "exponential"}
-        Activation of the first layer (exponential gives cleaner motifs).
-    rc_equivariant : bool
-        Each first-layer filter scans both strands (strand max per position).
+    {first_activation}
+        Exponential gives cleaner motifs.
+    {rc_equivariant}
     n_filters2 : int
         Filters of the second convolution.
     hidden : int
         Units of the dense layer.
     dropout : float
         Dropout after the dense layer (half of it after the first pool).
-    output_activation : {"sigmoid", "linear", "softmax"}
-        Applied after the ``"logits"`` layer.
-
-    Returns
-    -------
-    keras.Model
-        Functional model ``(N, L, 4) -> (N, T)``.
+    {output_activation}
     """
     act = _check_common(
         input_length, n_outputs, first_activation, output_activation, n_filters, kernel_size, 2 * pool_size
@@ -232,6 +244,7 @@ def local_cnn(
     return _head(h, n_outputs, output_activation, hidden, dropout, "local_cnn", inp, batchnorm=True)
 
 
+@_shared_doc
 def distributed_cnn(
     input_length: int,
     n_outputs: int = 1,
@@ -256,33 +269,23 @@ def distributed_cnn(
 
     Parameters
     ----------
-    input_length : int
-        Sequence length ``L`` (positions); at least ``16 * pool_size``.
-    n_outputs : int
-        Number of targets ``T``.
+    {input_length}
+        At least ``16 * pool_size``.
+    {n_outputs}
     n_filters : int
         First-layer filters.
-    kernel_size : int
-        First-layer filter width (positions).
+    {kernel_size}
     pool_size : int
         First max-pool width (2-4).
-    first_activation : {"relu", "exponential"}
-        Activation of the first layer.
-    rc_equivariant : bool
-        Each first-layer filter scans both strands (strand max per position).
+    {first_activation}
+    {rc_equivariant}
     n_filters2 : int
         Filters of the second and third convolutions.
     hidden : int
         Units of the dense layer.
     dropout : float
         Dropout after the dense layer (half of it after the pools).
-    output_activation : {"sigmoid", "linear", "softmax"}
-        Applied after the ``"logits"`` layer.
-
-    Returns
-    -------
-    keras.Model
-        Functional model ``(N, L, 4) -> (N, T)``.
+    {output_activation}
     """
     act = _check_common(
         input_length, n_outputs, first_activation, output_activation, n_filters, kernel_size, 16 * pool_size
@@ -297,6 +300,7 @@ def distributed_cnn(
     return _head(h, n_outputs, output_activation, hidden, dropout, "distributed_cnn", inp, batchnorm=True)
 
 
+@_shared_doc
 def basset(
     input_length: int,
     n_outputs: int = 1,
@@ -316,29 +320,19 @@ def basset(
 
     Parameters
     ----------
-    input_length : int
-        Sequence length ``L`` (positions); at least 48.
-    n_outputs : int
-        Number of targets ``T``.
+    {input_length}
+        At least 48.
+    {n_outputs}
     n_filters : int
         Filters per convolution block.
-    kernel_size : int
-        First-layer filter width (positions).
-    first_activation : {"relu", "exponential"}
-        Activation of the first block.
-    rc_equivariant : bool
-        Each first-layer filter scans both strands (strand max per position).
+    {kernel_size}
+    {first_activation}
+    {rc_equivariant}
     hidden : int
         Units of each of the two dense layers.
     dropout : float
         Dropout after each dense layer.
-    output_activation : {"sigmoid", "linear", "softmax"}
-        Applied after the ``"logits"`` layer.
-
-    Returns
-    -------
-    keras.Model
-        Functional model ``(N, L, 4) -> (N, T)``.
+    {output_activation}
     """
     act = _check_common(input_length, n_outputs, first_activation, output_activation, n_filters, kernel_size, 48)
     inp, h = _stem(input_length, n_filters, kernel_size, act, rc_equivariant, pool_size=3)
@@ -352,6 +346,7 @@ def basset(
     return _head(h, n_outputs, output_activation, hidden, dropout, "basset", inp)
 
 
+@_shared_doc
 def bpnet(
     input_length: int,
     n_outputs: int = 1,
@@ -371,27 +366,17 @@ def bpnet(
 
     Parameters
     ----------
-    input_length : int
-        Sequence length ``L`` (positions).
-    n_outputs : int
-        Number of targets ``T``.
+    {input_length}
+    {n_outputs}
     n_filters : int
         Filters of every convolution (the residual sums need one width).
-    kernel_size : int
-        First-layer filter width (positions; odd).
+    {kernel_size}
+        Odd.
     n_dilated : int
         Number of dilated residual layers (receptive field grows as ``2 ** n_dilated``).
-    first_activation : {"relu", "exponential"}
-        Activation of the first layer.
-    rc_equivariant : bool
-        Each first-layer filter scans both strands (strand max per position).
-    output_activation : {"sigmoid", "linear", "softmax"}
-        Applied after the ``"logits"`` layer.
-
-    Returns
-    -------
-    keras.Model
-        Functional model ``(N, L, 4) -> (N, T)``.
+    {first_activation}
+    {rc_equivariant}
+    {output_activation}
     """
     act = _check_common(input_length, n_outputs, first_activation, output_activation, n_filters, kernel_size, 1)
     if not isinstance(n_dilated, int) or n_dilated < 0:
@@ -404,6 +389,7 @@ def bpnet(
     return _head(h, n_outputs, output_activation, 0, 0.0, "bpnet", inp)
 
 
+@_shared_doc
 def interaction_cnn(
     input_length: int,
     n_outputs: int = 1,
@@ -444,21 +430,17 @@ def interaction_cnn(
 
     Parameters
     ----------
-    input_length : int
-        Sequence length ``L`` (positions); at least ``4 * pool_size``.
-    n_outputs : int
-        Number of targets ``T``.
+    {input_length}
+        At least ``4 * pool_size``.
+    {n_outputs}
     n_filters : int
         First-layer filters.
-    kernel_size : int
-        First-layer filter width (positions).
+    {kernel_size}
     pool_size : int
         First max-pool width (positions, 2-4 keeps positions).
-    first_activation : {"relu", "exponential"}
-        Activation of the first layer.
-    rc_equivariant : bool
-        Each first-layer filter scans both strands (strand max per position); leave False when
-        rules depend on the strand of a motif.
+    {first_activation}
+    {rc_equivariant}
+        Leave False when rules depend on the strand of a motif.
     n_filters2 : int
         Filters of the second and third convolutions.
     kernel_size2 : int
@@ -469,13 +451,7 @@ def interaction_cnn(
         Units of the dense layer.
     dropout : float
         Dropout after the dense layer (a quarter of it after the first pool).
-    output_activation : {"sigmoid", "linear", "softmax"}
-        Applied after the ``"logits"`` layer.
-
-    Returns
-    -------
-    keras.Model
-        Functional model ``(N, L, 4) -> (N, T)``.
+    {output_activation}
     """
     act = _check_common(
         input_length, n_outputs, first_activation, output_activation, n_filters, kernel_size, 1
@@ -508,17 +484,16 @@ ARCHITECTURES: dict[str, Callable[..., keras.Model]] = {
 }
 
 
+@_shared_doc
 def build_model(arch: str, input_length: int, n_outputs: int = 1, **kwargs: Any) -> keras.Model:
     """Build a reference architecture by name.
 
     Parameters
     ----------
-    arch : {"deepbind", "local", "distributed", "basset", "bpnet"}
+    arch : {"deepbind", "local", "distributed", "basset", "bpnet", "interaction"}
         Architecture name.
-    input_length : int
-        Sequence length ``L`` (positions).
-    n_outputs : int
-        Number of targets ``T``.
+    {input_length}
+    {n_outputs}
     **kwargs
         Passed to the architecture's function.
     """
