@@ -141,6 +141,22 @@ class _PeriodicCallback(keras.callbacks.Callback):
         if self.history_path is not None:
             self._write_history()
 
+    def _set_target(self, task: Any, head: Any, logits: Any, deprecated: dict | None = None) -> None:
+        """Check and keep which values the callback reads: column ``task`` of output ``head``,
+        on the ``logits`` scale (docs/api.md); ``deprecated`` holds the old keywords ``output``
+        (task) and ``model_output`` (head), accepted with a ``DeprecationWarning``."""
+        from .adapter import _check_logits, check_task, renamed_args
+
+        name = type(self).__name__
+        if deprecated:
+            v = renamed_args(name, deprecated, {"output": "task", "model_output": "head"},
+                             {"task": task, "head": head}, {"task": 0, "head": None})
+            task, head = v["task"], v["head"]
+        self.task = check_task(task, where=f"{name}: ")
+        self.head = head
+        _check_logits(logits)
+        self.logits = logits
+
     def _write_history(self) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 

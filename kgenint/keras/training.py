@@ -24,6 +24,7 @@ import numpy as np
 
 from .._validate import check_onehot
 from ..errors import FormatError, InputError
+from ..evaluate.scoring import auprc, auroc  # kgenint.keras.training.auroc/auprc are these
 from .models import ARCHITECTURES, build_model
 
 __all__ = [
@@ -53,25 +54,6 @@ class TrainingData(NamedTuple):
 
 
 # ---------------------------------------------------------------------------- metrics
-def auroc(y_true: Any, score: Any) -> float:
-    """Area under the ROC curve (Mann-Whitney U with tie-averaged ranks); NaN with one class.
-
-    ``(y_true, score)`` argument order as in scikit-learn; the computation is
-    :func:`kgenint.evaluate.auroc` (which takes ``scores, labels``).
-    """
-    from ..evaluate import auroc as _auroc
-
-    return _auroc(np.asarray(score, dtype=np.float64).ravel(), np.asarray(y_true).astype(bool).ravel())
-
-
-def auprc(y_true: Any, score: Any) -> float:
-    """Average precision (step interpolation over distinct thresholds, as scikit-learn's
-    ``average_precision_score``); NaN without positives. Computed by :func:`kgenint.evaluate.auprc`."""
-    from ..evaluate import auprc as _auprc
-
-    return _auprc(np.asarray(score, dtype=np.float64).ravel(), np.asarray(y_true).astype(bool).ravel())
-
-
 def _pearson(a: np.ndarray, b: np.ndarray) -> float:
     a = np.asarray(a, np.float64).ravel()
     b = np.asarray(b, np.float64).ravel()
