@@ -139,7 +139,6 @@ class AttributionMonitor(_PeriodicCallback):
     ):
         super().__init__(every, history_path, prefix)
         self._set_target(task, head, logits, deprecated)
-        self.output, self.model_output = self.task, self.head  # old attribute names
         self.x = take_sequences(x, "x", max_sequences)
         if method not in self.METHODS:
             try:

@@ -120,7 +120,6 @@ class InteractionMonitor(_PeriodicCallback):
     ):
         super().__init__(every, history_path, prefix)
         self._set_target(task, head, logits, deprecated)
-        self.output, self.model_output = self.task, self.head  # old attribute names
         self.backgrounds = take_sequences(backgrounds, "backgrounds", max_sequences)
         try:
             pairs = [tuple(p) for p in motif_pairs]
