@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 import keras
 import numpy as np
 
+from .._io_inputs import open_onehot_hdf5
 from .._validate import check_onehot
 from ..errors import FormatError, InputError
 from ..evaluate.scoring import auprc, auroc  # kgenint.keras.training.auroc/auprc are these
@@ -151,16 +152,8 @@ def read_training_data(
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"No training data file at {path!r}.")
-    try:
-        f = h5py.File(path, "r")
-    except OSError as err:
-        raise FormatError(f"not an HDF5 file ({err}).", path=path) from None
-    with f:
-        if "x" not in f or not isinstance(f["x"], h5py.Dataset):
-            raise FormatError(
-                "no '/x' dataset: a training file needs '/x' (N, L, 4) one-hot sequences and '/y' "
-                "targets (see 'kgenint simulate').", path=path
-            )
+    needs = "a training file needs '/x' (N, L, 4) one-hot sequences and '/y' targets (see 'kgenint simulate')"
+    with open_onehot_hdf5(path, needs) as f:
         x = f["x"][()]
         if "y" not in f:
             raise FormatError("no '/y' targets (a dataset or a group with 'class'/'continuous').", path=path)
