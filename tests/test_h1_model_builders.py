@@ -190,3 +190,19 @@ def test_build_model_names_and_the_demo_architecture():
         assert models.ARCHITECTURES[arch] is getattr(models, name)
     _assert_same_model(_built(models.build_model, 0, "interaction", 200, 1, first_activation="exponential"),
                        _built(naive_interaction_cnn, 0, 200, 1))
+
+
+@pytest.mark.parametrize("name", [*sorted(CASES), "build_model"])
+def test_shared_parameter_docs_are_filled_in(name):
+    import inspect
+    import re
+
+    fn = getattr(models, name)
+    doc = inspect.getdoc(fn)
+    assert not re.search(r"^\s*\{\w+\}\s*$", doc, flags=re.M)  # every placeholder replaced
+    params = doc.split("Parameters\n----------\n")[1].split("\n\n")[0]
+    documented = set(re.findall(r"^(\*{0,2}\w+)(?: :|$)", params, flags=re.M))  # "name : type" or "**kwargs"
+    sig = {("**" + p.name) if p.kind is p.VAR_KEYWORD else p.name for p in inspect.signature(fn).parameters.values()}
+    assert documented == sig
+    if name != "build_model":
+        assert "Returns\n-------\nkeras.Model\n    Functional model ``(N, L, 4) -> (N, T)``." in doc

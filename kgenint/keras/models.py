@@ -53,6 +53,8 @@ _SHARED_PARAMS = {
 
 def _shared_doc(fn: Callable) -> Callable:
     """Replace each docstring line ``{name}`` by ``_SHARED_PARAMS[name]``, indented like it."""
+    if fn.__doc__ is None:  # python -OO
+        return fn
     lines = []
     for line in fn.__doc__.split("\n"):
         key = line.strip()
