@@ -8,6 +8,7 @@ imports TensorFlow.
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +18,7 @@ from .errors import FormatError, InputError
 __all__ = [
     "SequenceSet",
     "is_hdf5",
+    "open_onehot_hdf5",
     "read_sequences",
     "read_motif_file",
     "read_groups_tsv",
@@ -81,6 +83,25 @@ def is_hdf5(path: str | os.PathLike) -> bool:
         return fh.read(8) == _HDF5_MAGIC
 
 
+@contextmanager
+def open_onehot_hdf5(path: str, needs: str = "one-hot sequences of shape (N, L, 4)"):
+    """Open an HDF5 file for reading and check that it has a ``/x`` dataset; yields the open file.
+
+    Raises ``FormatError`` naming the file when it cannot be opened as HDF5 or has no ``/x``
+    dataset (``needs``: what the file should hold, for that message).
+    """
+    import h5py
+
+    try:
+        f = h5py.File(path, "r")
+    except OSError as err:
+        raise FormatError(f"not an HDF5 file, or a damaged one ({err}).", path=path) from None
+    with f:
+        if "x" not in f or not isinstance(f["x"], h5py.Dataset):
+            raise FormatError(f"no '/x' dataset: {needs}.", path=path)
+        yield f
+
+
 def _rows(n: int, split: str | None, max_seqs: int | None, split_index: np.ndarray | None,
           path: str, splits: list[str]) -> np.ndarray:
     if split is not None:
@@ -135,13 +156,7 @@ def read_sequences(path: str | os.PathLike, *, split: str | None = None, max_seq
     if is_hdf5(p):
         import h5py
 
-        try:
-            f = h5py.File(p, "r")
-        except OSError as err:
-            raise FormatError(f"cannot open as HDF5 ({err}).", path=p) from None
-        with f:
-            if "x" not in f or not isinstance(f["x"], h5py.Dataset):
-                raise FormatError("has no /x dataset (one-hot sequences of shape (N, L, 4)).", path=p)
+        with open_onehot_hdf5(p) as f:
             dx = f["x"]
             if dx.ndim != 3 or dx.shape[2] != 4:
                 raise FormatError(f"/x must have shape (N, L, 4); it has shape {dx.shape}.", path=p)

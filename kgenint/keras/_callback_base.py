@@ -141,6 +141,25 @@ class _PeriodicCallback(keras.callbacks.Callback):
         if self.history_path is not None:
             self._write_history()
 
+    def _set_target(self, task: Any, head: Any, logits: Any, deprecated: dict | None = None) -> None:
+        """Check and keep which values the callback reads: column ``task`` of output ``head``,
+        on the ``logits`` scale (docs/api.md). A callback that takes the old keywords ``output``
+        (task) and ``model_output`` (head) passes them in ``deprecated`` (a ``DeprecationWarning``
+        each) and keeps the old attribute names too."""
+        from .adapter import _check_logits, check_task, renamed_args
+
+        name = type(self).__name__
+        if deprecated:
+            v = renamed_args(name, deprecated, {"output": "task", "model_output": "head"},
+                             {"task": task, "head": head}, {"task": 0, "head": None})
+            task, head = v["task"], v["head"]
+        self.task = check_task(task, where=f"{name}: ")
+        self.head = head
+        _check_logits(logits)
+        self.logits = logits
+        if deprecated is not None:
+            self.output, self.model_output = self.task, self.head  # old attribute names
+
     def _write_history(self) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 

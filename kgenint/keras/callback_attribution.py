@@ -10,7 +10,6 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
-from .adapter import check_task, renamed_args
 from ._callback_base import (
     NAN,
     _PeriodicCallback,
@@ -138,11 +137,8 @@ class AttributionMonitor(_PeriodicCallback):
         prefix: str = "attr",
         **deprecated: Any,
     ):
-        if deprecated:
-            v = renamed_args("AttributionMonitor", deprecated, {"output": "task", "model_output": "head"},
-                             {"task": task, "head": head}, {"task": 0, "head": None})
-            task, head = v["task"], v["head"]
         super().__init__(every, history_path, prefix)
+        self._set_target(task, head, logits, deprecated)
         self.x = take_sequences(x, "x", max_sequences)
         if method not in self.METHODS:
             try:
@@ -155,12 +151,6 @@ class AttributionMonitor(_PeriodicCallback):
                 )
         self.method_options = dict(method_options or {})
         self.method = method
-        self.task = check_task(task, where="AttributionMonitor: ")
-        self.head = head
-        self.output, self.model_output = self.task, head  # old attribute names
-        if logits is not None and not isinstance(logits, (bool, np.bool_)):
-            raise InputError(f"logits must be None, True or False. Received: logits={logits!r}")
-        self.logits = logits
         self.scale = None
         self.mask = None
         if truth is not None:
@@ -199,23 +189,22 @@ class AttributionMonitor(_PeriodicCallback):
     def attributions(self) -> np.ndarray:
         """Corrected gradient x input (or corrected gradient, or a delegated method's
         contributions) on ``x``, float32 ``(N, L, 4)``; computed by the library's
-        :func:`kgenint.attribution.input_gradients`."""
-        if self.method not in self.METHODS:
-            from ..attribution import attribute
+        :func:`kgenint.attribution.gradient_x_input` (:func:`~kgenint.attribution.input_gradients`)
+        or :func:`kgenint.attribution.attribute`."""
+        from .. import attribution
 
+        if self.method not in self.METHODS:
             opts = {"task": self.task, "logits": self.logits, **self.method_options}
             if self.head is not None:
                 opts.setdefault("head", self.head)
-            contrib, _ = attribute(self.model, self.x, method=self.method, progress=False, **opts)
+            contrib, _ = attribution.attribute(self.model, self.x, method=self.method, progress=False, **opts)
             return np.asarray(contrib, dtype=np.float32)
-        from ..attribution.gradients import input_gradients
-
-        g = input_gradients(self.model, self.x, head=self.head, task=self.task, logits=self.logits,
-                            correct=True, batch_size=self.batch_size)
-        return g * self.x if self.method == "grad_x_input" else g
+        fn = attribution.gradient_x_input if self.method == "grad_x_input" else attribution.input_gradients
+        return fn(self.model, self.x, head=self.head, task=self.task, logits=self.logits, correct=True,
+                  batch_size=self.batch_size)
 
     def compute(self, epoch: int):
-        from .training import auprc, auroc
+        from ..evaluate import auprc, auroc
 
         maps = self.attributions()
         score = np.abs(maps).sum(axis=-1)

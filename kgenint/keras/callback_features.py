@@ -105,6 +105,7 @@ class FeatureMonitor(_PeriodicCallback):
         from .units import _load_refs
 
         super().__init__(every, history_path, prefix)
+        self._set_target(task, head, logits)
         self.x_ref = take_sequences(x_ref, "x_ref", max_sequences)
         self.reference_motifs = _load_refs(reference_motifs)
         if detector not in DETECTORS:
@@ -113,17 +114,12 @@ class FeatureMonitor(_PeriodicCallback):
             raise InputError(f"top_k must be a positive integer. Received: top_k={top_k!r}")
         if not (0 < float(alpha) <= 1):
             raise InputError(f"alpha must be in (0, 1]. Received: alpha={alpha!r}")
-        if isinstance(task, bool) or not isinstance(task, (int, np.integer)) or task < 0:
-            raise InputError(f"task must be an output column index >= 0. Received: task={task!r}")
         if not isinstance(layer, (str, int, np.integer)) or isinstance(layer, bool):
             raise InputError(f"layer must be a layer name or index. Received: layer={layer!r}")
         self.layer = layer
         self.detector = detector
         self.top_k = int(top_k)
         self.alpha = float(alpha)
-        self.task = int(task)
-        self.head = head
-        self.logits = logits
         self.null_database = null_database
         self.seed = int(seed)
         self._layer_name: str | None = None

@@ -34,7 +34,6 @@ import numpy as np
 from .._deprecation import renamed_fields
 from ..errors import InputError
 from ..motifs.motif import Motif
-from .adapter import check_task, renamed_args
 
 __all__ = ["FilterMotifTracker", "AttributionMonitor", "InteractionMonitor", "take_sequences", "planted_mask"]
 
@@ -119,11 +118,8 @@ class InteractionMonitor(_PeriodicCallback):
         prefix: str = "interaction",
         **deprecated: Any,
     ):
-        if deprecated:
-            v = renamed_args("InteractionMonitor", deprecated, {"output": "task", "model_output": "head"},
-                             {"task": task, "head": head}, {"task": 0, "head": None})
-            task, head = v["task"], v["head"]
         super().__init__(every, history_path, prefix)
+        self._set_target(task, head, logits, deprecated)
         self.backgrounds = take_sequences(backgrounds, "backgrounds", max_sequences)
         try:
             pairs = [tuple(p) for p in motif_pairs]
@@ -151,12 +147,6 @@ class InteractionMonitor(_PeriodicCallback):
                 raise InputError(f"orientation must be '++', '+-', '-+' or '--'. Received: {o!r}")
         self.distance = [int(d) for d in dist]
         self.orientation = ori
-        self.task = check_task(task, where="InteractionMonitor: ")
-        self.head = head
-        self.output, self.model_output = self.task, head  # old attribute names
-        if logits is not None and not isinstance(logits, (bool, np.bool_)):
-            raise InputError(f"logits must be None, True or False. Received: logits={logits!r}")
-        self.logits = logits
         self.seed = int(seed)
         self.batch_size = int(batch_size)
         names = [f"{prefix}_{a.name}_{b.name}" for a, b in pairs]

@@ -35,6 +35,37 @@ __all__ = ["deepbind", "local_cnn", "distributed_cnn", "basset", "bpnet", "inter
 _FIRST_ACTIVATIONS = ("relu", "exponential")
 _OUTPUT_ACTIVATIONS = ("sigmoid", "linear", "softmax")
 
+#: Parameter descriptions the architectures share: a docstring line that holds only ``{name}``
+#: stands for one of them (filled in by :func:`_shared_doc`); lines indented under it go on
+#: with that parameter's text.
+_SHARED_PARAMS = {
+    "input_length": "input_length : int\n    Sequence length ``L`` (positions).",
+    "n_outputs": "n_outputs : int\n    Number of targets ``T``.",
+    "kernel_size": "kernel_size : int\n    First-layer filter width (positions).",
+    "first_activation": 'first_activation : {"relu", "exponential"}\n    Activation of the first layer.',
+    "rc_equivariant": "rc_equivariant : bool\n    Each first-layer filter scans both strands (strand max per position).",
+    "output_activation": (
+        'output_activation : {"sigmoid", "linear", "softmax"}\n    Applied after the ``"logits"`` layer.\n\n'
+        "Returns\n-------\nkeras.Model\n    Functional model ``(N, L, 4) -> (N, T)``."
+    ),
+}
+
+
+def _shared_doc(fn: Callable) -> Callable:
+    """Replace each docstring line ``{name}`` by ``_SHARED_PARAMS[name]``, indented like it."""
+    if fn.__doc__ is None:  # python -OO
+        return fn
+    lines = []
+    for line in fn.__doc__.split("\n"):
+        key = line.strip()
+        if key.startswith("{") and key.endswith("}"):
+            indent = line[: len(line) - len(line.lstrip())]
+            lines.extend(indent + part if part else part for part in _SHARED_PARAMS[key[1:-1]].split("\n"))
+        else:
+            lines.append(line)
+    fn.__doc__ = "\n".join(lines)
+    return fn
+
 
 def _check_positive_ints(**values) -> None:
     for nm, v in values.items():
@@ -68,23 +99,34 @@ def _check_common(
     return act
 
 
-def _first_layer(
-    x, n_filters: int, kernel_size: int, activation: str, rc_equivariant: bool, padding: str,
-    batchnorm: bool = False,
+def _stem(
+    input_length: int, n_filters: int, kernel_size: int, activation: str, rc_equivariant: bool, *,
+    padding: str = "same", batchnorm: bool = True, pool_size: int = 0, pool_dropout: float = 0.0,
 ):
-    """conv1 (+ BatchNorm) + conv1_act. With ``rc_equivariant`` each filter scans both strands
-    and keeps the larger score per position (``RevCompConv1D(merge="max")``)."""
+    """The input and the layers every architecture starts with; returns ``(input, h)``.
+
+    ``sequence`` -> ``conv1`` (+ ``conv1_bn``) -> ``conv1_act``, then with ``pool_size``
+    ``pool1`` (+ ``pool1_dropout`` when ``pool_dropout``). With ``rc_equivariant`` each filter
+    scans both strands and keeps the larger score per position (``RevCompConv1D(merge="max")``).
+    """
+    inp = keras.Input((int(input_length), 4), name="sequence")
     if rc_equivariant:
         if padding == "same" and kernel_size % 2 == 0:
             kernel_size += 1
-        h = RevCompConv1D(n_filters, kernel_size, padding=padding, merge="max", name="conv1")(x)
+        h = RevCompConv1D(n_filters, kernel_size, padding=padding, merge="max", name="conv1")(inp)
     else:
-        h = kl.Conv1D(n_filters, kernel_size, padding=padding, name="conv1")(x)
+        h = kl.Conv1D(n_filters, kernel_size, padding=padding, name="conv1")(inp)
     if batchnorm:
         h = kl.BatchNormalization(momentum=0.9, name="conv1_bn")(h)
     if activation == "exponential":
-        return ExpActivation(max_value=20.0, name="conv1_act")(h)
-    return kl.Activation("relu", name="conv1_act")(h)
+        h = ExpActivation(max_value=20.0, name="conv1_act")(h)
+    else:
+        h = kl.Activation("relu", name="conv1_act")(h)
+    if pool_size:
+        h = kl.MaxPooling1D(pool_size, name="pool1")(h)
+        if pool_dropout:
+            h = kl.Dropout(pool_dropout, name="pool1_dropout")(h)
+    return inp, h
 
 
 def _conv_bn_relu(h, filters: int, width: int, name: str, dilation: int = 1):
@@ -107,6 +149,7 @@ def _head(h, n_outputs: int, output_activation: str, hidden: int, dropout: float
     return keras.Model(inp, out, name=name)
 
 
+@_shared_doc
 def deepbind(
     input_length: int,
     n_outputs: int = 1,
@@ -123,40 +166,29 @@ def deepbind(
 
     Parameters
     ----------
-    input_length : int
-        Sequence length ``L`` (positions).
-    n_outputs : int
-        Number of targets ``T``.
+    {input_length}
+    {n_outputs}
     n_filters : int
         First-layer filters.
-    kernel_size : int
-        First-layer filter width (positions).
-    first_activation : {"relu", "exponential"}
-        Activation of the first layer.
-    rc_equivariant : bool
-        Share each filter with its reverse complement (the model is then strand-invariant:
-        ``f(rc(x)) == f(x)``).
+    {kernel_size}
+    {first_activation}
+    {rc_equivariant}
+        The model is then strand-invariant: ``f(rc(x)) == f(x)``.
     hidden : int
         Units of the dense layer (0: none).
     dropout : float
         Dropout after the dense layer.
-    output_activation : {"sigmoid", "linear", "softmax"}
-        Applied after the ``"logits"`` layer.
-
-    Returns
-    -------
-    keras.Model
-        Functional model ``(N, L, 4) -> (N, T)``.
+    {output_activation}
     """
     act = _check_common(
         input_length, n_outputs, first_activation, output_activation, n_filters, kernel_size, kernel_size
     )
-    inp = keras.Input((int(input_length), 4), name="sequence")
-    h = _first_layer(inp, n_filters, kernel_size, act, rc_equivariant, "valid")
+    inp, h = _stem(input_length, n_filters, kernel_size, act, rc_equivariant, padding="valid", batchnorm=False)
     h = kl.GlobalMaxPooling1D(name="global_max_pool")(h)
     return _head(h, n_outputs, output_activation, hidden, dropout, "deepbind", inp)
 
 
+@_shared_doc
 def local_cnn(
     input_length: int,
     n_outputs: int = 1,
@@ -184,47 +216,37 @@ def local_cnn(
 
     Parameters
     ----------
-    input_length : int
-        Sequence length ``L`` (positions); at least ``2 * pool_size``.
-    n_outputs : int
-        Number of targets ``T``.
+    {input_length}
+        At least ``2 * pool_size``.
+    {n_outputs}
     n_filters : int
         First-layer filters (64+ recommended so each planted motif gets a filter).
-    kernel_size : int
-        First-layer filter width (positions), ~ the longest motif plus flanks.
+    {kernel_size}
+        About the longest motif plus flanks.
     pool_size : int
         Width of the first max-pool (positions); 20-25 gives local representations.
-    first_activation : {"relu", "exponential"}
-        Activation of the first layer (exponential gives cleaner motifs).
-    rc_equivariant : bool
-        Each first-layer filter scans both strands (strand max per position).
+    {first_activation}
+        Exponential gives cleaner motifs.
+    {rc_equivariant}
     n_filters2 : int
         Filters of the second convolution.
     hidden : int
         Units of the dense layer.
     dropout : float
         Dropout after the dense layer (half of it after the first pool).
-    output_activation : {"sigmoid", "linear", "softmax"}
-        Applied after the ``"logits"`` layer.
-
-    Returns
-    -------
-    keras.Model
-        Functional model ``(N, L, 4) -> (N, T)``.
+    {output_activation}
     """
     act = _check_common(
         input_length, n_outputs, first_activation, output_activation, n_filters, kernel_size, 2 * pool_size
     )
-    inp = keras.Input((int(input_length), 4), name="sequence")
-    h = _first_layer(inp, n_filters, kernel_size, act, rc_equivariant, "same", batchnorm=True)
-    h = kl.MaxPooling1D(pool_size, name="pool1")(h)
-    if dropout:
-        h = kl.Dropout(dropout / 2, name="pool1_dropout")(h)
+    inp, h = _stem(input_length, n_filters, kernel_size, act, rc_equivariant, pool_size=pool_size,
+                   pool_dropout=dropout / 2)
     h = _conv_bn_relu(h, n_filters2, 5, "conv2")
     h = kl.GlobalMaxPooling1D(name="global_max_pool")(h)
     return _head(h, n_outputs, output_activation, hidden, dropout, "local_cnn", inp, batchnorm=True)
 
 
+@_shared_doc
 def distributed_cnn(
     input_length: int,
     n_outputs: int = 1,
@@ -249,40 +271,28 @@ def distributed_cnn(
 
     Parameters
     ----------
-    input_length : int
-        Sequence length ``L`` (positions); at least ``16 * pool_size``.
-    n_outputs : int
-        Number of targets ``T``.
+    {input_length}
+        At least ``16 * pool_size``.
+    {n_outputs}
     n_filters : int
         First-layer filters.
-    kernel_size : int
-        First-layer filter width (positions).
+    {kernel_size}
     pool_size : int
         First max-pool width (2-4).
-    first_activation : {"relu", "exponential"}
-        Activation of the first layer.
-    rc_equivariant : bool
-        Each first-layer filter scans both strands (strand max per position).
+    {first_activation}
+    {rc_equivariant}
     n_filters2 : int
         Filters of the second and third convolutions.
     hidden : int
         Units of the dense layer.
     dropout : float
         Dropout after the dense layer (half of it after the pools).
-    output_activation : {"sigmoid", "linear", "softmax"}
-        Applied after the ``"logits"`` layer.
-
-    Returns
-    -------
-    keras.Model
-        Functional model ``(N, L, 4) -> (N, T)``.
+    {output_activation}
     """
     act = _check_common(
         input_length, n_outputs, first_activation, output_activation, n_filters, kernel_size, 16 * pool_size
     )
-    inp = keras.Input((int(input_length), 4), name="sequence")
-    h = _first_layer(inp, n_filters, kernel_size, act, rc_equivariant, "same", batchnorm=True)
-    h = kl.MaxPooling1D(pool_size, name="pool1")(h)
+    inp, h = _stem(input_length, n_filters, kernel_size, act, rc_equivariant, pool_size=pool_size)
     for i, pool in ((2, 4), (3, 4)):
         h = _conv_bn_relu(h, n_filters2, 5, f"conv{i}")
         h = kl.MaxPooling1D(pool, name=f"pool{i}")(h)
@@ -292,6 +302,7 @@ def distributed_cnn(
     return _head(h, n_outputs, output_activation, hidden, dropout, "distributed_cnn", inp, batchnorm=True)
 
 
+@_shared_doc
 def basset(
     input_length: int,
     n_outputs: int = 1,
@@ -311,38 +322,24 @@ def basset(
 
     Parameters
     ----------
-    input_length : int
-        Sequence length ``L`` (positions); at least 48.
-    n_outputs : int
-        Number of targets ``T``.
+    {input_length}
+        At least 48.
+    {n_outputs}
     n_filters : int
         Filters per convolution block.
-    kernel_size : int
-        First-layer filter width (positions).
-    first_activation : {"relu", "exponential"}
-        Activation of the first block.
-    rc_equivariant : bool
-        Each first-layer filter scans both strands (strand max per position).
+    {kernel_size}
+    {first_activation}
+    {rc_equivariant}
     hidden : int
         Units of each of the two dense layers.
     dropout : float
         Dropout after each dense layer.
-    output_activation : {"sigmoid", "linear", "softmax"}
-        Applied after the ``"logits"`` layer.
-
-    Returns
-    -------
-    keras.Model
-        Functional model ``(N, L, 4) -> (N, T)``.
+    {output_activation}
     """
     act = _check_common(input_length, n_outputs, first_activation, output_activation, n_filters, kernel_size, 48)
-    inp = keras.Input((int(input_length), 4), name="sequence")
-    h = _first_layer(inp, n_filters, kernel_size, act, rc_equivariant, "same", batchnorm=True)
-    h = kl.MaxPooling1D(3, name="pool1")(h)
+    inp, h = _stem(input_length, n_filters, kernel_size, act, rc_equivariant, pool_size=3)
     for i, (width, pool) in ((2, (11, 4)), (3, (7, 4))):
-        h = kl.Conv1D(n_filters, width, padding="same", name=f"conv{i}")(h)
-        h = kl.BatchNormalization(momentum=0.9, name=f"conv{i}_bn")(h)
-        h = kl.Activation("relu", name=f"conv{i}_act")(h)
+        h = _conv_bn_relu(h, n_filters, width, f"conv{i}")
         h = kl.MaxPooling1D(pool, name=f"pool{i}")(h)
     h = kl.Flatten(name="flatten")(h)
     h = kl.Dense(hidden, activation="relu", name="dense0")(h)
@@ -351,6 +348,7 @@ def basset(
     return _head(h, n_outputs, output_activation, hidden, dropout, "basset", inp)
 
 
+@_shared_doc
 def bpnet(
     input_length: int,
     n_outputs: int = 1,
@@ -370,33 +368,22 @@ def bpnet(
 
     Parameters
     ----------
-    input_length : int
-        Sequence length ``L`` (positions).
-    n_outputs : int
-        Number of targets ``T``.
+    {input_length}
+    {n_outputs}
     n_filters : int
         Filters of every convolution (the residual sums need one width).
-    kernel_size : int
-        First-layer filter width (positions; odd).
+    {kernel_size}
+        Odd.
     n_dilated : int
         Number of dilated residual layers (receptive field grows as ``2 ** n_dilated``).
-    first_activation : {"relu", "exponential"}
-        Activation of the first layer.
-    rc_equivariant : bool
-        Each first-layer filter scans both strands (strand max per position).
-    output_activation : {"sigmoid", "linear", "softmax"}
-        Applied after the ``"logits"`` layer.
-
-    Returns
-    -------
-    keras.Model
-        Functional model ``(N, L, 4) -> (N, T)``.
+    {first_activation}
+    {rc_equivariant}
+    {output_activation}
     """
     act = _check_common(input_length, n_outputs, first_activation, output_activation, n_filters, kernel_size, 1)
     if not isinstance(n_dilated, int) or n_dilated < 0:
         raise InputError(f"n_dilated must be an integer >= 0. Received: n_dilated={n_dilated!r}")
-    inp = keras.Input((int(input_length), 4), name="sequence")
-    h = _first_layer(inp, n_filters, kernel_size, act, rc_equivariant, "same")
+    inp, h = _stem(input_length, n_filters, kernel_size, act, rc_equivariant, batchnorm=False)
     for i in range(1, n_dilated + 1):
         c = kl.Conv1D(n_filters, 3, padding="same", dilation_rate=2**i, activation="relu", name=f"dil_conv{i}")(h)
         h = kl.Add(name=f"residual{i}")([h, c])
@@ -404,6 +391,7 @@ def bpnet(
     return _head(h, n_outputs, output_activation, 0, 0.0, "bpnet", inp)
 
 
+@_shared_doc
 def interaction_cnn(
     input_length: int,
     n_outputs: int = 1,
@@ -444,21 +432,17 @@ def interaction_cnn(
 
     Parameters
     ----------
-    input_length : int
-        Sequence length ``L`` (positions); at least ``4 * pool_size``.
-    n_outputs : int
-        Number of targets ``T``.
+    {input_length}
+        At least ``4 * pool_size``.
+    {n_outputs}
     n_filters : int
         First-layer filters.
-    kernel_size : int
-        First-layer filter width (positions).
+    {kernel_size}
     pool_size : int
         First max-pool width (positions, 2-4 keeps positions).
-    first_activation : {"relu", "exponential"}
-        Activation of the first layer.
-    rc_equivariant : bool
-        Each first-layer filter scans both strands (strand max per position); leave False when
-        rules depend on the strand of a motif.
+    {first_activation}
+    {rc_equivariant}
+        Leave False when rules depend on the strand of a motif.
     n_filters2 : int
         Filters of the second and third convolutions.
     kernel_size2 : int
@@ -469,13 +453,7 @@ def interaction_cnn(
         Units of the dense layer.
     dropout : float
         Dropout after the dense layer (a quarter of it after the first pool).
-    output_activation : {"sigmoid", "linear", "softmax"}
-        Applied after the ``"logits"`` layer.
-
-    Returns
-    -------
-    keras.Model
-        Functional model ``(N, L, 4) -> (N, T)``.
+    {output_activation}
     """
     act = _check_common(
         input_length, n_outputs, first_activation, output_activation, n_filters, kernel_size, 1
@@ -486,11 +464,8 @@ def interaction_cnn(
             f"input_length={input_length} is too short for pool_size={pool_size} (at least "
             f"{4 * pool_size} positions needed). Use a smaller pool_size or longer sequences."
         )
-    inp = keras.Input((int(input_length), 4), name="sequence")
-    h = _first_layer(inp, n_filters, kernel_size, act, rc_equivariant, "same", batchnorm=True)
-    h = kl.MaxPooling1D(pool_size, name="pool1")(h)
-    if dropout:
-        h = kl.Dropout(dropout / 4, name="pool1_dropout")(h)
+    inp, h = _stem(input_length, n_filters, kernel_size, act, rc_equivariant, pool_size=pool_size,
+                   pool_dropout=dropout / 4)
     h2 = _conv_bn_relu(h, n_filters2, kernel_size2, "conv2")
     h3 = _conv_bn_relu(h2, n_filters2, 5, "conv3", dilation=dilation3)
     h = kl.Add(name="residual3")([h2, h3])
@@ -511,17 +486,16 @@ ARCHITECTURES: dict[str, Callable[..., keras.Model]] = {
 }
 
 
+@_shared_doc
 def build_model(arch: str, input_length: int, n_outputs: int = 1, **kwargs: Any) -> keras.Model:
     """Build a reference architecture by name.
 
     Parameters
     ----------
-    arch : {"deepbind", "local", "distributed", "basset", "bpnet"}
+    arch : {"deepbind", "local", "distributed", "basset", "bpnet", "interaction"}
         Architecture name.
-    input_length : int
-        Sequence length ``L`` (positions).
-    n_outputs : int
-        Number of targets ``T``.
+    {input_length}
+    {n_outputs}
     **kwargs
         Passed to the architecture's function.
     """

@@ -22,8 +22,10 @@ from typing import Any, NamedTuple
 import keras
 import numpy as np
 
+from .._io_inputs import open_onehot_hdf5
 from .._validate import check_onehot
 from ..errors import FormatError, InputError
+from ..evaluate.scoring import auprc, auroc  # kgenint.keras.training.auroc/auprc are these
 from .models import ARCHITECTURES, build_model
 
 __all__ = [
@@ -53,25 +55,6 @@ class TrainingData(NamedTuple):
 
 
 # ---------------------------------------------------------------------------- metrics
-def auroc(y_true: Any, score: Any) -> float:
-    """Area under the ROC curve (Mann-Whitney U with tie-averaged ranks); NaN with one class.
-
-    ``(y_true, score)`` argument order as in scikit-learn; the computation is
-    :func:`kgenint.evaluate.auroc` (which takes ``scores, labels``).
-    """
-    from ..evaluate import auroc as _auroc
-
-    return _auroc(np.asarray(score, dtype=np.float64).ravel(), np.asarray(y_true).astype(bool).ravel())
-
-
-def auprc(y_true: Any, score: Any) -> float:
-    """Average precision (step interpolation over distinct thresholds, as scikit-learn's
-    ``average_precision_score``); NaN without positives. Computed by :func:`kgenint.evaluate.auprc`."""
-    from ..evaluate import auprc as _auprc
-
-    return _auprc(np.asarray(score, dtype=np.float64).ravel(), np.asarray(y_true).astype(bool).ravel())
-
-
 def _pearson(a: np.ndarray, b: np.ndarray) -> float:
     a = np.asarray(a, np.float64).ravel()
     b = np.asarray(b, np.float64).ravel()
@@ -169,16 +152,8 @@ def read_training_data(
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"No training data file at {path!r}.")
-    try:
-        f = h5py.File(path, "r")
-    except OSError as err:
-        raise FormatError(f"not an HDF5 file ({err}).", path=path) from None
-    with f:
-        if "x" not in f or not isinstance(f["x"], h5py.Dataset):
-            raise FormatError(
-                "no '/x' dataset: a training file needs '/x' (N, L, 4) one-hot sequences and '/y' "
-                "targets (see 'kgenint simulate').", path=path
-            )
+    needs = "a training file needs '/x' (N, L, 4) one-hot sequences and '/y' targets (see 'kgenint simulate')"
+    with open_onehot_hdf5(path, needs) as f:
         x = f["x"][()]
         if "y" not in f:
             raise FormatError("no '/y' targets (a dataset or a group with 'class'/'continuous').", path=path)
