@@ -171,6 +171,16 @@ def _offset_sums(Z, wq, g_width, g_size, g_col0, g_sum0, sums):
 
 
 @jit
+def _sf_at(row, rlo, rhi, x):
+    """``P(S >= x)`` from the survival function ``row`` of a range's sum, held on ``[rlo, rhi]``."""
+    if x <= rlo:
+        return 1.0
+    if x > rhi:
+        return 0.0
+    return row[x]
+
+
+@jit
 def _one_query(Q, c0, wq, T, g_width, g_size, g_col0, u0, metric, bins,
                min_overlap, complete, g_sum0,
                Z, H, H4, med_cum, sums, sfbuf, s_lo, s_hi, prev, new,
@@ -311,13 +321,7 @@ def _one_query(Q, c0, wq, T, g_width, g_size, g_col0, u0, metric, bins,
                 rhi = s_hi[L - 1]
                 if complete:
                     for g in range(u, u + n):
-                        x = best_z[g] + mr
-                        if x <= rlo:
-                            sv = 1.0
-                        elif x > rhi:
-                            sv = 0.0
-                        else:
-                            sv = row[x]
+                        sv = _sf_at(row, rlo, rhi, best_z[g] + mr)
                         acc[g] = acc[g] + sv - acc[g] * sv
                 else:
                     for strand in range(2):
@@ -325,12 +329,7 @@ def _one_query(Q, c0, wq, T, g_width, g_size, g_col0, u0, metric, bins,
                         r0 = g_sum0[hh] + (o + wq - 1) * n
                         for g in range(n):
                             x = sums[r0 + g]
-                            if x <= rlo:
-                                sv = 1.0
-                            elif x > rhi:
-                                sv = 0.0
-                            else:
-                                sv = row[x]
+                            sv = _sf_at(row, rlo, rhi, x)
                             bp = best_p[u + g]
                             better = sv < bp
                             if not better and sv == bp:

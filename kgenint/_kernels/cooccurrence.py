@@ -210,41 +210,39 @@ def block_cells(seg, hseq, motif, start, end, strand, seq_group, moff, by_motif,
     A = a1 - a0
     C = K * D * 4
     n_threads = pc_buf.shape[0]
-    nnz = np.zeros(A + 1, dtype=np.int64)
-    for t in prange(n_threads):
-        pc = pc_buf[t]
-        sc = sc_buf[t]
-        stamp = stamp_buf[t]
-        touched = touched_buf[t]
-        for r in range(t, A, n_threads):
-            n = _count_row(a0 + r, seg, hseq, motif, start, end, strand, seq_group, moff, by_motif, K, D,
-                           max_distance, bin_size, window, allow_overlap, pc, sc, stamp, touched)
-            nnz[r + 1] = n
-            _reset_row(n, C, pc, sc, stamp, touched)
-    for r in range(A):
-        nnz[r + 1] += nnz[r]
-    M = nnz[A]
-    index = np.empty(M, dtype=np.int64)
-    opc = np.empty((2, M), dtype=np.int64)
-    osc = np.empty((2, M), dtype=np.int64)
-    for t in prange(n_threads):
-        pc = pc_buf[t]
-        sc = sc_buf[t]
-        stamp = stamp_buf[t]
-        touched = touched_buf[t]
-        for r in range(t, A, n_threads):
-            n = _count_row(a0 + r, seg, hseq, motif, start, end, strand, seq_group, moff, by_motif, K, D,
-                           max_distance, bin_size, window, allow_overlap, pc, sc, stamp, touched)
-            cells = np.sort(touched[:n])
-            m = nnz[r]
-            for x in range(n):
-                c = cells[x]
-                index[m + x] = (a0 + r) * C + c
-                opc[0, m + x] = pc[c]
-                opc[1, m + x] = pc[C + c]
-                osc[0, m + x] = sc[c]
-                osc[1, m + x] = sc[C + c]
-            _reset_row(n, C, pc, sc, stamp, touched)
+    nnz = np.zeros(A + 1, dtype=np.int64)  # pass 0: cells of each row; then their prefix sums
+    index = np.empty(0, dtype=np.int64)
+    opc = np.empty((2, 0), dtype=np.int64)
+    osc = np.empty((2, 0), dtype=np.int64)
+    for fill in range(2):
+        if fill:
+            for r in range(A):
+                nnz[r + 1] += nnz[r]
+            M = nnz[A]
+            index = np.empty(M, dtype=np.int64)
+            opc = np.empty((2, M), dtype=np.int64)
+            osc = np.empty((2, M), dtype=np.int64)
+        for t in prange(n_threads):
+            pc = pc_buf[t]
+            sc = sc_buf[t]
+            stamp = stamp_buf[t]
+            touched = touched_buf[t]
+            for r in range(t, A, n_threads):
+                n = _count_row(a0 + r, seg, hseq, motif, start, end, strand, seq_group, moff, by_motif, K, D,
+                               max_distance, bin_size, window, allow_overlap, pc, sc, stamp, touched)
+                if fill:
+                    cells = np.sort(touched[:n])
+                    m = nnz[r]
+                    for x in range(n):
+                        c = cells[x]
+                        index[m + x] = (a0 + r) * C + c
+                        opc[0, m + x] = pc[c]
+                        opc[1, m + x] = pc[C + c]
+                        osc[0, m + x] = sc[c]
+                        osc[1, m + x] = sc[C + c]
+                else:
+                    nnz[r + 1] = n
+                _reset_row(n, C, pc, sc, stamp, touched)
     return index, opc, osc
 
 

@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 
 from .._dask import _collect, _rewrap, _ship, n_workers
-from .._stats import bh_qvalues
 from ..errors import InputError
-from ._scan_input import _DEFAULT_CHUNK, HIT_COLUMNS, _Input, _n_free_windows, _text_to_codes, prepare_input
+from ._scan_hits import best_hits, hit_table, motif_qvalues
+from ._scan_input import _DEFAULT_CHUNK, _Input, _n_free_windows, _text_to_codes, prepare_input
 
 
 def _scan_task(scanner, part, first, last, names, qvalues, max_hits, chunk_size):
@@ -64,8 +64,6 @@ def scan_motifs(client, scanner, x: Any, *, qvalues: bool = False, seq_names: Se
     group, q-values are computed here from every group's count of tested windows (BH per motif),
     and ``max_hits`` cuts the merged table as the single-process scan does.
     """
-    import pandas as pd
-
     inp, chunk = prepare_input(x, chunk_size, max_hits, seq_names, int(scanner.widths_.min()))
     seq_names = inp.names if seq_names is not None else None
     # groups of consecutive sequences with about equal bp; at least tasks_per_worker per worker
@@ -108,29 +106,12 @@ def scan_motifs(client, scanner, x: Any, *, qvalues: bool = False, seq_names: Se
     motif = cols["motif"].astype(np.int64)
     pval = cols["p_value"].astype(np.float64)
     n_str = len(scanner.strands_)
-    qv = np.full(motif.size, np.nan)
-    if qvalues:
-        wpos = {int(w): i for i, w in enumerate(uw.tolist())}
-        for k in np.unique(motif).tolist():
-            sel = np.flatnonzero(motif == k)
-            m_tests = int(n_tested[wpos[int(scanner.widths_[k * n_str])]]) * n_str
-            qv[sel] = bh_qvalues(pval[sel], n_tests=max(m_tests, sel.size))
-    if max_hits is not None and motif.size > int(max_hits):
-        warnings.warn(f"{'at least ' if not qvalues else ''}{motif.size} hits found; keeping the {int(max_hits)} "
-                      f"with the smallest p-values (max_hits={int(max_hits)}).", stacklevel=3)
-        keep = np.sort(np.argsort(pval, kind="stable")[: int(max_hits)])
+    qv = (motif_qvalues(motif, pval, n_tested, uw, scanner.widths_, n_str) if qvalues else
+          np.full(motif.size, np.nan))
+    keep = best_hits(pval, motif.size, max_hits, at_least=not qvalues, stacklevel=3)
+    if keep is not None:
         cols = {k: v[keep] for k, v in cols.items()}
         motif, pval, qv = motif[keep], pval[keep], qv[keep]
-    seq = cols["seq"].astype(np.int64)
-    names_all = np.array(seq_names if seq_names is not None else [f"seq{i}" for i in range(inp.n)], dtype=object)
-    ids = np.array([m.name for m in scanner.motifs_], dtype=object)
-    alts = np.array([m.alt_name or "" for m in scanner.motifs_], dtype=object)
-    empty = np.zeros(0, dtype=object)
-    return pd.DataFrame({
-        "seq": seq, "sequence_name": names_all[seq] if seq.size else empty,
-        "motif": motif, "motif_id": ids[motif] if motif.size else empty,
-        "motif_alt_id": alts[motif] if motif.size else empty,
-        "start": cols["start"].astype(np.int64), "end": cols["end"].astype(np.int64),
-        "strand": cols["strand"] if motif.size else empty, "score": cols["score"], "p_value": pval,
-        "q_value": qv, "matched_sequence": cols["matched_sequence"] if motif.size else empty,
-    }, columns=HIT_COLUMNS)
+    return hit_table(scanner.motifs_, inp.n, seq_names, seq=cols["seq"], motif=motif, start=cols["start"],
+                     end=cols["end"], strand=cols["strand"], score=cols["score"], p_value=pval, q_value=qv,
+                     site=cols["matched_sequence"])

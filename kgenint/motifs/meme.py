@@ -1,5 +1,9 @@
 """The MEME minimal motif format: :func:`read_meme` and :func:`write_meme`.
 
+(Just over 600 lines on purpose: one format's reader, its section parsers and its writer, with
+the rules both follow written once below; the text helpers shared with JASPAR are in
+``_textio.py``.)
+
 MEME minimal format (what JASPAR, HOCOMOCO and the MEME suite export)::
 
     MEME version 5

@@ -1,5 +1,8 @@
 """Sequence logos: motifs, contribution matrices, motif pairs and attribution tracks.
 
+(Just over 600 lines on purpose: the four logo figures share one letter-stacking, axis-styling
+and colour code and the conventions below; the glyph outlines are in ``_glyphs.py``.)
+
 Reading the figures
 -------------------
 * ``kind="information"``: a stack per position whose total height is the position's information
