@@ -145,7 +145,7 @@ class _nullcontext:
 def test_scan_bad_letter_names_sequence(client):
     seqs = ["ACGT" * 30] * 12
     seqs[7] = seqs[7][:50] + "J" + seqs[7][51:]
-    with pytest.raises(InputError, match=r"scan of sequences \d+-\d+: Sequence 'r7' \(record 8\) has the letter 'J'"):
+    with pytest.raises(InputError, match=r"scan of sequences \d+-\d+: sequence 'r7' \(index 7\): invalid character 'J' at position"):
         scan(seqs, [A], seq_names=[f"r{i}" for i in range(12)], progress=False, client=client, chunk_size=100)
 
 

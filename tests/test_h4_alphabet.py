@@ -161,3 +161,19 @@ def test_scan_codes_first_bad_row_and_valid_input():
     x[3, 30] = [0.5, 0.5, 0, 0]
     x[3, 31] = [0.5, 0.5, 0, 0]
     assert onehot_to_codes(x, out) == 3 * 33 + 30
+
+
+def test_check_onehot_n_rows_are_all_zero_or_all_quarter():
+    """The Python validator reads rows as C and Numba do: an N row is all zeros (or all 0.25); a
+    row that only sums to 0 is rejected with its sequence and position."""
+
+    from kgenint._validate import check_onehot
+
+    x = np.zeros((2, 5, 4), dtype=np.float32)
+    x[:, :, 0] = 1
+    x[0, 1] = 0.0
+    x[1, 2] = 0.25
+    check_onehot(x)
+    x[1, 3] = [0.5, -0.5, 0.0, 0.0]
+    with pytest.raises(InputError, match=r"sequence 1, position 3"):
+        check_onehot(x)

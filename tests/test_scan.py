@@ -391,8 +391,10 @@ def test_bad_input():
         scan(bad, [m], progress=False)
     with pytest.raises(InputError, match=r"\(N, L, 4\)"):
         scan(np.zeros((2, 4, 50), dtype=np.float32), [m], progress=False)
-    with pytest.raises(InputError, match="not DNA"):
+    with pytest.raises(InputError, match=r"sequence 0: invalid character 'Z' at position 4"):
         scan(["ACGTZACGT"], [m], progress=False)
+    with pytest.raises(InputError, match=r"sequence 'r2' \(index 1\): invalid character 'U' at position 2.*RNA"):
+        scan(["ACGTACGTAC", "ACUGACGTAC"], [m], seq_names=["r1", "r2"], progress=False)
     with pytest.raises(InputError, match="Motif"):
         scan(x, ["ACGT"], progress=False)
     with pytest.raises(InputError, match="seq_names"):

@@ -3,8 +3,8 @@
 The score-distribution kernels (:func:`pmf_tail`, :func:`survival_tails`, :func:`band_words`)
 live in :mod:`kgenint._kernels.score_dist` and are re-exported here.
 
-Everything works on *integer* log-odds matrices (see :mod:`kgenint.motifs.scan` for how they
-are made).  Integer scores make the p-values exact for the statistic actually used, and make the
+Everything works on *integer* log-odds matrices (see :mod:`kgenint.motifs._pvalue_engine` for how
+they are made).  Integer scores make the p-values exact for the statistic actually used, and make the
 early-abandon bounds of the scan exact too: no floating-point margin is needed anywhere.
 
 Letter codes are ``uint8``: A=0, C=1, G=2, T=3, N (an all-zero or all-0.25 row) =4

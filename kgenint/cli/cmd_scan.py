@@ -131,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
                         pseudocount=args.motif_pseudo, both_strands=not args.norc, qvalues=args.qvalues,
                         seq_names=list(rec.ids), max_hits=args.max_hits, progress=not args.quiet, client=client)
     except InputError as err:
-        if str(err).startswith(("Sequence ", "scan of sequences ")):  # a bad letter: say which file
+        if str(err).startswith(("sequence ", "Sequence ", "scan of sequences ")):  # a bad letter: say which file
             raise InputError(f"{args.fasta}: {err}") from None
         raise
     cmd = "kgenint " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:] else "kgenint scan"

@@ -16,7 +16,8 @@ import numpy as np
 from .._dask import _collect, _rewrap, _ship, n_workers
 from ..errors import InputError
 from ._scan_hits import best_hits, hit_table, motif_qvalues
-from ._scan_input import _DEFAULT_CHUNK, _Input, _n_free_windows, _text_to_codes, prepare_input
+from .._alphabet import text_to_codes
+from ._scan_input import _DEFAULT_CHUNK, _Input, _n_free_windows, prepare_input
 
 
 def _scan_task(scanner, part, first, last, names, qvalues, max_hits, chunk_size):
@@ -35,7 +36,7 @@ def _scan_task(scanner, part, first, last, names, qvalues, max_hits, chunk_size)
         where = f"scan of sequences {first}-{last - 1}"
         if isinstance(err, InputError) and isinstance(part, list) and part and isinstance(part[0], str):
             try:  # the bad letter with the sequence's number (and name) in the whole input
-                _text_to_codes(part, first, None if names is None else _Shifted(names, first))
+                text_to_codes(part, None if names is None else _Shifted(names, first), first)
             except InputError as err2:
                 err = err2
         raise _rewrap(err, where) from None

@@ -11,50 +11,18 @@ from typing import Any
 
 import numpy as np
 
+from .._alphabet import text_to_codes
 from .._kernels import scan as _k
 from .._validate import check_onehot
 from ..errors import InputError
 
 #: Bases per chunk handed to the scan kernels.
 _DEFAULT_CHUNK = 4_000_000
-#: Letter -> base code (0-3 ACGT, 4 N and IUPAC ambiguity, 255 not a base) for FASTA text.
-_TEXT_CODES = np.full(256, 255, dtype=np.uint8)
-for _i, _ch in enumerate("ACGT"):
-    _TEXT_CODES[ord(_ch)] = _i
-    _TEXT_CODES[ord(_ch.lower())] = _i
-_TEXT_CODES[ord("U")] = _TEXT_CODES[ord("u")] = 3
-for _ch in "NRYSWKMBDHVX.-":
-    _TEXT_CODES[ord(_ch)] = 4
-    _TEXT_CODES[ord(_ch.lower())] = 4
-
-
 #: Columns of the hit table returned by :func:`kgenint.motifs.scan`.
 HIT_COLUMNS = [
     "seq", "sequence_name", "motif", "motif_id", "motif_alt_id", "start", "end", "strand",
     "score", "p_value", "q_value", "matched_sequence",
 ]
-
-
-def _text_to_codes(seqs: Sequence[str], first_index: int = 0,
-                   names: Sequence[str] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    lens = np.array([len(s) for s in seqs], dtype=np.int64)
-    off = np.zeros(len(seqs), dtype=np.int64)
-    if len(seqs) > 1:
-        off[1:] = np.cumsum(lens)[:-1]
-    buf = "".join(seqs).encode("ascii", errors="replace")
-    codes = _TEXT_CODES[np.frombuffer(buf, dtype=np.uint8)]
-    bad = np.flatnonzero(codes == 255)
-    if bad.size:
-        j = int(bad[0])
-        i = int(np.searchsorted(off, j, side="right") - 1)
-        pos = j - int(off[i])
-        which = (f"Sequence {names[first_index + i]!r} (record {first_index + i + 1})" if names is not None
-                 else f"Sequence {first_index + i}")
-        raise InputError(
-            f"{which} has the letter {seqs[i][pos]!r} at position {pos} "
-            f"(0-based), which is not DNA (ACGT, U, or an IUPAC ambiguity code such as N)."
-        )
-    return np.ascontiguousarray(codes), off, lens
 
 
 class _Input:
@@ -117,7 +85,7 @@ class _Input:
 
     def _codes(self, i: int, j: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if self.kind == "text":
-            return _text_to_codes(self.x[i:j], i, self.names)
+            return text_to_codes(self.x[i:j], self.names, i)
         if self.kind == "dense":
             part = self.x[i:j]
             length = part.shape[1]

@@ -2,6 +2,8 @@
 row-sum checks with the printed precision, number formatting and atomic text output."""
 from __future__ import annotations
 
+from .._validate import is_number as _is_number  # noqa: F401 - the motif readers import it from here
+
 import gzip
 import os
 import re
@@ -73,14 +75,6 @@ def _stem(label: str) -> str:
         name = name[:-3]
     stem = Path(name).stem
     return stem or name
-
-
-def _is_number(tok: str) -> bool:
-    try:
-        float(tok)
-    except ValueError:
-        return False
-    return True
 
 
 def _rounding_slack(tokens: Sequence[str]) -> float:

@@ -39,7 +39,7 @@ from ._pvalue_engine import (  # noqa: F401 - the engine's constants, kept impor
 )
 from ._scan_hits import TopHits, best_hits, hit_table, matched_sites, motif_qvalues
 from ._scan_input import (  # noqa: F401 - the scanner's input code, kept importable from here
-    _BOUNDED_BATCH, _DEFAULT_CHUNK, _TEXT_CODES, HIT_COLUMNS, _Input, _n_free_windows, _text_to_codes,
+    _BOUNDED_BATCH, _DEFAULT_CHUNK, HIT_COLUMNS, _Input, _n_free_windows,
     prepare_input,
 )
 from .fimo_tsv import FIMO_COLUMNS, read_fimo_tsv, write_fimo_tsv  # noqa: F401 - re-exported
