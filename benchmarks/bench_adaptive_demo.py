@@ -5,7 +5,11 @@ For a finished ``kgenint demo`` directory (model.keras, data.h5), runs the exhau
 (``scan_pairs_adaptive``, coarse=1 and coarse=2) with the demo's settings, and prints model calls,
 the ratio, and the agreement of the pair calls (q < 0.05) and of the planted rules.
 
-    python benchmarks/bench_adaptive_demo.py DEMO_DIR [--seed S] [--n-backgrounds 24]
+    python benchmarks/bench_adaptive_demo.py DEMO_DIR [--seed S] [--n-backgrounds 24] [--exhaustive SCAN.h5]
+        [--futility-test moderated|t]
+
+``--exhaustive`` reads a stored exhaustive scan of the same model, backgrounds and seed (saved by
+``scan_pairs(...).save``) instead of running it again (its time is then not measured).
 """
 from __future__ import annotations
 
@@ -31,6 +35,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0, help="the demo's --seed (backgrounds, controls)")
     ap.add_argument("--n-backgrounds", type=int, default=24)
     ap.add_argument("--max-distance", type=int, default=100)
+    ap.add_argument("--exhaustive", default=None, help="stored exhaustive scan of this model and backgrounds")
+    ap.add_argument("--futility-test", default="moderated", choices=("moderated", "t"))
     a = ap.parse_args()
 
     from kgenint.interactions.adaptive import scan_pairs_adaptive
@@ -47,7 +53,12 @@ def main() -> None:
     kw = dict(distances=range(0, a.max_distance + 1, 2), min_gap=int(d.config.min_gap), seed=a.seed, progress=False)
     print(f"CPU: {cpu_model()}; {len(motifs)} motifs, {a.n_backgrounds} backgrounds, distances 0:{a.max_distance}:2")
     t = time.perf_counter()
-    ex = scan_pairs(predict, motifs, bg, **kw)
+    if a.exhaustive:
+        from kgenint.interactions import load as load_scan
+
+        ex = load_scan(a.exhaustive)
+    else:
+        ex = scan_pairs(predict, motifs, bg, **kw)
     t_ex = time.perf_counter() - t
     called_ex = {(r.motif_a, r.motif_b) for r in ex.pairs().itertuples() if r.q_value < 0.05}
     planted = [tuple(sorted((r.motif_a, r.motif_b))) for r in d.truth.rules.itertuples() if r.kind != "additive"]
@@ -55,7 +66,7 @@ def main() -> None:
     print(f"exhaustive: {ex.params.get('n_predicted', 0):,} model calls, {t_ex:.0f} s, {len(called_ex)} pairs called")
     for coarse in (1, 2):
         t = time.perf_counter()
-        ad = scan_pairs_adaptive(predict, motifs, bg, coarse=coarse, **kw)
+        ad = scan_pairs_adaptive(predict, motifs, bg, coarse=coarse, futility_test=a.futility_test, **kw)
         t_ad = time.perf_counter() - t
         called = {(r.motif_a, r.motif_b) for r in ad.pairs().itertuples() if r.q_value < 0.05}
         n_ad, n_ex = ad.params["n_predicted"], ad.params["n_predicted_exhaustive"]
