@@ -13,7 +13,9 @@ the two disagreements side by side on the same model:
   is counted in cell-backgrounds, its model calls are measured by ``bench_adaptive_demo.py``)
   against A.
 
-Pairs are binned by their q-value in A, so the table says where the calls that move sit.
+Pairs are binned by their q-value in A, so the table says where the calls that move sit. A second
+table compares A and each adaptive design with B, the independent replicate: how well each
+predicts what new backgrounds would call.
 
     python benchmarks/bench_adaptive_replicate.py A.h5 B.h5 [--label NAME]
 
@@ -70,6 +72,7 @@ def main() -> None:
           f"| only other | Jaccard | {head} |")
     print("|" + "---|" * (8 + len(BINS) - 1))
     print(_row("exhaustive B (new backgrounds)", qa, qb, "1x"))
+    against_b = [_row("exhaustive A", qb, qa, "1x")]
     for coarse in (1, 2):
         for test in ("t", "moderated"):
             used = [0]
@@ -82,8 +85,14 @@ def main() -> None:
                            futility_test=test)
             ad = dataclasses.replace(A, **{k: r[k] for k in ("effect", "se", "ci_low", "ci_high", "t", "p", "q",
                                                              "reference_bound")})
-            print(_row(f"adaptive on A, coarse={coarse}, futility_test={test}", qa, _called(ad),
-                       f"{valid.sum() * N / used[0]:.1f}x fewer"))
+            name, cost = f"adaptive on A, coarse={coarse}, futility_test={test}", f"{valid.sum() * N / used[0]:.1f}x fewer"
+            print(_row(name, qa, _called(ad), cost))
+            against_b.append(_row(name, qb, _called(ad), cost))
+    print()
+    print(f"| comparison with B | cost | called in B | called in other | both | only B | only other | Jaccard | "
+          f"{head.replace('A q', 'B q')} |")
+    print("|" + "---|" * (8 + len(BINS) - 1))
+    print("\n".join(against_b))
 
 
 if __name__ == "__main__":
