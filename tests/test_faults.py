@@ -467,7 +467,7 @@ def test_scan_bad_letter_names_file_and_record(tmp_path):
     fa.write_text(">ok\nACGTACGTACGTACGTACGT\n>chr2:100-120 peak\nACGTAC@GTACGTACGTAC\n")
     r = _cli("scan", "--fasta", fa, "--motifs", _TINY_MEME(tmp_path))
     line = _one_line_error(r)
-    assert str(fa) in line and "'chr2:100-120'" in line and "record 2" in line
+    assert str(fa) in line and "'chr2:100-120' (index 1)" in line and "'@' at position 6" in line
 
 
 # ---------------------------------------------------------------------------------------------
