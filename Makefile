@@ -7,7 +7,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.kgenint-installed
 # mypy on the public, model-agnostic API (permissive config in pyproject.toml [tool.mypy])
-TYPED  := kgenint/_io.py kgenint/_deprecation.py kgenint/results kgenint/evaluate kgenint/sequence kgenint/motifs kgenint/simulate kgenint/data
+TYPED  := kgenint/_io.py kgenint/_deprecation.py kgenint/results kgenint/evaluate kgenint/sequence kgenint/motifs kgenint/simulate kgenint/data kgenint/_alphabet.py kgenint/_validate.py kgenint/_stats.py kgenint/errors.py
 
 .PHONY: demo test install bench lint typecheck clean
 
