@@ -6,8 +6,12 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.kgenint-installed
-# mypy on the public, model-agnostic API (permissive config in pyproject.toml [tool.mypy])
-TYPED  := kgenint/_io.py kgenint/_deprecation.py kgenint/results kgenint/evaluate kgenint/sequence kgenint/motifs kgenint/simulate kgenint/data kgenint/_alphabet.py kgenint/_validate.py kgenint/_stats.py kgenint/errors.py
+# mypy on the public API (permissive config in pyproject.toml [tool.mypy]); interactions/adaptive.py
+# rejoins when its one error (design_summary's dict type) is fixed
+TYPED  := kgenint/_io.py kgenint/_deprecation.py kgenint/results kgenint/evaluate kgenint/sequence \
+          kgenint/motifs kgenint/simulate kgenint/data kgenint/_alphabet.py kgenint/_validate.py \
+          kgenint/_stats.py kgenint/errors.py \
+          $(filter-out kgenint/interactions/adaptive.py,$(wildcard kgenint/interactions/*.py))
 
 .PHONY: demo test install bench lint typecheck clean
 

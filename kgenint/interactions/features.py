@@ -408,9 +408,9 @@ def unit_pairs_to_motif_pairs(
             else:
                 pv = result.p_value[pi, pj]
                 k = int(np.lexsort((-np.abs(eff), pv))[0])
-                se = float(result.se[pi[k], pj[k]])
+                se_k = float(result.se[pi[k], pj[k]])
                 crit = 1.959963984540054
-                row.update(effect=float(eff[k]), ci_low=float(eff[k] - crit * se), ci_high=float(eff[k] + crit * se),
+                row.update(effect=float(eff[k]), ci_low=float(eff[k] - crit * se_k), ci_high=float(eff[k] + crit * se_k),
                            p_value=float(min(1.0, pv[k] * len(pairs))))
             row["best_units"] = f"{pi[k]},{pj[k]}"
             rows.append(row)
