@@ -11,6 +11,7 @@ STAMP  := $(VENV)/.kgenint-installed
 TYPED  := kgenint/_io.py kgenint/_deprecation.py kgenint/results kgenint/evaluate kgenint/sequence \
           kgenint/motifs kgenint/simulate kgenint/data kgenint/_alphabet.py kgenint/_validate.py \
           kgenint/_stats.py kgenint/errors.py kgenint/attribution kgenint/seqlets kgenint/keras \
+          kgenint/plot kgenint/report \
           $(filter-out kgenint/interactions/adaptive.py,$(wildcard kgenint/interactions/*.py))
 
 .PHONY: demo test install bench lint typecheck clean
