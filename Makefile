@@ -6,15 +6,12 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.kgenint-installed
-# mypy on the public API (permissive config in pyproject.toml [tool.mypy]). interactions/adaptive.py
-# and cli/cmd_interactions.py rejoin once adaptive.py's design_summary dict is typed and
-# scan_pairs_adaptive takes distances: Sequence[int] | np.ndarray | None like scan_pairs
-TYPED  := kgenint/_io.py kgenint/_deprecation.py kgenint/results kgenint/evaluate kgenint/sequence \
-          kgenint/motifs kgenint/simulate kgenint/data kgenint/_alphabet.py kgenint/_validate.py \
-          kgenint/_stats.py kgenint/errors.py kgenint/attribution kgenint/seqlets kgenint/keras \
-          kgenint/plot kgenint/report \
-          $(filter-out kgenint/interactions/adaptive.py,$(wildcard kgenint/interactions/*.py)) \
-          $(filter-out kgenint/cli/cmd_interactions.py,$(wildcard kgenint/cli/*.py))
+# mypy on the whole package (permissive config in pyproject.toml [tool.mypy]) but MYPY_PENDING:
+# interactions/adaptive.py (design_summary's dict needs a type) and cli/cmd_interactions.py (needs
+# scan_pairs_adaptive to take distances: Sequence[int] | np.ndarray | None, like scan_pairs).
+# Once both are fixed: TYPED := kgenint
+MYPY_PENDING := kgenint/interactions/adaptive.py kgenint/cli/cmd_interactions.py
+TYPED  := $(filter-out $(MYPY_PENDING),$(sort $(shell find kgenint -name '*.py' -o -name '*.pyi')))
 
 .PHONY: demo test install bench lint typecheck clean
 
