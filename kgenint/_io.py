@@ -264,7 +264,7 @@ def check_overwrite(path: str | os.PathLike | None, overwrite: bool, *, what: st
 
 @contextlib.contextmanager
 def atomic_path(target: str | os.PathLike, *, overwrite: bool = True,
-                check: Callable[[str], None] | None = None, suffix: str = "",
+                check: Callable[[str], object] | None = None, suffix: str = "",
                 lock: bool = True) -> Iterator[str]:
     """A unique temporary path beside ``target`` that replaces ``target`` on success.
 

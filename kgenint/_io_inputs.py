@@ -161,7 +161,7 @@ def read_sequences(path: str | os.PathLike, *, split: str | None = None, max_seq
             if dx.ndim != 3 or dx.shape[2] != 4:
                 raise FormatError(f"/x must have shape (N, L, 4); it has shape {dx.shape}.", path=p)
             n = int(dx.shape[0])
-            splits = sorted(f["split"].keys()) if "split" in f else []
+            splits: list[str] = sorted(f["split"].keys()) if "split" in f else []
             sidx = f["split"][split][()] if split is not None and split in splits else None
             idx = _rows(n, split, max_seqs, sidx, p, splits)
             order = np.argsort(idx, kind="stable")
@@ -214,7 +214,7 @@ def read_sequences(path: str | os.PathLike, *, split: str | None = None, max_seq
             f"length (the model's input length).",
             path=p,
         )
-    splits: list[str] = []
+    splits = []
     if split is not None:
         raise InputError(f"--split {split} needs an HDF5 data file; {p} is FASTA. Drop --split.")
     idx = _rows(len(recs), None, max_seqs, None, p, splits)

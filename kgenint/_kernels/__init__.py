@@ -12,6 +12,7 @@ Nothing here imports TensorFlow.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 # Numba's OpenMP workers busy-wait by default; on a shared or small machine that makes two
 # threads slower than one (measured: dinucleotide shuffle 5x vs 18x faster than Python on 2
@@ -71,8 +72,11 @@ _FALLBACK_CACHE = _ensure_numba_cache()
 
 import numba  # noqa: E402
 
-if _FALLBACK_CACHE is not None and numba.config.CACHE_DIR != _FALLBACK_CACHE:  # numba imported earlier
-    numba.config.CACHE_DIR = _FALLBACK_CACHE
+#: numba.config sets its options at run time (setattr), so mypy sees none of them
+_numba_config: Any = numba.config
+
+if _FALLBACK_CACHE is not None and _numba_config.CACHE_DIR != _FALLBACK_CACHE:  # numba imported earlier
+    _numba_config.CACHE_DIR = _FALLBACK_CACHE
 
 __all__ = ["jit", "pjit", "set_num_threads"]
 
@@ -98,4 +102,4 @@ def set_num_threads(n: int | None) -> None:
         from ..errors import InputError
 
         raise InputError(f"threads must be a positive integer. Received: threads={n!r}")
-    numba.set_num_threads(min(int(n), numba.config.NUMBA_NUM_THREADS))
+    numba.set_num_threads(min(int(n), _numba_config.NUMBA_NUM_THREADS))

@@ -193,13 +193,13 @@ def attribute(model, x, *, method: str = "deepshap", out: str | os.PathLike | No
     chunk_dir = partial + ".chunks"
     arrays = {k: v for k, v in options.items() if isinstance(v, np.ndarray)}
     scalars = {k: v for k, v in options.items() if k not in arrays}
-    h = hashlib.sha256(json.dumps({"method": method, "options": scalars, "chunk": int(chunk_size)},
-                                  sort_keys=True, default=str).encode())
-    h.update(x.tobytes())
+    hasher = hashlib.sha256(json.dumps({"method": method, "options": scalars, "chunk": int(chunk_size)},
+                                       sort_keys=True, default=str).encode())
+    hasher.update(x.tobytes())
     for k in sorted(arrays):  # e.g. a background: identified by its bytes, not its printout
-        h.update(k.encode())
-        h.update(np.ascontiguousarray(arrays[k]).tobytes())
-    digest = h.hexdigest()
+        hasher.update(k.encode())
+        hasher.update(np.ascontiguousarray(arrays[k]).tobytes())
+    digest = hasher.hexdigest()
     ids = sequence_ids if sequence_ids is not None else [f"seq{i}" for i in range(N)]
     if len(ids) != N:
         raise InputError(f"sequence_ids has {len(ids)} entries for {N} sequences.")

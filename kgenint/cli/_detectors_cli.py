@@ -108,6 +108,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         from ..motifs.scan import scan
 
+        assert data is not None  # the hit-based methods need --data (checked above)
         x = data.x
         hits = scan(x, motifs, threshold=1e-4, progress=False)
         hits = hits.assign(motif=hits["motif_id"].astype(str))

@@ -128,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
 
     units = [None if m is None else str(m) for m in df.attrs["unit_motifs"]]
     out = getattr(args, "out", None)
-    h5 = bool(out) and os.fspath(out).lower().endswith((".h5", ".hdf5"))
+    h5 = bool(out and os.fspath(out).lower().endswith((".h5", ".hdf5")))
     if h5:  # the pair table as HDF5, with what each unit stands for (read by kgenint report)
         save(df, out, meta={"method": "features", "layer": str(args.layer), "detector": str(args.detector),
                             "unit_motifs": json.dumps(units), "model": os.fspath(args.model)})

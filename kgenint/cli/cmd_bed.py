@@ -55,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
     from ..errors import FormatError, InputError
 
     t = _read_table(args.table)
+    name: str | None  # the column that names each BED line
     if {"sequence_name", "start", "stop"} <= set(t.columns):  # FIMO: 1-based inclusive
         t = t.assign(start=t["start"].astype("int64") - 1, end=t["stop"].astype("int64"))
         g = to_genome(t, seq="sequence_name")

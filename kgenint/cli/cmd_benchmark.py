@@ -7,10 +7,14 @@ import argparse
 import logging
 import sys
 import warnings
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ._options import add_command, add_data, add_model, add_motifs, add_out
+
+if TYPE_CHECKING:
+    import pandas as pd
 from ._outputs import check_outputs
 
 log = logging.getLogger("kgenint")
@@ -137,7 +141,7 @@ def run_benchmark(model_path: str, data_path: str, *, motifs_path: str | None = 
         "hierlasso": {"n_resamples": 20},
     }
     # hit-based detectors see x_hit; dependency/hessian a quarter of it (cost per sequence is higher)
-    summary, kinds, tables = None, None, {}
+    tables: dict[str, pd.DataFrame] = {}  # pair table per method
     parts = []
     run_features = "features" in methods
     methods = [m for m in methods if m != "features"]

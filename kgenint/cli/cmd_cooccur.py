@@ -117,6 +117,7 @@ def run(args: argparse.Namespace) -> int:
     data = read_sequences(args.data, split=args.split, max_seqs=args.max_seqs, what="--data") if args.data else None
     # --- sequences and their groups
     if args.groups == "class":
+        assert data is not None  # --groups class needs --data (checked above)
         names = list(data.ids)
         groups = class_groups(data, args.class_column)
         gsrc = f"/y/class column {args.class_column} of {data.path}"
@@ -163,6 +164,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         from ..motifs.scan import scan
 
+        assert data is not None  # --motifs needs --data (checked above)
         motifs = read_motif_file(args.motifs)
         hits = scan(data.x, motifs, threshold=float(args.thresh), seq_names=data.ids, progress=not args.quiet)
         motif_names = [m.name for m in motifs]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -11,6 +12,11 @@ from ..errors import InputError
 from ._options import add_command, add_data, add_model, add_motifs, add_out
 from ._outputs import write_tsv
 from ._interaction_args import make_backgrounds, parse_distances  # noqa: F401 - used here and re-exported
+
+if TYPE_CHECKING:
+    from ..distributed import ModelSpec
+    from ..interactions.scan_result import InteractionScan
+    from ..keras.adapter import PredictFn
 
 log = logging.getLogger("kgenint")
 
@@ -193,8 +199,8 @@ def run(args: argparse.Namespace) -> int:
     from ..keras.adapter import as_predict_fn
 
     head = None if args.head is None else (int(args.head) if args.head.lstrip("-").isdigit() else args.head)
-    predict = as_predict_fn(model, head, logits=False if args.probabilities else args.logits,
-                            batch_size=int(args.batch_size))
+    predict: PredictFn | ModelSpec = as_predict_fn(model, head, logits=False if args.probabilities else args.logits,
+                                                   batch_size=int(args.batch_size))
     log.info("scanning the %s of head %r, task %d", predict.scale, predict.head, task)
     if checkpoint and os.path.exists(checkpoint):
         log.info("resuming from %s", checkpoint)
@@ -212,6 +218,7 @@ def run(args: argparse.Namespace) -> int:
         if client is not None:  # workers load --model once each; same calls, same result
             predict = ModelSpec(args.model, head, logits=False if args.probabilities else args.logits,
                                 batch_size=int(args.batch_size)).preload(model)
+        scan: InteractionScan  # or its subclass AdaptiveScan
         if getattr(args, "adaptive", False):
             from ..interactions.adaptive import scan_pairs_adaptive
 

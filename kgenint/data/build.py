@@ -334,9 +334,9 @@ def build_from_peaks(
                 split = chrom_split(rows_chrom, test_chroms=tchr, valid_chroms=vchr, valid_fraction=vfrac, seed=rng)
             else:
                 split = random_split(n, valid_fraction=vfrac, test_fraction=tfrac, seed=rng)
-            for k in ("train", "valid"):
-                if split[k].size == 0:
-                    raise InputError(f"the {k} split is empty: hold out fewer chromosomes or give more peaks "
+            for part in ("train", "valid"):
+                if split[part].size == 0:
+                    raise InputError(f"the {part} split is empty: hold out fewer chromosomes or give more peaks "
                                      f"({n} windows on {', '.join(dict.fromkeys(rows_chrom))}).")
             ids = [f"{c}:{s}-{s + L}({t})" if o != 2 else f"shuffle:{c}:{s}-{s + L}({t})"
                    for c, s, t, o in zip(rows_chrom, rows_start, rows_strand, rows_origin)]

@@ -37,7 +37,8 @@ def _iter_fasta(path: str, what: str) -> Iterator[tuple[str, bytes, int]]:
     with open(path, "rb") as fh:
         gz = fh.read(2) == b"\x1f\x8b"
     opener = gzip.open if gz else open
-    rid, head_ln, parts = None, 0, []
+    rid, head_ln = None, 0
+    parts: list[bytes] = []
     seen_any = False
     with opener(path, "rb") as fh:
         for ln, raw in enumerate(fh, start=1):
@@ -203,11 +204,12 @@ def build_from_fasta(
     ylist: list[Any] = []
     seen: dict[str, tuple[str, int]] = {}
     with _atomic_h5(os.fspath(out), overwrite) as f:
-        xw = None
+        xw: _XWriter | None = None
         buf: list[bytes] = []
 
         def flush() -> None:
             if buf:
+                assert xw is not None  # buf fills only after xw is made
                 xw.append(encode_windows(buf)[0])
                 buf.clear()
 
@@ -242,6 +244,7 @@ def build_from_fasta(
                     flush()
         if xw is None:
             raise FormatError("the file holds no sequences.", path=fa)
+        assert L is not None  # set with xw, by the first record
         flush()
         n_first = xw.n
         if neg_kind == "shuffle":
@@ -257,6 +260,7 @@ def build_from_fasta(
         gy = f.create_group("y")
         tasks: list[str] = []
         targets: list[str] = []
+        y: np.ndarray | None
         if lab is None:
             y = np.asarray(ylist, dtype=np.uint8)[:, None]
             d = gy.create_dataset("class", data=y)
@@ -264,6 +268,7 @@ def build_from_fasta(
             d.attrs["tasks"] = json.dumps(tasks)
             n_pos, n_neg = int(y.sum()), int(n - y.sum())
         else:
+            assert cols is not None  # read together with lab
             yv = np.vstack(ylist)
             binary = np.all((yv == 0) | (yv == 1), axis=0)
             if binary.any():

@@ -192,7 +192,7 @@ def read_bed(path: str | os.PathLike, *, what: str = "--peaks", require_sorted: 
 class IntervalIndex:
     """Merged, sorted intervals per chromosome for fast overlap tests.
 
-    Built from any number of :class:`Intervals`; ``overlaps(chrom, start, end)`` answers with
+    Built from any number of :class:`Intervals` (``None`` is skipped); ``overlaps(chrom, start, end)`` answers with
     two binary searches (memory is two int64 arrays per chromosome).
     """
 
@@ -200,7 +200,7 @@ class IntervalIndex:
     ends: dict[str, np.ndarray] = field(default_factory=dict)
 
     @classmethod
-    def from_intervals(cls, *sets: Intervals) -> "IntervalIndex":
+    def from_intervals(cls, *sets: Intervals | None) -> "IntervalIndex":
         by: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
         for iv in sets:
             if iv is None or len(iv) == 0:

@@ -193,7 +193,7 @@ def aggregate_instances(inst: pd.DataFrame, null_scores: np.ndarray, method: str
         raise InputError(f"margin must be a finite number >= 0. Received: margin={margin!r}")
     null = np.asarray(null_scores, dtype=np.float64)
     null = null[np.isfinite(null)]
-    rows = []
+    rows: list[dict] = []
     if len(inst) == 0:
         return finish_pair_table(rows, method)
     inst = inst.copy()

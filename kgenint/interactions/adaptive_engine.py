@@ -45,7 +45,7 @@ class _Singles:
         start = np.asarray(start).ravel()
         keys = list(zip(k.tolist(), strand.tolist(), start.tolist()))
         out = np.empty((len(keys), n_hi - n_lo))
-        missing = {}
+        missing: dict[tuple, list[int]] = {}
         for i, key in enumerate(keys):
             row = self.f.get(key)
             if row is None or np.isnan(row[n_lo:n_hi]).any():
@@ -55,8 +55,8 @@ class _Singles:
             n_idx = np.arange(n_lo, n_hi)
             vals = self.engine.run(_jobs(n_idx[None, :], ks[:, 0:1], ks[:, 2:3], ks[:, 1:2], -1, 0, 0)).reshape(
                 len(ks), -1)
-            for key, v in zip(map(tuple, ks.tolist()), vals):
-                row = self.f.setdefault(key, np.full(len(self.f0), np.nan))
+            for new_key, v in zip(map(tuple, ks.tolist()), vals):
+                row = self.f.setdefault(new_key, np.full(len(self.f0), np.nan))
                 row[n_lo:n_hi] = v
         for i, key in enumerate(keys):
             out[i] = self.f[key][n_lo:n_hi]

@@ -47,6 +47,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from typing import Any, cast
+
 import numpy as np
 
 from .._kernels.cooccurrence import (
@@ -360,16 +362,18 @@ def _count_and_test(seq, motif, start, end, strand, g, names, max_distance, bin_
     finally:
         if bar is not None:
             bar.close()
-    cols = [np.concatenate([k[i] for k in kept], axis=-1) if kept else None for i in range(5)]
-    del kept
-    if cols[0] is None:
+    if kept:
+        cols = [np.concatenate([k[i] for k in kept], axis=-1) for i in range(5)]
+    else:
         cols = [np.zeros(0, np.int64), np.zeros((2, 0), np.int64), np.zeros((2, 0), np.int64), np.zeros(0), np.zeros(0)]
+    del kept
     index, cpc, csc, odds, pv = cols
+    # cast: mypy checks a **dict[str, ndarray] against every parameter, not only the pair_* arrays
     return CooccurrenceScan(
         motif_names=list(names), distances=np.arange(D, dtype=np.int64) * bin_size, bin_size=bin_size,
         window=window, max_distance=max_distance, n_sequences=np.array([n1, n2], dtype=np.int64),
         cell_index=index, cell_pair_counts=cpc, cell_seq_counts=csc, cell_odds_ratio=odds, cell_p_value=pv,
-        cell_q_value=cells_qvalues(pv, n_tests), **summary, n_tests=int(n_tests), p_value_cutoff=float(cutoff),
+        cell_q_value=cells_qvalues(pv, n_tests), **cast("dict[str, Any]", summary), n_tests=int(n_tests), p_value_cutoff=float(cutoff),
         alternative=alternative, params={"allow_overlap": allow_overlap}, presence=presence, null=null,
     )
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 import numpy as np
 
@@ -155,13 +156,13 @@ class CooccurrenceScan:
         loc = self.cell_index[lo:hi] - (a * K + b) * D * O
         out: dict[str, np.ndarray] = {}
         for k in ("pair_counts", "seq_counts"):
-            v = np.zeros((2, D * O), dtype=np.int64)
-            v[:, loc] = getattr(self, "cell_" + k)[:, lo:hi]
-            out[k] = v.reshape(2, D, O)
+            counts = np.zeros((2, D * O), dtype=np.int64)
+            counts[:, loc] = getattr(self, "cell_" + k)[:, lo:hi]
+            out[k] = counts.reshape(2, D, O)
         for k in ("odds_ratio", "p_value", "q_value"):
-            v = np.full(D * O, np.nan)
-            v[loc] = getattr(self, "cell_" + k)[lo:hi]
-            out[k] = v.reshape(D, O)
+            vals = np.full(D * O, np.nan)
+            vals[loc] = getattr(self, "cell_" + k)[lo:hi]
+            out[k] = vals.reshape(D, O)
         return out
 
     # ------------------------------------------------------------------ dense views (small scans)
@@ -179,6 +180,7 @@ class CooccurrenceScan:
                 f"CooccurrenceScan.{name} would be a dense array of shape {shape} ({nbytes / 2**30:.1f} GiB, above "
                 f"kgenint.interactions.cooccurrence_result.DENSE_LIMIT = {DENSE_LIMIT / 2**30:.1f} GiB); use the "
                 f"sparse cells instead: to_frame(), pair_cells(a, b), or cell_index with the cell_* arrays.")
+        out: np.ndarray
         if groups:
             out = np.zeros((2, K * K * D * O), dtype=np.int64)
             out[:, self.cell_index] = values
@@ -222,11 +224,12 @@ class CooccurrenceScan:
         pv = p.ravel()[index]
         odds = np.asarray(odds_ratio, dtype=np.float64).ravel()[index]
         summary = _summary(index, pv, odds, K, D * O)
+        # cast: mypy checks a **dict[str, ndarray] against every parameter, not only the pair_* arrays
         return cls(cell_index=index,
                    cell_pair_counts=np.asarray(pair_counts, dtype=np.int64).reshape(2, -1)[:, index],
                    cell_seq_counts=np.asarray(seq_counts, dtype=np.int64).reshape(2, -1)[:, index],
                    cell_odds_ratio=odds, cell_p_value=pv, cell_q_value=np.asarray(q, dtype=np.float64).ravel()[index],
-                   n_tests=int(index.size), **summary, **kw)
+                   n_tests=int(index.size), **cast("dict[str, Any]", summary), **kw)
 
     # ------------------------------------------------------------------ tables
     def to_frame(self, *, observed_only: bool = True, top: int | None = None):

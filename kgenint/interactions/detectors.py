@@ -178,6 +178,7 @@ def run_detector(method: str, *, motifs: Sequence | None = None, x: np.ndarray |
         from .hierlasso import hierlasso_pairs, motif_features
 
         _need("x", x, method, "sequences (N, L, 4)")
+        assert x is not None  # _need raised otherwise
         feature = options.pop("feature", "presence")
         names = [m.name for m in motifs]
         h = get_hits()

@@ -408,9 +408,9 @@ def unit_pairs_to_motif_pairs(
             else:
                 pv = result.p_value[pi, pj]
                 k = int(np.lexsort((-np.abs(eff), pv))[0])
-                se = float(result.se[pi[k], pj[k]])
+                se_k = float(result.se[pi[k], pj[k]])
                 crit = 1.959963984540054
-                row.update(effect=float(eff[k]), ci_low=float(eff[k] - crit * se), ci_high=float(eff[k] + crit * se),
+                row.update(effect=float(eff[k]), ci_low=float(eff[k] - crit * se_k), ci_high=float(eff[k] + crit * se_k),
                            p_value=float(min(1.0, pv[k] * len(pairs))))
             row["best_units"] = f"{pi[k]},{pj[k]}"
             rows.append(row)
@@ -438,7 +438,7 @@ def feature_interactions(
     annotation: Any = None,
     alpha: float = 0.05,
     null_database: Any = None,
-    max_sequences: int = 1000,
+    max_sequences: int | None = 1000,
     n_contrast: int | None = None,
     n_references: int = 4,
     batch_size: int = 1024,
@@ -488,8 +488,8 @@ def feature_interactions(
     null_database : None, "default" or list of Motif
         Extra comparison targets for TOMTOM p-value calibration (see
         :class:`kgenint.keras.callbacks.FilterMotifTracker`).
-    max_sequences : int
-        Sequences used (all of them name the units).
+    max_sequences : int or None
+        Sequences used (all of them name the units; None: all of ``x``).
     n_contrast : int, optional
         Use only the first ``n_contrast`` of them for the detector (cost grows with the number of
         sequences times ``U^2``; the unit names need many sequences for enough sites).

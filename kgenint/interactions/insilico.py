@@ -206,7 +206,7 @@ def scan_pairs(
     motifs: Sequence[Motif],
     backgrounds: np.ndarray | None = None,
     *,
-    distances: Sequence[int] | None = None,
+    distances: Sequence[int] | np.ndarray | None = None,
     orientations: Sequence[str] = ORIENTATIONS,
     pairs: Sequence[tuple[int, int]] | None = None,
     task: int | None = None,
@@ -237,7 +237,7 @@ def scan_pairs(
     backgrounds : float32 (N, L, 4)
         Sequences the motifs are written into (N >= 2; GC-matched or dinucleotide-shuffled from
         your own sequences, see :mod:`kgenint.sequence`). 32 is a good default.
-    distances : sequence of int, optional
+    distances : sequence or array of int, optional
         Signed distances between motif starts (bp). Default ``0 .. min(150, L - 2)``: with
         ordered pairs, ``(a, b, +d)`` and ``(b, a, +d)`` together cover both sides.
     orientations : sequence of str

@@ -12,6 +12,7 @@ import math
 import os
 import warnings
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 
@@ -278,6 +279,12 @@ class InteractionScan:
             if getattr(self, name) is None:
                 setattr(self, name, np.full(self.effect.shape, np.nan))
 
+    def _filled(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``(raw_effect, main_a, main_b, reference_bound)``, arrays once constructed:
+        ``__post_init__`` fills their ``None`` defaults (the fields admit ``None`` only for it)."""
+        return (cast(np.ndarray, self.raw_effect), cast(np.ndarray, self.main_a),
+                cast(np.ndarray, self.main_b), cast(np.ndarray, self.reference_bound))
+
     @property
     def shape(self) -> tuple[int, int, int, int]:
         return self.effect.shape  # type: ignore[return-value]
@@ -295,14 +302,15 @@ class InteractionScan:
     def rel_effect(self) -> np.ndarray:
         """``effect / (|main_a| + |main_b|)`` per cell: the interaction as a fraction of the two
         main effects (NaN where both main effects are 0, as for a pure AND rule)."""
-        den = np.abs(self.main_a) + np.abs(self.main_b)
+        _, main_a, main_b, _ = self._filled()
+        den = np.abs(main_a) + np.abs(main_b)
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(den > 1e-9, self.effect / den, np.nan)
 
     @property
     def cell_margin(self) -> np.ndarray:
         """The margin each cell was tested against, ``(K, K, D, 1)``: ``max(margin, reference_bound)``."""
-        return np.maximum(self.margin, self.reference_bound)[..., None]
+        return np.maximum(self.margin, self._filled()[3])[..., None]
 
     def lower_bound(self) -> np.ndarray:
         """Lower confidence bound of ``|effect|`` per cell, ``max(ci_low, -ci_high)``: how large
@@ -319,6 +327,7 @@ class InteractionScan:
         import pandas as pd
 
         K, _, D, O = self.effect.shape
+        raw_effect, main_a, main_b, _ = self._filled()
         a, b, d, o = np.meshgrid(np.arange(K), np.arange(K), np.arange(D), np.arange(O), indexing="ij")
         names = np.array(self.motif_names, dtype=object)
         df = pd.DataFrame({
@@ -327,7 +336,7 @@ class InteractionScan:
             "orientation": np.array(self.orientations, dtype=object)[o.ravel()],
             "effect": self.effect.ravel(), "ci_low": self.ci_low.ravel(), "ci_high": self.ci_high.ravel(),
             "p_value": self.p.ravel(), "q_value": self.q.ravel(), "se": self.se.ravel(), "t": self.t.ravel(),
-            "raw_effect": self.raw_effect.ravel(), "main_a": self.main_a.ravel(), "main_b": self.main_b.ravel(),
+            "raw_effect": raw_effect.ravel(), "main_a": main_a.ravel(), "main_b": main_b.ravel(),
             "rel_effect": self.rel_effect().ravel(),
         })
         if valid_only:
@@ -388,6 +397,7 @@ class InteractionScan:
         excess = lcb - self.cell_margin
         absval = np.abs(np.nan_to_num(self.effect))
         rel = self.rel_effect()
+        raw_effect, main_a, main_b, _ = self._filled()
         rows = []
         for a in range(K):
             for b in range(a, K):
@@ -398,15 +408,15 @@ class InteractionScan:
                 _, _, i, j, di, oi = best
                 c = (i, j, di, oi)
                 pc = np.concatenate([self.p[x, y].ravel() for (x, y) in blocks])
-                den = abs(self.main_a[c]) + abs(self.main_b[c])
+                den = abs(main_a[c]) + abs(main_b[c])
                 rows.append({
                     "motif_a": self.motif_names[i], "motif_b": self.motif_names[j],
                     "distance": int(self.distances[di]), "orientation": self.orientations[oi],
                     "effect": float(self.effect[c]), "ci_low": float(self.ci_low[c]),
                     "ci_high": float(self.ci_high[c]), "p_value": combine_pvalues(pc, method),
-                    "se": float(self.se[c]), "t": float(self.t[c]), "raw_effect": float(self.raw_effect[c]),
-                    "control_effect": float(self.raw_effect[c] - self.effect[c]),
-                    "main_a": float(self.main_a[c]), "main_b": float(self.main_b[c]),
+                    "se": float(self.se[c]), "t": float(self.t[c]), "raw_effect": float(raw_effect[c]),
+                    "control_effect": float(raw_effect[c] - self.effect[c]),
+                    "main_a": float(main_a[c]), "main_b": float(main_b[c]),
                     "rel_effect": float(rel[c]),
                     "rel_ci_low": float(self.ci_low[c] / den) if den > 1e-9 else float("nan"),
                     "rel_ci_high": float(self.ci_high[c] / den) if den > 1e-9 else float("nan"),

@@ -241,7 +241,9 @@ def double_mutant_grid(predict: Callable, backgrounds, inst_a: np.ndarray, inst_
 
 def _grid_inputs(bg: np.ndarray, inst_a: np.ndarray, inst_b: np.ndarray, distance: int, orientation: str) -> np.ndarray:
     """``(4, N, L, 4)``: backgrounds with neither, A, B, both (the pair's span centred)."""
-    sa, sb = _starts(inst_a.shape[0], inst_b.shape[0], distance, bg.shape[1])
+    st = _starts(inst_a.shape[0], inst_b.shape[0], distance, bg.shape[1])
+    assert st is not None  # both callers keep only placements that fit
+    sa, sb = st
     x = np.repeat(bg[None], 4, axis=0)
     wa, wb = inst_a.shape[0], inst_b.shape[0]
     a = inst_a if orientation[0] == "+" else inst_a[::-1, ::-1]

@@ -139,7 +139,7 @@ class _PeriodicCallback(keras.callbacks.Callback):
             logs[k] = float(scalars.get(k, NAN))
         self.records_.append({"epoch": epoch, **scalars, **extra})
         if self.history_path is not None:
-            self._write_history()
+            self._write_history(self.history_path)
 
     def _set_target(self, task: Any, head: Any, logits: Any, deprecated: dict | None = None) -> None:
         """Check and keep which values the callback reads: column ``task`` of output ``head``,
@@ -160,7 +160,7 @@ class _PeriodicCallback(keras.callbacks.Callback):
         if deprecated is not None:
             self.output, self.model_output = self.task, self.head  # old attribute names
 
-    def _write_history(self) -> None:  # pragma: no cover - abstract
+    def _write_history(self, path: Path) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def _scalar_arrays(self) -> dict[str, np.ndarray]:

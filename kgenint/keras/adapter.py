@@ -179,7 +179,8 @@ class HeadModel(NamedTuple):
     model: keras.Model  #: inputs -> the head's logits or output (weights shared with the source)
     scale: str  #: ``"logits"`` or ``"output"``
     name: str  #: name of the layer producing the head
-    index: int  #: index of the head in the source model's outputs
+    #: index of the head in the source model's outputs
+    index: int  # type: ignore[assignment]  # a public field named like tuple.index: mypy flags it
     input_length: int | None  #: sequence length L the model takes
     n_columns: int | None  #: columns of the (flattened) head output
     layer: Any  #: the layer producing the head

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -216,7 +217,7 @@ class AttributionMonitor(_PeriodicCallback):
         extra = {"maps": maps} if self.save_maps else {}
         return scalars, extra
 
-    def _write_history(self) -> None:
+    def _write_history(self, path: Path) -> None:
         arrays = self._scalar_arrays()
         if self.save_maps:
             arrays["maps"] = np.stack([r["maps"] for r in self.records_]).astype(np.float32)
@@ -224,4 +225,4 @@ class AttributionMonitor(_PeriodicCallback):
             arrays["planted_mask"] = self.mask
         attrs = {"kind": "kgenint.AttributionMonitor", "format_version": 1, "method": self.method,
                  "output": self.task, "task": self.task, "scale": self.scale or ""}
-        _write_h5_atomic(self.history_path, arrays, attrs)
+        _write_h5_atomic(path, arrays, attrs)

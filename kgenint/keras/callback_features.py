@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -141,6 +142,7 @@ class FeatureMonitor(_PeriodicCallback):
         from ..interactions.features import feature_interactions
         from .units import representation
 
+        assert self._layer_name is not None  # Keras calls on_train_begin before any epoch ends
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             rep = representation(
@@ -175,7 +177,7 @@ class FeatureMonitor(_PeriodicCallback):
         }
         return scalars, extra
 
-    def _write_history(self) -> None:
+    def _write_history(self, path: Path) -> None:
         arrays = self._scalar_arrays()
         recs = self.records_
         k = self.top_k
@@ -194,4 +196,4 @@ class FeatureMonitor(_PeriodicCallback):
         arrays["reference_names"] = np.array([m.name for m in self.reference_motifs], dtype=str)
         attrs = {"kind": "kgenint.FeatureMonitor", "format_version": 1, "layer": self._layer_name,
                  "detector": self.detector, "alpha": self.alpha, "task": self.task, "aggregate": "sum"}
-        _write_h5_atomic(self.history_path, arrays, attrs)
+        _write_h5_atomic(path, arrays, attrs)

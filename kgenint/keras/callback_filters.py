@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -128,8 +128,8 @@ class FilterMotifTracker(_PeriodicCallback):
         if isinstance(null_database, str) and null_database != "default":
             raise InputError(f"null_database must be None, 'default' or a list of Motif. Received: {null_database!r}")
         self.null_database = null_database
-        self._layer = None
-        self._act = None
+        self._layer: Any = None  # the tracked keras layer, found by on_train_begin
+        self._act: Callable[[Any], Any] | None = None  # the activation that follows it, if separate
 
     def keys(self) -> list[str]:
         p = self.prefix
@@ -179,7 +179,7 @@ class FilterMotifTracker(_PeriodicCallback):
 
         weights = keras.ops.convert_to_numpy(self._layer.kernel)
         acts = self.filter_activations()
-        acts = np.nan_to_num(acts, nan=0.0, posinf=np.finfo(np.float32).max / 4)
+        acts = np.nan_to_num(acts, nan=0.0, posinf=float(np.finfo(np.float32).max / 4))
         names = [f"{self._layer.name}_f{i}" for i in range(weights.shape[-1])]
         padding = getattr(self._layer, "padding", "auto")
         with warnings.catch_warnings():
@@ -267,19 +267,19 @@ class FilterMotifTracker(_PeriodicCallback):
             "motifs": motifs,
         }
         if self.logo_dir is not None:
-            self._save_logos(epoch, motifs, extra["filter_target"], n_sites)
+            self._save_logos(self.logo_dir, epoch, motifs, extra["filter_target"], n_sites)
         return scalars, extra
 
-    def _save_logos(self, epoch: int, motifs: list[Motif], names: list[str], n_sites: np.ndarray) -> None:
+    def _save_logos(self, logo_dir: Path, epoch: int, motifs: list[Motif], names: list[str], n_sites: np.ndarray) -> None:
         from ..plot.logos import plot_motifs, save_figure
 
         order = sorted(range(len(motifs)), key=lambda i: (names[i] == "", -n_sites[i]))[:16]
         titles = [f"f{i}" + (f" = {names[i]}" if names[i] else "") for i in order]
         fig = plot_motifs([motifs[i] for i in order], titles=titles, ncols=4)
-        self.logo_dir.mkdir(parents=True, exist_ok=True)
-        save_figure(fig, self.logo_dir / f"filters_epoch{epoch + 1:03d}.png", dpi=80)
+        logo_dir.mkdir(parents=True, exist_ok=True)
+        save_figure(fig, logo_dir / f"filters_epoch{epoch + 1:03d}.png", dpi=80)
 
-    def _write_history(self) -> None:
+    def _write_history(self, path: Path) -> None:
         arrays = self._scalar_arrays()
         recs = self.records_
         arrays["filter_target"] = np.array([r["filter_target"] for r in recs], dtype=str)
@@ -297,4 +297,4 @@ class FilterMotifTracker(_PeriodicCallback):
             names = [m.name for m in self.reference_motifs]
             arrays["reference_names"] = np.array(names, dtype=str)
             arrays["covered"] = np.array([[n in r["covered"] for n in names] for r in recs], dtype=bool)
-        _write_h5_atomic(self.history_path, arrays, attrs)
+        _write_h5_atomic(path, arrays, attrs)

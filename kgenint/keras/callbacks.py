@@ -27,7 +27,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -51,6 +52,9 @@ from ._callback_base import (  # noqa: F401
 )
 from .callback_attribution import AttributionMonitor, planted_mask  # noqa: F401
 from .callback_filters import FilterMotifTracker  # noqa: F401
+
+if TYPE_CHECKING:
+    from .adapter import PredictFn
 
 
 # ---------------------------------------------------------------------------- InteractionMonitor
@@ -132,7 +136,8 @@ class InteractionMonitor(_PeriodicCallback):
                 raise InputError(f"motif_pairs[{i}] must be a pair of kgenint.motifs.Motif. Received: {p!r}")
         self.motif_pairs = pairs
         n = len(pairs)
-        dist = [distance] * n if np.isscalar(distance) else list(distance)
+        # checked one by one below (np.isscalar also lets through what the check then rejects)
+        dist: list[Any] = [distance] * n if np.isscalar(distance) else list(cast(Sequence[int], distance))
         ori = [orientation] * n if isinstance(orientation, str) else list(orientation)
         if len(dist) != n or len(ori) != n:
             raise InputError(
@@ -153,7 +158,7 @@ class InteractionMonitor(_PeriodicCallback):
         if len(set(names)) != n:  # same pair at several distances/orientations
             names = [f"{nm}_{d}{o}" for nm, d, o in zip(names, self.distance, self.orientation)]
         self._keys = names
-        self._predict = None
+        self._predict: PredictFn | None = None  # made by on_train_begin
 
     def keys(self) -> list[str]:
         return list(self._keys)
@@ -169,6 +174,7 @@ class InteractionMonitor(_PeriodicCallback):
     def compute(self, epoch: int):
         from ..interactions.insilico import pair_effect
 
+        assert self._predict is not None  # Keras calls on_train_begin before any epoch ends
         scalars, se = {}, []
         for key, (a, b), d, o in zip(self._keys, self.motif_pairs, self.distance, self.orientation):
             e, s = pair_effect(self._predict, self.backgrounds, a, b, d, o, task=self.task, seed=self.seed)
@@ -176,7 +182,7 @@ class InteractionMonitor(_PeriodicCallback):
             se.append(float(s))
         return scalars, {"se": np.array(se)}
 
-    def _write_history(self) -> None:
+    def _write_history(self, path: Path) -> None:
         arrays = self._scalar_arrays()
         arrays["effect"] = np.array([[r[k] for k in self._keys] for r in self.records_], dtype=np.float64)
         arrays["se"] = np.array([r["se"] for r in self.records_], dtype=np.float64)
@@ -185,4 +191,4 @@ class InteractionMonitor(_PeriodicCallback):
         arrays["orientation"] = np.array(self.orientation, dtype=str)
         attrs = {"kind": "kgenint.InteractionMonitor", "format_version": 1, "output": self.task, "task": self.task,
                  "seed": self.seed, "scale": self._predict.scale if self._predict is not None else ""}
-        _write_h5_atomic(self.history_path, arrays, attrs)
+        _write_h5_atomic(path, arrays, attrs)

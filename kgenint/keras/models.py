@@ -55,7 +55,7 @@ def _shared_doc(fn: Callable) -> Callable:
     """Replace each docstring line ``{name}`` by ``_SHARED_PARAMS[name]``, indented like it."""
     if fn.__doc__ is None:  # python -OO
         return fn
-    lines = []
+    lines: list[str] = []
     for line in fn.__doc__.split("\n"):
         key = line.strip()
         if key.startswith("{") and key.endswith("}"):

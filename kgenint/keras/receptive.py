@@ -29,7 +29,7 @@ layers this module does not know.
 """
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import keras
 import numpy as np
@@ -86,7 +86,9 @@ class ReceptiveField(NamedTuple):
             raise InputError(f"layer {self.layer!r} has no position axis; it has no per-position windows.")
         p = np.arange(int(self.output_length), dtype=np.int64)
         if self.is_global:
-            return np.stack([np.zeros_like(p), np.full_like(p, int(self.input_length))], axis=1)
+            # cast, not a check: input_length is None only for a model of unknown length, where
+            # int(None) raises TypeError as it always did
+            return np.stack([np.zeros_like(p), np.full_like(p, int(cast(int, self.input_length)))], axis=1)
         s = self.offset + p * self.stride
         e = s + self.size
         hi = np.iinfo(np.int64).max if self.input_length is None else int(self.input_length)

@@ -185,7 +185,7 @@ def unit_motifs(
         acts = np.asarray(activations, dtype=np.float32)
         if acts.shape[0] != xs.shape[0] or acts.ndim not in (2, 3):
             raise InputError(f"activations have shape {acts.shape}; expected ({xs.shape[0]}, P, U) or ({xs.shape[0]}, U).")
-    acts = np.nan_to_num(acts, nan=0.0, posinf=np.finfo(np.float32).max / 4)
+    acts = np.nan_to_num(acts, nan=0.0, posinf=float(np.finfo(np.float32).max / 4))
     positional = acts.ndim == 3 and not rf.is_global
     if method == "auto":  # the whole field fits in a motif (and is not pooled): its windows; else localise
         method = "windows" if positional and rf.size <= int(max_width) and rf.stride == 1 else "attribution"
@@ -219,6 +219,7 @@ def unit_motifs(
                 lo, hi = np.zeros_like(idx), np.full_like(idx, xs.shape[1])
             counts = np.zeros((w, 4))
             if idx.size:
+                assert grad_fn is not None  # made for method="attribution", the only other method here
                 g = grad_fn(xs[seqs], pos, u, batch_size)
                 contrib = (g * xs[seqs]).sum(axis=2)  # (n, L)
                 cs = np.concatenate([np.zeros((idx.size, 1)), np.cumsum(contrib, axis=1)], axis=1)
@@ -380,7 +381,7 @@ def representation(
     task: int = 0,
     logits: bool | None = None,
     null_database: Any = None,
-    max_sequences: int = 2000,
+    max_sequences: int | None = 2000,
     min_sites: int = 10,
     batch_size: int = 512,
     seed: Any = 0,
@@ -397,8 +398,8 @@ def representation(
         q-value threshold of a match.
     null_database : None, "default" or list of Motif
         Calibration targets (:func:`annotate_units`).
-    max_sequences : int
-        Sequences of ``x`` used.
+    max_sequences : int or None
+        Sequences of ``x`` used (None: all of them).
     min_sites : int
         Units with fewer sites count as unmatched.
 

@@ -97,7 +97,8 @@ def integer_log_odds(log_odds: np.ndarray, resolution: int, name: str = "motif")
     fin = np.isfinite(log_odds)
     if not np.all(fin.any(axis=1)):
         raise InputError(f"Motif {name!r}: a column has no letter with non-zero probability.")
-    a = np.zeros(log_odds.shape, dtype=np.int64)
+    # annotated: numpy's stubs give np.zeros(<tuple[Any, ...]>) the 0-d overload
+    a: np.ndarray = np.zeros(log_odds.shape, dtype=np.int64)
     a[fin] = np.rint(log_odds[fin] * resolution).astype(np.int64)
     big = int(np.abs(np.where(fin, a, 0)).max(axis=1).sum())
     a[~fin] = -(2 * big + 1)

@@ -28,8 +28,8 @@ class TopHits:
         self.parts: list[tuple] = []
         self.size = 0
         self._cut: float | None = None
-        self.thresh = None
-        self.thresh_for = None
+        self.thresh: np.ndarray | None = None  # scan thresholds for the cut thresh_for
+        self.thresh_for: float | None = None
 
     def add(self, seq, pos, ms, isc, score, pval, site) -> None:
         if seq.size:

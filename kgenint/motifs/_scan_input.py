@@ -7,7 +7,7 @@ Kept apart from :mod:`kgenint.motifs.scan` so that the scanner's Dask tasks
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -32,6 +32,8 @@ class _Input:
     def __init__(self, x: Any, chunk_size: int):
         self.chunk_size = int(chunk_size)
         self.names: list[str] | None = None  # sequence names for error messages
+        # by kind: "dense" an (N, L, 4) array, "text" a list of str, "ragged" a list of (L, 4)
+        self.x: np.ndarray | list[str] | list[np.ndarray]
         if isinstance(x, str):
             x = [x]
         if isinstance(x, np.ndarray) or (
@@ -56,14 +58,16 @@ class _Input:
                 self.lengths = np.array([len(s) for s in x], dtype=np.int64)
             else:
                 self.kind = "ragged"
-                self.x = [check_onehot(s, f"x[{i}]")[0] if np.ndim(s) == 2 else None for i, s in enumerate(x)]
-                for i, s in enumerate(self.x):
+                checked = [check_onehot(s, f"x[{i}]")[0] if np.ndim(s) == 2 else None for i, s in enumerate(x)]
+                for i, s in enumerate(checked):
                     if s is None:
                         raise InputError(
                             f"x[{i}] must be one sequence of shape (L, 4) in a list of sequences; "
                             f"received an array of shape {np.shape(x[i])}."
                         )
-                self.lengths = np.array([s.shape[0] for s in self.x], dtype=np.int64)
+                ragged = cast(list[np.ndarray], checked)  # no None left after the loop above
+                self.x = ragged
+                self.lengths = np.array([s.shape[0] for s in ragged], dtype=np.int64)
             self.n = len(self.x)
         else:
             raise InputError(
@@ -85,9 +89,9 @@ class _Input:
 
     def _codes(self, i: int, j: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if self.kind == "text":
-            return text_to_codes(self.x[i:j], self.names, i)
+            return text_to_codes(cast(list[str], self.x)[i:j], self.names, i)
         if self.kind == "dense":
-            part = self.x[i:j]
+            part = cast(np.ndarray, self.x)[i:j]
             length = part.shape[1]
             codes = np.empty(part.shape[0] * length, dtype=np.uint8)
             bad = _k.onehot_to_codes(part, codes) if codes.size else -1
@@ -97,7 +101,7 @@ class _Input:
                 raise InputError(f"x is not one-hot DNA: sequence {i + s}, position {p}.")
             off = np.arange(part.shape[0], dtype=np.int64) * length
             return codes, off, np.full(part.shape[0], length, dtype=np.int64)
-        parts = self.x[i:j]
+        parts = cast(list[np.ndarray], self.x)[i:j]
         lens = np.array([p.shape[0] for p in parts], dtype=np.int64)
         off = np.zeros(len(parts), dtype=np.int64)
         if len(parts) > 1:

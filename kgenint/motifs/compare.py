@@ -188,7 +188,7 @@ def _target_layout(pwms: Sequence[np.ndarray], metric: str):
             if strand == 0:
                 t_grp[mem] = h
                 t_pos[mem] = np.arange(mem.size)
-            stack = np.stack([pwms[t] if strand == 0 else pwms[t][::-1][:, _COMPLEMENT] for t in mem])
+            stack = np.stack([pwms[t] if strand == 0 else pwms[t][::-1][:, _COMPLEMENT] for t in mem.tolist()])
             blocks.append(stack.transpose(1, 0, 2).reshape(-1, 4))  # (w * n, 4): jj-major
             g_col0.append(col)
             col += int(w) * mem.size

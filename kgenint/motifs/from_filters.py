@@ -69,7 +69,7 @@ _ACTIVATIONS = {"linear": 0, None: 0, "relu": 1, "exp": 2, "exponential": 2}
 # ---------------------------------------------------------------------------- validation
 def _check_weights(weights: Any, dtype: type = np.float32) -> np.ndarray:
     try:
-        w = np.asarray(weights, dtype=dtype)
+        w: np.ndarray = np.asarray(weights, dtype=dtype)
     except (TypeError, ValueError) as err:
         raise InputError(f"weights must be a numeric array ({err}).") from None
     if w.ndim != 3 or w.shape[1] != 4 or w.shape[0] == 0 or w.shape[2] == 0:

@@ -500,10 +500,10 @@ def _parse_lpm(lines: list[str], i: int, label: str, rec: dict) -> int:
             line=lineno + 1 + k,
         )
     off = np.abs(pwm.sum(axis=1) - 1.0)
-    for k in np.flatnonzero(off > 1e-9) if off.max() > 1e-9 else ():
-        pwm[k] = _check_row_sum(
-            pwm[k], toks_rows[k], label=label, line=lineno + 1 + int(k),
-            what=f"motif {name!r}: matrix row {k + 1}",
+    for row in np.flatnonzero(off > 1e-9) if off.max() > 1e-9 else ():
+        pwm[row] = _check_row_sum(
+            pwm[row], toks_rows[row], label=label, line=lineno + 1 + int(row),
+            what=f"motif {name!r}: matrix row {row + 1}",
         )
     if w is not None and w != len(toks_rows):
         raise FormatError(
@@ -574,9 +574,9 @@ def write_meme(
     if not isinstance(decimals, (int, np.integer)) or not 1 <= decimals <= 12:
         raise InputError(f"decimals must be an integer from 1 to 12. Received: decimals={decimals!r}")
     if bg_freqs is None:
-        bg = ms[0].bg_freqs
+        bg = ms[0]._bg
         for m in ms[1:]:
-            if not np.allclose(m.bg_freqs, bg, atol=1e-9):
+            if not np.allclose(m._bg, bg, atol=1e-9):
                 raise InputError(
                     f"Motifs {ms[0].name!r} and {m.name!r} have different backgrounds, but a MEME "
                     "file holds one. Pass bg_freqs=[pA, pC, pG, pT] (e.g. [0.25]*4) to choose it."

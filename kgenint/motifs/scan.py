@@ -348,8 +348,8 @@ class MotifScanner:
         # max_hits without q-values: keep only the best max_hits while scanning (memory bounded by
         # ~3 x max_hits hits + one batch) and raise each motif-strand's threshold to what can
         # still enter them. q-values need every hit's rank, so they keep the unbounded path.
-        bounded = max_hits is not None and not qvalues
-        top = TopHits(int(max_hits), n_str) if bounded else None
+        top = TopHits(int(max_hits), n_str) if max_hits is not None and not qvalues else None
+        bounded = top is not None
         n_found = 0
         uw = np.unique(self.widths_[:: n_str])
         n_tested = np.zeros(uw.size, dtype=np.int64)
@@ -361,7 +361,7 @@ class MotifScanner:
             for first, codes, off, lens in inp.chunks():
                 if qvalues:
                     n_tested += _n_free_windows(codes, off, lens, uw)
-                batches = (self._scan_batches(codes, off, lens, first) if not bounded else
+                batches = (self._scan_batches(codes, off, lens, first) if top is None else
                            self._scan_batches(codes, off, lens, first, thresh_all=lambda: self._bounded_thresh(top),
                                               max_windows=_BOUNDED_BATCH))
                 for seq, pos, ms, isc in batches:
@@ -369,7 +369,7 @@ class MotifScanner:
                     keep = score >= self.real_thresholds_[ms]
                     if not keep.all():
                         seq, pos, ms, isc, score = seq[keep], pos[keep], ms[keep], isc[keep], score[keep]
-                    if bounded:
+                    if top is not None:
                         n_found += seq.size
                         pv = self._nulls.hit_pvalues(ms, isc, score)
                         cut = top.cut()
@@ -390,7 +390,7 @@ class MotifScanner:
                 bar.update(int(lens.sum()))
         finally:
             bar.close()
-        if bounded:
+        if top is not None:
             seq, pos, ms, isc, score, pval, site = top.result()
         else:
             seq, pos, ms, isc, score = (np.concatenate(res[k]) for k in ("seq", "pos", "ms", "isc", "score"))
@@ -427,7 +427,7 @@ class MotifScanner:
         cut = top.cut()
         if cut is None:
             return self._scan_thresh
-        if top.thresh_for != cut:
+        if top.thresh is None or top.thresh_for != cut:  # thresh is None only before the first cut
             top.thresh, top.thresh_for = self._nulls.bounded_thresholds(cut), cut
         return top.thresh
 

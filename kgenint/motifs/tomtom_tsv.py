@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+from typing import TextIO
 
 import pandas as pd
 
@@ -35,7 +36,7 @@ def _fmt_g(x: float) -> str:
 
 def write_tomtom_tsv(
     table: pd.DataFrame,
-    path_or_buffer: str | os.PathLike | io.TextIOBase | None = None,
+    path_or_buffer: str | os.PathLike | io.TextIOBase | TextIO | None = None,
     *,
     command_line: str | None = None,
 ) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import numpy as np
 from matplotlib.font_manager import FontProperties
 from matplotlib.path import Path
 from matplotlib.textpath import TextPath
@@ -38,6 +39,6 @@ def glyph_path(char: str, x0: float, y0: float, width: float, height: float, *, 
     ``flip=True`` draws the letter upside down in the same box.
     """
     unit = unit_glyph(char)
-    v = unit.vertices * (width, -height if flip else height)
+    v = np.asarray(unit.vertices) * (width, -height if flip else height)  # stubs: ArrayLike
     v += (x0, y0 + height if flip else y0)
     return Path(v, unit.codes)

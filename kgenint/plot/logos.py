@@ -45,11 +45,11 @@ from __future__ import annotations
 import os
 import pathlib
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.figure import Figure
+from matplotlib.figure import Figure, SubFigure
 from matplotlib.patches import PathPatch
 from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import blended_transform_factory
@@ -298,7 +298,7 @@ def plot_logo(
     ymax = None
     if kind == "information":
         bg = (
-            matrix_or_motif.bg_freqs
+            cast(np.ndarray, matrix_or_motif.bg_freqs)  # a constructed Motif's is an array
             if isinstance(matrix_or_motif, Motif) and bg_freqs is None
             else validate_background(bg_freqs)
         )
@@ -347,7 +347,7 @@ def plot_motif_pair(
     kind: str = "information",
     color_scheme: str | Mapping[str, str] = "classic",
     shade_overlap: bool = True,
-) -> Figure:
+) -> Figure | SubFigure:
     """Query logo above its match, aligned at the TOMTOM offset, on a common x axis.
 
     Parameters
@@ -375,6 +375,7 @@ def plot_motif_pair(
     Returns
     -------
     matplotlib Figure
+        The new figure, or the figure (or subfigure) holding ``axes``.
 
     Raises
     ------
@@ -407,6 +408,7 @@ def plot_motif_pair(
     elif len(labels) != 2:
         raise InputError(f"labels must be two strings (query, target). Received {labels!r}.")
     lo, hi = min(0, offset), max(wt, offset + wq)
+    fig: Figure | SubFigure
     if axes is None:
         fig = Figure(figsize=(max(2.5, 0.35 * (hi - lo) + 1.0), 3.4), layout="constrained")
         ax_q, ax_t = fig.subplots(2, 1, sharex=True)
@@ -593,13 +595,12 @@ def save_figure(
     InputError
         Not a figure, no or unknown extension, missing directory.
     """
-    if isinstance(fig, Axes):
-        fig = fig.figure
-    if not isinstance(fig, Figure):
-        raise InputError(f"save_figure needs a matplotlib Figure or Axes. Received {type(fig).__name__}.")
+    figure = fig.figure if isinstance(fig, Axes) else fig
+    if not isinstance(figure, Figure):
+        raise InputError(f"save_figure needs a matplotlib Figure or Axes. Received {type(figure).__name__}.")
     p = pathlib.Path(path)
     fmt = p.suffix.lower().lstrip(".")
-    supported = fig.canvas.get_supported_filetypes()
+    supported = figure.canvas.get_supported_filetypes()
     if fmt not in supported:
         raise InputError(
             f"Cannot tell the figure format from {str(p)!r}: use one of the extensions "
@@ -611,5 +612,5 @@ def save_figure(
     from .._io import atomic_open
 
     with atomic_open(p, "wb") as fh:
-        fig.savefig(fh, format=fmt, dpi=dpi, **kwargs)
+        figure.savefig(fh, format=fmt, dpi=dpi, **kwargs)
     return p

@@ -221,7 +221,7 @@ def _annotation_label(row) -> tuple[str, float]:
 def _annotation_by_query(ann) -> dict[str, dict]:
     if ann is None or len(ann) == 0 or "query_id" not in ann.columns:
         return {}
-    out = {}
+    out: dict[str, dict] = {}
     for _, r in ann.iterrows():
         out.setdefault(str(r["query_id"]), r.to_dict())
     return out

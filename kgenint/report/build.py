@@ -91,7 +91,8 @@ def build_report(out_dir: str | os.PathLike, *, results: dict | None = None, dpi
     if not out.is_dir():
         raise InputError(f"{out} is not a directory: give the output directory of 'kgenint demo' "
                          "(or of the stage commands).")
-    stage, loaded = None, {}
+    stage = None
+    loaded: dict[str, Any] = {}
     if (out / "results.h5").exists():
         files = _demo_file_map(out)
         if results is None:
@@ -169,8 +170,8 @@ def _stage_results(out: Path, results: dict | None, loaded: dict) -> tuple[Any, 
             data=st.path("data"), metrics=st.path("metrics"),
             attributions={m: f.path for m, f in st.attributions.items()},
             scan=st.path("scan"), cooccurrence=st.path("cooccurrence"),
-            annotations={k: st.path(f"{k}_annotation") for k in ("filters", "seqlets")
-                         if st.path(f"{k}_annotation") is not None}, strict=False, loaded=loaded)
+            annotations={k: p for k in ("filters", "seqlets")
+                         if (p := st.path(f"{k}_annotation")) is not None}, strict=False, loaded=loaded)
         results = {"config": stage_config(st), "scores": scores, "tables": tables, "examples": examples}
     log.info("report: %d stage files recognised in %s", len(files), out)
     return st, files, results

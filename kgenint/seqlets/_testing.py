@@ -97,7 +97,7 @@ def make_attributions(
             for _ in range(k_sites):
                 k = int(rng.integers(len(pwms)))
                 pwm = np.asarray(pwms[k], dtype=float)
-                w = pwm.shape[0]
+                w = int(pwm.shape[0])
                 for _try in range(20):
                     st = int(rng.integers(0, length - w + 1))
                     if not used[max(st - 5, 0):st + w + 5].any():

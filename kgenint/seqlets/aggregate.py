@@ -157,7 +157,7 @@ class MotifAggregator:
         """
         f = int(self.flank)
         group = "pos_patterns" if sign > 0 else "neg_patterns"
-        out = []
+        out: list[Pattern] = []
         self.dropped_narrow = 0
         k = int(clusters.labels.max()) + 1 if clusters.labels.size else 0
         for c in range(k):

@@ -445,8 +445,11 @@ class RecursiveSeqletCaller(LaplaceSeqletCaller):
         if not 1 <= lmin <= w:
             raise InputError(f"min_length must be between 1 and window ({w}). Received: min_length={lmin}")
         th = SeqletThresholds(method=self.method, fdr=float(self.fdr), window=w)
-        cand_rows, cand_starts, cand_ends, cand_scores = [], [], [], []
-        prev = {1: None, -1: None}
+        cand_rows: list[np.ndarray] = []
+        cand_starts: list[np.ndarray] = []
+        cand_ends: list[np.ndarray] = []
+        cand_scores: list[np.ndarray] = []
+        prev: dict[int, np.ndarray] = {}  # significant windows of the previous length, by sign
         prev_s = None  # window sums of the previous length (set before its first use, ln > lmin)
         sig_by_len: dict[int, dict[int, np.ndarray]] = {}
         for ln in range(lmin, w + 1):
@@ -459,15 +462,16 @@ class RecursiveSeqletCaller(LaplaceSeqletCaller):
             if ln == w:
                 th.mu, th.scale_pos, th.scale_neg, th.pos, th.neg = mu, bp, bn, tp, tn
                 th.n_windows = int(s.size)
-            cur = {}
+            cur: dict[int, np.ndarray] = {}
             for sign, t in ((1, tp), (-1, tn)):
                 sig = (s >= t) if sign == 1 else (s <= t)
-                if prev[sign] is not None:
-                    p = prev[sign]
+                p = prev.get(sign)
+                if p is not None:
                     sig &= p[:, :-1] & p[:, 1:]
                 cur[sign] = sig
             sig_by_len[ln] = cur
             if ln > lmin:
+                assert prev_s is not None  # set at length ln - 1
                 # spans of length ln-1 that are not inside a significant span of length ln are maximal
                 for sign in (1, -1):
                     p = prev[sign]
@@ -478,6 +482,7 @@ class RecursiveSeqletCaller(LaplaceSeqletCaller):
                     _add(cand_rows, cand_starts, cand_ends, cand_scores, r, st, ln - 1, prev_s[r, st])
             prev = cur
             prev_s = s
+        assert prev_s is not None  # the loop ran: lmin <= w
         for sign in (1, -1):
             r, st = np.nonzero(prev[sign])
             _add(cand_rows, cand_starts, cand_ends, cand_scores, r, st, w, prev_s[r, st])

@@ -39,6 +39,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
@@ -120,7 +121,7 @@ def load_hdf5(path: str | os.PathLike):
         sq = k["seqlets"]
         n = sq["seq"].shape[0]
         table = np.zeros(n, dtype=SEQLET_DTYPE)
-        for name in SEQLET_DTYPE.names:
+        for name in cast(tuple[str, ...], SEQLET_DTYPE.names):  # a structured dtype: never None
             col = sq[name][:]
             table[name] = col.astype("U1") if name == "strand" else col
         th = json.loads(k.attrs["thresholds"])
@@ -141,13 +142,14 @@ def load_hdf5(path: str | os.PathLike):
             sites["start"] = table["site_start"][rows]
             sites["end"] = table["site_end"][rows]
             sites["strand"] = table["strand"][rows]
-            meta = {"n_seqlets": int(g.attrs["n_seqlets"]), "sign": sign, "sites": sites, "seqlet_index": rows,
+            n_seqlets = int(g.attrs["n_seqlets"])
+            meta = {"n_seqlets": n_seqlets, "sign": sign, "sites": sites, "seqlet_index": rows,
                     "pattern_trim": tuple(int(v) for v in g.attrs["pattern_trim"]),
                     "mean_similarity": float(g.attrs["mean_similarity"]), "source": str(path)}
             if "annotation" in g.attrs:
                 meta["annotation"] = json.loads(g.attrs["annotation"])
             out.append(Motif(name=name, pwm=g["pwm"][:], cwm=g["cwm"][:], hcwm=g["hcwm"][:],
-                             counts=g["counts"][:] if "counts" in g else None, nsites=max(meta["n_seqlets"], 1),
+                             counts=g["counts"][:] if "counts" in g else None, nsites=max(n_seqlets, 1),
                              metadata=meta))
         return DiscoveryResult(
             motifs=out, seqlets=table, patterns=[], thresholds=thresholds, timings=json.loads(k.attrs["timings"]),

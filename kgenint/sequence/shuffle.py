@@ -16,7 +16,7 @@ True
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -86,7 +86,8 @@ def seed_to_uint64(seed: Any) -> int:
     if isinstance(seed, np.random.Generator):
         return int(seed.integers(0, 2**63))
     if seed is None:
-        return int(np.random.SeedSequence().entropy) % 2**64
+        # Drawn fresh (no entropy argument), SeedSequence.entropy is an int.
+        return cast(int, np.random.SeedSequence().entropy) % 2**64
     if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
         return int(seed) % 2**64
     raise InputError(f"seed must be an int, a numpy Generator or None. Received: seed={seed!r}")

@@ -32,7 +32,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from .._deprecation import renamed_args, renamed_fields
 from ..errors import InputError
@@ -194,7 +194,7 @@ class PairRule:
                 f"Rule {self.kind} {self.motif_a}-{self.motif_b}: p_states must be 4 non-negative "
                 f"probabilities (A only, B only, both satisfied, both violated). Received {self.p_states}."
             )
-        self.p_states = tuple(p)
+        self.p_states = (p[0], p[1], p[2], p[3])  # len(p) == 4 checked above
 
     # ---------------------------------------------------------------- derived quantities
     @property
@@ -232,7 +232,7 @@ class PairRule:
             p[2] += p[3]
             p[3] = 0.0
         s = sum(p)
-        return tuple(v / s for v in p)
+        return (p[0] / s, p[1] / s, p[2] / s, p[3] / s)
 
 
 @renamed_fields({"background": "backgrounds"})
@@ -323,8 +323,9 @@ class SimulationConfig:
         self.motifs = [m if isinstance(m, MotifSpec) else MotifSpec(**m) for m in self.motifs]
         self.rules = [r if isinstance(r, PairRule) else PairRule(**r) for r in self.rules]
         self.group_probs = tuple(float(v) for v in self.group_probs)
-        self.gc_range = tuple(float(v) for v in self.gc_range)
-        self.split = tuple(float(v) for v in self.split)
+        # the lengths are checked by validate(), which reports a wrong one with the value
+        self.gc_range = cast(tuple[float, float], tuple(float(v) for v in self.gc_range))
+        self.split = cast(tuple[float, float, float], tuple(float(v) for v in self.split))
 
     # ---------------------------------------------------------------- checks
     def validate(self) -> None:

@@ -123,27 +123,28 @@ class _Plan:
         # simulated sequences finds exactly the matches recorded in the ground truth
         self.match_thr = np.full(Kn, np.inf)
         self.site_thr = np.full(Kn, -np.inf)
-        self.pvalues = None
+        pvalues: MotifScanner | None = None
         if config.match_p is not None:
-            self.pvalues = _scanner(planted, config.match_p)
-            self.match_thr = _score_thresholds(self.pvalues)
+            pvalues = _scanner(planted, config.match_p)
+            self.match_thr = _score_thresholds(pvalues)
         if config.site_max_p is not None:
             site = _scanner(planted, config.site_max_p)
-            if self.pvalues is None:
-                self.pvalues = site
+            if pvalues is None:
+                pvalues = site
             self.site_thr = _score_thresholds(site)
             bad = [planted[k].name for k in range(Kn) if not np.isfinite(self.site_thr[k])]
             if bad:
                 raise InputError(f"site_max_p={config.site_max_p} is unreachable for motif(s) {bad}.")
-        if self.pvalues is None:
-            self.pvalues = _scanner(planted, 1e-4)  # only its p-values are used
+        if pvalues is None:
+            pvalues = _scanner(planted, 1e-4)  # only its p-values are used
+        self.pvalues: MotifScanner = pvalues
         # effects
         self.main = np.zeros(Kn)
         for r in config.rules:
             self.main[names.index(r.motif_a)] = r.main_a
             self.main[names.index(r.motif_b)] = r.main_b
-        for m in config.motifs:
-            self.main[names.index(m.name)] = m.effect
+        for spec in config.motifs:
+            self.main[names.index(spec.name)] = spec.effect
         R = len(config.rules)
         self.rule_a = np.array([names.index(r.motif_a) for r in config.rules], dtype=np.int64)
         self.rule_b = np.array([names.index(r.motif_b) for r in config.rules], dtype=np.int64)
@@ -276,7 +277,7 @@ class _Plan:
         seqs = np.flatnonzero(remaining).astype(np.int64)
         starts = np.concatenate([[0], np.cumsum(remaining[seqs])[:-1]]).astype(np.int64)
         tot = int(remaining.sum())
-        out = {k: np.zeros(tot, dtype=np.int64) for k in ("motif", "start", "strand")}
+        out: dict[str, np.ndarray] = {k: np.zeros(tot, dtype=np.int64) for k in ("motif", "start", "strand")}
         out["score"] = np.zeros(tot)
         if tot:
             K.fill_matches_kernel(seqs, bases, planted, self.scan_motifs, self.widths, self.offsets,
@@ -397,11 +398,11 @@ class _Plan:
         return pd.DataFrame(rows, columns=cols)
 
     def match_frame(self, parts: list[dict[str, np.ndarray] | None]) -> pd.DataFrame:
-        parts = [p for p in parts if p is not None]
+        found = [p for p in parts if p is not None]
         cols = ["seq", "motif", "motif_index", "start", "end", "strand", "score", "p_value"]
-        if not parts:
+        if not found:
             return pd.DataFrame(columns=cols)
-        cat = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+        cat = {k: np.concatenate([p[k] for p in found]) for k in found[0]}
         mi = cat["motif"]
         pv = self.p_values(mi, cat["strand"], cat["words"])
         return pd.DataFrame({

@@ -300,8 +300,8 @@ def write_truth(g: h5py.Group, t: GroundTruth) -> None:
     _write_frame(g.create_group("background_matches"), t.background_matches)
     gm = g.create_group("motifs")
     _write_frame(gm.create_group("table"), t.motif_table)
-    for k, m in enumerate(t.motifs):
-        d = gm.create_dataset(f"pwm_{k:03d}", data=m.pwm)
+    for j, m in enumerate(t.motifs):
+        d = gm.create_dataset(f"pwm_{j:03d}", data=m.pwm)
         d.attrs["name"] = m.name
         d.attrs["alt_name"] = m.alt_name or ""
         d.attrs["bg_freqs"] = m.bg_freqs
