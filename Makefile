@@ -6,12 +6,8 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.kgenint-installed
-# mypy on the whole package (permissive config in pyproject.toml [tool.mypy]) but MYPY_PENDING:
-# interactions/adaptive.py (design_summary's dict needs a type) and cli/cmd_interactions.py (needs
-# scan_pairs_adaptive to take distances: Sequence[int] | np.ndarray | None, like scan_pairs).
-# Once both are fixed: TYPED := kgenint
-MYPY_PENDING := kgenint/interactions/adaptive.py kgenint/cli/cmd_interactions.py
-TYPED  := $(filter-out $(MYPY_PENDING),$(sort $(shell find kgenint -name '*.py' -o -name '*.pyi')))
+# mypy on the whole package (permissive config in pyproject.toml [tool.mypy])
+TYPED  := kgenint
 
 .PHONY: demo test install bench lint typecheck clean
 

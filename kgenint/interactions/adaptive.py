@@ -130,7 +130,7 @@ class AdaptiveScan(InteractionScan):
     def design_summary(self) -> dict:
         """Counts of cells per state and the model calls used vs the exhaustive scan."""
         st = np.asarray(self.state)
-        out = {name: int((st == i).sum()) for i, name in enumerate(STATE_NAMES)}
+        out: dict[str, int | float] = {name: int((st == i).sum()) for i, name in enumerate(STATE_NAMES)}
         out["cells"] = int((st >= 0).sum())
         out["cell_backgrounds"] = int(np.asarray(self.n_used).sum())
         used = int(self.params.get("n_predicted", 0))
@@ -391,7 +391,7 @@ def scan_pairs_adaptive(
     motifs: Sequence[Motif],
     backgrounds: np.ndarray | None = None,
     *,
-    distances: Sequence[int] | None = None,
+    distances: Sequence[int] | np.ndarray | None = None,
     orientations: Sequence[str] = ORIENTATIONS,
     pairs: Sequence[tuple[int, int]] | None = None,
     task: int | None = None,
