@@ -15,6 +15,9 @@ not depend on the number of threads):
    ``GroundTruth.background_matches``;
 4. labels, once all latents are known: continuous target ``latent + noise``, binary class drawn
    with a threshold chosen for ``positive_fraction`` (see :class:`SimulationConfig`).
+
+One module, just over 600 lines: the four steps share one per-chunk plan (``_Plan``), and the two
+public entry points repeat their keyword signatures (and docs) so that both stay explicit.
 """
 from __future__ import annotations
 
