@@ -330,6 +330,21 @@ def test_fasta_alone_gets_shuffled_negatives(tmp_path):
     assert s.n == 20 and s.n_negative == 10
 
 
+def test_fasta_letters_follow_the_one_policy(tmp_path):
+    """IUPAC codes are read as N; U and gaps are errors with the policy's hint, naming file and line."""
+    from kgenint.errors import FormatError
+
+    _write_fa(tmp_path / "a.fa", [("s0", "ACGTRYACGT"), ("s1", "ACGTNNACGT")])
+    build_from_fasta(tmp_path / "a.fa", tmp_path / "o.h5", seed=0, progress=False)
+    with h5py.File(tmp_path / "o.h5", "r") as f:
+        assert decode(f["x"][0]) == "ACGTNNACGT"
+    for bad, hint in (("ACGUACGTAC", "RNA"), ("ACG-ACGTAC", "gap")):
+        _write_fa(tmp_path / "b.fa", [("s0", "ACGTACGTAC"), ("s1", bad)])
+        with pytest.raises(FormatError, match=rf"b\.fa.*line 4.*record 's1'.*{hint}") as e:
+            build_from_fasta(tmp_path / "b.fa", tmp_path / "o2.h5", seed=0, progress=False)
+        assert "\n" not in str(e.value)
+
+
 # ---------------------------------------------------------------------------- bad input
 def _one_line(err) -> str:
     msg = str(err.value)

@@ -14,6 +14,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from .._alphabet import ALLOWED, HINTS, LETTER_CODES, N_CODE, describe_char
 from .._validate import is_number
 from ..errors import FormatError, InputError
 from ._common import DataSummary, _atomic_h5, _check_fraction, _check_length, _log_split, _write_common, _XWriter, random_split
@@ -25,9 +26,6 @@ log = logging.getLogger("kgenint")
 
 
 # ---------------------------------------------------------------------------- FASTA (+ labels)
-_FASTA_OK = frozenset(b"ACGTNacgtnRYKMSWBDHVryksmwbdhv-.")
-
-
 def _iter_fasta(path: str, what: str) -> Iterator[tuple[str, bytes, int]]:
     """Stream ``(id, upper-case ACGTN bytes, header line)`` from a FASTA file (plain or gzip)."""
     import gzip
@@ -56,10 +54,11 @@ def _iter_fasta(path: str, what: str) -> Iterator[tuple[str, bytes, int]]:
                     raise FormatError(f"sequence letters before the first '>' header; is {what} a FASTA file?",
                                       path=path, line=ln)
                 s = s.strip()
-                bad = s.translate(None, bytes(_FASTA_OK))
-                if bad:
-                    raise FormatError(f"record {rid!r} holds {chr(bad[0])!r}, which is not a DNA letter.",
-                                      path=path, line=ln)
+                bad = np.flatnonzero(LETTER_CODES[np.frombuffer(s, dtype=np.uint8)] > N_CODE)
+                if bad.size:  # the one letter policy (kgenint._alphabet): its hint and allowed letters
+                    code = int(LETTER_CODES[s[bad[0]]])
+                    raise FormatError(f"record {rid!r} holds {describe_char(chr(s[bad[0]]), True)}, which is not "
+                                      f"a DNA letter.{HINTS.get(code, '')}{ALLOWED}", path=path, line=ln)
                 parts.append(s)
     if rid is not None:
         yield rid, b"".join(parts).translate(_TO_ACGTN), head_ln

@@ -16,10 +16,14 @@ from ..errors import InputError
 
 __all__ = ["Genome", "encode_windows"]
 
+from .._alphabet import LETTER_CODES, N_CODE
+
 log = logging.getLogger("kgenint")
 
-# every byte that is not A/C/G/T (either case) becomes N (IUPAC codes, soft-masking kept as letters)
-_TO_ACGTN = bytes((c if chr(c) in "ACGT" else (c - 32 if chr(c) in "acgt" else ord("N"))) for c in range(256))
+# byte -> upper-case A/C/G/T/N by the one letter policy (kgenint._alphabet.LETTER_CODES: soft-masked
+# bases upper-cased, IUPAC ambiguity codes N). Genome windows are read leniently: a byte the policy
+# calls invalid also becomes N (an assembly is not user-typed text); FASTA input is checked first.
+_TO_ACGTN = bytes(b"ACGTN"[min(int(c), N_CODE)] for c in LETTER_CODES)
 
 
 def _compression(path: str) -> str:
