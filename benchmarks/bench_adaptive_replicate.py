@@ -33,7 +33,8 @@ import numpy as np
 BINS = (0.0, 1e-3, 1e-2, 0.05, 0.2, 1.0 + 1e-9)
 
 
-def _called(scan, alpha=0.05) -> dict:
+def _qvalues(scan) -> dict:
+    """Pair -> q-value (a pair is called at q < 0.05)."""
     return {frozenset((r.motif_a, r.motif_b)): r.q_value for r in scan.pairs().itertuples()}
 
 
@@ -62,7 +63,7 @@ def main() -> None:
 
     A = load(args.a).restat(reference="other_pairs")
     B = load(args.b).restat(reference="other_pairs")
-    qa, qb = _called(A), _called(B)
+    qa, qb = _qvalues(A), _qvalues(B)
     C = A.contrasts
     valid = np.isfinite(C[..., 0])
     N = C.shape[-1]
@@ -86,8 +87,8 @@ def main() -> None:
             ad = dataclasses.replace(A, **{k: r[k] for k in ("effect", "se", "ci_low", "ci_high", "t", "p", "q",
                                                              "reference_bound")})
             name, cost = f"adaptive on A, coarse={coarse}, futility_test={test}", f"{valid.sum() * N / used[0]:.1f}x fewer"
-            print(_row(name, qa, _called(ad), cost))
-            against_b.append(_row(name, qb, _called(ad), cost))
+            print(_row(name, qa, _qvalues(ad), cost))
+            against_b.append(_row(name, qb, _qvalues(ad), cost))
     print()
     print(f"| comparison with B | cost | called in B | called in other | both | only B | only other | Jaccard | "
           f"{head.replace('A q', 'B q')} |")

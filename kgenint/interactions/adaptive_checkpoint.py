@@ -64,6 +64,7 @@ class AdaptiveCheckpoint:
         self.next_block = 0  # index of the next block the design asks for
         self.n_restored_calls = 0
         self.n_restored_blocks = 0
+        self._past_end = False
         if os.path.exists(self.path):
             try:
                 with h5py.File(self.path, "r") as h:
@@ -97,10 +98,13 @@ class AdaptiveCheckpoint:
         """
         i = self.next_block
         self.next_block += 1
+        if self._past_end:  # blocks are recorded in order: after the first missing one, none follow
+            return None
         name = f"b{i:06d}"
         try:
             with self.h5py.File(self.path, "r") as h:
                 if name not in h or not bool(h[name].attrs.get("done", False)):
+                    self._past_end = True
                     return None
                 g = h[name]
                 if g.attrs.get("fingerprint") != _fingerprint(cells, n_lo, n_hi):
@@ -114,6 +118,7 @@ class AdaptiveCheckpoint:
             warnings.warn(f"{self.path}: block {i} does not match this run (code changed?); recomputing it and "
                           f"the blocks after it.", stacklevel=3)
             self._drop_from(i)
+            self._past_end = True
             return None
         self.n_restored_calls += out[2]
         self.n_restored_blocks += 1

@@ -268,7 +268,8 @@ def moderated_variances(contrasts: np.ndarray, groups: np.ndarray):
     return mean, s2_mod, df_mod, n
 
 
-def moderated_pvalues(contrasts: np.ndarray, margin, groups: np.ndarray) -> np.ndarray:
+def moderated_pvalues(contrasts: np.ndarray, margin, groups: np.ndarray, *,
+                      moderated: tuple | None = None) -> np.ndarray:
     """Interim p-values of cells with their variances moderated towards their group's.
 
     A cell measured in ``n`` backgrounds has a t statistic with ``n - 1`` degrees of freedom; at
@@ -285,6 +286,8 @@ def moderated_pvalues(contrasts: np.ndarray, margin, groups: np.ndarray) -> np.n
     contrasts, groups
         As in :func:`moderated_variances`.
     margin : float or float array broadcastable to ``contrasts.shape[:-1]``
+    moderated : tuple, optional
+        :func:`moderated_variances` of these contrasts and groups, when the caller has it already.
 
     Returns
     -------
@@ -292,7 +295,7 @@ def moderated_pvalues(contrasts: np.ndarray, margin, groups: np.ndarray) -> np.n
     """
     from scipy import stats
 
-    mean, s2_mod, df_mod, n = moderated_variances(contrasts, groups)
+    mean, s2_mod, df_mod, n = moderated_variances(contrasts, groups) if moderated is None else moderated
     margin = np.broadcast_to(np.asarray(margin, dtype=np.float64), mean.shape)
     with np.errstate(divide="ignore", invalid="ignore"):
         se = np.sqrt(s2_mod / n)

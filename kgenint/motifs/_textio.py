@@ -2,7 +2,6 @@
 row-sum checks with the printed precision, number formatting and atomic text output."""
 from __future__ import annotations
 
-from .._validate import is_number as _is_number  # noqa: F401 - the motif readers import it from here
 
 import gzip
 import os

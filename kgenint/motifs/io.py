@@ -14,6 +14,7 @@ from typing import Any
 
 from ..errors import FormatError, InputError
 from .motif import Motif
+from .._validate import is_number
 from ._textio import (  # noqa: F401
     PathLike,
     _KV_RE,
@@ -24,7 +25,6 @@ from ._textio import (  # noqa: F401
     _check_token,
     _decode,
     _fmt_rows,
-    _is_number,
     _read_source,
     _round_rows,
     _rounding_slack,
@@ -99,7 +99,7 @@ def read_motifs(source: Any, *, format: str | None = None) -> list[Motif]:
         if any(ln.startswith("MEME version") for ln in head):
             format = "meme"
         elif any(ln.startswith(">") for ln in head) or (
-            head and all(not ln or ln.startswith("#") or _is_number(ln.split()[0].strip("[")) or
+            head and all(not ln or ln.startswith("#") or is_number(ln.split()[0].strip("[")) or
                          _JROW_RE.match(ln) for ln in head)
         ):
             format = "jaspar"

@@ -11,10 +11,10 @@ import numpy as np
 
 from ..errors import FormatError, InputError
 from .motif import ALPHABET, DEFAULT_NSITES, Motif, MotifError
+from .._validate import is_number
 from ._textio import (
     PathLike,
     _as_motif_list,
-    _is_number,
     _read_source,
     _write_text,
 )
@@ -91,7 +91,7 @@ def _parse_jaspar(lines: list[str], label: str, stem: str | None) -> list[Motif]
         try:
             vals = np.array([float(t) for t in toks])
         except ValueError:
-            bad = next(t for t in toks if not _is_number(t))
+            bad = next(t for t in toks if not is_number(t))
             raise FormatError(
                 f"motif {cur['name']!r}: count {bad!r} is not a number. Rows look like "
                 "'A [ 4 19 0 ]' (.jaspar) or '4 19 0' (.pfm).",

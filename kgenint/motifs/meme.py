@@ -63,13 +63,13 @@ import numpy as np
 from .._deprecation import renamed_args
 from ..errors import FormatError, InputError
 from .motif import ALPHABET, DEFAULT_NSITES, ROW_SUM_TOLERANCE, Motif, MotifError
+from .._validate import is_number
 from ._textio import (
     PathLike,
     _KV_RE,
     _as_motif_list,
     _check_row_sum,
     _fmt_rows,
-    _is_number,
     _read_source,
     _write_text,
 )
@@ -215,7 +215,7 @@ def _parse_meme(lines: list[str], label: str) -> list[Motif]:
             continue
         if s.startswith("log-odds matrix"):
             i += 1
-            while i < n and lines[i].split() and _is_number(lines[i].split()[0]):
+            while i < n and lines[i].split() and is_number(lines[i].split()[0]):
                 i += 1
             continue
         if first == "URL" and cur is not None:
@@ -456,9 +456,9 @@ def _parse_lpm(lines: list[str], i: int, label: str, rec: dict) -> int:
         try:
             vals = [float(t) for t in toks]
         except ValueError:
-            if not _is_number(toks[0]):
+            if not is_number(toks[0]):
                 break  # the matrix ends at the first line that does not start with a number
-            bad = next(t for t in toks if not _is_number(t))
+            bad = next(t for t in toks if not is_number(t))
             raise FormatError(
                 f"motif {name!r}: matrix row {len(vals_rows) + 1} has a non-numeric value {bad!r}.",
                 path=label,
