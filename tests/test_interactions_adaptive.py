@@ -361,3 +361,28 @@ def test_moderated_pvalues_null_uniform_and_limits(seed):
     assert abs((p <= 0.1).mean() - 0.1) < 3 * math.sqrt(0.09 / 4000)
     own = moderated_pvalues(c[:5], 0.0, np.array([-1, -1, -1, -1, -1]))
     np.testing.assert_allclose(own, stats.ttest_1samp(c[:5], 0.0, axis=1).pvalue, rtol=1e-10)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_moderated_variances_match_a_group_by_group_fit(seed):
+    """The sorted one-slice-per-group fit equals fitting each group's cells on their own."""
+    from kgenint.interactions.adaptive_design import moderated_variances, variance_prior
+
+    rng = np.random.default_rng(seed)
+    c = rng.normal(0.0, rng.uniform(0.5, 2.0, size=(6, 6, 5, 2, 1)), size=(6, 6, 5, 2, 8))
+    c[rng.random(c.shape[:-1]) < 0.3, 4:] = np.nan  # cells at an earlier look
+    c[rng.random(c.shape[:-1]) < 0.1] = np.nan      # cells not measured
+    groups = rng.integers(-1, 7, size=c.shape[:-1])
+    mean, s2, df, n = moderated_variances(c, groups)
+    fin = np.isfinite(c)
+    n_ref = fin.sum(-1)
+    s2_own = np.nanvar(c, axis=-1, ddof=1)
+    for g in range(7):
+        sel = (groups == g) & (n_ref > 1)
+        d0, s02 = variance_prior(s2_own[sel], n_ref[sel] - 1.0)
+        want = (d0 * s02 + (n_ref[sel] - 1) * s2_own[sel]) / (d0 + n_ref[sel] - 1)
+        np.testing.assert_allclose(s2[sel], want, rtol=1e-12)
+        np.testing.assert_allclose(df[sel], n_ref[sel] - 1 + d0, rtol=1e-12)
+    own = groups < 0
+    np.testing.assert_allclose(s2[own & (n_ref > 1)], s2_own[own & (n_ref > 1)], rtol=1e-12)
+    np.testing.assert_array_equal(n, n_ref)
