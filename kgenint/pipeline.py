@@ -185,10 +185,7 @@ class Demo:
             from .keras.training import metrics_path, save_model_atomic, train_model, write_json_atomic
 
             d = self.data()
-            if len(d.x) >= 20_000:  # training takes minutes: compile later stages' kernels meanwhile
-                from ._warmup import start_background_warmup
-
-                start_background_warmup()
+            self._finish_warmup()  # training uses both cores: a compile beside it slows every step
             tgt = self.config.target
             xtr, ytr = d.subset("train", tgt)
             xva, yva = d.subset("valid", tgt)
@@ -332,9 +329,36 @@ class Demo:
 
         self._stage("report", run, "report.html")
 
+    def _start_warmup(self) -> None:
+        """Compile the later stages' Numba kernels beside the simulation (see :mod:`kgenint._warmup`).
+
+        Only when the model is still to be trained on the full-size data: simulating keeps about
+        one core busy, so the compile runs on the other.  Training waits for it to finish
+        (:meth:`_finish_warmup`): measured on 2 cores (AMD EPYC), a compile running beside
+        training made each epoch 60-80 % slower, more than the compile itself takes alone (35 s).
+        """
+        if (self.config.n or 20_000) < 20_000 or not self._due("model.keras", "model.metrics.json"):
+            return
+        from ._warmup import start_background_warmup
+
+        self._warmup = start_background_warmup()
+
+    def _finish_warmup(self, timeout: float = 120.0) -> None:
+        proc = getattr(self, "_warmup", None)
+        if proc is None:
+            return
+        t0 = time.perf_counter()
+        proc.join(timeout)
+        if proc.is_alive():
+            log.info("Numba warm-up still compiling after %.0f s; training beside it", timeout)
+        elif time.perf_counter() - t0 > 1:
+            log.info("waited %.1f s for the Numba warm-up to finish", time.perf_counter() - t0)
+        self._warmup = None
+
     def run(self):
         """All stages in order."""
         t0 = time.perf_counter()
+        self._start_warmup()
         for stage in (self.simulate, self.train, self.attribute, self.filters, self.seqlets,
                       self.interactions, self.cooccurrence, self.evaluate, self.report):
             stage()
