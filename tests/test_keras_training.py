@@ -13,6 +13,7 @@ import kgenint  # noqa: E402
 from kgenint.cli import main  # noqa: E402
 from kgenint.errors import FormatError, InputError  # noqa: E402
 from kgenint.keras.training import (  # noqa: E402
+    _batches,
     auprc,
     auroc,
     evaluate_predictions,
@@ -154,6 +155,74 @@ def test_train_model_continuous_and_seeded():
     assert runs[0][2]["target"] == "continuous" and "pearson" in runs[0][2]
     assert runs[0][0].get_layer("output").activation.__name__ == "linear"
     np.testing.assert_allclose(runs[0][1].history["loss"], runs[1][1].history["loss"], rtol=1e-5)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_training_batches_cover_every_row_once_per_epoch(seed):
+    """The fit pipeline: each epoch is a permutation of all rows (last batch partial), pairs
+    stay aligned, epochs differ, the same seed gives the same epochs, and unshuffled is in order."""
+    rng = np.random.default_rng(seed)
+    n, b = 203, 16
+    x = rng.normal(size=(n, 5, 4)).astype(np.float32)
+    y = np.arange(n, dtype=np.float32)[:, None]
+
+    def epochs(ds, k=3):
+        out = []
+        for _ in range(k):
+            xs, ys = zip(*[(xb.numpy(), yb.numpy()) for xb, yb in ds])
+            assert [len(v) for v in ys] == [b] * (n // b) + [n % b]
+            rows = np.concatenate(ys)[:, 0].astype(int)
+            np.testing.assert_array_equal(np.concatenate(xs), x[rows])  # x and y gathered together
+            out.append(rows)
+        return out
+
+    a = epochs(_batches(x, y, b, shuffle_seed=seed))
+    for rows in a:
+        np.testing.assert_array_equal(np.sort(rows), np.arange(n))
+    assert not np.array_equal(a[0], a[1]) and not np.array_equal(a[1], a[2])
+    again = epochs(_batches(x, y, b, shuffle_seed=seed))
+    for r1, r2 in zip(a, again):
+        np.testing.assert_array_equal(r1, r2)
+    other = epochs(_batches(x, y, b, shuffle_seed=seed + 10), k=1)
+    assert not np.array_equal(a[0], other[0])
+    for rows in epochs(_batches(x, y, b), k=2):
+        np.testing.assert_array_equal(rows, np.arange(n))
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_train_model_reshuffles_every_epoch(seed):
+    """The rows each training step receives, recorded inside the model: every epoch is a
+    permutation of the training set, the epochs differ (Keras's own NumPy path repeats one
+    permutation after set_random_seed), and the same seed repeats the whole schedule."""
+    import tensorflow as tf
+
+    n, b, ep = 48, 8, 3
+
+    def rows_seen():
+        seen = []
+
+        class Record(keras.layers.Layer):
+            def call(self, v):
+                tf.py_function(lambda t: seen.append(t.numpy().argmax(-1) @ np.array([16, 4, 1])), [v], [])
+                return v
+
+        inp = keras.Input((3, 4))
+        out = keras.layers.Dense(1)(keras.layers.Flatten()(Record()(inp)))
+        digits = np.arange(n)[:, None] // np.array([16, 4, 1]) % 4  # the row number, in base 4, as DNA
+        x = np.eye(4, dtype=np.float32)[digits]
+        train_model(x, np.ones(n, np.float32) + np.arange(n) % 3, model=keras.Model(inp, out), x_valid=x[:b],
+                    y_valid=np.ones(b, np.float32), epochs=ep, batch_size=b, patience=0, seed=seed, progress=False)
+        steps = [s for s in seen if len(s) == b]
+        # per epoch: n / b training steps, then one validation step of rows 0..b-1
+        per_epoch = [np.concatenate(steps[e * (n // b + 1): e * (n // b + 1) + n // b]) for e in range(ep)]
+        return per_epoch
+
+    a = rows_seen()
+    for rows in a:
+        np.testing.assert_array_equal(np.sort(rows), np.arange(n))
+    assert not np.array_equal(a[0], a[1]) and not np.array_equal(a[1], a[2])
+    for r1, r2 in zip(a, rows_seen()):
+        np.testing.assert_array_equal(r1, r2)
 
 
 def test_train_model_reduces_learning_rate_on_plateau():
