@@ -16,6 +16,7 @@ from kgenint.keras.training import (  # noqa: E402
     _batches,
     auprc,
     auroc,
+    cooldown_schedule,
     evaluate_predictions,
     metrics_path,
     read_training_data,
@@ -223,6 +224,25 @@ def test_train_model_reshuffles_every_epoch(seed):
     assert not np.array_equal(a[0], a[1]) and not np.array_equal(a[1], a[2])
     for r1, r2 in zip(a, rows_seen()):
         np.testing.assert_array_equal(r1, r2)
+
+
+def test_cooldown_schedule_hand_computed():
+    lr = cooldown_schedule(1e-2, 8)  # 2 cooldown epochs: 6 and 7 (0-based)
+    np.testing.assert_allclose([lr(e) for e in range(8)], [1e-2] * 6 + [1e-2 * (1 - 0.5 * 0.99), 1e-4], rtol=1e-12)
+    lr = cooldown_schedule(3e-3, 18)  # round(4.5) = 4 cooldown epochs
+    assert [lr(e) for e in range(14)] == [3e-3] * 14
+    np.testing.assert_allclose([lr(e) for e in range(14, 18)], 3e-3 * (1 - np.arange(1, 5) / 4 * 0.99), rtol=1e-12)
+    assert cooldown_schedule(1e-3, 1)(0) == pytest.approx(1e-5)
+
+
+def test_train_model_cooldown_schedule_is_applied():
+    x, y = planted(64, seed=6)
+    yc = np.random.default_rng(2).normal(0, 1, y.size)
+    _, history, _ = train_model(x, yc, arch="deepbind", epochs=4, patience=10, seed=0, progress=False,
+                                learning_rate=1e-2, schedule="cooldown", model_kwargs={"n_filters": 4})
+    np.testing.assert_allclose(history.history["learning_rate"], [1e-2, 1e-2, 1e-2, 1e-4], rtol=1e-6)
+    with pytest.raises(InputError, match="schedule must be one of"):
+        train_model(x, yc, arch="deepbind", epochs=1, schedule="cosine", progress=False)
 
 
 def test_train_model_reduces_learning_rate_on_plateau():

@@ -30,7 +30,7 @@ def register(subparsers, parents) -> None:
                    help="architecture: interaction (default), local, distributed, deepbind, basset, bpnet")
     p.add_argument("--target", choices=("continuous", "class"), default="continuous",
                    help="simulated target the model fits: continuous activity (default) or 0/1 labels")
-    p.add_argument("--epochs", type=int, default=None, help="maximum training epochs (default 24; early stopping)")
+    p.add_argument("--epochs", type=int, default=None, help="training epochs (default 22: constant learning rate, then a linear decay over the last quarter; early stopping keeps the best)")
     p.add_argument("--n-attr", type=int, default=1000, help="test sequences analysed by attribution and motif stages")
     p.add_argument("--n-backgrounds", type=int, default=None,
                    help="backgrounds of the in-silico scan (default: 24, each with its own control inserts; the "

@@ -39,6 +39,9 @@ def register(subparsers, parents) -> None:
     p.add_argument("--patience", type=int, default=5,
                    help="epochs without validation improvement before stopping (default: 5)")
     p.add_argument("--learning-rate", type=float, default=3e-3, help="Adam learning rate (default: 3e-3)")
+    p.add_argument("--schedule", choices=("plateau", "cooldown"), default="plateau",
+                   help="learning-rate schedule: cut 3x when validation stalls (plateau, default) or "
+                        "constant for 3/4 of --epochs, then a linear decay to 1/100 (cooldown)")
     p.add_argument("--n-filters", type=int, default=None, help="first-layer filters (default: per architecture)")
     p.add_argument("--first-activation", choices=("relu", "exponential"), default=None,
                    help="first-layer activation (default: per architecture; exponential for local)")
@@ -96,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
         x_valid=data.x[sp["valid"]], y_valid=data.y[sp["valid"]],
         x_test=data.x[test] if has_test else None, y_test=data.y[test] if has_test else None,
         epochs=args.epochs, batch_size=args.batch_size, patience=args.patience,
-        learning_rate=args.learning_rate, model_kwargs=kw, seed=args.seed,
+        learning_rate=args.learning_rate, schedule=args.schedule, model_kwargs=kw, seed=args.seed,
         progress=not args.quiet, strategy=args.strategy,
     )
     metrics["data"] = os.path.abspath(args.data)

@@ -17,6 +17,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import keras
@@ -294,6 +295,25 @@ class EpochProgress(keras.callbacks.Callback):
 
 
 STRATEGIES = ("default", "mirrored")
+SCHEDULES = ("plateau", "cooldown")
+
+
+def cooldown_schedule(learning_rate: float, epochs: int, cooldown: float = 0.25) -> Callable[[int, float], float]:
+    """The ``"cooldown"`` schedule of :func:`train_model`: ``epoch (0-based) -> learning rate``.
+
+    ``learning_rate`` for the first ``epochs - k`` epochs with ``k = max(1, round(cooldown *
+    epochs))``, then ``k`` epochs decaying linearly to ``learning_rate / 100`` at the last one.
+    """
+    k = max(1, round(cooldown * epochs))
+    start = epochs - k
+
+    def lr(epoch: int, current: float = 0.0) -> float:
+        if epoch < start:
+            return float(learning_rate)
+        frac = (epoch - start + 1) / k  # 1/k .. 1 over the cooldown epochs
+        return float(learning_rate * (1.0 - frac * (1.0 - 0.01)))
+
+    return lr
 
 
 def _strategy_scope(strategy: Any):
@@ -363,6 +383,7 @@ def train_model(
     batch_size: int = 128,
     patience: int = 5,
     learning_rate: float = 3e-3,
+    schedule: str = "plateau",
     model: keras.Model | None = None,
     model_kwargs: dict | None = None,
     callbacks: list | None = None,
@@ -401,7 +422,14 @@ def train_model(
         without improvement (``ReduceLROnPlateau``, down to ``learning_rate / 100``) unless
         ``callbacks`` already holds a ``ReduceLROnPlateau``.
     learning_rate : float
-        Adam learning rate.
+        Adam learning rate (the starting one).
+    schedule : {"plateau", "cooldown"}
+        ``"plateau"``: the learning rate is cut 3x when the monitored metric stalls (see
+        ``patience``), so when the cuts come depends on epoch-to-epoch noise of the validation
+        metric.  ``"cooldown"``: a fixed budget -- ``learning_rate`` for the first 3/4 of
+        ``epochs``, then a linear decay to ``learning_rate / 100`` over the last quarter
+        (constant-then-cooldown, which matches a cosine schedule at a fixed budget: Hägele et
+        al. 2024, arXiv:2405.18392); early stopping still keeps the best epoch.
     model : keras.Model, optional
         A model to train instead of building ``arch``; it is compiled here.
     model_kwargs : dict, optional
@@ -445,6 +473,8 @@ def train_model(
             raise InputError(f"{nm} must be an integer >= {lo}. Received: {nm}={v!r}")
     if not (learning_rate > 0 and math.isfinite(learning_rate)):
         raise InputError(f"learning_rate must be > 0. Received: learning_rate={learning_rate!r}")
+    if schedule not in SCHEDULES:
+        raise InputError(f"schedule must be one of {', '.join(SCHEDULES)}. Received: schedule={schedule!r}")
     if model is None and arch not in ARCHITECTURES:
         raise InputError(f"Unknown architecture {arch!r}. Choose one of: {', '.join(ARCHITECTURES)}.")
 
@@ -496,7 +526,9 @@ def train_model(
         monitor=monitor, mode=mode, patience=int(patience), restore_best_weights=True, verbose=0
     )
     cbs = [*(callbacks or []), stop]
-    if patience >= 2 and not any(isinstance(c, keras.callbacks.ReduceLROnPlateau) for c in cbs):
+    if schedule == "cooldown":
+        cbs.append(keras.callbacks.LearningRateScheduler(cooldown_schedule(float(learning_rate), int(epochs))))
+    elif patience >= 2 and not any(isinstance(c, keras.callbacks.ReduceLROnPlateau) for c in cbs):
         # lower the learning rate before giving up: a plateau at lr 3e-3 is often not the optimum
         cbs.append(keras.callbacks.ReduceLROnPlateau(
             monitor=monitor, mode=mode, factor=0.3, patience=max(1, int(patience) // 2),
