@@ -1,7 +1,7 @@
 """Keras's own NumPy feeding of ``model.fit`` against kgenint's one-thread pipeline (issue 17).
 
 Trains the demo's ``interaction`` CNN on the demo data, alternating one epoch fed by
-``model.fit(x, y, shuffle=True)`` and one fed by :func:`kgenint.keras.training._batches`, in one
+``model.fit(x, y, shuffle=True)`` and one fed by :func:`kgenint.keras.training.shuffled_batches`, in one
 process (so both see the same machine state), and prints seconds per epoch.  It also records the
 rows each step receives under ``keras.utils.set_random_seed`` to show whether each path draws a
 new permutation every epoch.
@@ -35,7 +35,7 @@ def permutations_per_epoch(path: str, epochs: int = 3) -> list[list[int]]:
     import keras
     import tensorflow as tf
 
-    from kgenint.keras.training import _batches
+    from kgenint.keras.training import shuffled_batches
 
     x = np.arange(20, dtype=np.float32)[:, None]
     keras.utils.set_random_seed(0)
@@ -52,7 +52,7 @@ def permutations_per_epoch(path: str, epochs: int = 3) -> list[list[int]]:
     if path == "numpy":
         m.fit(x, x, batch_size=5, epochs=epochs, shuffle=True, verbose=0)
     else:
-        m.fit(_batches(x, x, 5, shuffle_seed=0), epochs=epochs, verbose=0)
+        m.fit(shuffled_batches(x, x, 5, seed=0), epochs=epochs, shuffle=False, verbose=0)
     return [sum(seen[e * 4:(e + 1) * 4], []) for e in range(epochs)]
 
 
@@ -66,7 +66,7 @@ def main() -> None:
     import keras
 
     from kgenint.keras import build_model
-    from kgenint.keras.training import _batches
+    from kgenint.keras.training import shuffled_batches
     from kgenint.simulate import load, simulate
 
     d = load(args.data) if args.data else simulate("default", seed=0, progress=False)
@@ -82,7 +82,7 @@ def main() -> None:
     m = build_model("interaction", xtr.shape[1], 1, n_filters=48, output_activation="linear")
     m.compile(optimizer=keras.optimizers.Adam(3e-3), loss="mse",
               metrics=[keras.metrics.PearsonCorrelation(axis=0, name="pearson")])
-    tr, va = _batches(xtr, ytr, 256, shuffle_seed=0), _batches(xva, yva, 256)
+    tr, va = shuffled_batches(xtr, ytr, 256, seed=0), shuffled_batches(xva, yva, 256)
     res: dict[str, list[float]] = {"numpy": [], "kgenint": []}
     for ep in range(args.epochs):
         for path in (("numpy", "kgenint") if ep % 2 == 0 else ("kgenint", "numpy")):
@@ -90,7 +90,7 @@ def main() -> None:
             if path == "numpy":
                 m.fit(xtr, ytr, batch_size=256, validation_data=(xva, yva), epochs=1, verbose=0)
             else:
-                m.fit(tr, validation_data=va, epochs=1, verbose=0)
+                m.fit(tr, validation_data=va, epochs=1, shuffle=False, verbose=0)
             res[path].append(time.perf_counter() - t)
     for path, v in res.items():
         print(f"{path:8s} s/epoch: {' '.join(f'{t:.1f}' for t in v)}  mean {np.mean(v):.2f}  median {np.median(v):.2f}")

@@ -89,7 +89,7 @@ class DemoConfig:
     batch_size: int = 256
     # 48 first-layer filters (18 motifs x 2 strands, with room), 22 epochs on a fixed budget
     # (constant learning rate, linear cooldown over the last quarter). Before session 6 training
-    # repeated one batch order every epoch (a Keras fault, see training._batches) and the plateau
+    # repeated one batch order every epoch (a Keras fault, see training.shuffled_batches) and the plateau
     # schedule cut the learning rate on validation noise: 24 epochs reached validation loss 0.61.
     # With a new order each epoch, seed 0 at a constant rate reached 0.48 in 24 epochs; 18
     # epochs with the cooldown reached 0.645 / 0.594 (seeds 0 / 1) and missed the orientation

@@ -13,7 +13,7 @@ import kgenint  # noqa: E402
 from kgenint.cli import main  # noqa: E402
 from kgenint.errors import FormatError, InputError  # noqa: E402
 from kgenint.keras.training import (  # noqa: E402
-    _batches,
+    shuffled_batches,
     auprc,
     auroc,
     cooldown_schedule,
@@ -177,16 +177,16 @@ def test_training_batches_cover_every_row_once_per_epoch(seed):
             out.append(rows)
         return out
 
-    a = epochs(_batches(x, y, b, shuffle_seed=seed))
+    a = epochs(shuffled_batches(x, y, b, seed=seed))
     for rows in a:
         np.testing.assert_array_equal(np.sort(rows), np.arange(n))
     assert not np.array_equal(a[0], a[1]) and not np.array_equal(a[1], a[2])
-    again = epochs(_batches(x, y, b, shuffle_seed=seed))
+    again = epochs(shuffled_batches(x, y, b, seed=seed))
     for r1, r2 in zip(a, again):
         np.testing.assert_array_equal(r1, r2)
-    other = epochs(_batches(x, y, b, shuffle_seed=seed + 10), k=1)
+    other = epochs(shuffled_batches(x, y, b, seed=seed + 10), k=1)
     assert not np.array_equal(a[0], other[0])
-    for rows in epochs(_batches(x, y, b), k=2):
+    for rows in epochs(shuffled_batches(x, y, b), k=2):
         np.testing.assert_array_equal(rows, np.arange(n))
 
 
@@ -235,11 +235,13 @@ def test_cooldown_schedule_hand_computed():
     assert cooldown_schedule(1e-3, 1)(0) == pytest.approx(1e-5)
 
 
-def test_train_model_cooldown_schedule_is_applied():
+def test_train_model_cooldown_schedule_is_applied(recwarn):
     x, y = planted(64, seed=6)
     yc = np.random.default_rng(2).normal(0, 1, y.size)
     _, history, _ = train_model(x, yc, arch="deepbind", epochs=4, patience=10, seed=0, progress=False,
                                 learning_rate=1e-2, schedule="cooldown", model_kwargs={"n_filters": 4})
+    # nothing from Keras on the user's screen (fit's default shuffle=True warns for a dataset)
+    assert not [w for w in recwarn if "shuffle" in str(w.message)], [str(w.message) for w in recwarn]
     np.testing.assert_allclose(history.history["learning_rate"], [1e-2, 1e-2, 1e-2, 1e-4], rtol=1e-6)
     with pytest.raises(InputError, match="schedule must be one of"):
         train_model(x, yc, arch="deepbind", epochs=1, schedule="cosine", progress=False)

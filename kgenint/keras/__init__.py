@@ -11,7 +11,7 @@ use.
 * :mod:`kgenint.keras.models` -- ``deepbind``, ``local_cnn``, ``distributed_cnn``, ``basset``,
   ``bpnet``, ``interaction_cnn`` (the demo's architecture) and :func:`build_model`
 * :mod:`kgenint.keras.adapter` -- :func:`as_predict_fn` (a Keras model as ``predict(onehot)``)
-* :mod:`kgenint.keras.training` -- :func:`train_model`, :func:`read_training_data`
+* :mod:`kgenint.keras.training` -- :func:`train_model`, :func:`shuffled_batches`, :func:`read_training_data`
 * :mod:`kgenint.keras.callbacks` -- :class:`FilterMotifTracker`, :class:`AttributionMonitor`,
   :class:`InteractionMonitor`
 * :mod:`kgenint.keras.receptive` -- :func:`receptive_field` (any layer's field from the graph)
@@ -45,6 +45,7 @@ _EXPORTS = {
     "ARCHITECTURES": "models",
     "as_predict_fn": "adapter",
     "train_model": "training",
+    "shuffled_batches": "training",
     "read_training_data": "training",
     "FilterMotifTracker": "callbacks",
     "AttributionMonitor": "callbacks",

@@ -33,6 +33,8 @@ __all__ = [
     "TrainingData",
     "read_training_data",
     "train_model",
+    "shuffled_batches",
+    "cooldown_schedule",
     "evaluate_predictions",
     "auroc",
     "auprc",
@@ -336,30 +338,57 @@ def _strategy_scope(strategy: Any):
     return strategy.scope()
 
 
-def _batches(x: np.ndarray, y: np.ndarray, batch_size: int, *, shuffle_seed: int | None = None):
-    """``(x, y)`` batches as a ``tf.data`` pipeline that gathers each batch on one thread.
+def shuffled_batches(x: Any, y: Any, batch_size: int = 256, *, seed: int | None = None) -> Any:
+    """``(x, y)`` batches for ``model.fit`` as a ``tf.data`` pipeline that gathers on one thread.
 
-    Two measured faults of ``model.fit(x, y, shuffle=True)`` on NumPy arrays (Keras 3.15,
-    TensorFlow 2.21) that this replaces:
+    What :func:`train_model` feeds to ``fit``; pass it to your own ``model.fit(...)`` (without
+    ``batch_size``, with ``shuffle=False``) for the same behaviour.  It avoids two measured
+    faults of ``model.fit(x, y, shuffle=True)`` on NumPy arrays (Keras 3.15, TensorFlow 2.21):
 
-    * after ``keras.utils.set_random_seed`` (which :func:`train_model` calls), every epoch sees
-      the same permutation, so the model is trained on one fixed sequence of batches
-      (``tests/test_keras_training.py`` records the rows each step receives);
+    * after ``keras.utils.set_random_seed`` every epoch sees the same permutation, so the model
+      is trained on one fixed sequence of batches (``tests/test_keras_training.py`` records the
+      rows each step receives; ``benchmarks/bench_fit_feed.py`` shows it);
     * its parallel, autotuned gather competes with the training step's two compute threads on 2
       cores: about one epoch in three ran at half speed (AMD EPYC, demo model, 80,000 sequences:
       mean 19.4 s against 11.8 s per epoch with this pipeline, alternated in one process).
 
     Gathering 256 sequences takes about 1 ms, so one thread and a one-batch prefetch keep the step
-    fed.  With ``shuffle_seed`` each epoch is a new permutation, reproducible from the seed.
+    fed.
+
+    Parameters
+    ----------
+    x : array_like, shape (N, ...)
+        Inputs (one-hot sequences ``(N, L, 4)`` float32 for kgenint's models); held in memory.
+    y : array_like, shape (N, ...)
+        Targets, row-aligned with ``x``.
+    batch_size : int
+        Rows per batch; the last batch of an epoch holds the remainder.
+    seed : int, optional
+        Each epoch (each pass over the dataset) is a new permutation of the rows, the sequence of
+        permutations reproducible from ``seed``. ``None``: the rows in order (validation data).
+
+    Returns
+    -------
+    tf.data.Dataset
+        Of ``(x_batch, y_batch)`` tuples.
+
+    Examples
+    --------
+    >>> model.fit(shuffled_batches(x, y, 128, seed=0), epochs=10, shuffle=False)  # doctest: +SKIP
     """
     import tensorflow as tf
 
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise InputError(f"batch_size must be an integer >= 1. Received: batch_size={batch_size!r}")
+    x, y = np.asarray(x), np.asarray(y)
+    if x.shape[0] != y.shape[0]:
+        raise InputError(f"x has {x.shape[0]} rows but y has {y.shape[0]}.")
     n = int(x.shape[0])
     xt, yt = tf.constant(x), tf.constant(y)
     idx = tf.data.Dataset.range(n)
-    if shuffle_seed is not None:
-        idx = idx.shuffle(n, seed=shuffle_seed, reshuffle_each_iteration=True)
-    ds = idx.batch(batch_size).map(lambda i: (tf.gather(xt, i), tf.gather(yt, i))).prefetch(1)
+    if seed is not None:
+        idx = idx.shuffle(n, seed=int(seed), reshuffle_each_iteration=True)
+    ds = idx.batch(int(batch_size)).map(lambda i: (tf.gather(xt, i), tf.gather(yt, i))).prefetch(1)
     opt = tf.data.Options()
     opt.threading.private_threadpool_size = 1
     opt.threading.max_intra_op_parallelism = 1
@@ -537,9 +566,9 @@ def train_model(
     if progress:
         cbs.append(EpochProgress(int(epochs)))
     history = model.fit(
-        _batches(x, y, int(batch_size), shuffle_seed=int(seed)), epochs=int(epochs), callbacks=cbs,
-        validation_data=_batches(x_valid, y_valid, int(batch_size)), verbose=0,
-    )
+        shuffled_batches(x, y, int(batch_size), seed=int(seed)), epochs=int(epochs), callbacks=cbs,
+        validation_data=shuffled_batches(x_valid, y_valid, int(batch_size)), shuffle=False, verbose=0,
+    )  # shuffle=False: the pipeline shuffles (fit's default True only warns that it is ignored)
     pred = model.predict(x_test, batch_size=1024, verbose=0)
     result = evaluate_predictions(y_test, pred, target)
     monitored = np.asarray(history.history.get(monitor, []), dtype=np.float64)
