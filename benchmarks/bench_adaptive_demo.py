@@ -14,19 +14,13 @@ the ratio, and the agreement of the pair calls (q < 0.05) and of the planted rul
 from __future__ import annotations
 
 import argparse
-import platform
-import subprocess
 import time
 
 import numpy as np
 
+from _machine import cpu_model  # benchmarks/_machine.py (scripts run from benchmarks/ on sys.path)
 
-def cpu_model() -> str:
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-        return next(l.split(":", 1)[1].strip() for l in out.splitlines() if l.startswith("Model name"))
-    except Exception:  # noqa: BLE001
-        return platform.processor() or "unknown"
+
 
 
 def main() -> None:

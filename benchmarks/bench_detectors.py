@@ -27,13 +27,9 @@ import time
 
 import numpy as np
 
+from _machine import cpu_model  # benchmarks/_machine.py (scripts run from benchmarks/ on sys.path)
 
-def cpu() -> str:
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-        return next(line.split(":", 1)[1].strip() for line in out.splitlines() if line.startswith("Model name"))
-    except Exception:  # noqa: BLE001
-        return "unknown"
+
 
 
 def tables(models: str, out: str, n_seqs: int, n_label_seqs: int, n_backgrounds: int, only: list[str],
@@ -110,7 +106,7 @@ def _dfim_child(model_path: str, data_path: str, n_seqs: int) -> dict:
 
 
 def costs(model: str, data: str) -> None:
-    print(f"CPU: {cpu()}")
+    print(f"CPU: {cpu_model()}")
     for batch in (16, 64):
         r = subprocess.run([sys.executable, __file__, "_hessian", str(batch)], capture_output=True, text=True)
         print("hessian", r.stdout.strip().splitlines()[-1] if r.stdout.strip() else r.stderr[-2000:])
@@ -140,7 +136,7 @@ def main() -> None:
     c.add_argument("--model", default="/work/models/default_s0.keras")
     c.add_argument("--data", default="/work/models/default_s0.h5")
     a = p.parse_args()
-    print(f"CPU: {cpu()}", file=sys.stderr)
+    print(f"CPU: {cpu_model()}", file=sys.stderr)
     if a.cmd == "tables":
         tables(a.models, a.out, a.n_seqs, a.n_label_seqs, a.n_backgrounds, a.only, a.seed)
     else:

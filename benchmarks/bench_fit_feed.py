@@ -13,21 +13,14 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import platform
 import time
 import warnings
 
 import numpy as np
 
+from _machine import cpu_model  # benchmarks/_machine.py (scripts run from benchmarks/ on sys.path)
 
-def cpu_model() -> str:
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
+
 
 
 def permutations_per_epoch(path: str, epochs: int = 3) -> list[list[int]]:
