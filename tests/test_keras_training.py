@@ -212,8 +212,12 @@ def test_train_model_reshuffles_every_epoch(seed):
         digits = np.arange(n)[:, None] // np.array([16, 4, 1]) % 4  # the row number, in base 4, as DNA
         x = np.eye(4, dtype=np.float32)[digits]
         train_model(x, np.ones(n, np.float32) + np.arange(n) % 3, model=keras.Model(inp, out), x_valid=x[:b],
-                    y_valid=np.ones(b, np.float32), epochs=ep, batch_size=b, patience=0, seed=seed, progress=False)
+                    y_valid=np.ones(b, np.float32), epochs=ep, batch_size=b, patience=ep + 1, seed=seed,
+                    progress=False)  # patience > epochs: every epoch runs
         steps = [s for s in seen if len(s) == b]
+        # per epoch n / b training steps and one validation step, then train_model's test prediction
+        assert len(steps) == ep * (n // b + 1) + 1
+        np.testing.assert_array_equal(steps[-1], np.arange(b))  # x_test defaults to x_valid = x[:b]
         # per epoch: n / b training steps, then one validation step of rows 0..b-1
         per_epoch = [np.concatenate(steps[e * (n // b + 1): e * (n // b + 1) + n // b]) for e in range(ep)]
         return per_epoch
@@ -227,11 +231,11 @@ def test_train_model_reshuffles_every_epoch(seed):
 
 
 def test_cooldown_schedule_hand_computed():
-    lr = cooldown_schedule(1e-2, 8)  # 2 cooldown epochs: 6 and 7 (0-based)
-    np.testing.assert_allclose([lr(e) for e in range(8)], [1e-2] * 6 + [1e-2 * (1 - 0.5 * 0.99), 1e-4], rtol=1e-12)
-    lr = cooldown_schedule(3e-3, 18)  # round(4.5) = 4 cooldown epochs
+    lr = cooldown_schedule(1e-2, 8)  # 2 cooldown epochs: 6 and 7 (0-based), half-way then 1/100
+    np.testing.assert_allclose([lr(e) for e in range(8)], [1e-2] * 6 + [5.05e-3, 1e-4], rtol=1e-12)
+    lr = cooldown_schedule(3e-3, 18)  # round(4.5) = 4 cooldown epochs, steps of (3e-3 - 3e-5) / 4
     assert [lr(e) for e in range(14)] == [3e-3] * 14
-    np.testing.assert_allclose([lr(e) for e in range(14, 18)], 3e-3 * (1 - np.arange(1, 5) / 4 * 0.99), rtol=1e-12)
+    np.testing.assert_allclose([lr(e) for e in range(14, 18)], [2.2575e-3, 1.515e-3, 7.725e-4, 3e-5], rtol=1e-12)
     assert cooldown_schedule(1e-3, 1)(0) == pytest.approx(1e-5)
 
 
@@ -245,6 +249,16 @@ def test_train_model_cooldown_schedule_is_applied(recwarn):
     np.testing.assert_allclose(history.history["learning_rate"], [1e-2, 1e-2, 1e-2, 1e-4], rtol=1e-6)
     with pytest.raises(InputError, match="schedule must be one of"):
         train_model(x, yc, arch="deepbind", epochs=1, schedule="cosine", progress=False)
+    # a learning-rate callback of the caller's replaces the schedule (both would set the rate)
+    mine = keras.callbacks.LearningRateScheduler(lambda epoch, lr: 5e-3)
+    _, history, _ = train_model(x, yc, arch="deepbind", epochs=4, patience=10, seed=0, progress=False,
+                                learning_rate=1e-2, schedule="cooldown", callbacks=[mine],
+                                model_kwargs={"n_filters": 4})
+    np.testing.assert_allclose(history.history["learning_rate"], [5e-3] * 4, rtol=1e-6)
+    from kgenint.cli.cmd_train import _SCHEDULES
+    from kgenint.keras.training import SCHEDULES
+
+    assert _SCHEDULES == SCHEDULES  # the CLI's copy (kept so --help does not import Keras)
 
 
 def test_train_model_reduces_learning_rate_on_plateau():

@@ -11,6 +11,8 @@ log = logging.getLogger("kgenint")
 
 # the names of kgenint.keras.models.ARCHITECTURES, listed here so that --help does not import Keras
 _ARCHS = ("local", "interaction", "distributed", "deepbind", "basset", "bpnet")
+# kgenint.keras.training.SCHEDULES, for the same reason
+_SCHEDULES = ("plateau", "cooldown")
 
 
 def register(subparsers, parents) -> None:
@@ -39,7 +41,7 @@ def register(subparsers, parents) -> None:
     p.add_argument("--patience", type=int, default=5,
                    help="epochs without validation improvement before stopping (default: 5)")
     p.add_argument("--learning-rate", type=float, default=3e-3, help="Adam learning rate (default: 3e-3)")
-    p.add_argument("--schedule", choices=("plateau", "cooldown"), default="plateau",
+    p.add_argument("--schedule", choices=_SCHEDULES, default="plateau",
                    help="learning-rate schedule: cut 3x when validation stalls (plateau, default) or "
                         "constant for 3/4 of --epochs, then a linear decay to 1/100 (cooldown)")
     p.add_argument("--n-filters", type=int, default=None, help="first-layer filters (default: per architecture)")

@@ -305,15 +305,17 @@ def cooldown_schedule(learning_rate: float, epochs: int, cooldown: float = 0.25)
 
     ``learning_rate`` for the first ``epochs - k`` epochs with ``k = max(1, round(cooldown *
     epochs))``, then ``k`` epochs decaying linearly to ``learning_rate / 100`` at the last one.
+    The second argument (Keras passes the current rate) is not used.
     """
     k = max(1, round(cooldown * epochs))
     start = epochs - k
+    final = learning_rate / 100
 
     def lr(epoch: int, current: float = 0.0) -> float:
         if epoch < start:
             return float(learning_rate)
         frac = (epoch - start + 1) / k  # 1/k .. 1 over the cooldown epochs
-        return float(learning_rate * (1.0 - frac * (1.0 - 0.01)))
+        return float(learning_rate + frac * (final - learning_rate))
 
     return lr
 
@@ -447,9 +449,9 @@ def train_model(
     patience : int
         Epochs without improvement before stopping (validation AUROC for class targets,
         validation loss for continuous ones); the best weights are restored.  With
-        ``patience >= 2`` the learning rate is also cut 3x after ``patience // 2`` epochs
-        without improvement (``ReduceLROnPlateau``, down to ``learning_rate / 100``) unless
-        ``callbacks`` already holds a ``ReduceLROnPlateau``.
+        ``patience >= 2`` and ``schedule="plateau"`` the learning rate is also cut 3x after
+        ``patience // 2`` epochs without improvement (``ReduceLROnPlateau``, down to
+        ``learning_rate / 100``).
     learning_rate : float
         Adam learning rate (the starting one).
     schedule : {"plateau", "cooldown"}
@@ -458,7 +460,9 @@ def train_model(
         metric.  ``"cooldown"``: a fixed budget -- ``learning_rate`` for the first 3/4 of
         ``epochs``, then a linear decay to ``learning_rate / 100`` over the last quarter
         (constant-then-cooldown, which matches a cosine schedule at a fixed budget: Hägele et
-        al. 2024, arXiv:2405.18392); early stopping still keeps the best epoch.
+        al. 2024, arXiv:2405.18392); early stopping still keeps the best epoch.  Either way, a
+        ``ReduceLROnPlateau`` or ``LearningRateScheduler`` in ``callbacks`` replaces the schedule
+        (two would overwrite each other's rate every epoch).
     model : keras.Model, optional
         A model to train instead of building ``arch``; it is compiled here.
     model_kwargs : dict, optional
@@ -555,14 +559,16 @@ def train_model(
         monitor=monitor, mode=mode, patience=int(patience), restore_best_weights=True, verbose=0
     )
     cbs = [*(callbacks or []), stop]
-    if schedule == "cooldown":
-        cbs.append(keras.callbacks.LearningRateScheduler(cooldown_schedule(float(learning_rate), int(epochs))))
-    elif patience >= 2 and not any(isinstance(c, keras.callbacks.ReduceLROnPlateau) for c in cbs):
-        # lower the learning rate before giving up: a plateau at lr 3e-3 is often not the optimum
-        cbs.append(keras.callbacks.ReduceLROnPlateau(
-            monitor=monitor, mode=mode, factor=0.3, patience=max(1, int(patience) // 2),
-            min_lr=float(learning_rate) / 100, verbose=0,
-        ))
+    rate_callbacks = (keras.callbacks.ReduceLROnPlateau, keras.callbacks.LearningRateScheduler)
+    if not any(isinstance(c, rate_callbacks) for c in cbs):  # a caller's one replaces the schedule
+        if schedule == "cooldown":
+            cbs.append(keras.callbacks.LearningRateScheduler(cooldown_schedule(float(learning_rate), int(epochs))))
+        elif patience >= 2:
+            # lower the learning rate before giving up: a plateau at lr 3e-3 is often not the optimum
+            cbs.append(keras.callbacks.ReduceLROnPlateau(
+                monitor=monitor, mode=mode, factor=0.3, patience=max(1, int(patience) // 2),
+                min_lr=float(learning_rate) / 100, verbose=0,
+            ))
     if progress:
         cbs.append(EpochProgress(int(epochs)))
     history = model.fit(
