@@ -116,6 +116,8 @@ class Demo:
     config: DemoConfig = field(default_factory=DemoConfig)
     force: bool = False
     timings: dict = field(default_factory=dict)
+    #: the Numba warm-up process started by :meth:`_start_warmup` (None when none runs)
+    _warmup: Any = field(default=None, init=False, repr=False)
 
     def __post_init__(self):
         self.out = Path(self.out)
@@ -351,7 +353,7 @@ class Demo:
         self._warmup = start_background_warmup()
 
     def _finish_warmup(self, timeout: float = 120.0) -> None:
-        proc = getattr(self, "_warmup", None)
+        proc = self._warmup
         if proc is None:
             return
         t0 = time.perf_counter()

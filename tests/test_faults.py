@@ -547,3 +547,34 @@ def test_cooccurrence_library_refuses_negative_coordinates():
     res = cooccurrence(hits, np.array([1, 0]), motif_names=["a", "b"], max_distance=20)
     # hand count: seq 0 (group 1) has b at 3-4 then a at 5-10, both '+': one pair (b, a) at distance 2
     assert int(res.pair_counts.sum()) == 1 and int(res.pair_counts[0, 1, 0, 2, 0]) == 1
+
+
+def test_demo_warmup_only_beside_a_due_training_and_joined_before_it(tmp_path, monkeypatch):
+    """The Numba warm-up starts with the run only when the full-size model is still to be
+    trained, and training waits for it (a compile beside training slowed every epoch)."""
+    import kgenint._warmup as warmup
+    from kgenint.pipeline import Demo, DemoConfig
+
+    events = []
+
+    class FakeProcess:
+        def join(self, timeout=None):
+            events.append(("join", timeout))
+
+        def is_alive(self):
+            return False
+
+    monkeypatch.setattr(warmup, "start_background_warmup", lambda: events.append("start") or FakeProcess())
+    Demo(tmp_path / "small", DemoConfig(n=2000))._start_warmup()
+    assert events == []  # small data: every stage compiles its own kernels
+    demo = Demo(tmp_path / "full", DemoConfig())
+    demo._start_warmup()
+    assert events == ["start"] and demo._warmup is not None
+    demo._finish_warmup(timeout=5.0)
+    assert events == ["start", ("join", 5.0)] and demo._warmup is None
+    demo._finish_warmup()  # nothing left to wait for
+    assert len(events) == 2
+    for name in ("model.keras", "model.metrics.json"):
+        (tmp_path / "full" / name).write_text("")
+    demo._start_warmup()  # the model exists: training will not run
+    assert len(events) == 2
