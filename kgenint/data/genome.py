@@ -12,11 +12,10 @@ import os
 
 import numpy as np
 
+from .._alphabet import LETTER_CODES, N_CODE
 from ..errors import InputError
 
 __all__ = ["Genome", "encode_windows"]
-
-from .._alphabet import LETTER_CODES, N_CODE
 
 log = logging.getLogger("kgenint")
 

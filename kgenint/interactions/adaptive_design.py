@@ -251,16 +251,15 @@ def moderated_variances(contrasts: np.ndarray, groups: np.ndarray):
         mean = np.where(n > 0, np.where(fin, c, 0.0).sum(axis=-1) / n, np.nan)
         s2 = np.where(n > 1, (np.where(fin, c - mean[..., None], 0.0) ** 2).sum(axis=-1) / (n - 1), np.nan)
     df = n - 1
-    s2_mod = s2.ravel().copy()
-    df_mod = df.ravel().copy()
     s2_flat, df_flat = s2.ravel(), df.ravel()
+    s2_mod, df_mod = s2_flat.copy(), df_flat.copy()
     g_flat = np.broadcast_to(np.asarray(groups), n.shape).ravel()
     # the usable cells sorted by group (stable: each group's cells keep their order), so every
     # group is one slice: O(cells log cells) in all, not O(groups x cells)
     idx = np.flatnonzero((g_flat >= 0) & (df_flat > 0))
     idx = idx[np.argsort(g_flat[idx], kind="stable")]
-    labels, starts = np.unique(g_flat[idx], return_index=True)
-    for sel in np.split(idx, starts[1:]) if labels.size else []:
+    group_slices = np.split(idx, np.flatnonzero(np.diff(g_flat[idx])) + 1) if idx.size else []
+    for sel in group_slices:
         d0, s02 = variance_prior(s2_flat[sel], df_flat[sel])
         if not d0 > 0 or not np.isfinite(s02):
             continue

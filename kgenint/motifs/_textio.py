@@ -2,7 +2,6 @@
 row-sum checks with the printed precision, number formatting and atomic text output."""
 from __future__ import annotations
 
-
 import gzip
 import os
 import re
